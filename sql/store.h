@@ -1,0 +1,87 @@
+/* The store: the only code that speaks SQL. It persists change sets (one transaction each,
+ * COPY for big ones), loads the graph at start, and answers history questions (the graph as of
+ * a time, one entity's history, diffs, the change log) from Postgres.
+ *
+ * Threads: every function is thread-safe. Writes are serialized (one writer connection);
+ * history reads use a small pool of reader connections. A PGconn never leaves sql/. */
+#ifndef LS_SQL_STORE_H
+#define LS_SQL_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "common/err.h"
+#include "model/change.h"
+#include "model/graph.h"
+
+struct ls_store;
+
+/**
+ * Connects to `dsn` (libpq conninfo or URI), applies pending migrations (sql/NNN_*.sql, each
+ * in a transaction, recorded in schema_version) and returns the store.
+ * @return LS_OK; LS_EUNAVAIL (cannot connect), LS_ERR (a migration failed).
+ * Caller frees with ls_store_close.
+ */
+LS_MUST_CHECK int ls_store_open(struct ls_store **out, const char *dsn, struct ls_err *err);
+void ls_store_close(struct ls_store *s);
+
+/** Loads every current node and edge into g (which must be empty) and sets g's revision to
+ *  the last committed one. */
+LS_MUST_CHECK int ls_store_load(struct ls_store *s, struct ls_graph *g, struct ls_err *err);
+
+/**
+ * Applies a change set: ls_graph_prepare, persist the resolved ops and a change-log entry in
+ * one transaction, then ls_graph_publish with the change-log revision. If Postgres fails the
+ * graph is unchanged (ls_graph_abort). A set that resolves to nothing commits nothing.
+ * @param[out] out_rev the new revision (or the current one when nothing changed); may be NULL
+ * @return LS_OK or the error of prepare / Postgres (LS_EUNAVAIL when unreachable).
+ */
+LS_MUST_CHECK int ls_store_apply(struct ls_store *s, struct ls_graph *g,
+                                 const struct ls_change_set *cs, uint64_t *out_rev,
+                                 struct ls_err *err);
+
+/** Checks Postgres answers and the schema is current (for /readyz). */
+LS_MUST_CHECK int ls_store_ping(struct ls_store *s, struct ls_err *err);
+/** Schema version applied. */
+int ls_store_schema_version(struct ls_store *s);
+/** Mean and count of write-transaction durations so far (for /metrics). */
+void ls_store_write_stats(struct ls_store *s, uint64_t *count, double *total_seconds);
+
+/* ---- history (JSON results use the same shapes as ls_node_to_json / ls_edge_to_json) ---- */
+
+/** The node version alive at `at` (µs). New reference in *out. LS_ENOTFOUND if none. */
+LS_MUST_CHECK int ls_store_node_at(struct ls_store *s, const char *id, int64_t at, json_t **out,
+                                   struct ls_err *err);
+/** Nodes alive at `at` matching f, ordered by id, after id `after` (NULL = start), at most
+ *  limit; *more when more follow. *out is a new JSON array. */
+LS_MUST_CHECK int ls_store_nodes_at(struct ls_store *s, const struct ls_node_filter *f,
+                                    int64_t at, const char *after, size_t limit, json_t **out,
+                                    bool *more, struct ls_err *err);
+/** Edges alive at `at` matching f, ordered by key, like ls_store_nodes_at. */
+LS_MUST_CHECK int ls_store_edges_at(struct ls_store *s, const struct ls_edge_filter *f,
+                                    int64_t at, const char *after, size_t limit, json_t **out,
+                                    bool *more, struct ls_err *err);
+/** Subgraph around root as of `at` (recursive CTE), same semantics as ls_snap_subgraph.
+ *  *out_nodes and *out_edges are new JSON arrays. */
+LS_MUST_CHECK int ls_store_subgraph_at(struct ls_store *s, const char *root, int depth,
+                                       enum ls_direction dir, int type, size_t max_nodes,
+                                       int64_t at, json_t **out_nodes, json_t **out_edges,
+                                       bool *truncated, struct ls_err *err);
+/** Every version of a node, oldest first, each with valid_from / valid_to (null while
+ *  current) and revision; plus the versions of its edges when with_edges. LS_ENOTFOUND when
+ *  the node never existed. */
+LS_MUST_CHECK int ls_store_node_history(struct ls_store *s, const char *id, size_t limit,
+                                        json_t **out, struct ls_err *err);
+/** What changed between from and to (µs): {"added":[nodes], "removed":[nodes],
+ *  "changed":[{"before":…, "after":…}], "edges_added":[…], "edges_removed":[…]}. */
+LS_MUST_CHECK int ls_store_diff(struct ls_store *s, int64_t from, int64_t to, size_t limit,
+                                json_t **out, struct ls_err *err);
+/** Change-log entries with revision > since, oldest first, at most limit:
+ *  [{"revision", "time", "origin", "ops":[{"op":"put|delete","kind":"node|edge","id",…}]}]. */
+LS_MUST_CHECK int ls_store_changes_since(struct ls_store *s, uint64_t since, size_t limit,
+                                         json_t **out, struct ls_err *err);
+
+#endif
