@@ -30,6 +30,7 @@ struct ls_change {
     char *type;        /* node type (NODE_PUT) */
     char *name;        /* NODE_PUT/PATCH; NULL in a patch = unchanged */
     char *state;       /* NODE_PUT/PATCH; NULL in a patch = unchanged */
+    char *source;      /* NODE_PUT: owner; NULL = the set's origin */
     json_t *attrs;     /* PUT: the object (NULL = {}); PATCH: merge object (NULL = unchanged) */
     char *src, *dst;   /* edge kinds */
     enum ls_edge_type etype;

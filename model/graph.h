@@ -36,6 +36,12 @@ struct ls_op {
     bool created;               /* PUT: the entity did not exist before */
     const struct ls_node *node; /* NODE_PUT: the new version; NODE_DEL: the last version */
     const struct ls_edge *edge; /* EDGE_PUT: the new version; EDGE_DEL: the last version */
+    const struct ls_node *prev; /* NODE_PUT of an existing node: the version it replaces */
+    const struct ls_edge *eprev; /* EDGE_PUT of an existing edge: the version it replaces */
+    int64_t time_us;            /* PUT: valid_from of the new version (= its updated_at);
+                                   DEL: valid_to of the last version. Never earlier than the
+                                   replaced version's updated_at (event times are clamped so
+                                   history stays monotonic per entity). */
 };
 
 /**
