@@ -64,7 +64,16 @@ int ls_err_wrap(struct ls_err *err, const char *fmt, ...)
     va_end(ap);
     char old[sizeof(err->msg)];
     memcpy(old, err->msg, sizeof(old));
-    snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+    size_t n = strlen(prefix);
+    if (n + 2 < sizeof(err->msg)) {
+        memcpy(err->msg, prefix, n);
+        err->msg[n] = ':';
+        err->msg[n + 1] = ' ';
+        size_t room = sizeof(err->msg) - n - 3;
+        size_t len = strnlen(old, room);
+        memcpy(err->msg + n + 2, old, len);
+        err->msg[n + 2 + len] = '\0';
+    }
     return err->status;
 }
 

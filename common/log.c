@@ -2,13 +2,12 @@
  * different threads never interleave. */
 #include "common/log.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <pthread.h>
 
 #include "common/time.h"
 

@@ -66,14 +66,12 @@ int ls_time_parse_rfc3339(int64_t *out, const char *s, struct ls_err *err)
     int Y, M, D, h, m, sec;
     if (s == NULL)
         return ls_err_set(err, LS_EINVAL, "invalid_time", "missing time");
-    if (digits(&p, 4, &Y) || *p++ != '-' || digits(&p, 2, &M) || *p++ != '-' ||
-        digits(&p, 2, &D))
+    if (digits(&p, 4, &Y) || *p++ != '-' || digits(&p, 2, &M) || *p++ != '-' || digits(&p, 2, &D))
         goto bad;
     if (*p != 'T' && *p != 't' && *p != ' ')
         goto bad;
     p++;
-    if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &m) || *p++ != ':' ||
-        digits(&p, 2, &sec))
+    if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &m) || *p++ != ':' || digits(&p, 2, &sec))
         goto bad;
     if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60)
         goto bad;

@@ -130,17 +130,22 @@ static int check_attrs(json_t *attrs, struct ls_err *err)
     return LS_OK;
 }
 
-int ls_change_put_node_new(struct ls_change_set *cs, const char *id, const char *type,
-                           const char *name, const char *state, json_t *attrs,
-                           const char *source, struct ls_err *err)
+int ls_change_put_node_new(struct ls_change_set *cs,
+                           const char *id,
+                           const char *type,
+                           const char *name,
+                           const char *state,
+                           json_t *attrs,
+                           const char *source,
+                           struct ls_err *err)
 {
     enum ls_layer layer;
     int rc = check_key("id", id, err);
     if (rc == LS_OK)
         rc = check_attrs(attrs, err);
     if (rc == LS_OK && (type == NULL || !ls_type_layer(type, &layer)))
-        rc = ls_err_set(err, LS_EINVAL, "unknown_type", "type: '%.64s' is not a registered node type",
-                        type ? type : "");
+        rc = ls_err_set(err, LS_EINVAL, "unknown_type",
+                        "type: '%.64s' is not a registered node type", type ? type : "");
     if (rc != LS_OK) {
         json_decref(attrs);
         return rc;
@@ -155,8 +160,12 @@ int ls_change_put_node_new(struct ls_change_set *cs, const char *id, const char 
     return LS_OK;
 }
 
-int ls_change_patch_node_new(struct ls_change_set *cs, const char *id, const char *name,
-                             const char *state, json_t *attrs, struct ls_err *err)
+int ls_change_patch_node_new(struct ls_change_set *cs,
+                             const char *id,
+                             const char *name,
+                             const char *state,
+                             json_t *attrs,
+                             struct ls_err *err)
 {
     int rc = check_key("id", id, err);
     if (rc == LS_OK)
@@ -179,9 +188,14 @@ void ls_change_del_node(struct ls_change_set *cs, const char *id)
     c->id = ls_xstrdup(id);
 }
 
-static int edge_common(struct ls_change_set *cs, enum ls_change_kind kind, const char *src,
-                       enum ls_edge_type type, const char *dst, json_t *attrs,
-                       struct ls_err *err, struct ls_change **out)
+static int edge_common(struct ls_change_set *cs,
+                       enum ls_change_kind kind,
+                       const char *src,
+                       enum ls_edge_type type,
+                       const char *dst,
+                       json_t *attrs,
+                       struct ls_err *err,
+                       struct ls_change **out)
 {
     int rc = check_key("src", src, err);
     if (rc == LS_OK)
@@ -203,9 +217,14 @@ static int edge_common(struct ls_change_set *cs, enum ls_change_kind kind, const
     return LS_OK;
 }
 
-int ls_change_put_edge_new(struct ls_change_set *cs, const char *src, enum ls_edge_type type,
-                           const char *dst, json_t *attrs, enum ls_edge_source esource,
-                           double weight, struct ls_err *err)
+int ls_change_put_edge_new(struct ls_change_set *cs,
+                           const char *src,
+                           enum ls_edge_type type,
+                           const char *dst,
+                           json_t *attrs,
+                           enum ls_edge_source esource,
+                           double weight,
+                           struct ls_err *err)
 {
     struct ls_change *c;
     if (isnan(weight))
@@ -222,8 +241,13 @@ int ls_change_put_edge_new(struct ls_change_set *cs, const char *src, enum ls_ed
     return LS_OK;
 }
 
-int ls_change_patch_edge_new(struct ls_change_set *cs, const char *src, enum ls_edge_type type,
-                             const char *dst, json_t *attrs, double weight, struct ls_err *err)
+int ls_change_patch_edge_new(struct ls_change_set *cs,
+                             const char *src,
+                             enum ls_edge_type type,
+                             const char *dst,
+                             json_t *attrs,
+                             double weight,
+                             struct ls_err *err)
 {
     struct ls_change *c;
     if (isinf(weight)) {
@@ -237,7 +261,9 @@ int ls_change_patch_edge_new(struct ls_change_set *cs, const char *src, enum ls_
     return LS_OK;
 }
 
-void ls_change_del_edge(struct ls_change_set *cs, const char *src, enum ls_edge_type type,
+void ls_change_del_edge(struct ls_change_set *cs,
+                        const char *src,
+                        enum ls_edge_type type,
                         const char *dst)
 {
     struct ls_change *c = push(cs, LS_CH_EDGE_DEL);

@@ -26,19 +26,19 @@ enum ls_change_kind {
 /** One requested change. Strings and attrs owned by the change set. */
 struct ls_change {
     enum ls_change_kind kind;
-    char *id;          /* node id (node kinds) */
-    char *type;        /* node type (NODE_PUT) */
-    char *name;        /* NODE_PUT/PATCH; NULL in a patch = unchanged */
-    char *state;       /* NODE_PUT/PATCH; NULL in a patch = unchanged */
-    char *source;      /* NODE_PUT: owner; NULL = the set's origin */
-    json_t *attrs;     /* PUT: the object (NULL = {}); PATCH: merge object (NULL = unchanged) */
-    char *src, *dst;   /* edge kinds */
+    char *id;        /* node id (node kinds) */
+    char *type;      /* node type (NODE_PUT) */
+    char *name;      /* NODE_PUT/PATCH; NULL in a patch = unchanged */
+    char *state;     /* NODE_PUT/PATCH; NULL in a patch = unchanged */
+    char *source;    /* NODE_PUT: owner; NULL = the set's origin */
+    json_t *attrs;   /* PUT: the object (NULL = {}); PATCH: merge object (NULL = unchanged) */
+    char *src, *dst; /* edge kinds */
     enum ls_edge_type etype;
     enum ls_edge_source esource;
-    double weight;     /* EDGE_PUT/PATCH; NaN in a patch = unchanged */
+    double weight;      /* EDGE_PUT/PATCH; NaN in a patch = unchanged */
     int64_t created_at; /* restore only (store load): 0 = derive */
     int64_t updated_at; /* restore only: 0 = change-set time */
-    bool if_absent;    /* NODE_PUT/EDGE_PUT: fail with LS_ECONFLICT when it already exists */
+    bool if_absent;     /* NODE_PUT/EDGE_PUT: fail with LS_ECONFLICT when it already exists */
 };
 
 struct ls_change_set;
@@ -77,28 +77,46 @@ const char *ls_change_set_scope(const struct ls_change_set *cs);
  * @return LS_OK, or LS_EINVAL (empty id, unregistered type, attrs not an object) — attrs is
  *         released on error too.
  */
-LS_MUST_CHECK int ls_change_put_node_new(struct ls_change_set *cs, const char *id,
-                                         const char *type, const char *name, const char *state,
-                                         json_t *attrs, const char *source, struct ls_err *err);
+LS_MUST_CHECK int ls_change_put_node_new(struct ls_change_set *cs,
+                                         const char *id,
+                                         const char *type,
+                                         const char *name,
+                                         const char *state,
+                                         json_t *attrs,
+                                         const char *source,
+                                         struct ls_err *err);
 /** Adds a partial update; NULL fields are unchanged; attrs (stolen) merged, a null value
  *  removes the key. */
-LS_MUST_CHECK int ls_change_patch_node_new(struct ls_change_set *cs, const char *id,
-                                           const char *name, const char *state, json_t *attrs,
+LS_MUST_CHECK int ls_change_patch_node_new(struct ls_change_set *cs,
+                                           const char *id,
+                                           const char *name,
+                                           const char *state,
+                                           json_t *attrs,
                                            struct ls_err *err);
 /** Adds a node deletion (edges touching it go with it). Missing node: no-op at apply. */
 void ls_change_del_node(struct ls_change_set *cs, const char *id);
 /** Adds an edge upsert. Both ends must exist at apply (in the graph or put by this set).
  *  attrs stolen (NULL = {}). */
-LS_MUST_CHECK int ls_change_put_edge_new(struct ls_change_set *cs, const char *src,
-                                         enum ls_edge_type type, const char *dst,
-                                         json_t *attrs, enum ls_edge_source esource,
-                                         double weight, struct ls_err *err);
+LS_MUST_CHECK int ls_change_put_edge_new(struct ls_change_set *cs,
+                                         const char *src,
+                                         enum ls_edge_type type,
+                                         const char *dst,
+                                         json_t *attrs,
+                                         enum ls_edge_source esource,
+                                         double weight,
+                                         struct ls_err *err);
 /** Adds an edge patch (attrs merged, stolen; weight NaN = unchanged). */
-LS_MUST_CHECK int ls_change_patch_edge_new(struct ls_change_set *cs, const char *src,
-                                           enum ls_edge_type type, const char *dst,
-                                           json_t *attrs, double weight, struct ls_err *err);
+LS_MUST_CHECK int ls_change_patch_edge_new(struct ls_change_set *cs,
+                                           const char *src,
+                                           enum ls_edge_type type,
+                                           const char *dst,
+                                           json_t *attrs,
+                                           double weight,
+                                           struct ls_err *err);
 /** Adds an edge deletion. Missing edge: no-op at apply. */
-void ls_change_del_edge(struct ls_change_set *cs, const char *src, enum ls_edge_type type,
+void ls_change_del_edge(struct ls_change_set *cs,
+                        const char *src,
+                        enum ls_edge_type type,
                         const char *dst);
 
 /** Number of changes, and the i-th (borrowed; valid until the set is freed). Mutable so that

@@ -33,15 +33,15 @@ void ls_graph_free(struct ls_graph *g);
 enum ls_op_kind { LS_OP_NODE_PUT, LS_OP_NODE_DEL, LS_OP_EDGE_PUT, LS_OP_EDGE_DEL };
 struct ls_op {
     enum ls_op_kind kind;
-    bool created;               /* PUT: the entity did not exist before */
-    const struct ls_node *node; /* NODE_PUT: the new version; NODE_DEL: the last version */
-    const struct ls_edge *edge; /* EDGE_PUT: the new version; EDGE_DEL: the last version */
-    const struct ls_node *prev; /* NODE_PUT of an existing node: the version it replaces */
+    bool created;                /* PUT: the entity did not exist before */
+    const struct ls_node *node;  /* NODE_PUT: the new version; NODE_DEL: the last version */
+    const struct ls_edge *edge;  /* EDGE_PUT: the new version; EDGE_DEL: the last version */
+    const struct ls_node *prev;  /* NODE_PUT of an existing node: the version it replaces */
     const struct ls_edge *eprev; /* EDGE_PUT of an existing edge: the version it replaces */
-    int64_t time_us;            /* PUT: valid_from of the new version (= its updated_at);
-                                   DEL: valid_to of the last version. Never earlier than the
-                                   replaced version's updated_at (event times are clamped so
-                                   history stays monotonic per entity). */
+    int64_t time_us;             /* PUT: valid_from of the new version (= its updated_at);
+                                    DEL: valid_to of the last version. Never earlier than the
+                                    replaced version's updated_at (event times are clamped so
+                                    history stays monotonic per entity). */
 };
 
 /**
@@ -54,8 +54,10 @@ struct ls_op {
  *         (patch of a missing node or edge), LS_ECONFLICT (if_absent and it exists). On error
  *         the lock is released and nothing changed.
  */
-LS_MUST_CHECK int ls_graph_prepare(struct ls_graph *g, const struct ls_change_set *cs,
-                                   int64_t now_us, struct ls_prepared **out,
+LS_MUST_CHECK int ls_graph_prepare(struct ls_graph *g,
+                                   const struct ls_change_set *cs,
+                                   int64_t now_us,
+                                   struct ls_prepared **out,
                                    struct ls_err *err);
 /** The resolved operations (borrowed from p). n may be 0: nothing to do. */
 const struct ls_op *ls_prepared_ops(const struct ls_prepared *p, size_t *n);
@@ -78,8 +80,8 @@ void ls_graph_set_revision(struct ls_graph *g, uint64_t revision);
  * Listener called by the publishing thread after each publish, with the operations and the
  * new revision. Must be quick and must not call back into the writer. Up to 8 listeners.
  */
-typedef void (*ls_graph_listener)(const struct ls_op *ops, size_t n, uint64_t revision,
-                                  int64_t time_us, void *arg);
+typedef void (*ls_graph_listener)(
+    const struct ls_op *ops, size_t n, uint64_t revision, int64_t time_us, void *arg);
 void ls_graph_add_listener(struct ls_graph *g, ls_graph_listener fn, void *arg);
 
 /* ---- readers --------------------------------------------------------------------------- */
@@ -97,8 +99,8 @@ size_t ls_snap_layer_count(const struct ls_snap *s, enum ls_layer layer);
 /** The node version alive at the snapshot, or NULL. Borrowed; valid while s is held. */
 const struct ls_node *ls_snap_node(const struct ls_snap *s, const char *id);
 /** The edge alive at the snapshot, or NULL. Borrowed. */
-const struct ls_edge *ls_snap_edge(const struct ls_snap *s, const char *src,
-                                   enum ls_edge_type type, const char *dst);
+const struct ls_edge *
+ls_snap_edge(const struct ls_snap *s, const char *src, enum ls_edge_type type, const char *dst);
 
 /** Filters for listing nodes; NULL / negative fields match anything. */
 struct ls_attr_match {
@@ -125,9 +127,13 @@ bool ls_node_filter_match(const struct ls_node_filter *f, const struct ls_node *
  * @param[out] more true when more matching nodes follow
  * @return LS_OK, or LS_EINVAL when `after` names no node the graph ever had.
  */
-LS_MUST_CHECK int ls_snap_list_nodes(const struct ls_snap *s, const struct ls_node_filter *f,
-                                     const char *after, size_t limit,
-                                     const struct ls_node **out, size_t *n, bool *more,
+LS_MUST_CHECK int ls_snap_list_nodes(const struct ls_snap *s,
+                                     const struct ls_node_filter *f,
+                                     const char *after,
+                                     size_t limit,
+                                     const struct ls_node **out,
+                                     size_t *n,
+                                     bool *more,
                                      struct ls_err *err);
 
 enum ls_direction { LS_DIR_OUT = 1, LS_DIR_IN = 2, LS_DIR_BOTH = 3 };
@@ -139,17 +145,25 @@ struct ls_edge_filter {
     int type; /* enum ls_edge_type, or -1 */
 };
 /** Lists edges like ls_snap_list_nodes; `after` is an edge key "src|type|dst". */
-LS_MUST_CHECK int ls_snap_list_edges(const struct ls_snap *s, const struct ls_edge_filter *f,
-                                     const char *after, size_t limit,
-                                     const struct ls_edge **out, size_t *n, bool *more,
+LS_MUST_CHECK int ls_snap_list_edges(const struct ls_snap *s,
+                                     const struct ls_edge_filter *f,
+                                     const char *after,
+                                     size_t limit,
+                                     const struct ls_edge **out,
+                                     size_t *n,
+                                     bool *more,
                                      struct ls_err *err);
 
 /** Calls fn for each edge of node `id` alive at s in the given direction (and of type
  *  `type`, or -1 for any); fn returns false to stop. Returns LS_ENOTFOUND if no such node. */
 typedef bool (*ls_edge_visit)(const struct ls_edge *e, void *arg);
-LS_MUST_CHECK int ls_snap_node_edges(const struct ls_snap *s, const char *id,
-                                     enum ls_direction dir, int type, ls_edge_visit fn,
-                                     void *arg, struct ls_err *err);
+LS_MUST_CHECK int ls_snap_node_edges(const struct ls_snap *s,
+                                     const char *id,
+                                     enum ls_direction dir,
+                                     int type,
+                                     ls_edge_visit fn,
+                                     void *arg,
+                                     struct ls_err *err);
 
 /** A neighbourhood: nodes (root first, then breadth-first) and the edges between them that
  *  the walk crossed. Arrays owned by the struct, elements borrowed from the snapshot. */
@@ -166,9 +180,14 @@ struct ls_subgraph {
  * @return LS_OK, LS_ENOTFOUND (no such root at s).
  * Free with ls_subgraph_cleanup.
  */
-LS_MUST_CHECK int ls_snap_subgraph(const struct ls_snap *s, const char *root, int depth,
-                                   enum ls_direction dir, int type, size_t max_nodes,
-                                   struct ls_subgraph *out, struct ls_err *err);
+LS_MUST_CHECK int ls_snap_subgraph(const struct ls_snap *s,
+                                   const char *root,
+                                   int depth,
+                                   enum ls_direction dir,
+                                   int type,
+                                   size_t max_nodes,
+                                   struct ls_subgraph *out,
+                                   struct ls_err *err);
 void ls_subgraph_cleanup(struct ls_subgraph *sg);
 
 #endif

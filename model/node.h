@@ -29,27 +29,35 @@ struct ls_node {
 
 /** One version of an edge; identity is (src, type, dst). */
 struct ls_edge {
-    char *src;                    /* node id */
-    char *dst;                    /* node id */
-    enum ls_edge_type type;       /* "src <type> dst" */
-    json_t *attrs;                /* JSON object; immutable once published */
-    enum ls_edge_source esource;  /* imported | manual | inferred */
-    char *owner;                  /* importer or "manual" that owns it (change-set origin) */
-    double weight;                /* default 1.0 */
-    int64_t created_at;           /* µs */
-    int64_t updated_at;           /* µs */
-    uint64_t revision;            /* revision that made this version */
-    _Atomic(char *) json;         /* cached rendering */
+    char *src;                   /* node id */
+    char *dst;                   /* node id */
+    enum ls_edge_type type;      /* "src <type> dst" */
+    json_t *attrs;               /* JSON object; immutable once published */
+    enum ls_edge_source esource; /* imported | manual | inferred */
+    char *owner;                 /* importer or "manual" that owns it (change-set origin) */
+    double weight;               /* default 1.0 */
+    int64_t created_at;          /* µs */
+    int64_t updated_at;          /* µs */
+    uint64_t revision;           /* revision that made this version */
+    _Atomic(char *) json;        /* cached rendering */
 };
 
 /** Deep-copies nothing: makes a node version owning copies of the strings and a new reference
  *  to attrs (which must not be modified afterwards). Caller frees with ls_node_free. */
-struct ls_node *ls_node_new(const char *id, const char *type, enum ls_layer layer,
-                            const char *name, const char *state, json_t *attrs,
+struct ls_node *ls_node_new(const char *id,
+                            const char *type,
+                            enum ls_layer layer,
+                            const char *name,
+                            const char *state,
+                            json_t *attrs,
                             const char *source);
 void ls_node_free(struct ls_node *n);
-struct ls_edge *ls_edge_new(const char *src, const char *dst, enum ls_edge_type type,
-                            json_t *attrs, enum ls_edge_source esource, const char *owner,
+struct ls_edge *ls_edge_new(const char *src,
+                            const char *dst,
+                            enum ls_edge_type type,
+                            json_t *attrs,
+                            enum ls_edge_source esource,
+                            const char *owner,
                             double weight);
 void ls_edge_free(struct ls_edge *e);
 
@@ -65,7 +73,6 @@ const char *ls_node_json(const struct ls_node *n, size_t *len);
 const char *ls_edge_json(const struct ls_edge *e, size_t *len);
 
 /** Edge key "src|type|dst" into buf; returns buf (truncated to cap). */
-char *ls_edge_key(const char *src, enum ls_edge_type type, const char *dst, char *buf,
-                  size_t cap);
+char *ls_edge_key(const char *src, enum ls_edge_type type, const char *dst, char *buf, size_t cap);
 
 #endif

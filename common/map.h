@@ -1,0 +1,36 @@
+/* A string-keyed hash map (open addressing, linear probing) for single-threaded use: the
+ * keys are copied and owned by the map; values are borrowed pointers the caller manages. */
+#ifndef LS_COMMON_MAP_H
+#define LS_COMMON_MAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ls_map_entry {
+    char *key;   /* owned; NULL = empty */
+    void *value; /* borrowed */
+};
+
+struct ls_map {
+    struct ls_map_entry *tab;
+    size_t cap; /* power of two, or 0 */
+    size_t len;
+};
+
+/** 64-bit FNV-1a of a NUL-terminated string. */
+uint64_t ls_hash_str(const char *s);
+
+void ls_map_init(struct ls_map *m);
+/** Frees keys and the table (not the values). */
+void ls_map_cleanup(struct ls_map *m);
+/** The value for key, or NULL. */
+void *ls_map_get(const struct ls_map *m, const char *key);
+/** Inserts or replaces; returns the previous value (or NULL). */
+void *ls_map_put(struct ls_map *m, const char *key, void *value);
+/** Calls fn for every entry (order unspecified). */
+void ls_map_foreach(const struct ls_map *m,
+                    void (*fn)(const char *key, void *value, void *arg),
+                    void *arg);
+
+#endif

@@ -1,0 +1,579 @@
+/* Multi-version graph storage: slots, lock-free indices, publish, snapshots and reclamation.
+ * The resolution of change sets lives in resolve.c, the read queries in query.c. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "model/graph_impl.h"
+
+/* ---- append-only lists ------------------------------------------------------------------ */
+
+static void ulist_push(struct ulist *l, uint32_t v)
+{
+    struct ublk *t = l->tail;
+    if (t == NULL || atomic_load_explicit(&t->n, memory_order_relaxed) == t->cap) {
+        uint32_t cap = t ? (t->cap < 4096 ? t->cap * 2 : 4096) : 4;
+        struct ublk *b = ls_xmalloc(sizeof(*b) + cap * sizeof(uint32_t));
+        atomic_init(&b->n, 0);
+        b->cap = cap;
+        atomic_init(&b->next, NULL);
+        if (t)
+            atomic_store_explicit(&t->next, b, memory_order_release);
+        else
+            atomic_store_explicit(&l->head, b, memory_order_release);
+        l->tail = t = b;
+    }
+    uint32_t n = atomic_load_explicit(&t->n, memory_order_relaxed);
+    t->v[n] = v;
+    atomic_store_explicit(&t->n, n + 1, memory_order_release);
+}
+
+void ulist_each(const struct ulist *l, bool (*fn)(uint32_t v, void *arg), void *arg)
+{
+    for (struct ublk *b = atomic_load_explicit(&((struct ulist *)l)->head, memory_order_acquire); b;
+         b = atomic_load_explicit(&b->next, memory_order_acquire)) {
+        uint32_t n = atomic_load_explicit(&b->n, memory_order_acquire);
+        for (uint32_t i = 0; i < n; i++)
+            if (!fn(b->v[i], arg))
+                return;
+    }
+}
+
+static void ulist_free(struct ulist *l)
+{
+    struct ublk *b = atomic_load(&l->head);
+    while (b) {
+        struct ublk *next = atomic_load(&b->next);
+        free(b);
+        b = next;
+    }
+    atomic_store(&l->head, NULL);
+    l->tail = NULL;
+}
+
+/* ---- hash tables --------------------------------------------------------------------------- */
+
+static struct htab *htab_new(uint64_t cap, bool edges)
+{
+    struct htab *t = ls_xmalloc(sizeof(*t));
+    t->mask = cap - 1;
+    t->slot1 = ls_xcalloc(cap, sizeof(*t->slot1));
+    t->ekey = edges ? ls_xcalloc(cap, sizeof(uint64_t)) : NULL;
+    return t;
+}
+
+static void htab_free(struct htab *t)
+{
+    if (t == NULL)
+        return;
+    free((void *)t->slot1);
+    free(t->ekey);
+    free(t);
+}
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb33fa4b94a95ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+static inline uint64_t ekey_of(uint32_t src, enum ls_edge_type type, uint32_t dst)
+{
+    return ((uint64_t)src << 32 | dst) * 8 + (uint64_t)type; /* unique while slots < 2^29 */
+}
+
+int64_t graph_find_nslot(const struct ls_graph *g, const char *id)
+{
+    const struct htab *t =
+        atomic_load_explicit(&((struct ls_graph *)g)->nidx, memory_order_acquire);
+    for (uint64_t i = ls_hash_str(id) & t->mask;; i = (i + 1) & t->mask) {
+        uint32_t s1 = atomic_load_explicit(&t->slot1[i], memory_order_acquire);
+        if (s1 == 0)
+            return -1;
+        if (strcmp(nslot_at(g, s1 - 1)->id, id) == 0)
+            return (int64_t)s1 - 1;
+    }
+}
+
+int64_t
+graph_find_eslot(const struct ls_graph *g, uint32_t src, enum ls_edge_type type, uint32_t dst)
+{
+    const struct htab *t =
+        atomic_load_explicit(&((struct ls_graph *)g)->eidx, memory_order_acquire);
+    uint64_t k = ekey_of(src, type, dst);
+    for (uint64_t i = mix64(k) & t->mask;; i = (i + 1) & t->mask) {
+        uint32_t s1 = atomic_load_explicit(&t->slot1[i], memory_order_acquire);
+        if (s1 == 0)
+            return -1;
+        if (t->ekey[i] == k)
+            return (int64_t)s1 - 1;
+    }
+}
+
+static void retire(struct ls_graph *g, int kind, uint32_t slot, void *ptr, uint64_t rev);
+
+/* Inserts without checking for presence (the caller looked first). Writer only. */
+static void htab_insert(struct htab *t, uint64_t h, uint32_t slot, uint64_t ekey)
+{
+    for (uint64_t i = h & t->mask;; i = (i + 1) & t->mask) {
+        if (atomic_load_explicit(&t->slot1[i], memory_order_relaxed) == 0) {
+            if (t->ekey)
+                t->ekey[i] = ekey;
+            atomic_store_explicit(&t->slot1[i], slot + 1, memory_order_release);
+            return;
+        }
+    }
+}
+
+/* Grows a table to keep load under 1/2: the new table is filled, published, and the old one
+ * retired at the revision being built (readers of older revisions may still probe it). */
+static void maybe_grow(struct ls_graph *g, bool edges, uint32_t count)
+{
+    _Atomic(struct htab *) *ref = edges ? &g->eidx : &g->nidx;
+    struct htab *t = atomic_load_explicit(ref, memory_order_relaxed);
+    if ((uint64_t)(count + 1) * 2 <= t->mask + 1)
+        return;
+    struct htab *n = htab_new((t->mask + 1) * 2, edges);
+    for (uint64_t i = 0; i <= t->mask; i++) {
+        uint32_t s1 = atomic_load_explicit(&t->slot1[i], memory_order_relaxed);
+        if (s1 == 0)
+            continue;
+        uint64_t h = edges ? mix64(t->ekey[i]) : ls_hash_str(nslot_at(g, s1 - 1)->id);
+        htab_insert(n, h, s1 - 1, edges ? t->ekey[i] : 0);
+    }
+    atomic_store_explicit(ref, n, memory_order_release);
+    retire(g, RET_TABLE, 0, t, g->rev + 1);
+}
+
+/* ---- slots ------------------------------------------------------------------------------- */
+
+int graph_type_index(const char *type)
+{
+    for (int i = 0; i < ls_type_count(); i++)
+        if (strcmp(ls_type_name(i), type) == 0)
+            return i;
+    return -1;
+}
+
+static uint32_t nslot_new(struct ls_graph *g, const char *id, const char *type, enum ls_layer layer)
+{
+    uint32_t s = g->n_nslots;
+    LS_ASSERT((s >> CHUNK_BITS) < MAX_CHUNKS);
+    if (g->nchunk[s >> CHUNK_BITS] == NULL)
+        g->nchunk[s >> CHUNK_BITS] = ls_xcalloc(CHUNK_SIZE, sizeof(struct nslot));
+    struct nslot *ns = nslot_at(g, s);
+    ns->id = ls_xstrdup(id);
+    ns->type_idx = graph_type_index(type);
+    g->n_nslots++;
+    maybe_grow(g, false, g->n_nslots);
+    htab_insert(atomic_load_explicit(&g->nidx, memory_order_relaxed), ls_hash_str(id), s, 0);
+    ulist_push(&g->all, s);
+    ulist_push(&g->types[ns->type_idx], s);
+    ulist_push(&g->layers[layer], s);
+    return s;
+}
+
+static uint32_t eslot_new(struct ls_graph *g, uint32_t src, enum ls_edge_type type, uint32_t dst)
+{
+    uint32_t s = g->n_eslots;
+    LS_ASSERT((s >> CHUNK_BITS) < MAX_CHUNKS);
+    if (g->echunk[s >> CHUNK_BITS] == NULL)
+        g->echunk[s >> CHUNK_BITS] = ls_xcalloc(CHUNK_SIZE, sizeof(struct eslot));
+    struct eslot *es = eslot_at(g, s);
+    es->src = src;
+    es->dst = dst;
+    es->type = type;
+    g->n_eslots++;
+    maybe_grow(g, true, g->n_eslots);
+    uint64_t k = ekey_of(src, type, dst);
+    htab_insert(atomic_load_explicit(&g->eidx, memory_order_relaxed), mix64(k), s, k);
+    ulist_push(&nslot_at(g, src)->out, s);
+    ulist_push(&nslot_at(g, dst)->in, s);
+    ulist_push(&g->all_edges, s);
+    return s;
+}
+
+const struct ls_node *graph_node_at(const struct ls_graph *g, uint32_t s, uint64_t rev)
+{
+    for (struct nver *v = atomic_load_explicit(&nslot_at(g, s)->head, memory_order_acquire); v;
+         v = atomic_load_explicit(&v->older, memory_order_acquire)) {
+        if (v->rev_from <= rev)
+            return rev < atomic_load_explicit(&v->rev_to, memory_order_acquire) ? v->node : NULL;
+    }
+    return NULL;
+}
+
+const struct ls_edge *graph_edge_at(const struct ls_graph *g, uint32_t s, uint64_t rev)
+{
+    for (struct ever *v = atomic_load_explicit(&eslot_at(g, s)->head, memory_order_acquire); v;
+         v = atomic_load_explicit(&v->older, memory_order_acquire)) {
+        if (v->rev_from <= rev)
+            return rev < atomic_load_explicit(&v->rev_to, memory_order_acquire) ? v->edge : NULL;
+    }
+    return NULL;
+}
+
+/* ---- lifecycle ------------------------------------------------------------------------------ */
+
+struct ls_graph *ls_graph_new(void)
+{
+    struct ls_graph *g = ls_xcalloc(1, sizeof(*g));
+    atomic_init(&g->nidx, htab_new(1024, false));
+    atomic_init(&g->eidx, htab_new(1024, true));
+    g->types = ls_xcalloc((size_t)ls_type_count(), sizeof(struct ulist));
+    pthread_mutex_init(&g->write_lock, NULL);
+    pthread_mutex_init(&g->snap_lock, NULL);
+    return g;
+}
+
+static void free_nchain(struct nver *v)
+{
+    while (v) {
+        struct nver *older = atomic_load(&v->older);
+        ls_node_free(v->node);
+        free(v);
+        v = older;
+    }
+}
+
+static void free_echain(struct ever *v)
+{
+    while (v) {
+        struct ever *older = atomic_load(&v->older);
+        ls_edge_free(v->edge);
+        free(v);
+        v = older;
+    }
+}
+
+void ls_graph_free(struct ls_graph *g)
+{
+    if (g == NULL)
+        return;
+    LS_ASSERT(g->held_head == NULL);
+    for (uint32_t s = 0; s < g->n_nslots; s++) {
+        struct nslot *ns = nslot_at(g, s);
+        free_nchain(atomic_load(&ns->head));
+        free(ns->id);
+        ulist_free(&ns->out);
+        ulist_free(&ns->in);
+    }
+    for (uint32_t s = 0; s < g->n_eslots; s++)
+        free_echain(atomic_load(&eslot_at(g, s)->head));
+    for (int i = 0; i < MAX_CHUNKS; i++) {
+        free(g->nchunk[i]);
+        free(g->echunk[i]);
+    }
+    for (size_t i = 0; i < g->ret_len; i++) {
+        struct retired *r = &g->ret[(g->ret_head + i) % g->ret_cap];
+        if (r->kind == RET_TABLE)
+            htab_free(r->ptr);
+    }
+    free(g->ret);
+    for (int i = 0; i < ls_type_count(); i++)
+        ulist_free(&g->types[i]);
+    free(g->types);
+    for (int i = 0; i < LS_LAYER_COUNT; i++)
+        ulist_free(&g->layers[i]);
+    ulist_free(&g->all);
+    ulist_free(&g->all_edges);
+    htab_free(atomic_load(&g->nidx));
+    htab_free(atomic_load(&g->eidx));
+    pthread_mutex_destroy(&g->write_lock);
+    pthread_mutex_destroy(&g->snap_lock);
+    free(g);
+}
+
+/* ---- reclamation ----------------------------------------------------------------------------- */
+
+static void retire(struct ls_graph *g, int kind, uint32_t slot, void *ptr, uint64_t rev)
+{
+    if (g->ret_len == g->ret_cap) {
+        size_t cap = g->ret_cap ? g->ret_cap * 2 : 256;
+        struct retired *r = ls_xmalloc(cap * sizeof(*r));
+        for (size_t i = 0; i < g->ret_len; i++)
+            r[i] = g->ret[(g->ret_head + i) % g->ret_cap];
+        free(g->ret);
+        g->ret = r;
+        g->ret_cap = cap;
+        g->ret_head = 0;
+    }
+    g->ret[(g->ret_head + g->ret_len) % g->ret_cap] =
+        (struct retired){.kind = kind, .slot = slot, .ptr = ptr, .rev = rev};
+    g->ret_len++;
+}
+
+/* Cuts the part of a node chain no snapshot at >= min can see: versions whose rev_to <= min.
+ * A reader at R >= min stops at the first version with rev_from <= R, which is newer than
+ * anything cut, so unlinking is safe. */
+static void collect_nslot(struct ls_graph *g, uint32_t s, uint64_t min)
+{
+    struct nslot *ns = nslot_at(g, s);
+    _Atomic(struct nver *) *link = &ns->head;
+    struct nver *v = atomic_load(link);
+    while (v && atomic_load(&v->rev_to) > min) {
+        link = &v->older;
+        v = atomic_load(link);
+    }
+    if (v) {
+        atomic_store_explicit(link, NULL, memory_order_release);
+        free_nchain(v);
+    }
+}
+
+static void collect_eslot(struct ls_graph *g, uint32_t s, uint64_t min)
+{
+    struct eslot *es = eslot_at(g, s);
+    _Atomic(struct ever *) *link = &es->head;
+    struct ever *v = atomic_load(link);
+    while (v && atomic_load(&v->rev_to) > min) {
+        link = &v->older;
+        v = atomic_load(link);
+    }
+    if (v) {
+        atomic_store_explicit(link, NULL, memory_order_release);
+        free_echain(v);
+    }
+}
+
+/* Frees what no held snapshot can reach. Writer only (called with write_lock held). */
+static void collect(struct ls_graph *g)
+{
+    pthread_mutex_lock(&g->snap_lock);
+    uint64_t min = g->held_head ? g->held_head->rev : g->rev;
+    pthread_mutex_unlock(&g->snap_lock);
+    while (g->ret_len > 0) {
+        struct retired *r = &g->ret[g->ret_head];
+        if (r->rev > min)
+            break;
+        if (r->kind == RET_NVER)
+            collect_nslot(g, r->slot, min);
+        else if (r->kind == RET_EVER)
+            collect_eslot(g, r->slot, min);
+        else
+            htab_free(r->ptr);
+        g->ret_head = (g->ret_head + 1) % g->ret_cap;
+        g->ret_len--;
+    }
+}
+
+/* ---- publish -------------------------------------------------------------------------------- */
+
+uint64_t ls_graph_next_revision(const struct ls_graph *g)
+{
+    pthread_mutex_lock((pthread_mutex_t *)&g->snap_lock);
+    uint64_t r = g->rev + 1;
+    pthread_mutex_unlock((pthread_mutex_t *)&g->snap_lock);
+    return r;
+}
+
+void ls_graph_set_revision(struct ls_graph *g, uint64_t revision)
+{
+    pthread_mutex_lock(&g->snap_lock);
+    if (revision > g->rev)
+        g->rev = revision;
+    pthread_mutex_unlock(&g->snap_lock);
+}
+
+/* Makes v the newest version of node slot s from revision rev; closes the previous one. */
+static void link_nver(struct ls_graph *g, uint32_t s, struct ls_node *node, uint64_t rev)
+{
+    struct nslot *ns = nslot_at(g, s);
+    struct nver *old = atomic_load_explicit(&ns->head, memory_order_relaxed);
+    struct nver *v = ls_xmalloc(sizeof(*v));
+    v->node = node;
+    v->rev_from = rev;
+    atomic_init(&v->rev_to, REV_ALIVE);
+    atomic_init(&v->older, old);
+    if (old && atomic_load_explicit(&old->rev_to, memory_order_relaxed) == REV_ALIVE) {
+        atomic_store_explicit(&old->rev_to, rev, memory_order_release);
+        retire(g, RET_NVER, s, NULL, rev);
+    }
+    atomic_store_explicit(&ns->head, v, memory_order_release);
+}
+
+static void link_ever(struct ls_graph *g, uint32_t s, struct ls_edge *edge, uint64_t rev)
+{
+    struct eslot *es = eslot_at(g, s);
+    struct ever *old = atomic_load_explicit(&es->head, memory_order_relaxed);
+    struct ever *v = ls_xmalloc(sizeof(*v));
+    v->edge = edge;
+    v->rev_from = rev;
+    atomic_init(&v->rev_to, REV_ALIVE);
+    atomic_init(&v->older, old);
+    if (old && atomic_load_explicit(&old->rev_to, memory_order_relaxed) == REV_ALIVE) {
+        atomic_store_explicit(&old->rev_to, rev, memory_order_release);
+        retire(g, RET_EVER, s, NULL, rev);
+    }
+    atomic_store_explicit(&es->head, v, memory_order_release);
+}
+
+static uint32_t node_slot(struct ls_graph *g, const struct ls_node *n)
+{
+    int64_t s = graph_find_nslot(g, n->id);
+    if (s >= 0) {
+        struct nslot *ns = nslot_at(g, (uint32_t)s);
+        int ti = graph_type_index(n->type);
+        if (ti != ns->type_idx) { /* re-created under another type: list it there too */
+            ns->type_idx = ti;
+            ulist_push(&g->types[ti], (uint32_t)s);
+            ulist_push(&g->layers[n->layer], (uint32_t)s);
+        }
+        return (uint32_t)s;
+    }
+    return nslot_new(g, n->id, n->type, n->layer);
+}
+
+void ls_graph_publish(struct ls_graph *g, struct ls_prepared *p, uint64_t revision)
+{
+    uint64_t cur = ls_graph_next_revision(g) - 1;
+    LS_ASSERT(revision > cur);
+    long dn = 0, de = 0, dl[LS_LAYER_COUNT] = {0};
+    for (size_t i = 0; i < p->n; i++) {
+        struct ls_op *op = &p->ops[i];
+        switch (op->kind) {
+        case LS_OP_NODE_PUT: {
+            struct ls_node *n = (struct ls_node *)op->node;
+            n->revision = revision;
+            link_nver(g, node_slot(g, n), n, revision);
+            if (op->created) {
+                dn++;
+                dl[n->layer]++;
+            }
+            break;
+        }
+        case LS_OP_NODE_DEL: {
+            int64_t s = graph_find_nslot(g, op->node->id);
+            LS_ASSERT(s >= 0);
+            struct nver *v = atomic_load(&nslot_at(g, (uint32_t)s)->head);
+            atomic_store_explicit(&v->rev_to, revision, memory_order_release);
+            retire(g, RET_NVER, (uint32_t)s, NULL, revision);
+            dn--;
+            dl[op->node->layer]--;
+            break;
+        }
+        case LS_OP_EDGE_PUT: {
+            struct ls_edge *e = (struct ls_edge *)op->edge;
+            e->revision = revision;
+            int64_t src = graph_find_nslot(g, e->src), dst = graph_find_nslot(g, e->dst);
+            LS_ASSERT(src >= 0 && dst >= 0);
+            int64_t s = graph_find_eslot(g, (uint32_t)src, e->type, (uint32_t)dst);
+            if (s < 0)
+                s = eslot_new(g, (uint32_t)src, e->type, (uint32_t)dst);
+            link_ever(g, (uint32_t)s, e, revision);
+            if (op->created)
+                de++;
+            break;
+        }
+        case LS_OP_EDGE_DEL: {
+            const struct ls_edge *e = op->edge;
+            int64_t src = graph_find_nslot(g, e->src), dst = graph_find_nslot(g, e->dst);
+            int64_t s = graph_find_eslot(g, (uint32_t)src, e->type, (uint32_t)dst);
+            LS_ASSERT(s >= 0);
+            struct ever *v = atomic_load(&eslot_at(g, (uint32_t)s)->head);
+            atomic_store_explicit(&v->rev_to, revision, memory_order_release);
+            retire(g, RET_EVER, (uint32_t)s, NULL, revision);
+            de--;
+            break;
+        }
+        }
+    }
+    pthread_mutex_lock(&g->snap_lock);
+    g->rev = revision;
+    g->n_nodes = (size_t)((long)g->n_nodes + dn);
+    g->n_edges = (size_t)((long)g->n_edges + de);
+    for (int l = 0; l < LS_LAYER_COUNT; l++)
+        g->n_layer[l] = (size_t)((long)g->n_layer[l] + dl[l]);
+    pthread_mutex_unlock(&g->snap_lock);
+
+    for (int i = 0; i < g->n_listeners; i++)
+        g->listeners[i].fn(p->ops, p->n, revision, p->time_us, g->listeners[i].arg);
+    prepared_free(p, false);
+    collect(g);
+    pthread_mutex_unlock(&g->write_lock);
+}
+
+void ls_graph_abort(struct ls_graph *g, struct ls_prepared *p)
+{
+    prepared_free(p, true);
+    pthread_mutex_unlock(&g->write_lock);
+}
+
+void ls_graph_add_listener(struct ls_graph *g, ls_graph_listener fn, void *arg)
+{
+    pthread_mutex_lock(&g->write_lock);
+    LS_ASSERT(g->n_listeners < LS_MAX_LISTENERS);
+    g->listeners[g->n_listeners].fn = fn;
+    g->listeners[g->n_listeners].arg = arg;
+    g->n_listeners++;
+    pthread_mutex_unlock(&g->write_lock);
+}
+
+/* ---- snapshots ------------------------------------------------------------------------------ */
+
+struct ls_snap *ls_graph_snap(struct ls_graph *g)
+{
+    pthread_mutex_lock(&g->snap_lock);
+    struct ls_snap *s = g->held_tail;
+    if (s == NULL || s->rev != g->rev) {
+        s = ls_xcalloc(1, sizeof(*s));
+        s->g = g;
+        s->rev = g->rev;
+        s->n_nodes = g->n_nodes;
+        s->n_edges = g->n_edges;
+        memcpy(s->n_layer, g->n_layer, sizeof(s->n_layer));
+        s->prev = g->held_tail;
+        if (g->held_tail)
+            g->held_tail->next = s;
+        else
+            g->held_head = s;
+        g->held_tail = s;
+    }
+    s->refs++;
+    pthread_mutex_unlock(&g->snap_lock);
+    return s;
+}
+
+void ls_snap_release(struct ls_snap *s)
+{
+    if (s == NULL)
+        return;
+    struct ls_graph *g = s->g;
+    pthread_mutex_lock(&g->snap_lock);
+    if (--s->refs == 0) {
+        if (s->prev)
+            s->prev->next = s->next;
+        else
+            g->held_head = s->next;
+        if (s->next)
+            s->next->prev = s->prev;
+        else
+            g->held_tail = s->prev;
+        free(s);
+    }
+    pthread_mutex_unlock(&g->snap_lock);
+}
+
+uint64_t ls_snap_revision(const struct ls_snap *s)
+{
+    return s->rev;
+}
+
+size_t ls_snap_node_count(const struct ls_snap *s)
+{
+    return s->n_nodes;
+}
+
+size_t ls_snap_edge_count(const struct ls_snap *s)
+{
+    return s->n_edges;
+}
+
+size_t ls_snap_layer_count(const struct ls_snap *s, enum ls_layer layer)
+{
+    return (unsigned)layer < LS_LAYER_COUNT ? s->n_layer[layer] : 0;
+}

@@ -1,0 +1,157 @@
+/* Private to model/: the multi-version storage behind graph.h.
+ *
+ * Slots: every node id the graph ever had gets a node slot (never reused), every (src, type,
+ * dst) a an edge slot. Slots live in fixed-size chunks that never move, so a reader holding a
+ * slot number can always reach it. A slot holds a chain of versions, newest first; a version
+ * is alive for revisions [rev_from, rev_to). The writer adds versions tagged with the next
+ * revision, closes the versions they replace, and only then publishes the revision number:
+ * a reader at revision R sees exactly the versions with rev_from <= R < rev_to.
+ *
+ * Index structures readers use without locks are append-only (adjacency and type lists:
+ * blocks whose count is published with release order) or swapped whole (the hash tables:
+ * a resize builds a new table and publishes the pointer; the old one is retired).
+ * Retired versions and tables are freed once no held snapshot is older than the revision that
+ * retired them. */
+#ifndef LS_MODEL_GRAPH_IMPL_H
+#define LS_MODEL_GRAPH_IMPL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "common/map.h"
+#include "model/graph.h"
+
+#define CHUNK_BITS 12
+#define CHUNK_SIZE (1u << CHUNK_BITS)
+#define MAX_CHUNKS 8192 /* 32M slots */
+#define REV_ALIVE  UINT64_MAX
+
+struct nver {
+    struct ls_node *node;
+    uint64_t rev_from;
+    _Atomic uint64_t rev_to;
+    _Atomic(struct nver *) older;
+};
+
+struct ever {
+    struct ls_edge *edge;
+    uint64_t rev_from;
+    _Atomic uint64_t rev_to;
+    _Atomic(struct ever *) older;
+};
+
+/* Append-only list of uint32 (edge slots for adjacency, node slots for type lists). */
+struct ublk {
+    _Atomic uint32_t n;
+    uint32_t cap;
+    _Atomic(struct ublk *) next;
+    uint32_t v[];
+};
+struct ulist {
+    _Atomic(struct ublk *) head;
+    struct ublk *tail; /* writer only */
+};
+
+struct nslot {
+    _Atomic(struct nver *) head;
+    char *id;         /* owned, immutable */
+    struct ulist out; /* edge slots with this node as src */
+    struct ulist in;  /* edge slots with this node as dst */
+    int type_idx;     /* registry index of the last type it was listed under */
+};
+
+struct eslot {
+    _Atomic(struct ever *) head;
+    uint32_t src, dst; /* node slots */
+    enum ls_edge_type type;
+};
+
+/* Concurrent-read hash table: entries hold slot+1 (0 = empty) and, for edges, the key. */
+struct htab {
+    uint64_t mask;
+    _Atomic uint32_t *slot1;
+    uint64_t *ekey; /* edge tables only */
+};
+
+/* A held revision: one record per revision number that has holders. */
+struct ls_snap {
+    struct ls_graph *g;
+    uint64_t rev;
+    int refs; /* under g->snap_lock */
+    struct ls_snap *prev, *next;
+    size_t n_nodes, n_edges;
+    size_t n_layer[LS_LAYER_COUNT];
+};
+
+struct retired {
+    enum { RET_NVER, RET_EVER, RET_TABLE } kind;
+    uint32_t slot; /* RET_NVER / RET_EVER */
+    void *ptr;     /* RET_TABLE: struct htab* */
+    uint64_t rev;  /* collectible once every held snapshot is at >= rev */
+};
+
+#define LS_MAX_LISTENERS 8
+
+struct ls_graph {
+    /* storage (writer appends; readers index) */
+    struct nslot *nchunk[MAX_CHUNKS];
+    struct eslot *echunk[MAX_CHUNKS];
+    uint32_t n_nslots, n_eslots; /* writer only */
+    _Atomic(struct htab *) nidx; /* id -> node slot */
+    _Atomic(struct htab *) eidx; /* (src, dst, type) -> edge slot */
+    struct ulist *types;         /* per registry type: node slots, creation order */
+    struct ulist layers[LS_LAYER_COUNT];
+    struct ulist all;       /* every node slot, creation order */
+    struct ulist all_edges; /* every edge slot, creation order */
+
+    /* writer */
+    pthread_mutex_t write_lock;
+    struct retired *ret;
+    size_t ret_head, ret_len, ret_cap; /* FIFO ring */
+
+    /* published state */
+    pthread_mutex_t snap_lock;
+    uint64_t rev; /* current revision (under snap_lock) */
+    size_t n_nodes, n_edges, n_layer[LS_LAYER_COUNT];
+    struct ls_snap *held_head, *held_tail; /* held snapshots, oldest first */
+
+    struct {
+        ls_graph_listener fn;
+        void *arg;
+    } listeners[LS_MAX_LISTENERS];
+    int n_listeners;
+};
+
+static inline struct nslot *nslot_at(const struct ls_graph *g, uint32_t s)
+{
+    return &g->nchunk[s >> CHUNK_BITS][s & (CHUNK_SIZE - 1)];
+}
+
+static inline struct eslot *eslot_at(const struct ls_graph *g, uint32_t s)
+{
+    return &g->echunk[s >> CHUNK_BITS][s & (CHUNK_SIZE - 1)];
+}
+
+/* The version of node slot s alive at revision rev, or NULL. */
+const struct ls_node *graph_node_at(const struct ls_graph *g, uint32_t s, uint64_t rev);
+const struct ls_edge *graph_edge_at(const struct ls_graph *g, uint32_t s, uint64_t rev);
+/* Node slot of id, or -1 when the graph never had it. */
+int64_t graph_find_nslot(const struct ls_graph *g, const char *id);
+/* Edge slot of (src, type, dst), or -1. */
+int64_t
+graph_find_eslot(const struct ls_graph *g, uint32_t src, enum ls_edge_type type, uint32_t dst);
+/* Iterates an append-only list: calls fn(value) until it returns false. */
+void ulist_each(const struct ulist *l, bool (*fn)(uint32_t v, void *arg), void *arg);
+/* Registry index of a type name, or -1. */
+int graph_type_index(const char *type);
+
+/* A prepared change: the resolved operations; PUT versions are owned here until publish. */
+struct ls_prepared {
+    struct ls_op *ops;
+    size_t n, cap;
+    int64_t time_us;
+};
+
+void prepared_free(struct ls_prepared *p, bool free_versions);
+#endif

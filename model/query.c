@@ -1,0 +1,445 @@
+/* Read queries over a snapshot: point lookups, filtered listing with markers, adjacency and
+ * breadth-first neighbourhoods. Lock-free: everything reads published versions only. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/graph_impl.h"
+
+const struct ls_node *ls_snap_node(const struct ls_snap *s, const char *id)
+{
+    int64_t slot = graph_find_nslot(s->g, id);
+    return slot < 0 ? NULL : graph_node_at(s->g, (uint32_t)slot, s->rev);
+}
+
+const struct ls_edge *
+ls_snap_edge(const struct ls_snap *s, const char *src, enum ls_edge_type type, const char *dst)
+{
+    int64_t a = graph_find_nslot(s->g, src), b = graph_find_nslot(s->g, dst);
+    if (a < 0 || b < 0)
+        return NULL;
+    int64_t e = graph_find_eslot(s->g, (uint32_t)a, type, (uint32_t)b);
+    return e < 0 ? NULL : graph_edge_at(s->g, (uint32_t)e, s->rev);
+}
+
+/* The text an attrs value is compared as: strings as is, numbers and booleans printed. */
+static bool attr_equals(json_t *v, const char *want)
+{
+    char buf[64];
+    switch (json_typeof(v)) {
+    case JSON_STRING:
+        return strcmp(json_string_value(v), want) == 0;
+    case JSON_INTEGER:
+        snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        return strcmp(buf, want) == 0;
+    case JSON_REAL:
+        snprintf(buf, sizeof(buf), "%.17g", json_real_value(v));
+        return strcmp(buf, want) == 0 || strtod(want, NULL) == json_real_value(v);
+    case JSON_TRUE:
+        return strcmp(want, "true") == 0;
+    case JSON_FALSE:
+        return strcmp(want, "false") == 0;
+    case JSON_NULL:
+        return strcmp(want, "null") == 0;
+    default:
+        return false;
+    }
+}
+
+bool ls_node_filter_match(const struct ls_node_filter *f, const struct ls_node *n)
+{
+    if (f == NULL)
+        return true;
+    if (f->type && strcmp(f->type, n->type) != 0)
+        return false;
+    if (f->layer >= 0 && (int)n->layer != f->layer)
+        return false;
+    if (f->state && strcmp(f->state, n->state) != 0)
+        return false;
+    if (f->name && strcmp(f->name, n->name) != 0)
+        return false;
+    if (f->source && strcmp(f->source, n->source) != 0)
+        return false;
+    for (size_t i = 0; i < f->n_attrs; i++) {
+        json_t *v = json_object_get(n->attrs, f->attrs[i].key);
+        if (v == NULL || !attr_equals(v, f->attrs[i].value))
+            return false;
+    }
+    return true;
+}
+
+/* ---- listing ------------------------------------------------------------------------------ */
+
+struct lister {
+    const struct ls_snap *s;
+    const struct ls_node_filter *nf;
+    const struct ls_edge_filter *ef;
+    int64_t after;   /* slot to start after, or -1 */
+    bool seen_after; /* passed the marker in list order */
+    size_t limit, n;
+    const void **out;
+    bool more;
+};
+
+/* Common marker logic: true when slot v comes after the marker in list order. */
+static bool past_marker(struct lister *l, uint32_t v)
+{
+    if (l->after < 0 || l->seen_after)
+        return true;
+    if ((int64_t)v == l->after)
+        l->seen_after = true;
+    return false;
+}
+
+static bool collect(struct lister *l, const void *item)
+{
+    if (l->n == l->limit) {
+        l->more = true;
+        return false;
+    }
+    l->out[l->n++] = item;
+    return true;
+}
+
+static bool list_node(uint32_t v, void *arg)
+{
+    struct lister *l = arg;
+    if (!past_marker(l, v))
+        return true;
+    const struct ls_node *n = graph_node_at(l->s->g, v, l->s->rev);
+    if (n == NULL || !ls_node_filter_match(l->nf, n))
+        return true;
+    return collect(l, n);
+}
+
+static bool list_node_by_slot(uint32_t v, void *arg)
+{
+    struct lister *l = arg;
+    if (l->after < -1 && (int64_t)v <= -(l->after + 2))
+        return true;
+    const struct ls_node *n = graph_node_at(l->s->g, v, l->s->rev);
+    if (n == NULL || !ls_node_filter_match(l->nf, n))
+        return true;
+    return collect(l, n);
+}
+
+int ls_snap_list_nodes(const struct ls_snap *s,
+                       const struct ls_node_filter *f,
+                       const char *after,
+                       size_t limit,
+                       const struct ls_node **out,
+                       size_t *n,
+                       bool *more,
+                       struct ls_err *err)
+{
+    struct lister l = {.s = s, .nf = f, .after = -1, .limit = limit, .out = (const void **)out};
+    if (after) {
+        l.after = graph_find_nslot(s->g, after);
+        if (l.after < 0)
+            return ls_err_set(err, LS_EINVAL, "invalid_marker", "marker '%.200s' is not a node",
+                              after);
+    }
+    const struct ulist *list = &s->g->all;
+    if (f && f->type) {
+        int ti = graph_type_index(f->type);
+        if (ti < 0) {
+            *n = 0;
+            *more = false;
+            return LS_OK;
+        }
+        list = &s->g->types[ti];
+    } else if (f && f->layer >= 0 && f->layer < LS_LAYER_COUNT) {
+        list = &s->g->layers[f->layer];
+    }
+    ulist_each(list, list_node, &l);
+    if (l.after >= 0 && !l.seen_after) {
+        l.n = 0;
+        l.more = false;
+        l.after = -(l.after + 2);
+        ulist_each(list, list_node_by_slot, &l);
+    }
+    *n = l.n;
+    *more = l.more;
+    return LS_OK;
+}
+
+static bool edge_match(const struct ls_edge_filter *f, const struct ls_edge *e)
+{
+    if (f == NULL)
+        return true;
+    if (f->src && strcmp(f->src, e->src) != 0)
+        return false;
+    if (f->dst && strcmp(f->dst, e->dst) != 0)
+        return false;
+    if (f->type >= 0 && (int)e->type != f->type)
+        return false;
+    return true;
+}
+
+static bool list_edge(uint32_t v, void *arg)
+{
+    struct lister *l = arg;
+    if (!past_marker(l, v))
+        return true;
+    const struct ls_edge *e = graph_edge_at(l->s->g, v, l->s->rev);
+    if (e == NULL || !edge_match(l->ef, e))
+        return true;
+    return collect(l, e);
+}
+
+/* Parses "src|type|dst" into its edge slot; -1 when unknown. */
+static int64_t edge_marker_slot(const struct ls_graph *g, const char *key)
+{
+    const char *a = strchr(key, '|');
+    const char *b = a ? strchr(a + 1, '|') : NULL;
+    if (b == NULL)
+        return -1;
+    char src[1024], type[64];
+    if ((size_t)(a - key) >= sizeof(src) || (size_t)(b - a - 1) >= sizeof(type))
+        return -1;
+    memcpy(src, key, (size_t)(a - key));
+    src[a - key] = '\0';
+    memcpy(type, a + 1, (size_t)(b - a - 1));
+    type[b - a - 1] = '\0';
+    enum ls_edge_type t;
+    int64_t s = graph_find_nslot(g, src), d = graph_find_nslot(g, b + 1);
+    if (!ls_edge_type_parse(type, &t) || s < 0 || d < 0)
+        return -1;
+    return graph_find_eslot(g, (uint32_t)s, t, (uint32_t)d);
+}
+
+int ls_snap_list_edges(const struct ls_snap *s,
+                       const struct ls_edge_filter *f,
+                       const char *after,
+                       size_t limit,
+                       const struct ls_edge **out,
+                       size_t *n,
+                       bool *more,
+                       struct ls_err *err)
+{
+    struct lister l = {.s = s, .ef = f, .after = -1, .limit = limit, .out = (const void **)out};
+    if (after) {
+        l.after = edge_marker_slot(s->g, after);
+        if (l.after < 0)
+            return ls_err_set(err, LS_EINVAL, "invalid_marker", "marker '%.200s' is not an edge",
+                              after);
+    }
+    /* with an endpoint given, walk that node's adjacency instead of every edge */
+    const struct ulist *list = &s->g->all_edges;
+    if (f && (f->src || f->dst)) {
+        int64_t ns = graph_find_nslot(s->g, f->src ? f->src : f->dst);
+        if (ns < 0) {
+            *n = 0;
+            *more = false;
+            return LS_OK;
+        }
+        list = f->src ? &nslot_at(s->g, (uint32_t)ns)->out : &nslot_at(s->g, (uint32_t)ns)->in;
+    }
+    ulist_each(list, list_edge, &l);
+    *n = l.n;
+    *more = l.more;
+    return LS_OK;
+}
+
+/* ---- adjacency ------------------------------------------------------------------------------ */
+
+struct edge_walk {
+    const struct ls_snap *s;
+    int type;
+    ls_edge_visit fn;
+    void *arg;
+    bool stopped;
+};
+
+static bool walk_edge(uint32_t v, void *arg)
+{
+    struct edge_walk *w = arg;
+    const struct ls_edge *e = graph_edge_at(w->s->g, v, w->s->rev);
+    if (e == NULL || (w->type >= 0 && (int)e->type != w->type))
+        return true;
+    if (!w->fn(e, w->arg)) {
+        w->stopped = true;
+        return false;
+    }
+    return true;
+}
+
+int ls_snap_node_edges(const struct ls_snap *s,
+                       const char *id,
+                       enum ls_direction dir,
+                       int type,
+                       ls_edge_visit fn,
+                       void *arg,
+                       struct ls_err *err)
+{
+    int64_t slot = graph_find_nslot(s->g, id);
+    if (slot < 0 || graph_node_at(s->g, (uint32_t)slot, s->rev) == NULL)
+        return ls_err_set(err, LS_ENOTFOUND, "node_not_found", "node '%.200s' does not exist", id);
+    struct nslot *ns = nslot_at(s->g, (uint32_t)slot);
+    struct edge_walk w = {s, type, fn, arg, false};
+    if (dir & LS_DIR_OUT)
+        ulist_each(&ns->out, walk_edge, &w);
+    if ((dir & LS_DIR_IN) && !w.stopped)
+        ulist_each(&ns->in, walk_edge, &w);
+    return LS_OK;
+}
+
+/* ---- subgraph ------------------------------------------------------------------------------- */
+
+/* Open-addressing set of uint32 (slot numbers); sized by the caller's bound. */
+struct uset {
+    uint32_t *v; /* slot + 1; 0 = empty */
+    uint32_t mask;
+    uint32_t n;
+};
+
+static void uset_init(struct uset *u, uint32_t cap)
+{
+    uint32_t c = 64;
+    while (c < cap * 2)
+        c *= 2;
+    u->v = ls_xcalloc(c, sizeof(uint32_t));
+    u->mask = c - 1;
+    u->n = 0;
+}
+
+static void uset_grow(struct uset *u)
+{
+    struct uset old = *u;
+    uset_init(u, (old.mask + 1));
+    for (uint32_t i = 0; i <= old.mask; i++) {
+        if (old.v[i] == 0)
+            continue;
+        uint32_t h = (old.v[i] * 2654435761u) & u->mask;
+        while (u->v[h])
+            h = (h + 1) & u->mask;
+        u->v[h] = old.v[i];
+        u->n++;
+    }
+    free(old.v);
+}
+
+/* Adds x; returns false when it was there already. */
+static bool uset_add(struct uset *u, uint32_t x)
+{
+    if ((u->n + 1) * 2 > u->mask + 1)
+        uset_grow(u);
+    uint32_t k = x + 1, h = (k * 2654435761u) & u->mask;
+    while (u->v[h]) {
+        if (u->v[h] == k)
+            return false;
+        h = (h + 1) & u->mask;
+    }
+    u->v[h] = k;
+    u->n++;
+    return true;
+}
+
+struct bfs {
+    const struct ls_snap *s;
+    struct ls_subgraph *out;
+    size_t cap_nodes, cap_edges;
+    uint32_t *slots; /* node slots in visit order (parallel to out->nodes) */
+    int *depth;
+    struct uset seen_nodes, seen_edges;
+    int type;
+    size_t max_nodes;
+    uint32_t from; /* node being expanded */
+    int from_depth;
+};
+
+static void add_node(struct bfs *b, uint32_t slot, const struct ls_node *n, int depth)
+{
+    if (b->out->n_nodes == b->cap_nodes) {
+        b->cap_nodes *= 2;
+        b->out->nodes = ls_xrealloc(b->out->nodes, b->cap_nodes * sizeof(*b->out->nodes));
+        b->slots = ls_xrealloc(b->slots, b->cap_nodes * sizeof(*b->slots));
+        b->depth = ls_xrealloc(b->depth, b->cap_nodes * sizeof(*b->depth));
+    }
+    b->out->nodes[b->out->n_nodes] = n;
+    b->slots[b->out->n_nodes] = slot;
+    b->depth[b->out->n_nodes] = depth;
+    b->out->n_nodes++;
+}
+
+static bool bfs_edge(uint32_t es, void *arg)
+{
+    struct bfs *b = arg;
+    const struct ls_edge *e = graph_edge_at(b->s->g, es, b->s->rev);
+    if (e == NULL || (b->type >= 0 && (int)e->type != b->type))
+        return true;
+    const struct eslot *slot = eslot_at(b->s->g, es);
+    uint32_t other = slot->src == b->from ? slot->dst : slot->src;
+    bool new_node = !uset_add(&b->seen_nodes, other) ? false : true;
+    if (new_node) {
+        if (b->out->n_nodes >= b->max_nodes) {
+            b->out->truncated = true;
+            return false;
+        }
+        const struct ls_node *n = graph_node_at(b->s->g, other, b->s->rev);
+        LS_ASSERT(n != NULL); /* an alive edge has alive ends */
+        add_node(b, other, n, b->from_depth + 1);
+    }
+    if (uset_add(&b->seen_edges, es)) {
+        if (b->out->n_edges == b->cap_edges) {
+            b->cap_edges *= 2;
+            b->out->edges = ls_xrealloc(b->out->edges, b->cap_edges * sizeof(*b->out->edges));
+        }
+        b->out->edges[b->out->n_edges++] = e;
+    }
+    return true;
+}
+
+int ls_snap_subgraph(const struct ls_snap *s,
+                     const char *root,
+                     int depth,
+                     enum ls_direction dir,
+                     int type,
+                     size_t max_nodes,
+                     struct ls_subgraph *out,
+                     struct ls_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    int64_t rs = graph_find_nslot(s->g, root);
+    const struct ls_node *rn = rs < 0 ? NULL : graph_node_at(s->g, (uint32_t)rs, s->rev);
+    if (rn == NULL)
+        return ls_err_set(err, LS_ENOTFOUND, "node_not_found", "node '%.200s' does not exist",
+                          root);
+    if (max_nodes == 0)
+        max_nodes = 1;
+    struct bfs b = {
+        .s = s, .out = out, .cap_nodes = 64, .cap_edges = 64, .type = type, .max_nodes = max_nodes};
+    out->nodes = ls_xmalloc(b.cap_nodes * sizeof(*out->nodes));
+    out->edges = ls_xmalloc(b.cap_edges * sizeof(*out->edges));
+    b.slots = ls_xmalloc(b.cap_nodes * sizeof(*b.slots));
+    b.depth = ls_xmalloc(b.cap_nodes * sizeof(*b.depth));
+    uset_init(&b.seen_nodes, 128);
+    uset_init(&b.seen_edges, 256);
+    uset_add(&b.seen_nodes, (uint32_t)rs);
+    add_node(&b, (uint32_t)rs, rn, 0);
+    for (size_t i = 0; i < out->n_nodes && !out->truncated; i++) {
+        if (b.depth[i] >= depth)
+            continue;
+        b.from = b.slots[i];
+        b.from_depth = b.depth[i];
+        const struct nslot *ns = nslot_at(s->g, b.from);
+        if (dir & LS_DIR_OUT)
+            ulist_each(&ns->out, bfs_edge, &b);
+        if ((dir & LS_DIR_IN) && !out->truncated)
+            ulist_each(&ns->in, bfs_edge, &b);
+    }
+    free(b.slots);
+    free(b.depth);
+    free(b.seen_nodes.v);
+    free(b.seen_edges.v);
+    return LS_OK;
+}
+
+void ls_subgraph_cleanup(struct ls_subgraph *sg)
+{
+    if (sg == NULL)
+        return;
+    free(sg->nodes);
+    free(sg->edges);
+    memset(sg, 0, sizeof(*sg));
+}
