@@ -254,7 +254,7 @@ void ls_graph_free(struct ls_graph *g)
 {
     if (g == NULL)
         return;
-    LS_ASSERT(g->held_head == NULL);
+    LS_ASSERT(g->held_head == NULL); /* every snapshot released */
     for (uint32_t s = 0; s < g->n_nslots; s++) {
         struct nslot *ns = nslot_at(g, s);
         free_nchain(atomic_load(&ns->head));

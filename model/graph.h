@@ -59,7 +59,8 @@ LS_MUST_CHECK int ls_graph_prepare(struct ls_graph *g,
                                    int64_t now_us,
                                    struct ls_prepared **out,
                                    struct ls_err *err);
-/** The resolved operations (borrowed from p). n may be 0: nothing to do. */
+/** The resolved operations (borrowed from p; the versions they point to are valid until
+ *  publish/abort returns, longer only while a snapshot that sees them is held). n may be 0. */
 const struct ls_op *ls_prepared_ops(const struct ls_prepared *p, size_t *n);
 /** Event time of the prepared change (µs). */
 int64_t ls_prepared_time(const struct ls_prepared *p);

@@ -1,0 +1,354 @@
+/* model/change + resolution: what a change set really does to the graph. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "helpers.h"
+
+static int setup(void **state)
+{
+    *state = ls_graph_new();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    ls_graph_free(*state);
+    return 0;
+}
+
+static size_t prepare_count(struct ls_graph *g, struct ls_change_set *cs, struct ls_op *first)
+{
+    struct ls_prepared *p;
+    assert_int_equal(ls_graph_prepare(g, cs, 5000000, &p, NULL), LS_OK);
+    size_t n;
+    const struct ls_op *ops = ls_prepared_ops(p, &n);
+    if (first && n)
+        *first = ops[0];
+    if (n == 0) /* as the store does: nothing to do commits nothing */
+        ls_graph_abort(g, p);
+    else
+        ls_graph_publish(g, p, ls_graph_next_revision(g));
+    return n;
+}
+
+static void test_put_then_identical_put_makes_no_new_version(void **state)
+{
+    struct ls_graph *g = *state;
+    struct ls_change_set *cs = ls_change_set_new("imp");
+    assert_int_equal(ls_change_put_node_new(cs, "a", "machine", "A", "up",
+                                            json_pack("{s:i}", "cpus", 4), NULL, NULL),
+                     LS_OK);
+    struct ls_op op;
+    assert_int_equal(prepare_count(g, cs, &op), 1);
+    ls_change_set_free(cs);
+    cs = ls_change_set_new("imp");
+    assert_int_equal(ls_change_put_node_new(cs, "a", "machine", "A", "up",
+                                            json_pack("{s:i}", "cpus", 4), NULL, NULL),
+                     LS_OK);
+    assert_int_equal(prepare_count(g, cs, NULL), 0);
+    ls_change_set_free(cs);
+    cs = ls_change_set_new("imp");
+    assert_int_equal(ls_change_put_node_new(cs, "a", "machine", "A", "down",
+                                            json_pack("{s:i}", "cpus", 4), NULL, NULL),
+                     LS_OK);
+    /* ops borrow versions that publish may reclaim: a held snapshot keeps op.prev alive */
+    struct ls_snap *hold = ls_graph_snap(g);
+    assert_int_equal(prepare_count(g, cs, &op), 1);
+    assert_int_equal(op.kind, LS_OP_NODE_PUT);
+    assert_false(op.created);
+    assert_non_null(op.prev);
+    assert_string_equal(op.prev->state, "up");
+    ls_snap_release(hold);
+    ls_change_set_free(cs);
+    struct ls_snap *s = ls_graph_snap(g);
+    const struct ls_node *n = ls_snap_node(s, "a");
+    assert_string_equal(n->state, "down");
+    assert_int_equal(n->revision, 2);
+    assert_int_equal(n->created_at, 5000000);
+    ls_snap_release(s);
+}
+
+static void test_patch_merges_attrs_and_null_removes_a_key(void **state)
+{
+    struct ls_graph *g = *state;
+    struct ls_change_set *cs = ls_change_set_new("api");
+    assert_int_equal(ls_change_put_node_new(cs, "a", "rack", "A", "",
+                                            json_pack("{s:s,s:i}", "row", "r1", "u", 42), NULL,
+                                            NULL),
+                     LS_OK);
+    assert_int_equal(apply_set(g, cs, NULL), LS_OK);
+    ls_change_set_free(cs);
+    cs = ls_change_set_new("api");
+    assert_int_equal(ls_change_patch_node_new(cs, "a", "Rack A", NULL,
+                                              json_pack("{s:n,s:s}", "u", "pdu", "p1"), NULL),
+                     LS_OK);
+    assert_int_equal(apply_set(g, cs, NULL), LS_OK);
+    ls_change_set_free(cs);
+    struct ls_snap *s = ls_graph_snap(g);
+    const struct ls_node *n = ls_snap_node(s, "a");
+    assert_string_equal(n->name, "Rack A");
+    assert_string_equal(n->state, "");
+    char *dump = json_dumps(n->attrs, JSON_SORT_KEYS | JSON_COMPACT);
+    assert_string_equal(dump, "{\"pdu\":\"p1\",\"row\":\"r1\"}");
+    free(dump);
+    ls_snap_release(s);
+}
+
+static void test_errors_leave_the_graph_unchanged(void **state)
+{
+    struct ls_graph *g = *state;
+    struct ls_err err;
+    struct ls_change_set *cs = ls_change_set_new("api");
+    PUT_NODE(cs, "a", "machine", "A");
+    assert_int_equal(apply_set(g, cs, NULL), LS_OK);
+    ls_change_set_free(cs);
+
+    cs = ls_change_set_new("api");
+    PUT_NODE(cs, "b", "machine", "B");
+    PUT_EDGE(cs, "b", LS_EDGE_CONNECTED_TO, "ghost");
+    assert_int_equal(apply_set(g, cs, &err), LS_EINVAL);
+    assert_string_equal(err.code, "dangling_edge");
+    assert_string_equal(err.msg, "change 1: edge dst 'ghost': no such node");
+    ls_change_set_free(cs);
+
+    cs = ls_change_set_new("api");
+    PUT_NODE(cs, "a", "instance", "A");
+    assert_int_equal(apply_set(g, cs, &err), LS_EINVAL);
+    assert_string_equal(err.code, "type_change");
+    ls_change_set_free(cs);
+
+    cs = ls_change_set_new("api");
+    assert_int_equal(ls_change_patch_node_new(cs, "zz", "x", NULL, NULL, NULL), LS_OK);
+    assert_int_equal(apply_set(g, cs, &err), LS_ENOTFOUND);
+    assert_string_equal(err.code, "node_not_found");
+    ls_change_set_free(cs);
+
+    cs = ls_change_set_new("api");
+    PUT_NODE(cs, "a", "machine", "A2");
+    ls_change_set_at(cs, 0)->if_absent = true;
+    assert_int_equal(apply_set(g, cs, &err), LS_ECONFLICT);
+    assert_string_equal(err.code, "node_exists");
+    ls_change_set_free(cs);
+
+    cs = ls_change_set_new("api");
+    assert_int_equal(ls_change_put_node_new(cs, "x", "spaceship", "", "", NULL, NULL, &err),
+                     LS_EINVAL);
+    assert_string_equal(err.code, "unknown_type");
+    assert_int_equal(ls_change_put_node_new(cs, "x", "rack", "", "", json_string("no"), NULL, &err),
+                     LS_EINVAL);
+    assert_string_equal(err.msg, "attrs: expected an object");
+    assert_int_equal(ls_change_set_count(cs), 0);
+    ls_change_set_free(cs);
+
+    struct ls_snap *s = ls_graph_snap(g);
+    assert_int_equal(ls_snap_revision(s), 1);
+    assert_int_equal(ls_snap_node_count(s), 1);
+    assert_null(ls_snap_node(s, "b"));
+    assert_string_equal(ls_snap_node(s, "a")->name, "A");
+    ls_snap_release(s);
+}
+
+static void test_node_delete_cascades_to_its_edges(void **state)
+{
+    struct ls_graph *g = *state;
+    struct ls_change_set *cs = ls_change_set_new("api");
+    PUT_NODE(cs, "m", "machine", "m");
+    PUT_NODE(cs, "v1", "instance", "v1");
+    PUT_NODE(cs, "v2", "instance", "v2");
+    PUT_EDGE(cs, "v1", LS_EDGE_RUNS_ON, "m");
+    PUT_EDGE(cs, "v2", LS_EDGE_RUNS_ON, "m");
+    assert_int_equal(apply_set(g, cs, NULL), LS_OK);
+    ls_change_set_free(cs);
+    struct ls_snap *before = ls_graph_snap(g);
+
+    cs = ls_change_set_new("api");
+    ls_change_del_node(cs, "m");
+    ls_change_del_node(cs, "never-there");
+    struct ls_prepared *p;
+    assert_int_equal(ls_graph_prepare(g, cs, 0, &p, NULL), LS_OK);
+    size_t n;
+    const struct ls_op *ops = ls_prepared_ops(p, &n);
+    assert_int_equal(n, 3);
+    assert_int_equal(ops[0].kind, LS_OP_EDGE_DEL);
+    assert_int_equal(ops[1].kind, LS_OP_EDGE_DEL);
+    assert_int_equal(ops[2].kind, LS_OP_NODE_DEL);
+    assert_string_equal(ops[2].node->id, "m");
+    ls_graph_publish(g, p, 7);
+    ls_change_set_free(cs);
+
+    struct ls_snap *after = ls_graph_snap(g);
+    assert_int_equal(ls_snap_revision(after), 7);
+    assert_null(ls_snap_node(after, "m"));
+    assert_null(ls_snap_edge(after, "v1", LS_EDGE_RUNS_ON, "m"));
+    assert_int_equal(ls_snap_node_count(after), 2);
+    assert_int_equal(ls_snap_edge_count(after), 0);
+    /* the older snapshot still sees everything */
+    assert_non_null(ls_snap_node(before, "m"));
+    assert_non_null(ls_snap_edge(before, "v2", LS_EDGE_RUNS_ON, "m"));
+    assert_int_equal(ls_snap_edge_count(before), 2);
+    ls_snap_release(before);
+    ls_snap_release(after);
+
+    /* re-created later, with the same id: a fresh node without the old edges */
+    cs = ls_change_set_new("api");
+    PUT_NODE(cs, "m", "machine", "m again");
+    assert_int_equal(apply_set(g, cs, NULL), LS_OK);
+    ls_change_set_free(cs);
+    after = ls_graph_snap(g);
+    assert_string_equal(ls_snap_node(after, "m")->name, "m again");
+    assert_int_equal(ls_snap_revision(after), 8);
+    ls_snap_release(after);
+}
+
+static void test_replace_deletes_what_the_origin_no_longer_reports(void **state)
+{
+    struct ls_graph *g = *state;
+    struct ls_change_set *cs = ls_change_set_new("host:h1");
+    PUT_NODE(cs, "host:machine:h1", "machine", "h1");
+    PUT_NODE(cs, "host:nic:h1:eth0", "nic", "eth0");
+    PUT_NODE(cs, "host:nic:h1:eth1", "nic", "eth1");
+    PUT_EDGE(cs, "host:machine:h1", LS_EDGE_CONTAINS, "host:nic:h1:eth0");
+    PUT_EDGE(cs, "host:machine:h1", LS_EDGE_CONTAINS, "host:nic:h1:eth1");
+    assert_int_equal(apply_set(g, cs, NULL), LS_OK);
+    ls_change_set_free(cs);
+    cs = ls_change_set_new("host:h2");
+    PUT_NODE(cs, "host:machine:h2", "machine", "h2");
+    assert_int_equal(apply_set(g, cs, NULL), LS_OK);
+    ls_change_set_free(cs);
+    cs = ls_change_set_new("api");
+    PUT_NODE(cs, "rack", "rack", "rack");
+    PUT_EDGE(cs, "rack", LS_EDGE_CONTAINS, "host:machine:h1");
+    assert_int_equal(apply_set(g, cs, NULL), LS_OK);
+    ls_change_set_free(cs);
+
+    /* h1 reports again without eth1 */
+    cs = ls_change_set_new("host:h1");
+    ls_change_set_set_replace(cs, true);
+    PUT_NODE(cs, "host:machine:h1", "machine", "h1");
+    PUT_NODE(cs, "host:nic:h1:eth0", "nic", "eth0");
+    PUT_EDGE(cs, "host:machine:h1", LS_EDGE_CONTAINS, "host:nic:h1:eth0");
+    struct ls_op op;
+    assert_int_equal(prepare_count(g, cs, &op), 2); /* edge + node eth1 deleted */
+    assert_int_equal(op.kind, LS_OP_EDGE_DEL);
+    ls_change_set_free(cs);
+    struct ls_snap *s = ls_graph_snap(g);
+    assert_null(ls_snap_node(s, "host:nic:h1:eth1"));
+    assert_non_null(ls_snap_node(s, "host:nic:h1:eth0"));
+    assert_non_null(ls_snap_node(s, "host:machine:h2"));
+    assert_non_null(ls_snap_edge(s, "rack", LS_EDGE_CONTAINS, "host:machine:h1"));
+    ls_snap_release(s);
+
+    /* an empty replace with a scope only touches the scope */
+    cs = ls_change_set_new("host:h1");
+    ls_change_set_set_replace(cs, true);
+    ls_change_set_set_scope(cs, "host:nic:");
+    assert_int_equal(prepare_count(g, cs, NULL), 2);
+    ls_change_set_free(cs);
+    s = ls_graph_snap(g);
+    assert_null(ls_snap_node(s, "host:nic:h1:eth0"));
+    assert_non_null(ls_snap_node(s, "host:machine:h1"));
+    ls_snap_release(s);
+}
+
+static void test_event_time_never_goes_backwards_per_entity(void **state)
+{
+    struct ls_graph *g = *state;
+    struct ls_change_set *cs = ls_change_set_new("api");
+    ls_change_set_set_time(cs, 2000000);
+    PUT_NODE(cs, "a", "machine", "A");
+    assert_int_equal(apply_set(g, cs, NULL), LS_OK);
+    ls_change_set_free(cs);
+    cs = ls_change_set_new("api");
+    ls_change_set_set_time(cs, 1000000); /* an older event arrives late */
+    PUT_NODE(cs, "a", "machine", "A-late");
+    struct ls_op op;
+    assert_int_equal(prepare_count(g, cs, &op), 1);
+    assert_int_equal(op.time_us, 2000000);
+    ls_change_set_free(cs);
+    struct ls_snap *s = ls_graph_snap(g);
+    assert_int_equal(ls_snap_node(s, "a")->updated_at, 2000000);
+    assert_int_equal(ls_snap_node(s, "a")->created_at, 2000000);
+    ls_snap_release(s);
+}
+
+static void test_edge_patch_and_delete(void **state)
+{
+    struct ls_graph *g = *state;
+    struct ls_change_set *cs = ls_change_set_new("api");
+    PUT_NODE(cs, "a", "switch", "a");
+    PUT_NODE(cs, "b", "switch", "b");
+    PUT_EDGE(cs, "a", LS_EDGE_CONNECTED_TO, "b");
+    assert_int_equal(apply_set(g, cs, NULL), LS_OK);
+    ls_change_set_free(cs);
+    cs = ls_change_set_new("api");
+    assert_int_equal(ls_change_patch_edge_new(cs, "a", LS_EDGE_CONNECTED_TO, "b",
+                                              json_pack("{s:s}", "speed", "100G"), 2.5, NULL),
+                     LS_OK);
+    assert_int_equal(apply_set(g, cs, NULL), LS_OK);
+    ls_change_set_free(cs);
+    struct ls_snap *s = ls_graph_snap(g);
+    const struct ls_edge *e = ls_snap_edge(s, "a", LS_EDGE_CONNECTED_TO, "b");
+    assert_true(e->weight == 2.5);
+    assert_string_equal(json_string_value(json_object_get(e->attrs, "speed")), "100G");
+    assert_int_equal(e->revision, 2);
+    ls_snap_release(s);
+    cs = ls_change_set_new("api");
+    ls_change_del_edge(cs, "a", LS_EDGE_CONNECTED_TO, "b");
+    assert_int_equal(apply_set(g, cs, NULL), LS_OK);
+    ls_change_set_free(cs);
+    s = ls_graph_snap(g);
+    assert_null(ls_snap_edge(s, "a", LS_EDGE_CONNECTED_TO, "b"));
+    assert_int_equal(ls_snap_edge_count(s), 0);
+    ls_snap_release(s);
+}
+
+static void test_many_nodes_grow_the_indices(void **state)
+{
+    struct ls_graph *g = *state;
+    char id[32], prev[32];
+    for (int round = 0; round < 3; round++) {
+        struct ls_change_set *cs = ls_change_set_new("gen");
+        for (int i = 0; i < 5000; i++) {
+            snprintf(id, sizeof(id), "n%d", round * 5000 + i);
+            PUT_NODE(cs, id, "core", id);
+            if (i > 0)
+                PUT_EDGE(cs, id, LS_EDGE_DEPENDS_ON, prev);
+            memcpy(prev, id, sizeof(id));
+        }
+        assert_int_equal(apply_set(g, cs, NULL), LS_OK);
+        ls_change_set_free(cs);
+    }
+    struct ls_snap *s = ls_graph_snap(g);
+    assert_int_equal(ls_snap_node_count(s), 15000);
+    assert_int_equal(ls_snap_edge_count(s), 14997);
+    for (int i = 0; i < 15000; i += 499) {
+        snprintf(id, sizeof(id), "n%d", i);
+        assert_non_null(ls_snap_node(s, id));
+    }
+    assert_non_null(ls_snap_edge(s, "n14999", LS_EDGE_DEPENDS_ON, "n14998"));
+    ls_snap_release(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_put_then_identical_put_makes_no_new_version, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_patch_merges_attrs_and_null_removes_a_key, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_errors_leave_the_graph_unchanged, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_node_delete_cascades_to_its_edges, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_replace_deletes_what_the_origin_no_longer_reports,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_event_time_never_goes_backwards_per_entity, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_edge_patch_and_delete, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_nodes_grow_the_indices, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("model/change", tests, NULL, NULL);
+}
