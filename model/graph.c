@@ -129,13 +129,13 @@ static void htab_insert(struct htab *t, uint64_t h, uint32_t slot, uint64_t ekey
     }
 }
 
-/* Grows a table to keep load under 1/2: the new table is filled, published, and the old one
+/* Grows a table to keep load under 3/4: the new table is filled, published, and the old one
  * retired at the revision being built (readers of older revisions may still probe it). */
 static void maybe_grow(struct ls_graph *g, bool edges, uint32_t count)
 {
     _Atomic(struct htab *) *ref = edges ? &g->eidx : &g->nidx;
     struct htab *t = atomic_load_explicit(ref, memory_order_relaxed);
-    if ((uint64_t)(count + 1) * 2 <= t->mask + 1)
+    if ((uint64_t)(count + 1) * 4 <= (t->mask + 1) * 3)
         return;
     struct htab *n = htab_new((t->mask + 1) * 2, edges);
     for (uint64_t i = 0; i <= t->mask; i++) {
@@ -197,22 +197,72 @@ static uint32_t eslot_new(struct ls_graph *g, uint32_t src, enum ls_edge_type ty
     return s;
 }
 
+/* Publishes a slot's newest version into its cache. Writer only. */
+static void hc_write(struct headcache *hc, uint64_t from, uint64_t to, void *v)
+{
+    uint32_t q = atomic_load_explicit(&hc->seq, memory_order_relaxed);
+    atomic_store_explicit(&hc->seq, q + 1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release);
+    atomic_store_explicit(&hc->from, from, memory_order_relaxed);
+    atomic_store_explicit(&hc->to, to, memory_order_relaxed);
+    atomic_store_explicit(&hc->v, v, memory_order_relaxed);
+    atomic_store_explicit(&hc->seq, q + 2, memory_order_release);
+}
+
+/* Reads the cache consistently; false when the writer was mid-update or the reader's revision
+ * is older than the newest version (then the caller walks the chain). */
+static inline bool hc_read(const struct headcache *hc, uint64_t rev, void **out)
+{
+    struct headcache *h = (struct headcache *)hc;
+    uint32_t q = atomic_load_explicit(&h->seq, memory_order_acquire);
+    if (q & 1)
+        return false;
+    uint64_t from = atomic_load_explicit(&h->from, memory_order_relaxed);
+    uint64_t to = atomic_load_explicit(&h->to, memory_order_relaxed);
+    void *v = atomic_load_explicit(&h->v, memory_order_relaxed);
+    atomic_thread_fence(memory_order_acquire);
+    if (atomic_load_explicit(&h->seq, memory_order_relaxed) != q || from > rev)
+        return false;
+    *out = rev < to ? v : NULL;
+    return true;
+}
+
+static void nslot_sync(struct nslot *ns)
+{
+    struct ls_node *h = atomic_load(&ns->head);
+    hc_write(&ns->hc, h ? h->rev_from : 0, h ? atomic_load(&h->rev_to) : 0, h);
+}
+
+static void eslot_sync(struct eslot *es)
+{
+    struct ls_edge *h = atomic_load(&es->head);
+    hc_write(&es->hc, h ? h->rev_from : 0, h ? atomic_load(&h->rev_to) : 0, h);
+}
+
 const struct ls_node *graph_node_at(const struct ls_graph *g, uint32_t s, uint64_t rev)
 {
-    for (struct nver *v = atomic_load_explicit(&nslot_at(g, s)->head, memory_order_acquire); v;
+    struct nslot *ns = nslot_at(g, s);
+    void *fast;
+    if (hc_read(&ns->hc, rev, &fast))
+        return fast;
+    for (struct ls_node *v = atomic_load_explicit(&ns->head, memory_order_acquire); v;
          v = atomic_load_explicit(&v->older, memory_order_acquire)) {
         if (v->rev_from <= rev)
-            return rev < atomic_load_explicit(&v->rev_to, memory_order_acquire) ? v->node : NULL;
+            return rev < atomic_load_explicit(&v->rev_to, memory_order_acquire) ? v : NULL;
     }
     return NULL;
 }
 
 const struct ls_edge *graph_edge_at(const struct ls_graph *g, uint32_t s, uint64_t rev)
 {
-    for (struct ever *v = atomic_load_explicit(&eslot_at(g, s)->head, memory_order_acquire); v;
+    struct eslot *es = eslot_at(g, s);
+    void *fast;
+    if (hc_read(&es->hc, rev, &fast))
+        return fast;
+    for (struct ls_edge *v = atomic_load_explicit(&es->head, memory_order_acquire); v;
          v = atomic_load_explicit(&v->older, memory_order_acquire)) {
         if (v->rev_from <= rev)
-            return rev < atomic_load_explicit(&v->rev_to, memory_order_acquire) ? v->edge : NULL;
+            return rev < atomic_load_explicit(&v->rev_to, memory_order_acquire) ? v : NULL;
     }
     return NULL;
 }
@@ -230,22 +280,20 @@ struct ls_graph *ls_graph_new(void)
     return g;
 }
 
-static void free_nchain(struct nver *v)
+static void free_nchain(struct ls_node *v)
 {
     while (v) {
-        struct nver *older = atomic_load(&v->older);
-        ls_node_free(v->node);
-        free(v);
+        struct ls_node *older = atomic_load(&v->older);
+        ls_node_free(v);
         v = older;
     }
 }
 
-static void free_echain(struct ever *v)
+static void free_echain(struct ls_edge *v)
 {
     while (v) {
-        struct ever *older = atomic_load(&v->older);
-        ls_edge_free(v->edge);
-        free(v);
+        struct ls_edge *older = atomic_load(&v->older);
+        ls_edge_free(v);
         v = older;
     }
 }
@@ -313,14 +361,15 @@ static void retire(struct ls_graph *g, int kind, uint32_t slot, void *ptr, uint6
 static void collect_nslot(struct ls_graph *g, uint32_t s, uint64_t min)
 {
     struct nslot *ns = nslot_at(g, s);
-    _Atomic(struct nver *) *link = &ns->head;
-    struct nver *v = atomic_load(link);
+    _Atomic(struct ls_node *) *link = &ns->head;
+    struct ls_node *v = atomic_load(link);
     while (v && atomic_load(&v->rev_to) > min) {
         link = &v->older;
         v = atomic_load(link);
     }
     if (v) {
         atomic_store_explicit(link, NULL, memory_order_release);
+        nslot_sync(ns);
         free_nchain(v);
     }
 }
@@ -328,14 +377,15 @@ static void collect_nslot(struct ls_graph *g, uint32_t s, uint64_t min)
 static void collect_eslot(struct ls_graph *g, uint32_t s, uint64_t min)
 {
     struct eslot *es = eslot_at(g, s);
-    _Atomic(struct ever *) *link = &es->head;
-    struct ever *v = atomic_load(link);
+    _Atomic(struct ls_edge *) *link = &es->head;
+    struct ls_edge *v = atomic_load(link);
     while (v && atomic_load(&v->rev_to) > min) {
         link = &v->older;
         v = atomic_load(link);
     }
     if (v) {
         atomic_store_explicit(link, NULL, memory_order_release);
+        eslot_sync(es);
         free_echain(v);
     }
 }
@@ -350,9 +400,9 @@ static void collect(struct ls_graph *g)
         struct retired *r = &g->ret[g->ret_head];
         if (r->rev > min)
             break;
-        if (r->kind == RET_NVER)
+        if (r->kind == RET_NODE)
             collect_nslot(g, r->slot, min);
-        else if (r->kind == RET_EVER)
+        else if (r->kind == RET_EDGE)
             collect_eslot(g, r->slot, min);
         else
             htab_free(r->ptr);
@@ -379,37 +429,35 @@ void ls_graph_set_revision(struct ls_graph *g, uint64_t revision)
     pthread_mutex_unlock(&g->snap_lock);
 }
 
-/* Makes v the newest version of node slot s from revision rev; closes the previous one. */
-static void link_nver(struct ls_graph *g, uint32_t s, struct ls_node *node, uint64_t rev)
+/* Makes node the newest version of node slot s from revision rev; closes the previous one. */
+static void link_node(struct ls_graph *g, uint32_t s, struct ls_node *node, uint64_t rev)
 {
     struct nslot *ns = nslot_at(g, s);
-    struct nver *old = atomic_load_explicit(&ns->head, memory_order_relaxed);
-    struct nver *v = ls_xmalloc(sizeof(*v));
-    v->node = node;
-    v->rev_from = rev;
-    atomic_init(&v->rev_to, REV_ALIVE);
-    atomic_init(&v->older, old);
+    struct ls_node *old = atomic_load_explicit(&ns->head, memory_order_relaxed);
+    node->rev_from = rev;
+    atomic_store_explicit(&node->rev_to, REV_ALIVE, memory_order_relaxed);
+    atomic_store_explicit(&node->older, old, memory_order_relaxed);
     if (old && atomic_load_explicit(&old->rev_to, memory_order_relaxed) == REV_ALIVE) {
         atomic_store_explicit(&old->rev_to, rev, memory_order_release);
-        retire(g, RET_NVER, s, NULL, rev);
+        retire(g, RET_NODE, s, NULL, rev);
     }
-    atomic_store_explicit(&ns->head, v, memory_order_release);
+    atomic_store_explicit(&ns->head, node, memory_order_release);
+    nslot_sync(ns);
 }
 
-static void link_ever(struct ls_graph *g, uint32_t s, struct ls_edge *edge, uint64_t rev)
+static void link_edge(struct ls_graph *g, uint32_t s, struct ls_edge *edge, uint64_t rev)
 {
     struct eslot *es = eslot_at(g, s);
-    struct ever *old = atomic_load_explicit(&es->head, memory_order_relaxed);
-    struct ever *v = ls_xmalloc(sizeof(*v));
-    v->edge = edge;
-    v->rev_from = rev;
-    atomic_init(&v->rev_to, REV_ALIVE);
-    atomic_init(&v->older, old);
+    struct ls_edge *old = atomic_load_explicit(&es->head, memory_order_relaxed);
+    edge->rev_from = rev;
+    atomic_store_explicit(&edge->rev_to, REV_ALIVE, memory_order_relaxed);
+    atomic_store_explicit(&edge->older, old, memory_order_relaxed);
     if (old && atomic_load_explicit(&old->rev_to, memory_order_relaxed) == REV_ALIVE) {
         atomic_store_explicit(&old->rev_to, rev, memory_order_release);
-        retire(g, RET_EVER, s, NULL, rev);
+        retire(g, RET_EDGE, s, NULL, rev);
     }
-    atomic_store_explicit(&es->head, v, memory_order_release);
+    atomic_store_explicit(&es->head, edge, memory_order_release);
+    eslot_sync(es);
 }
 
 static uint32_t node_slot(struct ls_graph *g, const struct ls_node *n)
@@ -439,7 +487,13 @@ void ls_graph_publish(struct ls_graph *g, struct ls_prepared *p, uint64_t revisi
         case LS_OP_NODE_PUT: {
             struct ls_node *n = (struct ls_node *)op->node;
             n->revision = revision;
-            link_nver(g, node_slot(g, n), n, revision);
+            uint32_t s = node_slot(g, n);
+            if (!n->id_borrowed) { /* share the slot's copy of the id */
+                free((char *)n->id);
+                n->id = nslot_at(g, s)->id;
+                n->id_borrowed = 1;
+            }
+            link_node(g, s, n, revision);
             if (op->created) {
                 dn++;
                 dl[n->layer]++;
@@ -449,9 +503,10 @@ void ls_graph_publish(struct ls_graph *g, struct ls_prepared *p, uint64_t revisi
         case LS_OP_NODE_DEL: {
             int64_t s = graph_find_nslot(g, op->node->id);
             LS_ASSERT(s >= 0);
-            struct nver *v = atomic_load(&nslot_at(g, (uint32_t)s)->head);
+            struct ls_node *v = atomic_load(&nslot_at(g, (uint32_t)s)->head);
             atomic_store_explicit(&v->rev_to, revision, memory_order_release);
-            retire(g, RET_NVER, (uint32_t)s, NULL, revision);
+            nslot_sync(nslot_at(g, (uint32_t)s));
+            retire(g, RET_NODE, (uint32_t)s, NULL, revision);
             dn--;
             dl[op->node->layer]--;
             break;
@@ -464,7 +519,14 @@ void ls_graph_publish(struct ls_graph *g, struct ls_prepared *p, uint64_t revisi
             int64_t s = graph_find_eslot(g, (uint32_t)src, e->type, (uint32_t)dst);
             if (s < 0)
                 s = eslot_new(g, (uint32_t)src, e->type, (uint32_t)dst);
-            link_ever(g, (uint32_t)s, e, revision);
+            if (!e->ends_borrowed) {
+                free((char *)e->src);
+                free((char *)e->dst);
+                e->src = nslot_at(g, (uint32_t)src)->id;
+                e->dst = nslot_at(g, (uint32_t)dst)->id;
+                e->ends_borrowed = 1;
+            }
+            link_edge(g, (uint32_t)s, e, revision);
             if (op->created)
                 de++;
             break;
@@ -474,9 +536,10 @@ void ls_graph_publish(struct ls_graph *g, struct ls_prepared *p, uint64_t revisi
             int64_t src = graph_find_nslot(g, e->src), dst = graph_find_nslot(g, e->dst);
             int64_t s = graph_find_eslot(g, (uint32_t)src, e->type, (uint32_t)dst);
             LS_ASSERT(s >= 0);
-            struct ever *v = atomic_load(&eslot_at(g, (uint32_t)s)->head);
+            struct ls_edge *v = atomic_load(&eslot_at(g, (uint32_t)s)->head);
             atomic_store_explicit(&v->rev_to, revision, memory_order_release);
-            retire(g, RET_EVER, (uint32_t)s, NULL, revision);
+            eslot_sync(eslot_at(g, (uint32_t)s));
+            retire(g, RET_EDGE, (uint32_t)s, NULL, revision);
             de--;
             break;
         }

@@ -27,20 +27,6 @@
 #define MAX_CHUNKS 8192 /* 32M slots */
 #define REV_ALIVE  UINT64_MAX
 
-struct nver {
-    struct ls_node *node;
-    uint64_t rev_from;
-    _Atomic uint64_t rev_to;
-    _Atomic(struct nver *) older;
-};
-
-struct ever {
-    struct ls_edge *edge;
-    uint64_t rev_from;
-    _Atomic uint64_t rev_to;
-    _Atomic(struct ever *) older;
-};
-
 /* Append-only list of uint32 (edge slots for adjacency, node slots for type lists). */
 struct ublk {
     _Atomic uint32_t n;
@@ -53,8 +39,19 @@ struct ulist {
     struct ublk *tail; /* writer only */
 };
 
+/* Each slot caches its newest version (pointer and validity) under a per-slot sequence
+ * counter, so that a reader at the current revision decides visibility from the slot alone
+ * without touching the version record (a cache miss saved per node and per edge walked).
+ * Odd seq = the writer is updating; a reader that sees seq change falls back to the chain. */
+struct headcache {
+    _Atomic uint32_t seq;
+    _Atomic uint64_t from, to;
+    _Atomic(void *) v;
+};
+
 struct nslot {
-    _Atomic(struct nver *) head;
+    _Atomic(struct ls_node *) head; /* newest version; chain via ->older */
+    struct headcache hc;
     char *id;         /* owned, immutable */
     struct ulist out; /* edge slots with this node as src */
     struct ulist in;  /* edge slots with this node as dst */
@@ -62,7 +59,8 @@ struct nslot {
 };
 
 struct eslot {
-    _Atomic(struct ever *) head;
+    _Atomic(struct ls_edge *) head; /* newest version; chain via ->older */
+    struct headcache hc;
     uint32_t src, dst; /* node slots */
     enum ls_edge_type type;
 };
@@ -85,7 +83,7 @@ struct ls_snap {
 };
 
 struct retired {
-    enum { RET_NVER, RET_EVER, RET_TABLE } kind;
+    enum { RET_NODE, RET_EDGE, RET_TABLE } kind;
     uint32_t slot; /* RET_NVER / RET_EVER */
     void *ptr;     /* RET_TABLE: struct htab* */
     uint64_t rev;  /* collectible once every held snapshot is at >= rev */

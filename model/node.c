@@ -1,12 +1,70 @@
 /* Node and edge versions: construction, JSON rendering and the per-version rendering cache. */
 #include "model/node.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/err.h"
+#include "common/map.h"
 #include "common/time.h"
+
+static pthread_mutex_t intern_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ls_map interned; /* string -> itself; never freed (bounded by distinct origins) */
+
+const char *ls_intern(const char *s)
+{
+    pthread_mutex_lock(&intern_lock);
+    const char *v = ls_map_get(&interned, s);
+    if (v == NULL) {
+        ls_map_put(&interned, s, NULL);
+        /* the map owns a copy of the key: find it and use it as the value too */
+        size_t mask = interned.cap - 1;
+        for (size_t i = ls_hash_str(s) & mask;; i = (i + 1) & mask) {
+            if (interned.tab[i].key && strcmp(interned.tab[i].key, s) == 0) {
+                interned.tab[i].value = interned.tab[i].key;
+                v = interned.tab[i].key;
+                break;
+            }
+        }
+    }
+    pthread_mutex_unlock(&intern_lock);
+    return v;
+}
+
+static json_t *empty_object;
+static pthread_once_t empty_once = PTHREAD_ONCE_INIT;
+
+static void make_empty(void)
+{
+    empty_object = json_object();
+    if (empty_object == NULL)
+        ls_json_oom();
+}
+
+json_t *ls_json_empty(void)
+{
+    pthread_once(&empty_once, make_empty);
+    return json_incref(empty_object);
+}
+
+/* Registry string for a type (static storage), or NULL. */
+static const char *registry_type(const char *type)
+{
+    for (int i = 0; i < ls_type_count(); i++)
+        if (strcmp(ls_type_name(i), type) == 0)
+            return ls_type_name(i);
+    return NULL;
+}
+
+/* A new reference to attrs, the shared empty object for NULL or {}. */
+static json_t *keep_attrs(json_t *attrs)
+{
+    if (attrs == NULL || (json_is_object(attrs) && json_object_size(attrs) == 0))
+        return ls_json_empty();
+    return json_incref(attrs);
+}
 
 struct ls_node *ls_node_new(const char *id,
                             const char *type,
@@ -18,14 +76,13 @@ struct ls_node *ls_node_new(const char *id,
 {
     struct ls_node *n = ls_xcalloc(1, sizeof(*n));
     n->id = ls_xstrdup(id);
-    n->type = ls_xstrdup(type);
+    n->type = registry_type(type);
+    LS_ASSERT(n->type != NULL);
     n->layer = layer;
     n->name = ls_xstrdup(name ? name : "");
     n->state = ls_xstrdup(state ? state : "");
-    n->attrs = attrs ? json_incref(attrs) : json_object();
-    if (n->attrs == NULL)
-        ls_json_oom();
-    n->source = ls_xstrdup(source ? source : "");
+    n->attrs = keep_attrs(attrs);
+    n->source = ls_intern(source ? source : "");
     atomic_init(&n->json, NULL);
     return n;
 }
@@ -34,11 +91,10 @@ void ls_node_free(struct ls_node *n)
 {
     if (n == NULL)
         return;
-    free(n->id);
-    free(n->type);
+    if (!n->id_borrowed)
+        free((char *)n->id);
     free(n->name);
     free(n->state);
-    free(n->source);
     json_decref(n->attrs);
     free(atomic_load(&n->json));
     free(n);
@@ -56,11 +112,9 @@ struct ls_edge *ls_edge_new(const char *src,
     e->src = ls_xstrdup(src);
     e->dst = ls_xstrdup(dst);
     e->type = type;
-    e->attrs = attrs ? json_incref(attrs) : json_object();
-    if (e->attrs == NULL)
-        ls_json_oom();
+    e->attrs = keep_attrs(attrs);
     e->esource = esource;
-    e->owner = ls_xstrdup(owner ? owner : "");
+    e->owner = ls_intern(owner ? owner : "");
     e->weight = weight;
     atomic_init(&e->json, NULL);
     return e;
@@ -70,9 +124,10 @@ void ls_edge_free(struct ls_edge *e)
 {
     if (e == NULL)
         return;
-    free(e->src);
-    free(e->dst);
-    free(e->owner);
+    if (!e->ends_borrowed) {
+        free((char *)e->src);
+        free((char *)e->dst);
+    }
     json_decref(e->attrs);
     free(atomic_load(&e->json));
     free(e);

@@ -14,36 +14,56 @@
 
 /** One version of a node. All strings owned; attrs is an owned reference to a JSON object. */
 struct ls_node {
-    char *id;             /* stable key "<source>:<type>:<native id>" */
-    char *type;           /* registered type, fixed for the node's life */
+    const char *id;       /* stable key "<source>:<type>:<native id>"; owned, or borrowed from
+                             the graph once published (see id_borrowed) */
+    const char *type;     /* registered type (static registry string), fixed for life */
     enum ls_layer layer;  /* from the type registry */
     char *name;           /* display name; never NULL ("" when unknown) */
     char *state;          /* free text ("active", "down", ...); never NULL */
-    json_t *attrs;        /* JSON object; immutable once published */
-    char *source;         /* who owns it: "manual", "demo", "openstack:<cloud>", "host:<h>" */
+    json_t *attrs;        /* JSON object; immutable once published (an empty one is shared) */
+    const char *source;   /* who owns it: "manual", "demo", "openstack:<cloud>", "host:<h>";
+                             interned (ls_intern) */
+    unsigned id_borrowed; /* 1 when id belongs to the graph, not to this version */
     int64_t created_at;   /* µs since epoch of the first version */
     int64_t updated_at;   /* µs since epoch of this version */
     uint64_t revision;    /* revision that made this version */
     _Atomic(char *) json; /* rendered JSON of this version, made on first use (owned) */
+    /* graph-private (model/graph.c): revisions [rev_from, rev_to) and the older version */
+    uint64_t rev_from;
+    _Atomic uint64_t rev_to;
+    _Atomic(struct ls_node *) older;
 };
 
 /** One version of an edge; identity is (src, type, dst). */
 struct ls_edge {
-    char *src;                   /* node id */
-    char *dst;                   /* node id */
+    const char *src;             /* node id (owned, or borrowed from the graph once published) */
+    const char *dst;             /* node id (likewise) */
+    unsigned ends_borrowed;      /* 1 when src/dst belong to the graph */
     enum ls_edge_type type;      /* "src <type> dst" */
     json_t *attrs;               /* JSON object; immutable once published */
     enum ls_edge_source esource; /* imported | manual | inferred */
-    char *owner;                 /* importer or "manual" that owns it (change-set origin) */
+    const char *owner;           /* change-set origin that owns it; interned (ls_intern) */
     double weight;               /* default 1.0 */
     int64_t created_at;          /* µs */
     int64_t updated_at;          /* µs */
     uint64_t revision;           /* revision that made this version */
     _Atomic(char *) json;        /* cached rendering */
+    /* graph-private (model/graph.c): revisions [rev_from, rev_to) and the older version */
+    uint64_t rev_from;
+    _Atomic uint64_t rev_to;
+    _Atomic(struct ls_edge *) older;
 };
 
-/** Deep-copies nothing: makes a node version owning copies of the strings and a new reference
- *  to attrs (which must not be modified afterwards). Caller frees with ls_node_free. */
+/** Interns a short, frequently repeated string (sources, owners): the result lives for the
+ *  process and is shared. Thread-safe. */
+const char *ls_intern(const char *s);
+
+/** A new reference to one shared, immutable empty JSON object. */
+json_t *ls_json_empty(void);
+
+/** Makes a node version owning copies of the strings and a new reference to attrs (which must
+ *  not be modified afterwards; NULL or {} = the shared empty object). type must be registered.
+ *  Caller frees with ls_node_free. */
 struct ls_node *ls_node_new(const char *id,
                             const char *type,
                             enum ls_layer layer,

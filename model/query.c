@@ -286,53 +286,63 @@ int ls_snap_node_edges(const struct ls_snap *s,
 
 /* ---- subgraph ------------------------------------------------------------------------------- */
 
-/* Open-addressing set of uint32 (slot numbers); sized by the caller's bound. */
-struct uset {
-    uint32_t *v; /* slot + 1; 0 = empty */
+/* Open-addressing map node slot -> visit index, sized by the caller's bound. */
+struct umap {
+    uint32_t *key; /* slot + 1; 0 = empty */
+    uint32_t *val;
     uint32_t mask;
     uint32_t n;
 };
 
-static void uset_init(struct uset *u, uint32_t cap)
+static void umap_init(struct umap *u, uint32_t cap)
 {
     uint32_t c = 64;
     while (c < cap * 2)
         c *= 2;
-    u->v = ls_xcalloc(c, sizeof(uint32_t));
+    u->key = ls_xcalloc(c, sizeof(uint32_t));
+    u->val = ls_xmalloc(c * sizeof(uint32_t));
     u->mask = c - 1;
     u->n = 0;
 }
 
-static void uset_grow(struct uset *u)
+static inline uint32_t umap_hash(uint32_t k)
 {
-    struct uset old = *u;
-    uset_init(u, (old.mask + 1));
-    for (uint32_t i = 0; i <= old.mask; i++) {
-        if (old.v[i] == 0)
-            continue;
-        uint32_t h = (old.v[i] * 2654435761u) & u->mask;
-        while (u->v[h])
-            h = (h + 1) & u->mask;
-        u->v[h] = old.v[i];
-        u->n++;
-    }
-    free(old.v);
+    return k * 2654435761u;
 }
 
-/* Adds x; returns false when it was there already. */
-static bool uset_add(struct uset *u, uint32_t x)
+static void umap_grow(struct umap *u)
+{
+    struct umap old = *u;
+    umap_init(u, old.mask + 1);
+    for (uint32_t i = 0; i <= old.mask; i++) {
+        if (old.key[i] == 0)
+            continue;
+        uint32_t h = umap_hash(old.key[i]) & u->mask;
+        while (u->key[h])
+            h = (h + 1) & u->mask;
+        u->key[h] = old.key[i];
+        u->val[h] = old.val[i];
+        u->n++;
+    }
+    free(old.key);
+    free(old.val);
+}
+
+/* Finds x; when absent inserts it with value v and returns UINT32_MAX. */
+static uint32_t umap_get_or_add(struct umap *u, uint32_t x, uint32_t v)
 {
     if ((u->n + 1) * 2 > u->mask + 1)
-        uset_grow(u);
-    uint32_t k = x + 1, h = (k * 2654435761u) & u->mask;
-    while (u->v[h]) {
-        if (u->v[h] == k)
-            return false;
+        umap_grow(u);
+    uint32_t k = x + 1, h = umap_hash(k) & u->mask;
+    while (u->key[h]) {
+        if (u->key[h] == k)
+            return u->val[h];
         h = (h + 1) & u->mask;
     }
-    u->v[h] = k;
+    u->key[h] = k;
+    u->val[h] = v;
     u->n++;
-    return true;
+    return UINT32_MAX;
 }
 
 struct bfs {
@@ -341,10 +351,15 @@ struct bfs {
     size_t cap_nodes, cap_edges;
     uint32_t *slots; /* node slots in visit order (parallel to out->nodes) */
     int *depth;
-    struct uset seen_nodes, seen_edges;
+    struct umap seen; /* node slot -> index in visit order */
     int type;
+    bool both;
     size_t max_nodes;
+    uint32_t *scratch; /* edge slots of the level being expanded, with their node's index */
+    uint32_t *scratch_from;
+    size_t n_scratch, cap_scratch;
     uint32_t from; /* node being expanded */
+    uint32_t from_index;
     int from_depth;
 };
 
@@ -362,32 +377,60 @@ static void add_node(struct bfs *b, uint32_t slot, const struct ls_node *n, int 
     b->out->n_nodes++;
 }
 
-static bool bfs_edge(uint32_t es, void *arg)
+/* Crosses one edge of the node being expanded. Each edge is added once: walking both ways an
+ * edge shows up in the lists of both ends, so it is taken from the end expanded first (the
+ * other end is then new or not yet expanded: its visit index is larger). New nodes are added
+ * with their slot only; their versions are resolved after the whole adjacency was crossed, so
+ * that the slot loads (cache misses on a large graph) overlap through prefetching. */
+static bool bfs_edge(struct bfs *b, uint32_t es)
 {
-    struct bfs *b = arg;
-    const struct ls_edge *e = graph_edge_at(b->s->g, es, b->s->rev);
-    if (e == NULL || (b->type >= 0 && (int)e->type != b->type))
-        return true;
     const struct eslot *slot = eslot_at(b->s->g, es);
+    if (b->type >= 0 && (int)slot->type != b->type)
+        return true;
+    const struct ls_edge *e = graph_edge_at(b->s->g, es, b->s->rev);
+    if (e == NULL)
+        return true;
     uint32_t other = slot->src == b->from ? slot->dst : slot->src;
-    bool new_node = !uset_add(&b->seen_nodes, other) ? false : true;
-    if (new_node) {
+    uint32_t idx = umap_get_or_add(&b->seen, other, (uint32_t)b->out->n_nodes);
+    if (idx == UINT32_MAX) {
         if (b->out->n_nodes >= b->max_nodes) {
             b->out->truncated = true;
             return false;
         }
-        const struct ls_node *n = graph_node_at(b->s->g, other, b->s->rev);
-        LS_ASSERT(n != NULL); /* an alive edge has alive ends */
-        add_node(b, other, n, b->from_depth + 1);
+        __builtin_prefetch(nslot_at(b->s->g, other));
+        add_node(b, other, NULL, b->from_depth + 1);
+    } else if (b->both && idx < b->from_index) {
+        return true; /* taken when that end was expanded */
+    } else if (b->both && idx == b->from_index && slot->dst == b->from) {
+        return true; /* a self-loop, taken from the out list */
     }
-    if (uset_add(&b->seen_edges, es)) {
-        if (b->out->n_edges == b->cap_edges) {
-            b->cap_edges *= 2;
-            b->out->edges = ls_xrealloc(b->out->edges, b->cap_edges * sizeof(*b->out->edges));
-        }
-        b->out->edges[b->out->n_edges++] = e;
+    if (b->out->n_edges == b->cap_edges) {
+        b->cap_edges *= 2;
+        b->out->edges = ls_xrealloc(b->out->edges, b->cap_edges * sizeof(*b->out->edges));
     }
+    b->out->edges[b->out->n_edges++] = e;
     return true;
+}
+
+/* Collects a list's edge slots into b->scratch, prefetching each slot. */
+static bool gather_edge(uint32_t es, void *arg)
+{
+    struct bfs *b = arg;
+    if (b->n_scratch == b->cap_scratch) {
+        b->cap_scratch *= 2;
+        b->scratch = ls_xrealloc(b->scratch, b->cap_scratch * sizeof(*b->scratch));
+        b->scratch_from = ls_xrealloc(b->scratch_from, b->cap_scratch * sizeof(*b->scratch));
+    }
+    b->scratch_from[b->n_scratch] = b->from_index;
+    b->scratch[b->n_scratch++] = es;
+    __builtin_prefetch(eslot_at(b->s->g, es));
+    return true;
+}
+
+static void prefetch_lists(const struct nslot *ns)
+{
+    __builtin_prefetch(atomic_load_explicit(&((struct nslot *)ns)->out.head, memory_order_relaxed));
+    __builtin_prefetch(atomic_load_explicit(&((struct nslot *)ns)->in.head, memory_order_relaxed));
 }
 
 int ls_snap_subgraph(const struct ls_snap *s,
@@ -407,31 +450,58 @@ int ls_snap_subgraph(const struct ls_snap *s,
                           root);
     if (max_nodes == 0)
         max_nodes = 1;
-    struct bfs b = {
-        .s = s, .out = out, .cap_nodes = 64, .cap_edges = 64, .type = type, .max_nodes = max_nodes};
+    struct bfs b = {.s = s,
+                    .out = out,
+                    .cap_nodes = 256,
+                    .cap_edges = 512,
+                    .cap_scratch = 256,
+                    .type = type,
+                    .both = dir == LS_DIR_BOTH,
+                    .max_nodes = max_nodes};
     out->nodes = ls_xmalloc(b.cap_nodes * sizeof(*out->nodes));
     out->edges = ls_xmalloc(b.cap_edges * sizeof(*out->edges));
     b.slots = ls_xmalloc(b.cap_nodes * sizeof(*b.slots));
     b.depth = ls_xmalloc(b.cap_nodes * sizeof(*b.depth));
-    uset_init(&b.seen_nodes, 128);
-    uset_init(&b.seen_edges, 256);
-    uset_add(&b.seen_nodes, (uint32_t)rs);
+    b.scratch = ls_xmalloc(b.cap_scratch * sizeof(*b.scratch));
+    b.scratch_from = ls_xmalloc(b.cap_scratch * sizeof(*b.scratch_from));
+    umap_init(&b.seen, 256);
+    umap_get_or_add(&b.seen, (uint32_t)rs, 0);
     add_node(&b, (uint32_t)rs, rn, 0);
-    for (size_t i = 0; i < out->n_nodes && !out->truncated; i++) {
-        if (b.depth[i] >= depth)
-            continue;
-        b.from = b.slots[i];
-        b.from_depth = b.depth[i];
-        const struct nslot *ns = nslot_at(s->g, b.from);
-        if (dir & LS_DIR_OUT)
-            ulist_each(&ns->out, bfs_edge, &b);
-        if ((dir & LS_DIR_IN) && !out->truncated)
-            ulist_each(&ns->in, bfs_edge, &b);
+    /* level by level: gather the adjacency of the whole frontier (prefetching every edge
+     * slot), cross it in order, then resolve the new nodes (prefetching their lists) */
+    size_t lo = 0;
+    for (int d = 0; d < depth && lo < out->n_nodes && !out->truncated; d++) {
+        size_t hi = out->n_nodes;
+        b.n_scratch = 0;
+        for (size_t i = lo; i < hi; i++) {
+            const struct nslot *ns = nslot_at(s->g, b.slots[i]);
+            b.from_index = (uint32_t)i;
+            if (dir & LS_DIR_OUT)
+                ulist_each(&ns->out, gather_edge, &b);
+            if (dir & LS_DIR_IN)
+                ulist_each(&ns->in, gather_edge, &b);
+        }
+        b.from_depth = d;
+        for (size_t k = 0; k < b.n_scratch; k++) {
+            b.from_index = b.scratch_from[k];
+            b.from = b.slots[b.from_index];
+            if (!bfs_edge(&b, b.scratch[k]))
+                break;
+        }
+        for (size_t j = hi; j < out->n_nodes; j++) {
+            out->nodes[j] = graph_node_at(s->g, b.slots[j], s->rev);
+            LS_ASSERT(out->nodes[j] != NULL); /* an alive edge has alive ends */
+            if (d + 1 < depth)
+                prefetch_lists(nslot_at(s->g, b.slots[j]));
+        }
+        lo = hi;
     }
     free(b.slots);
     free(b.depth);
-    free(b.seen_nodes.v);
-    free(b.seen_edges.v);
+    free(b.scratch);
+    free(b.scratch_from);
+    free(b.seen.key);
+    free(b.seen.val);
     return LS_OK;
 }
 
