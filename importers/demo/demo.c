@@ -67,12 +67,14 @@ void ls_demo_opts_init(struct ls_demo_opts *o)
     o->stacks = 4;
 }
 
-static const char *const flavors[][4] = {
-    /* name, vcpus, ram_mb, disk_gb */
-    {"m1.small", "1", "2048", "20"},
-    {"m1.medium", "2", "4096", "40"},
-    {"m1.large", "4", "8192", "80"},
-    {"c1.xlarge", "8", "16384", "160"},
+static const struct {
+    const char *name;
+    int vcpus, ram_mb, disk_gb;
+} flavors[] = {
+    {"m1.small", 1, 2048, 20},
+    {"m1.medium", 2, 4096, 40},
+    {"m1.large", 4, 8192, 80},
+    {"c1.xlarge", 8, 16384, 160},
 };
 
 static const char *const apps[] = {"shop", "payments", "search", "analytics", "auth", "media"};
@@ -221,9 +223,9 @@ static void virtual_layer(struct gen *g,
         snprintf(libvirt, sizeof(libvirt), "instance-%08x", 0xa000 + i);
         snprintf(name, sizeof(name), "%s-%s-%02d", apps[app], i % 3 ? "app" : "web", i / 6);
         node(g, cs, iid, "instance", name, state,
-             json_pack("{s:{s:s,s:i,s:i,s:i},s:s,s:s,s:s,s:[s]}", "flavor", "name", flavors[f][0],
-                       "vcpus", atoi(flavors[f][1]), "ram_mb", atoi(flavors[f][2]), "disk_gb",
-                       atoi(flavors[f][3]), "image", "ubuntu-24.04", "project_id", proj[app],
+             json_pack("{s:{s:s,s:i,s:i,s:i},s:s,s:s,s:s,s:[s]}", "flavor", "name", flavors[f].name,
+                       "vcpus", flavors[f].vcpus, "ram_mb", flavors[f].ram_mb, "disk_gb",
+                       flavors[f].disk_gb, "image", "ubuntu-24.04", "project_id", proj[app],
                        "instance_name", libvirt, "aliases", libvirt));
         snprintf(hyp, sizeof(hyp), "nova:hypervisor:%s.dc1.example.net", hosts[h].name);
         edge(g, cs, iid, LS_EDGE_RUNS_ON, hyp);

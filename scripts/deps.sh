@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs everything Landscape needs to build, run and test on Debian 12 (run as root, or
+# with sudo available). Safe to run again: apt-get skips what is installed.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config clang-format
+  libpq-dev postgresql
+  libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev librdkafka-dev libyaml-dev
+  libhwloc-dev hwloc liblldpctl-dev
+  libcmocka-dev
+  curl wrk procps
+)
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi
+echo "deps: all installed"

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# One command from a fresh Debian 12 machine to the whole test suite: installs what it needs,
+# checks the code rules, builds with AddressSanitizer + UndefinedBehaviorSanitizer, and runs
+# every unit and integration test (cmocka, via CTest) with leak detection on.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+scripts/lint.sh
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Asan >/dev/null
+cmake --build build-asan -j"$(nproc)"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+cd build-asan
+ctest --output-on-failure -j"${LS_TEST_JOBS:-2}" "$@"
