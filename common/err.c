@@ -83,7 +83,7 @@ _Noreturn void ls_assert_fail(const char *expr, const char *file, int line)
     abort();
 }
 
-static _Noreturn void oom(size_t size)
+_Noreturn void ls_oom(size_t size)
 {
     ls_log(LS_LOG_ERROR, "mem", "out of memory", "size=%zu", size);
     abort();
@@ -93,7 +93,7 @@ void *ls_xmalloc(size_t size)
 {
     void *p = malloc(size ? size : 1);
     if (p == NULL)
-        oom(size);
+        ls_oom(size);
     return p;
 }
 
@@ -101,7 +101,7 @@ void *ls_xcalloc(size_t n, size_t size)
 {
     void *p = calloc(n ? n : 1, size ? size : 1);
     if (p == NULL)
-        oom(n * size);
+        ls_oom(n * size);
     return p;
 }
 
@@ -109,7 +109,7 @@ void *ls_xrealloc(void *ptr, size_t size)
 {
     void *p = realloc(ptr, size ? size : 1);
     if (p == NULL)
-        oom(size);
+        ls_oom(size);
     return p;
 }
 
@@ -132,5 +132,5 @@ char *ls_xstrndup(const char *s, size_t n)
 
 _Noreturn void ls_json_oom(void)
 {
-    oom(0);
+    ls_oom(0);
 }

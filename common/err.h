@@ -56,6 +56,8 @@ void *ls_xcalloc(size_t n, size_t size);
 void *ls_xrealloc(void *ptr, size_t size);
 char *ls_xstrdup(const char *s);
 char *ls_xstrndup(const char *s, size_t n);
+/** Logs an allocation failure of `size` bytes and aborts. */
+_Noreturn void ls_oom(size_t size);
 /** Called when a jansson constructor returns NULL: logs and aborts. */
 _Noreturn void ls_json_oom(void);
 

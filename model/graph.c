@@ -159,12 +159,22 @@ int graph_type_index(const char *type)
     return -1;
 }
 
+/* A zeroed, cache-line-aligned chunk of CHUNK_SIZE slots. */
+static void *chunk_new(size_t slot_size)
+{
+    void *p = aligned_alloc(64, CHUNK_SIZE * slot_size);
+    if (p == NULL)
+        ls_oom(CHUNK_SIZE * slot_size);
+    memset(p, 0, CHUNK_SIZE * slot_size);
+    return p;
+}
+
 static uint32_t nslot_new(struct ls_graph *g, const char *id, const char *type, enum ls_layer layer)
 {
     uint32_t s = g->n_nslots;
     LS_ASSERT((s >> CHUNK_BITS) < MAX_CHUNKS);
     if (g->nchunk[s >> CHUNK_BITS] == NULL)
-        g->nchunk[s >> CHUNK_BITS] = ls_xcalloc(CHUNK_SIZE, sizeof(struct nslot));
+        g->nchunk[s >> CHUNK_BITS] = chunk_new(sizeof(struct nslot));
     struct nslot *ns = nslot_at(g, s);
     ns->id = ls_xstrdup(id);
     ns->type_idx = graph_type_index(type);
@@ -182,7 +192,7 @@ static uint32_t eslot_new(struct ls_graph *g, uint32_t src, enum ls_edge_type ty
     uint32_t s = g->n_eslots;
     LS_ASSERT((s >> CHUNK_BITS) < MAX_CHUNKS);
     if (g->echunk[s >> CHUNK_BITS] == NULL)
-        g->echunk[s >> CHUNK_BITS] = ls_xcalloc(CHUNK_SIZE, sizeof(struct eslot));
+        g->echunk[s >> CHUNK_BITS] = chunk_new(sizeof(struct eslot));
     struct eslot *es = eslot_at(g, s);
     es->src = src;
     es->dst = dst;

@@ -49,20 +49,23 @@ struct headcache {
     _Atomic(void *) v;
 };
 
+/* Laid out so that what a walk reads (the cached head and both list heads) fills the first
+ * cache line of a 64-byte-aligned slot. */
 struct nslot {
+    _Alignas(64) struct headcache hc;
+    struct ulist out;               /* edge slots with this node as src */
+    struct ulist in;                /* edge slots with this node as dst */
     _Atomic(struct ls_node *) head; /* newest version; chain via ->older */
-    struct headcache hc;
-    char *id;         /* owned, immutable */
-    struct ulist out; /* edge slots with this node as src */
-    struct ulist in;  /* edge slots with this node as dst */
-    int type_idx;     /* registry index of the last type it was listed under */
+    char *id;                       /* owned, immutable */
+    int type_idx;                   /* registry index of the last type it was listed under */
 };
 
+/* One cache line per edge slot. */
 struct eslot {
-    _Atomic(struct ls_edge *) head; /* newest version; chain via ->older */
-    struct headcache hc;
+    _Alignas(64) struct headcache hc;
     uint32_t src, dst; /* node slots */
     enum ls_edge_type type;
+    _Atomic(struct ls_edge *) head; /* newest version; chain via ->older */
 };
 
 /* Concurrent-read hash table: entries hold slot+1 (0 = empty) and, for edges, the key. */
