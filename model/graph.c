@@ -28,15 +28,39 @@ static void ulist_push(struct ulist *l, uint32_t v)
     atomic_store_explicit(&t->n, n + 1, memory_order_release);
 }
 
-void ulist_each(const struct ulist *l, bool (*fn)(uint32_t v, void *arg), void *arg)
+bool ulist_each(const struct ulist *l, bool (*fn)(uint32_t v, void *arg), void *arg)
 {
     for (struct ublk *b = atomic_load_explicit(&((struct ulist *)l)->head, memory_order_acquire); b;
          b = atomic_load_explicit(&b->next, memory_order_acquire)) {
         uint32_t n = atomic_load_explicit(&b->n, memory_order_acquire);
         for (uint32_t i = 0; i < n; i++)
             if (!fn(b->v[i], arg))
-                return;
+                return false;
     }
+    return true;
+}
+
+static void adj_push(struct adj *a, struct ulist *more, uint32_t v)
+{
+    uint32_t n = atomic_load_explicit(&a->n, memory_order_relaxed);
+    if (n < ADJ_INLINE)
+        a->inl[n] = v;
+    else
+        ulist_push(more, v);
+    atomic_store_explicit(&a->n, n + 1, memory_order_release);
+}
+
+bool adj_each(const struct nslot *ns, bool out, bool (*fn)(uint32_t v, void *arg), void *arg)
+{
+    const struct adj *a = out ? &ns->out : &ns->in;
+    uint32_t n = atomic_load_explicit(&((struct adj *)a)->n, memory_order_acquire);
+    for (uint32_t i = 0; i < n && i < ADJ_INLINE; i++)
+        if (!fn(a->inl[i], arg))
+            return false;
+    /* entries pushed after n was read belong to newer revisions: harmless to visit */
+    if (n > ADJ_INLINE)
+        return ulist_each(out ? &ns->out_more : &ns->in_more, fn, arg);
+    return true;
 }
 
 static void ulist_free(struct ulist *l)
@@ -201,8 +225,8 @@ static uint32_t eslot_new(struct ls_graph *g, uint32_t src, enum ls_edge_type ty
     maybe_grow(g, true, g->n_eslots);
     uint64_t k = ekey_of(src, type, dst);
     htab_insert(atomic_load_explicit(&g->eidx, memory_order_relaxed), mix64(k), s, k);
-    ulist_push(&nslot_at(g, src)->out, s);
-    ulist_push(&nslot_at(g, dst)->in, s);
+    adj_push(&nslot_at(g, src)->out, &nslot_at(g, src)->out_more, s);
+    adj_push(&nslot_at(g, dst)->in, &nslot_at(g, dst)->in_more, s);
     ulist_push(&g->all_edges, s);
     return s;
 }
@@ -219,24 +243,6 @@ static void hc_write(struct headcache *hc, uint64_t from, uint64_t to, void *v)
     atomic_store_explicit(&hc->seq, q + 2, memory_order_release);
 }
 
-/* Reads the cache consistently; false when the writer was mid-update or the reader's revision
- * is older than the newest version (then the caller walks the chain). */
-static inline bool hc_read(const struct headcache *hc, uint64_t rev, void **out)
-{
-    struct headcache *h = (struct headcache *)hc;
-    uint32_t q = atomic_load_explicit(&h->seq, memory_order_acquire);
-    if (q & 1)
-        return false;
-    uint64_t from = atomic_load_explicit(&h->from, memory_order_relaxed);
-    uint64_t to = atomic_load_explicit(&h->to, memory_order_relaxed);
-    void *v = atomic_load_explicit(&h->v, memory_order_relaxed);
-    atomic_thread_fence(memory_order_acquire);
-    if (atomic_load_explicit(&h->seq, memory_order_relaxed) != q || from > rev)
-        return false;
-    *out = rev < to ? v : NULL;
-    return true;
-}
-
 static void nslot_sync(struct nslot *ns)
 {
     struct ls_node *h = atomic_load(&ns->head);
@@ -247,34 +253,6 @@ static void eslot_sync(struct eslot *es)
 {
     struct ls_edge *h = atomic_load(&es->head);
     hc_write(&es->hc, h ? h->rev_from : 0, h ? atomic_load(&h->rev_to) : 0, h);
-}
-
-const struct ls_node *graph_node_at(const struct ls_graph *g, uint32_t s, uint64_t rev)
-{
-    struct nslot *ns = nslot_at(g, s);
-    void *fast;
-    if (hc_read(&ns->hc, rev, &fast))
-        return fast;
-    for (struct ls_node *v = atomic_load_explicit(&ns->head, memory_order_acquire); v;
-         v = atomic_load_explicit(&v->older, memory_order_acquire)) {
-        if (v->rev_from <= rev)
-            return rev < atomic_load_explicit(&v->rev_to, memory_order_acquire) ? v : NULL;
-    }
-    return NULL;
-}
-
-const struct ls_edge *graph_edge_at(const struct ls_graph *g, uint32_t s, uint64_t rev)
-{
-    struct eslot *es = eslot_at(g, s);
-    void *fast;
-    if (hc_read(&es->hc, rev, &fast))
-        return fast;
-    for (struct ls_edge *v = atomic_load_explicit(&es->head, memory_order_acquire); v;
-         v = atomic_load_explicit(&v->older, memory_order_acquire)) {
-        if (v->rev_from <= rev)
-            return rev < atomic_load_explicit(&v->rev_to, memory_order_acquire) ? v : NULL;
-    }
-    return NULL;
 }
 
 /* ---- lifecycle ------------------------------------------------------------------------------ */
@@ -317,8 +295,8 @@ void ls_graph_free(struct ls_graph *g)
         struct nslot *ns = nslot_at(g, s);
         free_nchain(atomic_load(&ns->head));
         free(ns->id);
-        ulist_free(&ns->out);
-        ulist_free(&ns->in);
+        ulist_free(&ns->out_more);
+        ulist_free(&ns->in_more);
     }
     for (uint32_t s = 0; s < g->n_eslots; s++)
         free_echain(atomic_load(&eslot_at(g, s)->head));

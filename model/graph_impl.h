@@ -49,12 +49,21 @@ struct headcache {
     _Atomic(void *) v;
 };
 
-/* Laid out so that what a walk reads (the cached head and both list heads) fills the first
- * cache line of a 64-byte-aligned slot. */
+/* Adjacency of one direction: the first ADJ_INLINE edge slots live in the node slot itself,
+ * the rest in an append-only list. n counts both and is published after the entry. */
+#define ADJ_INLINE 3
+struct adj {
+    _Atomic uint32_t n;
+    uint32_t inl[ADJ_INLINE];
+};
+
+/* Laid out so that what a walk reads (the cached head and, for nodes of small degree, their
+ * whole adjacency) fills the first cache line of a 64-byte-aligned slot. */
 struct nslot {
     _Alignas(64) struct headcache hc;
-    struct ulist out;               /* edge slots with this node as src */
-    struct ulist in;                /* edge slots with this node as dst */
+    struct adj out;                 /* edge slots with this node as src */
+    struct adj in;                  /* edge slots with this node as dst */
+    struct ulist out_more, in_more; /* beyond ADJ_INLINE */
     _Atomic(struct ls_node *) head; /* newest version; chain via ->older */
     char *id;                       /* owned, immutable */
     int type_idx;                   /* registry index of the last type it was listed under */
@@ -134,16 +143,65 @@ static inline struct eslot *eslot_at(const struct ls_graph *g, uint32_t s)
     return &g->echunk[s >> CHUNK_BITS][s & (CHUNK_SIZE - 1)];
 }
 
-/* The version of node slot s alive at revision rev, or NULL. */
-const struct ls_node *graph_node_at(const struct ls_graph *g, uint32_t s, uint64_t rev);
-const struct ls_edge *graph_edge_at(const struct ls_graph *g, uint32_t s, uint64_t rev);
+/* The version of node (edge) slot s alive at revision rev, or NULL. Inline: walks call these
+ * once per node and per edge. */
+/* Reads the cache consistently; false when the writer was mid-update or the reader's revision
+ * is older than the newest version (then the caller walks the chain). */
+static inline bool hc_read(const struct headcache *hc, uint64_t rev, void **out)
+{
+    struct headcache *h = (struct headcache *)hc;
+    uint32_t q = atomic_load_explicit(&h->seq, memory_order_acquire);
+    if (q & 1)
+        return false;
+    uint64_t from = atomic_load_explicit(&h->from, memory_order_relaxed);
+    uint64_t to = atomic_load_explicit(&h->to, memory_order_relaxed);
+    void *v = atomic_load_explicit(&h->v, memory_order_relaxed);
+    atomic_thread_fence(memory_order_acquire);
+    if (atomic_load_explicit(&h->seq, memory_order_relaxed) != q || from > rev)
+        return false;
+    *out = rev < to ? v : NULL;
+    return true;
+}
+
+static inline const struct ls_node *
+graph_node_at(const struct ls_graph *g, uint32_t s, uint64_t rev)
+{
+    struct nslot *ns = nslot_at(g, s);
+    void *fast;
+    if (hc_read(&ns->hc, rev, &fast))
+        return fast;
+    for (struct ls_node *v = atomic_load_explicit(&ns->head, memory_order_acquire); v;
+         v = atomic_load_explicit(&v->older, memory_order_acquire)) {
+        if (v->rev_from <= rev)
+            return rev < atomic_load_explicit(&v->rev_to, memory_order_acquire) ? v : NULL;
+    }
+    return NULL;
+}
+
+static inline const struct ls_edge *
+graph_edge_at(const struct ls_graph *g, uint32_t s, uint64_t rev)
+{
+    struct eslot *es = eslot_at(g, s);
+    void *fast;
+    if (hc_read(&es->hc, rev, &fast))
+        return fast;
+    for (struct ls_edge *v = atomic_load_explicit(&es->head, memory_order_acquire); v;
+         v = atomic_load_explicit(&v->older, memory_order_acquire)) {
+        if (v->rev_from <= rev)
+            return rev < atomic_load_explicit(&v->rev_to, memory_order_acquire) ? v : NULL;
+    }
+    return NULL;
+}
+
 /* Node slot of id, or -1 when the graph never had it. */
 int64_t graph_find_nslot(const struct ls_graph *g, const char *id);
 /* Edge slot of (src, type, dst), or -1. */
 int64_t
 graph_find_eslot(const struct ls_graph *g, uint32_t src, enum ls_edge_type type, uint32_t dst);
-/* Iterates an append-only list: calls fn(value) until it returns false. */
-void ulist_each(const struct ulist *l, bool (*fn)(uint32_t v, void *arg), void *arg);
+/* Iterates an append-only list: calls fn(value) until it returns false; false if stopped. */
+bool ulist_each(const struct ulist *l, bool (*fn)(uint32_t v, void *arg), void *arg);
+/* Iterates a node's edge slots in one direction (out: true) likewise. */
+bool adj_each(const struct nslot *ns, bool out, bool (*fn)(uint32_t v, void *arg), void *arg);
 /* Registry index of a type name, or -1. */
 int graph_type_index(const char *type);
 

@@ -225,17 +225,13 @@ int ls_snap_list_edges(const struct ls_snap *s,
                               after);
     }
     /* with an endpoint given, walk that node's adjacency instead of every edge */
-    const struct ulist *list = &s->g->all_edges;
     if (f && (f->src || f->dst)) {
         int64_t ns = graph_find_nslot(s->g, f->src ? f->src : f->dst);
-        if (ns < 0) {
-            *n = 0;
-            *more = false;
-            return LS_OK;
-        }
-        list = f->src ? &nslot_at(s->g, (uint32_t)ns)->out : &nslot_at(s->g, (uint32_t)ns)->in;
+        if (ns >= 0)
+            adj_each(nslot_at(s->g, (uint32_t)ns), f->src != NULL, list_edge, &l);
+    } else {
+        ulist_each(&s->g->all_edges, list_edge, &l);
     }
-    ulist_each(list, list_edge, &l);
     *n = l.n;
     *more = l.more;
     return LS_OK;
@@ -278,9 +274,9 @@ int ls_snap_node_edges(const struct ls_snap *s,
     struct nslot *ns = nslot_at(s->g, (uint32_t)slot);
     struct edge_walk w = {s, type, fn, arg, false};
     if (dir & LS_DIR_OUT)
-        ulist_each(&ns->out, walk_edge, &w);
+        adj_each(ns, true, walk_edge, &w);
     if ((dir & LS_DIR_IN) && !w.stopped)
-        ulist_each(&ns->in, walk_edge, &w);
+        adj_each(ns, false, walk_edge, &w);
     return LS_OK;
 }
 
@@ -429,8 +425,10 @@ static bool gather_edge(uint32_t es, void *arg)
 
 static void prefetch_lists(const struct nslot *ns)
 {
-    __builtin_prefetch(atomic_load_explicit(&((struct nslot *)ns)->out.head, memory_order_relaxed));
-    __builtin_prefetch(atomic_load_explicit(&((struct nslot *)ns)->in.head, memory_order_relaxed));
+    __builtin_prefetch(
+        atomic_load_explicit(&((struct nslot *)ns)->out_more.head, memory_order_relaxed));
+    __builtin_prefetch(
+        atomic_load_explicit(&((struct nslot *)ns)->in_more.head, memory_order_relaxed));
 }
 
 int ls_snap_subgraph(const struct ls_snap *s,
@@ -477,9 +475,9 @@ int ls_snap_subgraph(const struct ls_snap *s,
             const struct nslot *ns = nslot_at(s->g, b.slots[i]);
             b.from_index = (uint32_t)i;
             if (dir & LS_DIR_OUT)
-                ulist_each(&ns->out, gather_edge, &b);
+                adj_each(ns, true, gather_edge, &b);
             if (dir & LS_DIR_IN)
-                ulist_each(&ns->in, gather_edge, &b);
+                adj_each(ns, false, gather_edge, &b);
         }
         b.from_depth = d;
         for (size_t k = 0; k < b.n_scratch; k++) {

@@ -324,8 +324,8 @@ static void cascade_node(struct resolver *r, struct pend_node *p)
     if (!p->deleted || p->cur == NULL)
         return;
     int64_t s = graph_find_nslot(r->g, p->cur->id);
-    ulist_each(&nslot_at(r->g, (uint32_t)s)->out, cascade_edge, r);
-    ulist_each(&nslot_at(r->g, (uint32_t)s)->in, cascade_edge, r);
+    adj_each(nslot_at(r->g, (uint32_t)s), true, cascade_edge, r);
+    adj_each(nslot_at(r->g, (uint32_t)s), false, cascade_edge, r);
 }
 
 static void cascade_pending_edge(struct resolver *r, struct pend_edge *p)
