@@ -1,0 +1,871 @@
+/* hwloc XML (+ sysfs facts + LLDP neighbours) -> one host's change set. The tree is kept
+ * useful: caches and processing units are summarised on their core and socket unless the
+ * options ask for them; I/O devices hang off the machine with their NUMA locality as an
+ * attribute. Does no I/O besides parsing the XML in memory. */
+#include "importers/host/topology.h"
+
+#include <hwloc.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/map.h"
+
+#define ID_MAX 1024
+
+struct builder {
+    struct ls_change_set *cs;
+    const struct ls_host_input *in;
+    const struct ls_host_topo_opts *o;
+    struct ls_host_topo_stats st;
+    hwloc_topology_t t;
+    char machine[ID_MAX];
+    struct ls_map nic_by_ifname; /* interface name -> NIC node id (owned char*) */
+    struct ls_map lldp_nodes;    /* LLDP node ids already put by this build (value unused) */
+    size_t max_nodes;
+};
+
+void ls_host_topo_opts_init(struct ls_host_topo_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->max_nodes = LS_HOST_MAX_NODES;
+}
+
+int ls_host_name_check(const char *h, struct ls_err *err)
+{
+    size_t n = h ? strlen(h) : 0;
+    if (n == 0 || n > LS_HOST_NAME_MAX)
+        return ls_err_set(err, LS_EINVAL, "invalid_hostname",
+                          "hostname: expected 1 to %d characters", LS_HOST_NAME_MAX);
+    if (h[0] == '.' || h[0] == '-')
+        return ls_err_set(err, LS_EINVAL, "invalid_hostname", "hostname: must not start with '%c'",
+                          h[0]);
+    for (size_t i = 0; i < n; i++) {
+        char c = h[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '.' || c == '-' || c == '_';
+        if (!ok)
+            return ls_err_set(err, LS_EINVAL, "invalid_hostname",
+                              "hostname: character %zu is not a letter, digit, '.', '-' or '_'",
+                              i + 1);
+    }
+    return LS_OK;
+}
+
+struct ls_change_set *ls_host_change_set_new(const char *hostname)
+{
+    char origin[LS_HOST_NAME_MAX + 8];
+    snprintf(origin, sizeof(origin), "host:%s", hostname);
+    struct ls_change_set *cs = ls_change_set_new(origin);
+    ls_change_set_set_replace(cs, true);
+    ls_change_set_set_scope(cs, "host:");
+    return cs;
+}
+
+/* ---- small helpers ------------------------------------------------------------------- */
+
+static json_t *jobj(void)
+{
+    json_t *o = json_object();
+    if (o == NULL)
+        ls_json_oom();
+    return o;
+}
+
+static void set_str(json_t *o, const char *k, const char *v)
+{
+    if (v != NULL && json_object_set_new(o, k, json_string(v)) != 0)
+        ls_json_oom();
+}
+
+static void set_int(json_t *o, const char *k, long long v)
+{
+    if (json_object_set_new(o, k, json_integer(v)) != 0)
+        ls_json_oom();
+}
+
+static void append_str(json_t *arr, const char *v)
+{
+    if (json_array_append_new(arr, json_string(v)) != 0)
+        ls_json_oom();
+}
+
+/* Formats an id into out; LS_ELIMIT when it does not fit. */
+__attribute__((format(printf, 3, 4))) static int
+make_id(char *out, struct ls_err *err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(out, ID_MAX, fmt, ap);
+    va_end(ap);
+    if (n < 0 || n >= ID_MAX)
+        return ls_err_set(err, LS_ELIMIT, "id_too_long", "node id longer than %d bytes",
+                          ID_MAX - 1);
+    return LS_OK;
+}
+
+/* Puts a node (attrs stolen), counting against the per-host bound. */
+static int put_node(struct builder *b,
+                    const char *id,
+                    const char *type,
+                    const char *name,
+                    const char *state,
+                    json_t *attrs,
+                    const char *source,
+                    struct ls_err *err)
+{
+    if (b->st.nodes >= b->max_nodes) {
+        json_decref(attrs);
+        return ls_err_set(err, LS_ELIMIT, "too_many_nodes",
+                          "topology of %s has more than %zu nodes", b->in->hostname, b->max_nodes);
+    }
+    int rc = ls_change_put_node_new(b->cs, id, type, name, state, attrs, source, err);
+    if (rc == LS_OK)
+        b->st.nodes++;
+    return rc;
+}
+
+static int put_edge(struct builder *b,
+                    const char *src,
+                    enum ls_edge_type type,
+                    const char *dst,
+                    json_t *attrs,
+                    struct ls_err *err)
+{
+    int rc = ls_change_put_edge_new(b->cs, src, type, dst, attrs, LS_ESRC_IMPORTED, 1.0, err);
+    if (rc == LS_OK)
+        b->st.edges++;
+    return rc;
+}
+
+/* Copies selected hwloc info pairs of obj into attrs under our own names. */
+static void copy_infos(json_t *attrs, hwloc_obj_t obj, const char *const (*map)[2], size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *v = hwloc_obj_get_info_by_name(obj, map[i][0]);
+        if (v != NULL && v[0] != '\0')
+            set_str(attrs, map[i][1], v);
+    }
+}
+
+/* The OS index of the single NUMA node local to obj (I/O: its non-I/O ancestor), or -1. */
+static int local_numa(hwloc_topology_t t, hwloc_obj_t obj)
+{
+    hwloc_obj_t anc = hwloc_get_non_io_ancestor_obj(t, obj);
+    if (anc == NULL || anc->nodeset == NULL || hwloc_bitmap_weight(anc->nodeset) != 1)
+        return -1;
+    return hwloc_bitmap_first(anc->nodeset);
+}
+
+static void pci_busid(const struct hwloc_pcidev_attr_s *p, char *out, size_t cap)
+{
+    snprintf(out, cap, "%04x:%02x:%02x.%01x", (unsigned)p->domain, (unsigned)p->bus,
+             (unsigned)p->dev, (unsigned)p->func);
+}
+
+/* The PCI function obj belongs to (obj itself or its parent), or NULL. */
+static hwloc_obj_t pci_of(hwloc_obj_t obj)
+{
+    for (; obj != NULL; obj = obj->parent)
+        if (obj->type == HWLOC_OBJ_PCI_DEVICE)
+            return obj;
+    return NULL;
+}
+
+/* Adds PCI identity attributes of pci (may be NULL) to attrs. */
+static void pci_attrs(json_t *attrs, hwloc_obj_t pci)
+{
+    static const char *const infos[][2] = {{"PCIVendor", "vendor"}, {"PCIDevice", "device"}};
+    if (pci == NULL)
+        return;
+    char busid[32], ids[16];
+    pci_busid(&pci->attr->pcidev, busid, sizeof(busid));
+    set_str(attrs, "pci", busid);
+    snprintf(ids, sizeof(ids), "%04x:%04x", (unsigned)pci->attr->pcidev.vendor_id,
+             (unsigned)pci->attr->pcidev.device_id);
+    set_str(attrs, "pci_id", ids);
+    snprintf(ids, sizeof(ids), "%04x", (unsigned)pci->attr->pcidev.class_id);
+    set_str(attrs, "pci_class", ids);
+    if (pci->attr->pcidev.linkspeed > 0)
+        json_object_set_new(attrs, "pcie_gbps", json_real(pci->attr->pcidev.linkspeed));
+    copy_infos(attrs, pci, infos, sizeof(infos) / sizeof(infos[0]));
+}
+
+/* ---- CPU and memory ------------------------------------------------------------------ */
+
+/* The package containing obj's cpuset, or NULL (no package, or obj spans several). */
+static hwloc_obj_t package_of(hwloc_topology_t t, hwloc_obj_t obj)
+{
+    if (obj->cpuset == NULL || hwloc_bitmap_iszero(obj->cpuset))
+        return NULL;
+    hwloc_obj_t p = NULL;
+    while ((p = hwloc_get_next_obj_by_type(t, HWLOC_OBJ_PACKAGE, p)) != NULL)
+        if (hwloc_bitmap_isincluded(obj->cpuset, p->cpuset))
+            return p;
+    return NULL;
+}
+
+/* The NUMA node whose cpuset holds the core, within the core's package, or NULL. */
+static hwloc_obj_t numa_of_core(hwloc_topology_t t, hwloc_obj_t core)
+{
+    hwloc_obj_t pkg = package_of(t, core);
+    hwloc_obj_t n = NULL;
+    while ((n = hwloc_get_next_obj_by_type(t, HWLOC_OBJ_NUMANODE, n)) != NULL) {
+        if (n->cpuset == NULL || hwloc_bitmap_iszero(n->cpuset) ||
+            !hwloc_bitmap_isincluded(core->cpuset, n->cpuset))
+            continue;
+        if (package_of(t, n) == pkg)
+            return n;
+    }
+    return NULL;
+}
+
+/* Attribute name of a summarised cache level. */
+static const char *cache_key(hwloc_obj_type_t type)
+{
+    switch (type) {
+    case HWLOC_OBJ_L1CACHE:
+        return "l1d_bytes";
+    case HWLOC_OBJ_L1ICACHE:
+        return "l1i_bytes";
+    case HWLOC_OBJ_L2CACHE:
+        return "l2_bytes";
+    case HWLOC_OBJ_L3CACHE:
+        return "l3_bytes";
+    case HWLOC_OBJ_L4CACHE:
+        return "l4_bytes";
+    case HWLOC_OBJ_L5CACHE:
+        return "l5_bytes";
+    default:
+        return NULL;
+    }
+}
+
+static int put_socket(struct builder *b, hwloc_obj_t pkg, struct ls_err *err)
+{
+    static const char *const infos[][2] = {{"CPUVendor", "cpu_vendor"},
+                                           {"CPUModel", "cpu_model"},
+                                           {"CPUFamilyNumber", "cpu_family"},
+                                           {"CPUModelNumber", "cpu_model_number"},
+                                           {"CPUStepping", "cpu_stepping"}};
+    char id[ID_MAX], name[32];
+    int rc = make_id(id, err, "host:socket:%s:%u", b->in->hostname, pkg->os_index);
+    if (rc != LS_OK)
+        return rc;
+    json_t *a = jobj();
+    set_int(a, "os_index", pkg->os_index);
+    set_int(a, "cores", hwloc_get_nbobjs_inside_cpuset_by_type(b->t, pkg->cpuset, HWLOC_OBJ_CORE));
+    set_int(a, "pus", hwloc_get_nbobjs_inside_cpuset_by_type(b->t, pkg->cpuset, HWLOC_OBJ_PU));
+    if (!b->o->caches) {
+        /* Shared caches summarised on the socket: total bytes and count of the last level. */
+        static const hwloc_obj_type_t shared[] = {HWLOC_OBJ_L3CACHE, HWLOC_OBJ_L4CACHE};
+        for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
+            long long bytes = 0, count = 0;
+            hwloc_obj_t c = NULL;
+            while ((c = hwloc_get_next_obj_inside_cpuset_by_type(b->t, pkg->cpuset, shared[i],
+                                                                 c)) != NULL) {
+                bytes += (long long)c->attr->cache.size;
+                count++;
+            }
+            if (count > 0) {
+                char key[32];
+                set_int(a, cache_key(shared[i]), bytes);
+                snprintf(key, sizeof(key), "l%d_count", shared[i] == HWLOC_OBJ_L3CACHE ? 3 : 4);
+                set_int(a, key, count);
+            }
+        }
+    }
+    copy_infos(a, pkg, infos, sizeof(infos) / sizeof(infos[0]));
+    snprintf(name, sizeof(name), "socket %u", pkg->os_index);
+    rc = put_node(b, id, "socket", name, "present", a, NULL, err);
+    if (rc == LS_OK)
+        rc = put_edge(b, b->machine, LS_EDGE_CONTAINS, id, NULL, err);
+    return rc;
+}
+
+/* Id of the node that contains obj among socket / machine. */
+static int container_id(struct builder *b, hwloc_obj_t obj, char *out, struct ls_err *err)
+{
+    hwloc_obj_t pkg = package_of(b->t, obj);
+    if (pkg == NULL)
+        return make_id(out, err, "%s", b->machine);
+    return make_id(out, err, "host:socket:%s:%u", b->in->hostname, pkg->os_index);
+}
+
+static int put_numa(struct builder *b, hwloc_obj_t n, struct ls_err *err)
+{
+    char id[ID_MAX], parent[ID_MAX], name[32];
+    int rc = make_id(id, err, "host:numa_node:%s:%u", b->in->hostname, n->os_index);
+    if (rc == LS_OK)
+        rc = container_id(b, n, parent, err);
+    if (rc != LS_OK)
+        return rc;
+    json_t *a = jobj();
+    set_int(a, "os_index", n->os_index);
+    set_int(a, "memory_bytes", (long long)n->attr->numanode.local_memory);
+    set_int(a, "cores",
+            n->cpuset ? hwloc_get_nbobjs_inside_cpuset_by_type(b->t, n->cpuset, HWLOC_OBJ_CORE)
+                      : 0);
+    for (unsigned i = 0; i < n->attr->numanode.page_types_len; i++) {
+        const struct hwloc_memory_page_type_s *pt = &n->attr->numanode.page_types[i];
+        if (pt->size > 4096 && pt->count > 0) {
+            char key[48];
+            snprintf(key, sizeof(key), "hugepages_%llukB", (unsigned long long)pt->size / 1024);
+            set_int(a, key, (long long)pt->count);
+        }
+    }
+    snprintf(name, sizeof(name), "numa %u", n->os_index);
+    rc = put_node(b, id, "numa_node", name, "present", a, NULL, err);
+    if (rc == LS_OK)
+        rc = put_edge(b, parent, LS_EDGE_CONTAINS, id, NULL, err);
+    return rc;
+}
+
+/* Emits one cache node under the core or socket that owns it (option caches). */
+static int put_cache(struct builder *b, hwloc_obj_t c, struct ls_err *err)
+{
+    char id[ID_MAX], parent[ID_MAX], name[32];
+    hwloc_obj_t core = NULL;
+    if (hwloc_get_nbobjs_inside_cpuset_by_type(b->t, c->cpuset, HWLOC_OBJ_CORE) == 1)
+        core = hwloc_get_next_obj_inside_cpuset_by_type(b->t, c->cpuset, HWLOC_OBJ_CORE, NULL);
+    int rc = make_id(id, err, "host:cache:%s:%s:%u", b->in->hostname,
+                     hwloc_obj_type_string(c->type), c->logical_index);
+    if (rc == LS_OK && core != NULL)
+        rc = make_id(parent, err, "host:core:%s:%u", b->in->hostname, core->logical_index);
+    else if (rc == LS_OK)
+        rc = container_id(b, c, parent, err);
+    if (rc != LS_OK)
+        return rc;
+    json_t *a = jobj();
+    set_str(a, "level", hwloc_obj_type_string(c->type));
+    set_int(a, "size_bytes", (long long)c->attr->cache.size);
+    set_int(a, "line_bytes", c->attr->cache.linesize);
+    set_int(a, "associativity", c->attr->cache.associativity);
+    snprintf(name, sizeof(name), "%s %u", hwloc_obj_type_string(c->type), c->logical_index);
+    rc = put_node(b, id, "cache", name, "present", a, NULL, err);
+    if (rc == LS_OK)
+        rc = put_edge(b, parent, LS_EDGE_CONTAINS, id, NULL, err);
+    return rc;
+}
+
+static int put_core(struct builder *b, hwloc_obj_t core, struct ls_err *err)
+{
+    char id[ID_MAX], parent[ID_MAX], name[32];
+    int rc = make_id(id, err, "host:core:%s:%u", b->in->hostname, core->logical_index);
+    if (rc != LS_OK)
+        return rc;
+    hwloc_obj_t numa = numa_of_core(b->t, core);
+    if (numa != NULL)
+        rc = make_id(parent, err, "host:numa_node:%s:%u", b->in->hostname, numa->os_index);
+    else
+        rc = container_id(b, core, parent, err);
+    if (rc != LS_OK)
+        return rc;
+    json_t *a = jobj();
+    set_int(a, "os_index", core->os_index);
+    json_t *pus = json_array();
+    if (pus == NULL)
+        ls_json_oom();
+    hwloc_obj_t pu = NULL;
+    while ((pu = hwloc_get_next_obj_inside_cpuset_by_type(b->t, core->cpuset, HWLOC_OBJ_PU, pu)) !=
+           NULL)
+        json_array_append_new(pus, json_integer(pu->os_index));
+    set_int(a, "pus", (long long)json_array_size(pus));
+    json_object_set_new(a, "pu_os_index", pus);
+    if (!b->o->caches)
+        for (hwloc_obj_t c = core->parent; c != NULL && hwloc_obj_type_is_cache(c->type);
+             c = c->parent)
+            if (cache_key(c->type) != NULL && c->type != HWLOC_OBJ_L3CACHE &&
+                c->type != HWLOC_OBJ_L4CACHE && c->type != HWLOC_OBJ_L5CACHE)
+                set_int(a, cache_key(c->type), (long long)c->attr->cache.size);
+    snprintf(name, sizeof(name), "core %u", core->logical_index);
+    rc = put_node(b, id, "core", name, "present", a, NULL, err);
+    if (rc == LS_OK)
+        rc = put_edge(b, parent, LS_EDGE_CONTAINS, id, NULL, err);
+    if (rc != LS_OK || !b->o->pus)
+        return rc;
+    pu = NULL;
+    while ((pu = hwloc_get_next_obj_inside_cpuset_by_type(b->t, core->cpuset, HWLOC_OBJ_PU, pu)) !=
+           NULL) {
+        char puid[ID_MAX];
+        rc = make_id(puid, err, "host:pu:%s:%u", b->in->hostname, pu->os_index);
+        if (rc != LS_OK)
+            return rc;
+        json_t *pa = jobj();
+        set_int(pa, "os_index", pu->os_index);
+        snprintf(name, sizeof(name), "pu %u", pu->os_index);
+        rc = put_node(b, puid, "pu", name, "present", pa, NULL, err);
+        if (rc == LS_OK)
+            rc = put_edge(b, id, LS_EDGE_CONTAINS, puid, NULL, err);
+        if (rc != LS_OK)
+            return rc;
+    }
+    return LS_OK;
+}
+
+/* ---- I/O ------------------------------------------------------------------------------ */
+
+/* Merges the agent's sysfs facts about ifname into a NIC's attrs; returns the state. */
+static const char *nic_facts(struct builder *b, const char *ifname, json_t *a)
+{
+    static const char *const keys[] = {
+        "speed_mbps", "sriov_totalvfs", "sriov_numvfs", "driver", "mtu", "mac"};
+    const json_t *f = b->in->nics ? json_object_get(b->in->nics, ifname) : NULL;
+    if (!json_is_object(f))
+        return "present";
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        json_t *v = json_object_get(f, keys[i]);
+        bool have = json_object_get(a, keys[i]) != NULL;
+        if ((json_is_integer(v) || json_is_string(v)) && !have)
+            json_object_set(a, keys[i], v);
+    }
+    json_t *sr = json_object_get(f, "sriov_totalvfs");
+    json_object_set_new(a, "sriov",
+                        json_boolean(json_is_integer(sr) && json_integer_value(sr) > 0));
+    const char *st = json_string_value(json_object_get(f, "operstate"));
+    return st != NULL && st[0] != '\0' ? st : "present";
+}
+
+/* Counts the network OS devices under a PCI function. */
+static int net_osdevs(hwloc_obj_t pci)
+{
+    int n = 0;
+    for (hwloc_obj_t c = pci->io_first_child; c != NULL; c = c->next_sibling)
+        if (c->type == HWLOC_OBJ_OS_DEVICE && c->attr->osdev.type == HWLOC_OBJ_OSDEV_NETWORK)
+            n++;
+    return n;
+}
+
+/* Puts one NIC: net OS device osdev (may be NULL for a PCI function without a driver). */
+static int put_nic(struct builder *b, hwloc_obj_t pci, hwloc_obj_t osdev, struct ls_err *err)
+{
+    char id[ID_MAX], busid[32] = "";
+    if (pci != NULL)
+        pci_busid(&pci->attr->pcidev, busid, sizeof(busid));
+    const char *ifname = osdev ? osdev->name : NULL;
+    int rc;
+    if (pci != NULL && (osdev == NULL || net_osdevs(pci) == 1))
+        rc = make_id(id, err, "host:nic:%s:%s", b->in->hostname, busid);
+    else
+        rc = make_id(id, err, "host:nic:%s:%s", b->in->hostname, ifname);
+    if (rc != LS_OK)
+        return rc;
+    json_t *a = jobj();
+    pci_attrs(a, pci);
+    const char *state = "present";
+    if (osdev != NULL) {
+        set_str(a, "ifname", ifname);
+        const char *mac = hwloc_obj_get_info_by_name(osdev, "Address");
+        set_str(a, "mac", mac);
+        state = nic_facts(b, ifname, a);
+        mac = json_string_value(json_object_get(a, "mac"));
+        if (mac != NULL) {
+            json_t *al = json_array();
+            append_str(al, mac);
+            json_object_set_new(a, "aliases", al);
+        }
+        /* RDMA devices of the same PCI function (InfiniBand / RoCE) */
+        for (hwloc_obj_t c = pci ? pci->io_first_child : NULL; c != NULL; c = c->next_sibling)
+            if (c->type == HWLOC_OBJ_OS_DEVICE &&
+                c->attr->osdev.type == HWLOC_OBJ_OSDEV_OPENFABRICS)
+                set_str(a, "rdma_device", c->name);
+    } else {
+        set_str(a, "driver_bound", "none");
+    }
+    int numa = pci ? local_numa(b->t, pci) : -1;
+    if (numa >= 0)
+        set_int(a, "numa_node", numa);
+    rc = put_node(b, id, "nic", ifname ? ifname : busid, state, a, NULL, err);
+    if (rc == LS_OK)
+        rc = put_edge(b, b->machine, LS_EDGE_CONTAINS, id, NULL, err);
+    if (rc == LS_OK && ifname != NULL)
+        free(ls_map_put(&b->nic_by_ifname, ifname, ls_xstrdup(id)));
+    return rc;
+}
+
+static int put_nics(struct builder *b, struct ls_err *err)
+{
+    int rc = LS_OK;
+    hwloc_obj_t o = NULL;
+    while (rc == LS_OK && (o = hwloc_get_next_osdev(b->t, o)) != NULL)
+        if (o->attr->osdev.type == HWLOC_OBJ_OSDEV_NETWORK)
+            rc = put_nic(b, pci_of(o), o, err);
+    /* Network-class PCI functions with no network OS device (vfio, no driver) */
+    o = NULL;
+    while (rc == LS_OK && (o = hwloc_get_next_pcidev(b->t, o)) != NULL)
+        if ((o->attr->pcidev.class_id >> 8) == 0x02 && net_osdevs(o) == 0)
+            rc = put_nic(b, o, NULL, err);
+    return rc;
+}
+
+/* GPUs and other accelerators: 3D controllers, processing accelerators, co-processors,
+ * NVIDIA/AMD display controllers, or anything with a co-processor OS device. A server's BMC
+ * VGA (ASPEED, Matrox) is none of these. */
+static bool is_accelerator(hwloc_obj_t pci)
+{
+    unsigned cls = pci->attr->pcidev.class_id, vendor = pci->attr->pcidev.vendor_id;
+    if (cls == 0x0302 || (cls >> 8) == 0x12 || cls == 0x0b40)
+        return true;
+    if (cls == 0x0300 && (vendor == 0x10de || vendor == 0x1002))
+        return true;
+    for (hwloc_obj_t c = pci->io_first_child; c != NULL; c = c->next_sibling)
+        if (c->type == HWLOC_OBJ_OS_DEVICE && c->attr->osdev.type == HWLOC_OBJ_OSDEV_COPROC)
+            return true;
+    return false;
+}
+
+static int put_accelerator(struct builder *b, hwloc_obj_t pci, struct ls_err *err)
+{
+    static const char *const infos[][2] = {{"GPUModel", "model"},
+                                           {"GPUVendor", "gpu_vendor"},
+                                           {"CoProcType", "coproc_type"},
+                                           {"CUDAGlobalMemorySize", "memory_kb"}};
+    char id[ID_MAX], busid[32];
+    pci_busid(&pci->attr->pcidev, busid, sizeof(busid));
+    int rc = make_id(id, err, "host:accelerator:%s:%s", b->in->hostname, busid);
+    if (rc != LS_OK)
+        return rc;
+    json_t *a = jobj();
+    pci_attrs(a, pci);
+    json_t *devs = json_array();
+    if (devs == NULL)
+        ls_json_oom();
+    for (hwloc_obj_t c = pci->io_first_child; c != NULL; c = c->next_sibling) {
+        if (c->type != HWLOC_OBJ_OS_DEVICE)
+            continue;
+        append_str(devs, c->name);
+        copy_infos(a, c, infos, sizeof(infos) / sizeof(infos[0]));
+    }
+    json_object_set_new(a, "os_devices", devs);
+    unsigned cls = pci->attr->pcidev.class_id;
+    set_str(a, "kind", (cls >> 8) == 0x03 ? "gpu" : "accelerator");
+    int numa = local_numa(b->t, pci);
+    if (numa >= 0)
+        set_int(a, "numa_node", numa);
+    const char *name = json_string_value(json_object_get(a, "model"));
+    if (name == NULL)
+        name = json_string_value(json_object_get(a, "device"));
+    rc = put_node(b, id, "accelerator", name ? name : busid, "present", a, NULL, err);
+    if (rc == LS_OK)
+        rc = put_edge(b, b->machine, LS_EDGE_CONTAINS, id, NULL, err);
+    return rc;
+}
+
+static int put_disk(struct builder *b, hwloc_obj_t osdev, struct ls_err *err)
+{
+    static const char *const infos[][2] = {{"Model", "model"},
+                                           {"Vendor", "disk_vendor"},
+                                           {"SerialNumber", "serial"},
+                                           {"Type", "kind"},
+                                           {"LinuxDeviceID", "devno"}};
+    char id[ID_MAX];
+    int rc = make_id(id, err, "host:disk:%s:%s", b->in->hostname, osdev->name);
+    if (rc != LS_OK)
+        return rc;
+    json_t *a = jobj();
+    set_str(a, "devname", osdev->name);
+    const char *kb = hwloc_obj_get_info_by_name(osdev, "Size"); /* hwloc reports kB */
+    if (kb != NULL)
+        set_int(a, "size_bytes", strtoll(kb, NULL, 10) * 1024);
+    const char *ss = hwloc_obj_get_info_by_name(osdev, "SectorSize");
+    if (ss != NULL)
+        set_int(a, "sector_bytes", strtoll(ss, NULL, 10));
+    copy_infos(a, osdev, infos, sizeof(infos) / sizeof(infos[0]));
+    hwloc_obj_t pci = pci_of(osdev);
+    if (pci != NULL) {
+        char busid[32];
+        pci_busid(&pci->attr->pcidev, busid, sizeof(busid));
+        set_str(a, "controller_pci", busid);
+        set_str(a, "controller", hwloc_obj_get_info_by_name(pci, "PCIDevice"));
+        int numa = local_numa(b->t, pci);
+        if (numa >= 0)
+            set_int(a, "numa_node", numa);
+    }
+    rc = put_node(b, id, "disk", osdev->name, "present", a, NULL, err);
+    if (rc == LS_OK)
+        rc = put_edge(b, b->machine, LS_EDGE_CONTAINS, id, NULL, err);
+    return rc;
+}
+
+static int put_io(struct builder *b, struct ls_err *err)
+{
+    int rc = put_nics(b, err);
+    hwloc_obj_t o = NULL;
+    while (rc == LS_OK && (o = hwloc_get_next_pcidev(b->t, o)) != NULL)
+        if (is_accelerator(o))
+            rc = put_accelerator(b, o, err);
+    o = NULL;
+    while (rc == LS_OK && (o = hwloc_get_next_osdev(b->t, o)) != NULL)
+        if (o->attr->osdev.type == HWLOC_OBJ_OSDEV_BLOCK)
+            rc = put_disk(b, o, err);
+    return rc;
+}
+
+/* ---- machine ---------------------------------------------------------------------------- */
+
+static void add_alias(json_t *arr, const char *name)
+{
+    if (name == NULL || name[0] == '\0')
+        return;
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v)
+    {
+        if (strcmp(json_string_value(v), name) == 0)
+            return;
+    }
+    append_str(arr, name);
+}
+
+static int put_machine(struct builder *b, struct ls_err *err)
+{
+    static const char *const infos[][2] = {{"OSName", "os_name"},
+                                           {"OSRelease", "os_release"},
+                                           {"Architecture", "architecture"},
+                                           {"DMIProductName", "product"},
+                                           {"DMISysVendor", "vendor"},
+                                           {"DMIBoardSerial", "serial"},
+                                           {"Backend", "hwloc_backend"},
+                                           {"hwlocVersion", "hwloc_version"}};
+    hwloc_obj_t root = hwloc_get_root_obj(b->t);
+    const char *h = b->in->hostname;
+    json_t *a = jobj();
+    set_str(a, "hostname", h);
+    set_int(a, "sockets", hwloc_get_nbobjs_by_type(b->t, HWLOC_OBJ_PACKAGE));
+    set_int(a, "numa_nodes", hwloc_get_nbobjs_by_type(b->t, HWLOC_OBJ_NUMANODE));
+    set_int(a, "cores", hwloc_get_nbobjs_by_type(b->t, HWLOC_OBJ_CORE));
+    set_int(a, "pus", hwloc_get_nbobjs_by_type(b->t, HWLOC_OBJ_PU));
+    set_int(a, "memory_bytes", (long long)root->total_memory);
+    const char *cpu = NULL;
+    hwloc_obj_t pkg = hwloc_get_obj_by_type(b->t, HWLOC_OBJ_PACKAGE, 0);
+    if (pkg != NULL)
+        cpu = hwloc_obj_get_info_by_name(pkg, "CPUModel");
+    set_str(a, "cpu_model", cpu);
+    copy_infos(a, root, infos, sizeof(infos) / sizeof(infos[0]));
+    if (b->in->fqdn != NULL && b->in->fqdn[0] != '\0')
+        set_str(a, "fqdn", b->in->fqdn);
+
+    /* Aliases: the name as given, its short form, the FQDN, hwloc's HostName, extras. */
+    json_t *al = json_array();
+    if (al == NULL)
+        ls_json_oom();
+    add_alias(al, h);
+    const char *dot = strchr(h, '.');
+    if (dot != NULL) {
+        char *shortname = ls_xstrndup(h, (size_t)(dot - h));
+        add_alias(al, shortname);
+        free(shortname);
+    }
+    add_alias(al, b->in->fqdn);
+    add_alias(al, hwloc_obj_get_info_by_name(root, "HostName"));
+    size_t i;
+    json_t *v;
+    json_array_foreach(b->in->aliases, i, v)
+    {
+        if (json_is_string(v))
+            add_alias(al, json_string_value(v));
+    }
+    json_object_set_new(a, "aliases", al);
+    return put_node(b, b->machine, "machine", h, "up", a, NULL, err);
+}
+
+/* ---- LLDP ------------------------------------------------------------------------------- */
+
+/* A required string member of neighbour i, or NULL after setting err. */
+static const char *
+nb_str(const json_t *nb, size_t i, const char *key, bool required, struct ls_err *err)
+{
+    json_t *v = json_object_get(nb, key);
+    if (v == NULL && !required)
+        return NULL;
+    const char *s = json_string_value(v);
+    if (s == NULL || (required && s[0] == '\0') || strlen(s) > 255) {
+        ls_err_set(err, LS_EINVAL, "invalid_lldp",
+                   "lldp[%zu].%s: expected a string of 1 to 255 "
+                   "characters",
+                   i, key);
+        return NULL;
+    }
+    return s;
+}
+
+static int put_neighbor(struct builder *b, const json_t *nb, size_t i, struct ls_err *err)
+{
+    if (!json_is_object(nb))
+        return ls_err_set(err, LS_EINVAL, "invalid_lldp", "lldp[%zu]: expected an object", i);
+    const char *ifname = nb_str(nb, i, "interface", true, err);
+    const char *chassis = ifname ? nb_str(nb, i, "chassis_id", true, err) : NULL;
+    const char *port = chassis ? nb_str(nb, i, "port_id", true, err) : NULL;
+    if (port == NULL)
+        return err ? err->status : LS_EINVAL;
+    const char *nic = ls_map_get(&b->nic_by_ifname, ifname);
+    if (nic == NULL) {
+        b->st.lldp_unmatched++;
+        return LS_OK;
+    }
+    char sw[ID_MAX], sp[ID_MAX];
+    int rc = make_id(sw, err, "lldp:switch:%s", chassis);
+    if (rc == LS_OK)
+        rc = make_id(sp, err, "lldp:switch_port:%s:%s", chassis, port);
+    if (rc != LS_OK)
+        return rc;
+    static const char *const sw_keys[][2] = {{"chassis_id_type", "chassis_id_type"},
+                                             {"system_name", "system_name"},
+                                             {"system_descr", "system_descr"},
+                                             {"mgmt_ip", "mgmt_ip"}};
+    static const char *const port_keys[][2] = {{"port_id_type", "port_id_type"},
+                                               {"port_descr", "port_descr"}};
+    if (ls_map_get(&b->lldp_nodes, sw) == NULL) {
+        json_t *a = jobj();
+        set_str(a, "chassis_id", chassis);
+        for (size_t k = 0; k < sizeof(sw_keys) / sizeof(sw_keys[0]); k++) {
+            const char *v = nb_str(nb, i, sw_keys[k][0], false, err);
+            if (v == NULL && json_object_get(nb, sw_keys[k][0]) != NULL) {
+                json_decref(a);
+                return LS_EINVAL;
+            }
+            set_str(a, sw_keys[k][1], v);
+        }
+        const char *name = json_string_value(json_object_get(a, "system_name"));
+        rc = put_node(b, sw, "switch", name ? name : chassis, "present", a, "lldp", err);
+        if (rc != LS_OK)
+            return rc;
+        ls_map_put(&b->lldp_nodes, sw, (void *)1);
+    }
+    if (ls_map_get(&b->lldp_nodes, sp) == NULL) {
+        json_t *a = jobj();
+        set_str(a, "chassis_id", chassis);
+        set_str(a, "port_id", port);
+        for (size_t k = 0; k < sizeof(port_keys) / sizeof(port_keys[0]); k++) {
+            const char *v = nb_str(nb, i, port_keys[k][0], false, err);
+            if (v == NULL && json_object_get(nb, port_keys[k][0]) != NULL) {
+                json_decref(a);
+                return LS_EINVAL;
+            }
+            set_str(a, port_keys[k][1], v);
+        }
+        rc = put_node(b, sp, "switch_port", port, "present", a, "lldp", err);
+        if (rc == LS_OK)
+            rc = put_edge(b, sw, LS_EDGE_CONTAINS, sp, NULL, err);
+        if (rc != LS_OK)
+            return rc;
+        ls_map_put(&b->lldp_nodes, sp, (void *)1);
+    }
+    json_t *ea = jobj();
+    set_str(ea, "via", "lldp");
+    set_str(ea, "interface", ifname);
+    rc = put_edge(b, nic, LS_EDGE_CONNECTED_TO, sp, ea, err);
+    if (rc == LS_OK)
+        b->st.lldp_neighbors++;
+    return rc;
+}
+
+static int put_lldp(struct builder *b, struct ls_err *err)
+{
+    if (b->in->lldp == NULL)
+        return LS_OK;
+    if (!json_is_array(b->in->lldp))
+        return ls_err_set(err, LS_EINVAL, "invalid_lldp", "lldp: expected an array");
+    for (size_t i = 0; i < json_array_size(b->in->lldp); i++) {
+        int rc = put_neighbor(b, json_array_get(b->in->lldp, i), i, err);
+        if (rc != LS_OK)
+            return rc;
+    }
+    return LS_OK;
+}
+
+static void free_value(const char *key, void *value, void *arg)
+{
+    (void)key;
+    (void)arg;
+    free(value);
+}
+
+/* ---- driver ----------------------------------------------------------------------------- */
+
+static int load_xml(struct builder *b, struct ls_err *err)
+{
+    if (b->in->xml == NULL || b->in->xml_len == 0)
+        return ls_err_set(err, LS_EINVAL, "invalid_topology", "hwloc xml: empty");
+    if (b->in->xml_len > LS_HOST_MAX_XML)
+        return ls_err_set(err, LS_ELIMIT, "topology_too_large",
+                          "hwloc xml: %zu bytes, more than the limit of %u", b->in->xml_len,
+                          LS_HOST_MAX_XML);
+    if (hwloc_topology_init(&b->t) != 0) {
+        b->t = NULL;
+        return ls_err_set(err, LS_ERR, NULL, "hwloc: cannot initialise a topology");
+    }
+    hwloc_topology_set_io_types_filter(b->t, HWLOC_TYPE_FILTER_KEEP_IMPORTANT);
+    hwloc_topology_set_type_filter(b->t, HWLOC_OBJ_OS_DEVICE, HWLOC_TYPE_FILTER_KEEP_ALL);
+    /* hwloc wants the terminating NUL counted, and the text may come without one. */
+    char *copy = ls_xstrndup(b->in->xml, b->in->xml_len);
+    int rc = hwloc_topology_set_xmlbuffer(b->t, copy, (int)b->in->xml_len + 1);
+    if (rc == 0)
+        rc = hwloc_topology_load(b->t);
+    free(copy);
+    if (rc != 0)
+        return ls_err_set(err, LS_EINVAL, "invalid_topology",
+                          "hwloc xml: not a topology hwloc can load");
+    return LS_OK;
+}
+
+int ls_host_topology_build(struct ls_change_set *cs,
+                           const struct ls_host_input *in,
+                           const struct ls_host_topo_opts *o,
+                           struct ls_host_topo_stats *stats,
+                           struct ls_err *err)
+{
+    struct ls_host_topo_opts defaults;
+    if (o == NULL) {
+        ls_host_topo_opts_init(&defaults);
+        o = &defaults;
+    }
+    struct builder b = {.cs = cs, .in = in, .o = o};
+    b.max_nodes = o->max_nodes ? o->max_nodes : LS_HOST_MAX_NODES;
+    ls_map_init(&b.nic_by_ifname);
+    ls_map_init(&b.lldp_nodes);
+    int rc = ls_host_name_check(in->hostname, err);
+    if (rc != LS_OK)
+        goto out;
+    if (in->nics != NULL && !json_is_object(in->nics)) {
+        rc = ls_err_set(err, LS_EINVAL, "invalid_nics", "nics: expected an object");
+        goto out;
+    }
+    rc = load_xml(&b, err);
+    if (rc != LS_OK)
+        goto out;
+    rc = make_id(b.machine, err, "host:machine:%s", in->hostname);
+    if (rc == LS_OK)
+        rc = put_machine(&b, err);
+    hwloc_obj_t obj = NULL;
+    while (rc == LS_OK && (obj = hwloc_get_next_obj_by_type(b.t, HWLOC_OBJ_PACKAGE, obj)))
+        rc = put_socket(&b, obj, err);
+    obj = NULL;
+    while (rc == LS_OK && (obj = hwloc_get_next_obj_by_type(b.t, HWLOC_OBJ_NUMANODE, obj)))
+        rc = put_numa(&b, obj, err);
+    obj = NULL;
+    while (rc == LS_OK && (obj = hwloc_get_next_obj_by_type(b.t, HWLOC_OBJ_CORE, obj)))
+        rc = put_core(&b, obj, err);
+    for (int d = 0; rc == LS_OK && o->caches && d < hwloc_topology_get_depth(b.t); d++) {
+        if (!hwloc_obj_type_is_cache(hwloc_get_depth_type(b.t, d)))
+            continue;
+        obj = NULL;
+        while (rc == LS_OK && (obj = hwloc_get_next_obj_by_depth(b.t, d, obj)))
+            rc = put_cache(&b, obj, err);
+    }
+    if (rc == LS_OK)
+        rc = put_io(&b, err);
+    if (rc == LS_OK)
+        rc = put_lldp(&b, err);
+out:
+    if (stats != NULL)
+        *stats = b.st;
+    if (b.t != NULL)
+        hwloc_topology_destroy(b.t);
+    ls_map_foreach(&b.nic_by_ifname, free_value, NULL);
+    ls_map_cleanup(&b.nic_by_ifname);
+    ls_map_cleanup(&b.lldp_nodes);
+    return rc;
+}

@@ -1,0 +1,89 @@
+/* One host's physical topology as a change set: hwloc XML (from the agent or `hwloc-ls --of
+ * xml`), optional per-interface facts from sysfs and optional LLDP neighbours become machine,
+ * socket, numa_node, core, nic, accelerator and disk nodes with `contains` edges, plus switch
+ * and switch_port nodes with `connected_to` edges. Pure: no I/O, no store; thread-safe (each
+ * call loads its own hwloc topology). The only file besides agent.c that includes hwloc.h. */
+#ifndef LS_IMPORTERS_HOST_TOPOLOGY_H
+#define LS_IMPORTERS_HOST_TOPOLOGY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "common/err.h"
+#include "model/change.h"
+
+/** Longest host name accepted (DNS limit). */
+#define LS_HOST_NAME_MAX 253
+/** Default bound on nodes one host may contribute (a 2-socket server makes ~100). */
+#define LS_HOST_MAX_NODES 4096
+/** Largest hwloc XML accepted (a 4-socket host with caches, PUs and I/O is ~300 KB). */
+#define LS_HOST_MAX_XML (8u * 1024u * 1024u)
+
+struct ls_host_topo_opts {
+    bool caches;      /* emit one "cache" node per CPU cache instead of summarising the sizes
+                         on cores and sockets (needs type "cache" in the registry) */
+    bool pus;         /* emit one "pu" node per processing unit instead of counting them on
+                         the core (needs type "pu" in the registry) */
+    size_t max_nodes; /* bound on nodes per host; 0 = LS_HOST_MAX_NODES */
+};
+
+/** What a host reports. Every pointer is borrowed for the duration of the call. */
+struct ls_host_input {
+    const char *hostname;  /* required; node ids use it as given ("host:machine:<hostname>") */
+    const char *fqdn;      /* optional; becomes an alias */
+    const char *xml;       /* hwloc XML text (hwloc 2.x format) */
+    size_t xml_len;        /* bytes of xml, without any terminating NUL */
+    const json_t *nics;    /* optional object keyed by interface name: {"speed_mbps": int,
+                              "sriov_totalvfs": int, "sriov_numvfs": int, "operstate": str,
+                              "driver": str, "mtu": int, "mac": str} (see agent.h) */
+    const json_t *lldp;    /* optional array of neighbours in the form of lldp.h */
+    const json_t *aliases; /* optional array of extra names for the machine */
+};
+
+/** Counts of what one build added (for responses and benchmarks). */
+struct ls_host_topo_stats {
+    size_t nodes;          /* node puts */
+    size_t edges;          /* edge puts */
+    size_t lldp_neighbors; /* neighbours turned into connected_to edges */
+    size_t lldp_unmatched; /* neighbours whose interface is no NIC of the topology */
+};
+
+/** Sets every option to its default (summarise caches and PUs; LS_HOST_MAX_NODES). */
+void ls_host_topo_opts_init(struct ls_host_topo_opts *o);
+
+/**
+ * Checks a host name: 1..LS_HOST_NAME_MAX characters of [A-Za-z0-9._-], not starting with
+ * '.' or '-'. @return LS_OK or LS_EINVAL (code "invalid_hostname").
+ */
+LS_MUST_CHECK int ls_host_name_check(const char *hostname, struct ls_err *err);
+
+/**
+ * New change set for one host's topology: origin "host:<hostname>", replace semantics and the
+ * scope "host:", so that applying it replaces exactly the nodes and edges this host reported
+ * before (those whose source / owner is "host:<hostname>") and nothing of any other host.
+ * Caller frees with ls_change_set_free. hostname must pass ls_host_name_check.
+ */
+struct ls_change_set *ls_host_change_set_new(const char *hostname);
+
+/**
+ * Adds the host's nodes and edges to cs (normally from ls_host_change_set_new). Node ids:
+ * host:machine:<h>, host:socket:<h>:<package os index>, host:numa_node:<h>:<os index>,
+ * host:core:<h>:<logical index>, host:nic:<h>:<pci address> (the interface name when the NIC
+ * has no PCI function of its own), host:accelerator:<h>:<pci>, host:disk:<h>:<name>,
+ * lldp:switch:<chassis id>, lldp:switch_port:<chassis id>:<port id> (LLDP nodes have source
+ * "lldp": shared between hosts, never swept by one host's re-post).
+ * @param[out] stats counts of what was added; may be NULL
+ * @return LS_OK; LS_EINVAL (code "invalid_topology": XML hwloc rejects, no machine; or
+ *         "invalid_lldp" / "invalid_nics" naming the item at fault); LS_ELIMIT (more than
+ *         max_nodes nodes, XML over LS_HOST_MAX_XML). On error cs may hold part of the
+ *         topology: free it.
+ */
+LS_MUST_CHECK int ls_host_topology_build(struct ls_change_set *cs,
+                                         const struct ls_host_input *in,
+                                         const struct ls_host_topo_opts *o,
+                                         struct ls_host_topo_stats *stats,
+                                         struct ls_err *err);
+
+#endif
