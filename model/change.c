@@ -30,6 +30,7 @@ static void change_cleanup(struct ls_change *c)
     free(c->name);
     free(c->state);
     free(c->source);
+    free(c->owner);
     free(c->src);
     free(c->dst);
     json_decref(c->attrs);

@@ -38,6 +38,8 @@ struct ls_change {
     double weight;      /* EDGE_PUT/PATCH; NaN in a patch = unchanged */
     int64_t created_at; /* restore only (store load): 0 = derive */
     int64_t updated_at; /* restore only: 0 = change-set time */
+    uint64_t revision;  /* restore only: revision that made the stored version; 0 = publish's */
+    char *owner;        /* restore only (EDGE_PUT): owner; NULL = the set's origin */
     bool if_absent;     /* NODE_PUT/EDGE_PUT: fail with LS_ECONFLICT when it already exists */
 };
 

@@ -474,7 +474,8 @@ void ls_graph_publish(struct ls_graph *g, struct ls_prepared *p, uint64_t revisi
         switch (op->kind) {
         case LS_OP_NODE_PUT: {
             struct ls_node *n = (struct ls_node *)op->node;
-            n->revision = revision;
+            if (n->revision == 0) /* restored versions keep the revision that made them */
+                n->revision = revision;
             uint32_t s = node_slot(g, n);
             if (!n->id_borrowed) { /* share the slot's copy of the id */
                 free((char *)n->id);
@@ -501,7 +502,8 @@ void ls_graph_publish(struct ls_graph *g, struct ls_prepared *p, uint64_t revisi
         }
         case LS_OP_EDGE_PUT: {
             struct ls_edge *e = (struct ls_edge *)op->edge;
-            e->revision = revision;
+            if (e->revision == 0)
+                e->revision = revision;
             int64_t src = graph_find_nslot(g, e->src), dst = graph_find_nslot(g, e->dst);
             LS_ASSERT(src >= 0 && dst >= 0);
             int64_t s = graph_find_eslot(g, (uint32_t)src, e->type, (uint32_t)dst);

@@ -173,6 +173,7 @@ static int do_node_put(struct resolver *r, const struct ls_change *c)
         c->created_at ? c->created_at : (alive && !p->deleted ? alive->created_at : r->time);
     n->updated_at =
         c->updated_at ? c->updated_at : (alive ? later(r->time, alive->updated_at) : r->time);
+    n->revision = c->revision;
     set_pending_node(p, n);
     return LS_OK;
 }
@@ -234,10 +235,11 @@ static int do_edge_put(struct resolver *r, const struct ls_change *c)
                           ls_edge_key(c->src, c->etype, c->dst, key, sizeof(key)));
     }
     struct ls_edge *e = ls_edge_new(c->src, c->dst, c->etype, c->attrs, c->esource,
-                                    ls_change_set_origin(r->cs), c->weight);
+                                    c->owner ? c->owner : ls_change_set_origin(r->cs), c->weight);
     e->created_at = c->created_at ? c->created_at : (base ? base->created_at : r->time);
     e->updated_at =
         c->updated_at ? c->updated_at : (p->cur ? later(r->time, p->cur->updated_at) : r->time);
+    e->revision = c->revision;
     set_pending_edge(p, e);
     return LS_OK;
 }

@@ -19,13 +19,16 @@ struct ls_pg_embedded;
  * @return LS_OK; LS_EUNAVAIL with a one-line message naming the package to install when
  *         Postgres binaries are missing; LS_ERR when initdb/pg_ctl fail (their log path named).
  */
-LS_MUST_CHECK int ls_pg_embedded_start(struct ls_pg_embedded **out, const char *data_dir,
-                                       struct ls_err *err);
+LS_MUST_CHECK int
+ls_pg_embedded_start(struct ls_pg_embedded **out, const char *data_dir, struct ls_err *err);
 /** libpq conninfo for the running server (borrowed, valid until stop). */
 const char *ls_pg_embedded_dsn(const struct ls_pg_embedded *pg);
 /** Creates database `name` (optionally TEMPLATE `tmpl`) in the server: tests use one per case. */
-LS_MUST_CHECK int ls_pg_embedded_create_db(struct ls_pg_embedded *pg, const char *name,
-                                           const char *tmpl, char **out_dsn, struct ls_err *err);
+LS_MUST_CHECK int ls_pg_embedded_create_db(struct ls_pg_embedded *pg,
+                                           const char *name,
+                                           const char *tmpl,
+                                           char **out_dsn,
+                                           struct ls_err *err);
 /** Stops the server (fast shutdown) and frees the handle; NULL is a no-op. When `remove` is
  *  true the data directory is deleted (tests). */
 void ls_pg_embedded_stop(struct ls_pg_embedded *pg, bool remove);

@@ -39,9 +39,15 @@ LS_MUST_CHECK int ls_store_load(struct ls_store *s, struct ls_graph *g, struct l
  * @param[out] out_rev the new revision (or the current one when nothing changed); may be NULL
  * @return LS_OK or the error of prepare / Postgres (LS_EUNAVAIL when unreachable).
  */
-LS_MUST_CHECK int ls_store_apply(struct ls_store *s, struct ls_graph *g,
-                                 const struct ls_change_set *cs, uint64_t *out_rev,
+LS_MUST_CHECK int ls_store_apply(struct ls_store *s,
+                                 struct ls_graph *g,
+                                 const struct ls_change_set *cs,
+                                 uint64_t *out_rev,
                                  struct ls_err *err);
+
+/** Deletes versions that ended before older_than_us (retention); *out_rows = rows deleted. */
+LS_MUST_CHECK int
+ls_store_prune(struct ls_store *s, int64_t older_than_us, uint64_t *out_rows, struct ls_err *err);
 
 /** Checks Postgres answers and the schema is current (for /readyz). */
 LS_MUST_CHECK int ls_store_ping(struct ls_store *s, struct ls_err *err);
@@ -53,35 +59,52 @@ void ls_store_write_stats(struct ls_store *s, uint64_t *count, double *total_sec
 /* ---- history (JSON results use the same shapes as ls_node_to_json / ls_edge_to_json) ---- */
 
 /** The node version alive at `at` (µs). New reference in *out. LS_ENOTFOUND if none. */
-LS_MUST_CHECK int ls_store_node_at(struct ls_store *s, const char *id, int64_t at, json_t **out,
-                                   struct ls_err *err);
+LS_MUST_CHECK int
+ls_store_node_at(struct ls_store *s, const char *id, int64_t at, json_t **out, struct ls_err *err);
 /** Nodes alive at `at` matching f, ordered by id, after id `after` (NULL = start), at most
  *  limit; *more when more follow. *out is a new JSON array. */
-LS_MUST_CHECK int ls_store_nodes_at(struct ls_store *s, const struct ls_node_filter *f,
-                                    int64_t at, const char *after, size_t limit, json_t **out,
-                                    bool *more, struct ls_err *err);
+LS_MUST_CHECK int ls_store_nodes_at(struct ls_store *s,
+                                    const struct ls_node_filter *f,
+                                    int64_t at,
+                                    const char *after,
+                                    size_t limit,
+                                    json_t **out,
+                                    bool *more,
+                                    struct ls_err *err);
 /** Edges alive at `at` matching f, ordered by key, like ls_store_nodes_at. */
-LS_MUST_CHECK int ls_store_edges_at(struct ls_store *s, const struct ls_edge_filter *f,
-                                    int64_t at, const char *after, size_t limit, json_t **out,
-                                    bool *more, struct ls_err *err);
+LS_MUST_CHECK int ls_store_edges_at(struct ls_store *s,
+                                    const struct ls_edge_filter *f,
+                                    int64_t at,
+                                    const char *after,
+                                    size_t limit,
+                                    json_t **out,
+                                    bool *more,
+                                    struct ls_err *err);
 /** Subgraph around root as of `at` (recursive CTE), same semantics as ls_snap_subgraph.
  *  *out_nodes and *out_edges are new JSON arrays. */
-LS_MUST_CHECK int ls_store_subgraph_at(struct ls_store *s, const char *root, int depth,
-                                       enum ls_direction dir, int type, size_t max_nodes,
-                                       int64_t at, json_t **out_nodes, json_t **out_edges,
-                                       bool *truncated, struct ls_err *err);
+LS_MUST_CHECK int ls_store_subgraph_at(struct ls_store *s,
+                                       const char *root,
+                                       int depth,
+                                       enum ls_direction dir,
+                                       int type,
+                                       size_t max_nodes,
+                                       int64_t at,
+                                       json_t **out_nodes,
+                                       json_t **out_edges,
+                                       bool *truncated,
+                                       struct ls_err *err);
 /** Every version of a node, oldest first, each with valid_from / valid_to (null while
  *  current) and revision; plus the versions of its edges when with_edges. LS_ENOTFOUND when
  *  the node never existed. */
-LS_MUST_CHECK int ls_store_node_history(struct ls_store *s, const char *id, size_t limit,
-                                        json_t **out, struct ls_err *err);
+LS_MUST_CHECK int ls_store_node_history(
+    struct ls_store *s, const char *id, size_t limit, json_t **out, struct ls_err *err);
 /** What changed between from and to (µs): {"added":[nodes], "removed":[nodes],
  *  "changed":[{"before":…, "after":…}], "edges_added":[…], "edges_removed":[…]}. */
-LS_MUST_CHECK int ls_store_diff(struct ls_store *s, int64_t from, int64_t to, size_t limit,
-                                json_t **out, struct ls_err *err);
+LS_MUST_CHECK int ls_store_diff(
+    struct ls_store *s, int64_t from, int64_t to, size_t limit, json_t **out, struct ls_err *err);
 /** Change-log entries with revision > since, oldest first, at most limit:
  *  [{"revision", "time", "origin", "ops":[{"op":"put|delete","kind":"node|edge","id",…}]}]. */
-LS_MUST_CHECK int ls_store_changes_since(struct ls_store *s, uint64_t since, size_t limit,
-                                         json_t **out, struct ls_err *err);
+LS_MUST_CHECK int ls_store_changes_since(
+    struct ls_store *s, uint64_t since, size_t limit, json_t **out, struct ls_err *err);
 
 #endif
