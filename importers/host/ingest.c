@@ -157,3 +157,34 @@ json_t *ls_host_put_result_json(const char *hostname, const struct ls_host_put_r
         ls_json_oom();
     return o;
 }
+
+int ls_host_bulk_apply(struct ls_store *store,
+                       struct ls_graph *g,
+                       enum ls_bulk_format fmt,
+                       const char *body,
+                       size_t len,
+                       struct ls_host_bulk_result *out,
+                       struct ls_err *err)
+{
+    struct ls_host_bulk_result res;
+    memset(&res, 0, sizeof(res));
+    json_t *doc = NULL;
+    struct ls_change_set *cs = NULL;
+    int rc = ls_host_bulk_parse(&doc, body, len, fmt, err);
+    if (rc != LS_OK)
+        goto out;
+    cs = ls_change_set_new("manual");
+    struct ls_snap *snap = ls_graph_snap(g);
+    rc = ls_host_bulk_build(cs, doc, snap, &res.nodes, &res.edges, err);
+    if (rc == LS_OK)
+        rc = ls_host_join(cs, snap, &res.joins, err);
+    ls_snap_release(snap);
+    if (rc == LS_OK)
+        rc = ls_store_apply(store, g, cs, &res.revision, err);
+    if (rc == LS_OK)
+        *out = res;
+out:
+    ls_change_set_free(cs);
+    json_decref(doc);
+    return rc;
+}

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "common/err.h"
+#include "importers/host/bulk.h"
 #include "importers/host/topology.h"
 #include "model/graph.h"
 #include "sql/store.h"
@@ -60,6 +61,28 @@ LS_MUST_CHECK int ls_host_ingest(struct ls_store *store,
                                  const struct ls_host_topo_opts *o,
                                  struct ls_host_put_result *out,
                                  struct ls_err *err);
+
+/** What one bulk file did. */
+struct ls_host_bulk_result {
+    uint64_t revision; /* revision after apply */
+    size_t nodes;      /* nodes in the file */
+    size_t edges;      /* edges in the file */
+    size_t joins;      /* machine <-> hypervisor edges the file's nodes brought */
+};
+
+/**
+ * POST /v1/bulk without the HTTP: parses a bulk gear file (bulk.h), validates every item
+ * against the current snapshot and applies it as one change set: all or nothing.
+ * @return LS_OK; the errors of ls_host_bulk_parse / ls_host_bulk_build (naming the item and
+ *         line) or of the store. Nothing is applied on error.
+ */
+LS_MUST_CHECK int ls_host_bulk_apply(struct ls_store *store,
+                                     struct ls_graph *g,
+                                     enum ls_bulk_format fmt,
+                                     const char *body,
+                                     size_t len,
+                                     struct ls_host_bulk_result *out,
+                                     struct ls_err *err);
 
 /** The response body for a result: {"hostname","revision","nodes","edges","joins",
  *  "lldp":{"neighbors","unmatched","status"}}. New reference. */

@@ -281,6 +281,53 @@ static void test_machine_post_joins_the_existing_hypervisor(void **state)
     ls_snap_release(s);
 }
 
+static void test_bulk_file_applies_whole_or_not_at_all(void **state)
+{
+    struct fx *f = *state;
+    uint64_t r1 = put_xml(f, "h1", "vm.xml");
+    const char *bad = "nodes:\n"
+                      "  - {type: row, name: A}\n"
+                      "  - {type: rack, name: R1}\n"
+                      "edges:\n"
+                      "  - {src: 'manual:row:A', type: contains, dst: 'manual:rack:R1'}\n"
+                      "  - {src: 'manual:rack:R1', type: contains, dst: 'host:machine:h9'}\n";
+    struct ls_host_bulk_result res;
+    struct ls_err err;
+    assert_int_equal(ls_host_bulk_apply(f->store, f->g, LS_BULK_YAML, bad, strlen(bad), &res, &err),
+                     LS_EINVAL);
+    assert_string_equal(err.code, "dangling_edge");
+    assert_string_equal(err.msg, "edges[1] (line 6): dst 'host:machine:h9' names no node in the "
+                                 "file or the graph");
+    struct ls_snap *s = ls_graph_snap(f->g);
+    assert_int_equal(ls_snap_revision(s), r1);
+    assert_null(ls_snap_node(s, "manual:row:A"));
+    ls_snap_release(s);
+
+    const char *good = "nodes:\n"
+                       "  - {type: row, name: A}\n"
+                       "  - {type: rack, name: R1}\n"
+                       "  - {id: 'nova:hypervisor:h1', type: hypervisor, name: h1}\n"
+                       "edges:\n"
+                       "  - {src: 'manual:row:A', type: contains, dst: 'manual:rack:R1'}\n"
+                       "  - {src: 'manual:rack:R1', type: contains, dst: 'host:machine:h1'}\n";
+    assert_int_equal(
+        ls_host_bulk_apply(f->store, f->g, LS_BULK_YAML, good, strlen(good), &res, &err), LS_OK);
+    assert_int_equal(res.revision, r1 + 1);
+    assert_int_equal(res.nodes, 3);
+    assert_int_equal(res.edges, 2);
+    assert_int_equal(res.joins, 1);
+    s = ls_graph_snap(f->g);
+    assert_non_null(ls_snap_edge(s, "manual:rack:R1", LS_EDGE_CONTAINS, "host:machine:h1"));
+    assert_non_null(ls_snap_edge(s, "nova:hypervisor:h1", LS_EDGE_RUNS_ON, "host:machine:h1"));
+    assert_string_equal(ls_snap_node(s, "manual:rack:R1")->source, "manual");
+    ls_snap_release(s);
+    /* the host re-posts: its machine and the manual rack edge stay */
+    put_xml(f, "h1", "vm.xml");
+    s = ls_graph_snap(f->g);
+    assert_non_null(ls_snap_edge(s, "manual:rack:R1", LS_EDGE_CONTAINS, "host:machine:h1"));
+    ls_snap_release(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -293,6 +340,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_bodies_are_rejected_and_change_nothing, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_machine_post_joins_the_existing_hypervisor, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_bulk_file_applies_whole_or_not_at_all, setup,
                                         teardown),
     };
     return cmocka_run_group_tests_name("host/ingest", tests, group_setup, group_teardown);
