@@ -1,0 +1,347 @@
+/* The options table and its four sources. */
+#include "common/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum opt_type { OPT_STR, OPT_LONG, OPT_BOOL, OPT_LIST };
+
+struct opt {
+    const char *name; /* command line --name, file key, LANDSCAPE_NAME (dashes -> _) */
+    enum opt_type type;
+    size_t offset;
+    const char *def; /* default as text */
+    long min, max;   /* OPT_LONG bounds */
+    bool secret;     /* redacted when printed */
+    const char *help;
+};
+
+#define O(field) offsetof(struct ls_config, field)
+
+static const struct opt opts[] = {
+    {"listen", OPT_STR, O(listen), "127.0.0.1:8080", 0, 0, false,
+     "HOST:PORT to serve on (port 0 picks a free port)"},
+    {"data-dir", OPT_STR, O(data_dir), "./landscape-data", 0, 0, false,
+     "directory for the embedded Postgres and local state"},
+    {"db", OPT_STR, O(db), "", 0, 0, true,
+     "Postgres DSN; empty runs a private Postgres in data-dir"},
+    {"demo", OPT_BOOL, O(demo), "false", 0, 0, false, "load the demo data center at start"},
+    {"port-file", OPT_STR, O(port_file), "", 0, 0, false, "write the bound port to this file"},
+    {"config", OPT_STR, O(config_file), "", 0, 0, false, "read `key = value` options from FILE"},
+    {"log-level", OPT_STR, O(log_level), "info", 0, 0, false, "error, warn, info or debug"},
+    {"log-json", OPT_BOOL, O(log_json), "false", 0, 0, false, "log JSON lines instead of logfmt"},
+    {"threads", OPT_LONG, O(threads), "2", 1, 256, false, "HTTP worker threads"},
+    {"max-body-bytes", OPT_LONG, O(max_body_bytes), "1048576", 1024, 1 << 30, false,
+     "largest request body (413 above)"},
+    {"max-json-depth", OPT_LONG, O(max_json_depth), "32", 2, 1000, false,
+     "deepest JSON nesting accepted in a body"},
+    {"max-string-bytes", OPT_LONG, O(max_string_bytes), "4096", 16, 1 << 20, false,
+     "longest string accepted in a body (422 above)"},
+    {"max-page-size", OPT_LONG, O(max_page_size), "1000", 1, 100000, false,
+     "largest `limit` a list accepts (400 above)"},
+    {"default-page-size", OPT_LONG, O(default_page_size), "100", 1, 100000, false,
+     "list page size without `limit`"},
+    {"max-subgraph-depth", OPT_LONG, O(max_subgraph_depth), "6", 1, 64, false,
+     "deepest subgraph walk"},
+    {"max-subgraph-nodes", OPT_LONG, O(max_subgraph_nodes), "10000", 1, 10000000, false,
+     "most nodes one subgraph returns (truncated above)"},
+    {"max-attrs", OPT_LONG, O(max_attrs), "256", 1, 100000, false, "most keys in one attrs object"},
+    {"sse-max-clients", OPT_LONG, O(sse_max_clients), "64", 0, 100000, false,
+     "concurrent /v1/events streams"},
+    {"sse-queue-bytes", OPT_LONG, O(sse_queue_bytes), "4194304", 4096, 1 << 30, false,
+     "events buffered per stream before a slow client is dropped"},
+    {"history-limit", OPT_LONG, O(history_limit), "1000", 1, 1000000, false,
+     "versions per /history and rows per diff category"},
+    {"retention-days", OPT_LONG, O(retention_days), "0", 0, 36500, false,
+     "prune versions that ended longer ago (0 keeps everything)"},
+    {"os-cloud", OPT_LIST, O(os_cloud), "", 0, 0, false,
+     "OpenStack cloud from clouds.yaml to import (repeatable)"},
+    {"os-sync-interval", OPT_LONG, O(os_sync_interval), "60", 1, 86400, false,
+     "seconds between incremental OpenStack passes"},
+    {"os-reconcile-interval", OPT_LONG, O(os_reconcile_interval), "3600", 10, 604800, false,
+     "seconds between full OpenStack reconciliation passes"},
+    {"kafka", OPT_STR, O(kafka), "", 0, 0, false, "Kafka bootstrap servers HOST:PORT[,...]"},
+    {"telemetry-topic", OPT_LIST, O(telemetry_topic), "", 0, 0, false,
+     "Kafka topic to consume telemetry from (repeatable)"},
+    {"kafka-group", OPT_STR, O(kafka_group), "landscape", 0, 0, false, "Kafka consumer group"},
+};
+
+#define N_OPTS (sizeof(opts) / sizeof(opts[0]))
+
+static void *field(struct ls_config *c, const struct opt *o)
+{
+    return (char *)c + o->offset;
+}
+
+static const struct opt *find(const char *name, size_t len)
+{
+    for (size_t i = 0; i < N_OPTS; i++)
+        if (strlen(opts[i].name) == len && strncmp(opts[i].name, name, len) == 0)
+            return &opts[i];
+    return NULL;
+}
+
+/* Sets one option from text; `from` names the source for messages. */
+static int
+set(struct ls_config *c, const struct opt *o, const char *v, const char *from, struct ls_err *err)
+{
+    switch (o->type) {
+    case OPT_STR: {
+        char **p = field(c, o);
+        free(*p);
+        *p = ls_xstrdup(v);
+        return LS_OK;
+    }
+    case OPT_LONG: {
+        char *end;
+        errno = 0;
+        long n = strtol(v, &end, 10);
+        if (errno || end == v || *end)
+            return ls_err_set(err, LS_EINVAL, "invalid_config",
+                              "%s: %s: expected an integer, got '%.64s'", from, o->name, v);
+        if (n < o->min || n > o->max)
+            return ls_err_set(err, LS_EINVAL, "invalid_config", "%s: %s: %ld is outside %ld..%ld",
+                              from, o->name, n, o->min, o->max);
+        *(long *)field(c, o) = n;
+        return LS_OK;
+    }
+    case OPT_BOOL: {
+        bool *b = field(c, o);
+        if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || strcmp(v, "yes") == 0)
+            *b = true;
+        else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0 || strcmp(v, "no") == 0)
+            *b = false;
+        else
+            return ls_err_set(err, LS_EINVAL, "invalid_config", "%s: %s: expected true or false",
+                              from, o->name);
+        return LS_OK;
+    }
+    case OPT_LIST: {
+        struct ls_strlist *l = field(c, o);
+        if (*v == '\0')
+            return LS_OK;
+        if (l->n == LS_CONFIG_LIST_MAX)
+            return ls_err_set(err, LS_ELIMIT, "invalid_config", "%s: %s: at most %d values", from,
+                              o->name, LS_CONFIG_LIST_MAX);
+        l->v[l->n++] = ls_xstrdup(v);
+        return LS_OK;
+    }
+    }
+    return LS_ERR;
+}
+
+static void clear_list(struct ls_strlist *l)
+{
+    for (int i = 0; i < l->n; i++)
+        free(l->v[i]);
+    l->n = 0;
+}
+
+void ls_config_defaults(struct ls_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    for (size_t i = 0; i < N_OPTS; i++) {
+        int rc = set(c, &opts[i], opts[i].def, "default", NULL);
+        LS_ASSERT(rc == LS_OK);
+    }
+}
+
+void ls_config_cleanup(struct ls_config *c)
+{
+    for (size_t i = 0; i < N_OPTS; i++) {
+        if (opts[i].type == OPT_STR) {
+            char **p = field(c, &opts[i]);
+            free(*p);
+            *p = NULL;
+        } else if (opts[i].type == OPT_LIST) {
+            clear_list(field(c, &opts[i]));
+        }
+    }
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
+    return s;
+}
+
+static int load_file(struct ls_config *c, const char *path, struct ls_err *err)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return ls_err_set(err, LS_EINVAL, "invalid_config", "config file %s: %s", path,
+                          strerror(errno));
+    char line[4096], from[600];
+    int rc = LS_OK, lineno = 0;
+    while (rc == LS_OK && fgets(line, sizeof(line), f)) {
+        lineno++;
+        char *s = trim(line);
+        if (*s == '\0' || *s == '#')
+            continue;
+        char *eq = strchr(s, '=');
+        snprintf(from, sizeof(from), "%s:%d", path, lineno);
+        if (eq == NULL) {
+            rc = ls_err_set(err, LS_EINVAL, "invalid_config", "%s: expected key = value", from);
+            break;
+        }
+        *eq = '\0';
+        char *key = trim(s), *val = trim(eq + 1);
+        for (char *p = key; *p; p++)
+            if (*p == '_')
+                *p = '-';
+        const struct opt *o = find(key, strlen(key));
+        if (o == NULL || strcmp(o->name, "config") == 0)
+            rc = ls_err_set(err, LS_EINVAL, "invalid_config", "%s: unknown option '%s'", from, key);
+        else
+            rc = set(c, o, val, from, err);
+    }
+    fclose(f);
+    return rc;
+}
+
+static int load_env(struct ls_config *c, struct ls_err *err)
+{
+    for (size_t i = 0; i < N_OPTS; i++) {
+        char var[64] = "LANDSCAPE_";
+        size_t k = strlen(var);
+        for (const char *p = opts[i].name; *p && k < sizeof(var) - 1; p++)
+            var[k++] = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
+        var[k] = '\0';
+        const char *v = getenv(var);
+        if (v == NULL)
+            continue;
+        if (opts[i].type == OPT_LIST) { /* comma-separated in the environment */
+            char *copy = ls_xstrdup(v), *save = NULL;
+            for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                int rc = set(c, &opts[i], t, var, err);
+                if (rc != LS_OK) {
+                    free(copy);
+                    return rc;
+                }
+            }
+            free(copy);
+            continue;
+        }
+        int rc = set(c, &opts[i], v, var, err);
+        if (rc != LS_OK)
+            return rc;
+    }
+    return LS_OK;
+}
+
+int ls_config_load(
+    struct ls_config *c, int argc, char **argv, bool *check, bool *help, struct ls_err *err)
+{
+    *check = false;
+    *help = false;
+    /* the config file named on the command line or in the environment is read first */
+    const char *file = getenv("LANDSCAPE_CONFIG");
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            file = argv[i + 1];
+        else if (strncmp(argv[i], "--config=", 9) == 0)
+            file = argv[i] + 9;
+    }
+    int rc = LS_OK;
+    if (file && *file)
+        rc = load_file(c, file, err);
+    if (rc == LS_OK)
+        rc = load_env(c, err);
+    /* list options given on the command line replace those from the file or environment */
+    bool list_seen[N_OPTS] = {false};
+    for (int i = 1; i < argc && rc == LS_OK; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--check-config") == 0) {
+            *check = true;
+            continue;
+        }
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            *help = true;
+            continue;
+        }
+        if (strncmp(a, "--", 2) != 0)
+            return ls_err_set(err, LS_EINVAL, "invalid_config", "unexpected argument '%.64s'", a);
+        const char *name = a + 2, *eq = strchr(name, '=');
+        const struct opt *o = find(name, eq ? (size_t)(eq - name) : strlen(name));
+        if (o == NULL)
+            return ls_err_set(err, LS_EINVAL, "invalid_config", "unknown option '%.64s'", a);
+        const char *v = eq ? eq + 1 : NULL;
+        if (v == NULL && o->type == OPT_BOOL)
+            v = "true";
+        if (v == NULL) {
+            if (i + 1 >= argc)
+                return ls_err_set(err, LS_EINVAL, "invalid_config", "--%s needs a value", o->name);
+            v = argv[++i];
+        }
+        if (o->type == OPT_LIST && !list_seen[o - opts]) {
+            clear_list(field(c, o));
+            list_seen[o - opts] = true;
+        }
+        rc = set(c, o, v, "command line", err);
+    }
+    return rc;
+}
+
+int ls_config_validate(const struct ls_config *c, struct ls_err *err)
+{
+    const char *colon = strrchr(c->listen, ':');
+    char *end;
+    long port = colon ? strtol(colon + 1, &end, 10) : -1;
+    if (colon == NULL || colon == c->listen || *end || port < 0 || port > 65535)
+        return ls_err_set(err, LS_EINVAL, "invalid_config", "listen: expected HOST:PORT, got '%s'",
+                          c->listen);
+    if (c->default_page_size > c->max_page_size)
+        return ls_err_set(err, LS_EINVAL, "invalid_config",
+                          "default-page-size %ld is larger than max-page-size %ld",
+                          c->default_page_size, c->max_page_size);
+    if (strcmp(c->log_level, "error") && strcmp(c->log_level, "warn") &&
+        strcmp(c->log_level, "info") && strcmp(c->log_level, "debug"))
+        return ls_err_set(err, LS_EINVAL, "invalid_config",
+                          "log-level: expected error, warn, info or debug");
+    if (c->db[0] == '\0' && c->data_dir[0] == '\0')
+        return ls_err_set(err, LS_EINVAL, "invalid_config", "data-dir: required without --db");
+    return LS_OK;
+}
+
+void ls_config_print(const struct ls_config *c, FILE *out)
+{
+    for (size_t i = 0; i < N_OPTS; i++) {
+        const struct opt *o = &opts[i];
+        void *f = field((struct ls_config *)c, o);
+        fprintf(out, "%s = ", o->name);
+        switch (o->type) {
+        case OPT_STR:
+            fprintf(out, "%s\n", o->secret && **(char **)f ? "(redacted)" : *(char **)f);
+            break;
+        case OPT_LONG:
+            fprintf(out, "%ld\n", *(long *)f);
+            break;
+        case OPT_BOOL:
+            fprintf(out, "%s\n", *(bool *)f ? "true" : "false");
+            break;
+        case OPT_LIST: {
+            const struct ls_strlist *l = f;
+            for (int k = 0; k < l->n; k++)
+                fprintf(out, "%s%s", k ? "," : "", l->v[k]);
+            fprintf(out, "\n");
+            break;
+        }
+        }
+    }
+}
+
+void ls_config_usage(FILE *out)
+{
+    fprintf(out, "usage: landscaped [--option value ...] [--check-config] [--help]\n"
+                 "Options (also LANDSCAPE_<NAME> variables and `name = value` lines in "
+                 "--config FILE; the command line wins):\n");
+    for (size_t i = 0; i < N_OPTS; i++)
+        fprintf(out, "  --%-24s %s (default: %s)\n", opts[i].name, opts[i].help,
+                opts[i].def[0] ? opts[i].def : "none");
+}

@@ -1,0 +1,76 @@
+/* Configuration: ONE table of options (name, type, default, LANDSCAPE_* variable, bounds,
+ * help) filling one struct ls_config, in order: defaults, config file, environment, command
+ * line. Every input bound the service enforces is an option here. */
+#ifndef LS_COMMON_CONFIG_H
+#define LS_COMMON_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "common/err.h"
+
+#define LS_CONFIG_LIST_MAX 16
+
+/** A repeatable string option (e.g. --os-cloud A --os-cloud B). Strings owned. */
+struct ls_strlist {
+    char *v[LS_CONFIG_LIST_MAX];
+    int n;
+};
+
+struct ls_config {
+    /* service */
+    char *listen;      /* HOST:PORT; port 0 picks a free one */
+    char *data_dir;    /* embedded Postgres and state live here */
+    char *db;          /* libpq DSN; empty = embedded Postgres in data_dir */
+    bool demo;         /* load the demo data center at start */
+    char *port_file;   /* write the bound port here (tests, scripts) */
+    char *config_file; /* --config FILE */
+    char *log_level;   /* error | warn | info | debug */
+    bool log_json;     /* JSON lines instead of logfmt */
+    long threads;      /* HTTP worker threads */
+    /* input bounds */
+    long max_body_bytes;
+    long max_json_depth;
+    long max_string_bytes;
+    long max_page_size;
+    long default_page_size;
+    long max_subgraph_depth;
+    long max_subgraph_nodes;
+    long max_attrs; /* keys in one attrs object */
+    long sse_max_clients;
+    long sse_queue_bytes; /* per client; a slower client is dropped */
+    long history_limit;   /* versions returned by /history and rows per diff category */
+    /* retention */
+    long retention_days; /* versions that ended longer ago are pruned; 0 = keep all */
+    /* importers and telemetry (used by their subsystems) */
+    struct ls_strlist os_cloud;
+    long os_sync_interval;
+    long os_reconcile_interval;
+    char *kafka;
+    struct ls_strlist telemetry_topic;
+    char *kafka_group;
+};
+
+/** Sets every option to its default. Free with ls_config_cleanup. */
+void ls_config_defaults(struct ls_config *c);
+void ls_config_cleanup(struct ls_config *c);
+
+/**
+ * Fills c from a config file (when --config is given), LANDSCAPE_* variables and argv, in that
+ * order of precedence (later wins). argv[0] is skipped; positional arguments are refused.
+ * @param[out] check set when --check-config was given; help when --help
+ * @return LS_OK, or LS_EINVAL naming the option, the source and the problem.
+ */
+LS_MUST_CHECK int ls_config_load(
+    struct ls_config *c, int argc, char **argv, bool *check, bool *help, struct ls_err *err);
+
+/** Validates cross-option rules (bounds are checked while parsing). */
+LS_MUST_CHECK int ls_config_validate(const struct ls_config *c, struct ls_err *err);
+
+/** Prints the effective configuration (secrets redacted), one `name = value` per line. */
+void ls_config_print(const struct ls_config *c, FILE *out);
+/** Prints the option table as help text. */
+void ls_config_usage(FILE *out);
+
+#endif

@@ -1,0 +1,25 @@
+/* What every handler and subsystem can reach: configuration, the live graph, the store and
+ * the server's own services. Owned by main; lives as long as the process serves. */
+#ifndef LS_SERVER_CTX_H
+#define LS_SERVER_CTX_H
+
+#include <stdint.h>
+
+#include "common/config.h"
+#include "model/graph.h"
+#include "sql/store.h"
+
+struct ls_metrics;
+struct ls_sse;
+
+struct ls_ctx {
+    struct ls_config *cfg;  /* borrowed; immutable while serving */
+    struct ls_graph *graph; /* the live graph */
+    struct ls_store *store; /* persistence and history */
+    struct ls_metrics *metrics;
+    struct ls_sse *sse;
+    int64_t started_us;
+    const char *version;
+};
+
+#endif

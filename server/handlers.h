@@ -1,0 +1,35 @@
+/* Every handler the route table names (server/routes.c). Handlers validate, call the model or
+ * the store, and render; no business logic. */
+#ifndef LS_SERVER_HANDLERS_H
+#define LS_SERVER_HANDLERS_H
+
+#include "server/router.h"
+
+/* handlers/nodes.c */
+void ls_h_nodes_list(struct ls_req *req, struct ls_resp *resp);
+void ls_h_node_get(struct ls_req *req, struct ls_resp *resp);
+void ls_h_node_create(struct ls_req *req, struct ls_resp *resp);
+void ls_h_node_put(struct ls_req *req, struct ls_resp *resp);
+void ls_h_node_patch(struct ls_req *req, struct ls_resp *resp);
+void ls_h_node_delete(struct ls_req *req, struct ls_resp *resp);
+void ls_h_node_subgraph(struct ls_req *req, struct ls_resp *resp);
+void ls_h_node_history(struct ls_req *req, struct ls_resp *resp);
+/* handlers/edges.c */
+void ls_h_edges_list(struct ls_req *req, struct ls_resp *resp);
+void ls_h_edge_create(struct ls_req *req, struct ls_resp *resp);
+void ls_h_edge_get(struct ls_req *req, struct ls_resp *resp);
+void ls_h_edge_patch(struct ls_req *req, struct ls_resp *resp);
+void ls_h_edge_delete(struct ls_req *req, struct ls_resp *resp);
+/* handlers/graph.c */
+void ls_h_graph(struct ls_req *req, struct ls_resp *resp);
+void ls_h_graph_diff(struct ls_req *req, struct ls_resp *resp);
+void ls_h_changes(struct ls_req *req, struct ls_resp *resp);
+void ls_h_events(struct ls_req *req, struct ls_resp *resp);
+/* handlers/health.c */
+void ls_h_healthz(struct ls_req *req, struct ls_resp *resp);
+void ls_h_readyz(struct ls_req *req, struct ls_resp *resp);
+void ls_h_metrics(struct ls_req *req, struct ls_resp *resp);
+void ls_h_ui(struct ls_req *req, struct ls_resp *resp);
+void ls_h_types(struct ls_req *req, struct ls_resp *resp);
+
+#endif

@@ -1,0 +1,201 @@
+/* /v1/graph (a whole layer or type, live or as of a time), /v1/graph/diff, /v1/changes and
+ * /v1/events (server-sent events). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/time.h"
+#include "server/handlers.h"
+#include "server/handlers/common.h"
+#include "server/sse.h"
+
+struct edge_pick {
+    const struct ls_snap *s;
+    const struct ls_node_filter *f;
+    struct ls_buf *b;
+    bool first;
+    size_t n, limit;
+};
+
+/* An edge belongs to the picture when both of its ends do. */
+static bool pick_edge(const struct ls_edge *e, void *arg)
+{
+    struct edge_pick *p = arg;
+    const struct ls_node *dst = ls_snap_node(p->s, e->dst);
+    if (dst == NULL || !ls_node_filter_match(p->f, dst) || p->n >= p->limit)
+        return true;
+    size_t len;
+    const char *j = ls_edge_json(e, &len);
+    int rc = p->first ? LS_OK : ls_buf_puts(p->b, ",");
+    rc = rc ? rc : ls_buf_append(p->b, j, len);
+    LS_ASSERT(rc == LS_OK);
+    p->first = false;
+    p->n++;
+    return true;
+}
+
+void ls_h_graph(struct ls_req *req, struct ls_resp *resp)
+{
+    static const char *const params[] = {"layer",  "type",  "state", "name",
+                                         "source", "limit", "at",    NULL};
+    struct ls_err err;
+    struct ls_node_filter f;
+    struct ls_attr_match attrs[16];
+    size_t limit;
+    bool has_at;
+    int64_t at;
+    if (ls_req_check_params(req, params, true, &err) || h_node_filter(req, &f, attrs, &err) ||
+        ls_req_time(req, "at", &has_at, &at, &err))
+        ERR_OUT(resp, err);
+    long l;
+    if (ls_req_long(req, "limit", 10000, 1, 100000, &l, &err))
+        ERR_OUT(resp, err);
+    limit = (size_t)l;
+    if (has_at) {
+        json_t *nodes, *edges;
+        bool more_n, more_e;
+        struct ls_edge_filter ef = {NULL, NULL, -1};
+        if (ls_store_nodes_at(req->ctx->store, &f, at, NULL, limit, &nodes, &more_n, &err))
+            ERR_OUT(resp, err);
+        if (ls_store_edges_at(req->ctx->store, &ef, at, NULL, limit * 4, &edges, &more_e, &err)) {
+            json_decref(nodes);
+            ERR_OUT(resp, err);
+        }
+        /* keep the edges whose ends are both in the picture */
+        json_t *ids = json_object();
+        size_t i;
+        json_t *v;
+        json_array_foreach(nodes, i, v)
+            json_object_set(ids, json_string_value(json_object_get(v, "id")), json_true());
+        json_t *kept = json_array();
+        json_array_foreach(edges, i, v)
+        {
+            if (json_object_get(ids, json_string_value(json_object_get(v, "src"))) &&
+                json_object_get(ids, json_string_value(json_object_get(v, "dst"))))
+                json_array_append(kept, v);
+        }
+        json_decref(ids);
+        json_decref(edges);
+        ls_resp_json_new(resp, 200,
+                         json_pack("{s:o,s:o,s:b,s:s}", "nodes", nodes, "edges", kept, "truncated",
+                                   more_n || more_e, "at", ls_req_query(req, "at")));
+        return;
+    }
+    req->snap = ls_graph_snap(req->ctx->graph);
+    const struct ls_node **out = ls_xmalloc(limit * sizeof(*out));
+    size_t n;
+    bool more;
+    if (ls_snap_list_nodes(req->snap, &f, NULL, limit, out, &n, &more, &err)) {
+        free(out);
+        ERR_OUT(resp, err);
+    }
+    struct ls_buf b;
+    ls_buf_init(&b, 0);
+    int rc = ls_buf_puts(&b, "{");
+    rc = rc ? rc : h_list_nodes(&b, "nodes", out, n);
+    rc = rc ? rc : ls_buf_puts(&b, ",\"edges\":[");
+    struct edge_pick p = {req->snap, &f, &b, true, 0, limit * 4};
+    for (size_t i = 0; i < n && rc == LS_OK; i++)
+        rc = ls_snap_node_edges(req->snap, out[i]->id, LS_DIR_OUT, -1, pick_edge, &p, &err);
+    rc = rc ? rc
+            : ls_buf_printf(&b, "],\"truncated\":%s,\"revision\":%llu}",
+                            more || p.n >= p.limit ? "true" : "false",
+                            (unsigned long long)ls_snap_revision(req->snap));
+    free(out);
+    LS_ASSERT(rc == LS_OK);
+    size_t len = b.len;
+    ls_resp_text_take(resp, 200, ls_buf_take(&b), len, "application/json");
+}
+
+void ls_h_graph_diff(struct ls_req *req, struct ls_resp *resp)
+{
+    static const char *const params[] = {"from", "to", "limit", NULL};
+    struct ls_err err;
+    bool has_from, has_to;
+    int64_t from, to;
+    long limit;
+    if (ls_req_check_params(req, params, false, &err) ||
+        ls_req_time(req, "from", &has_from, &from, &err) ||
+        ls_req_time(req, "to", &has_to, &to, &err) ||
+        ls_req_long(req, "limit", req->ctx->cfg->history_limit, 1, req->ctx->cfg->history_limit,
+                    &limit, &err))
+        ERR_OUT(resp, err);
+    if (!has_from) {
+        ls_resp_error_status(resp, 400, "missing_parameter", "from: required");
+        return;
+    }
+    if (!has_to)
+        to = ls_time_now_us();
+    if (to < from) {
+        ls_resp_error_status(resp, 400, "invalid_parameter", "to: earlier than from");
+        return;
+    }
+    json_t *d;
+    if (ls_store_diff(req->ctx->store, from, to, (size_t)limit, &d, &err))
+        ERR_OUT(resp, err);
+    ls_resp_json_new(resp, 200, d);
+}
+
+void ls_h_changes(struct ls_req *req, struct ls_resp *resp)
+{
+    static const char *const params[] = {"since", "limit", NULL};
+    struct ls_err err;
+    long since;
+    size_t limit;
+    if (ls_req_check_params(req, params, false, &err) ||
+        ls_req_long(req, "since", 0, 0, __LONG_MAX__, &since, &err) || h_limit(req, &limit, &err))
+        ERR_OUT(resp, err);
+    json_t *log;
+    if (ls_store_changes_since(req->ctx->store, (uint64_t)since, limit, &log, &err))
+        ERR_OUT(resp, err);
+    size_t n = json_array_size(log);
+    json_int_t last =
+        n ? json_integer_value(json_object_get(json_array_get(log, n - 1), "revision")) : since;
+    struct ls_snap *s = ls_graph_snap(req->ctx->graph);
+    json_t *o = json_pack("{s:o,s:I,s:I}", "changes", log, "last", last, "revision",
+                          (json_int_t)ls_snap_revision(s));
+    ls_snap_release(s);
+    if (n == limit) {
+        char m[32];
+        snprintf(m, sizeof(m), "%lld", (long long)last);
+        struct ls_buf b;
+        ls_buf_init(&b, 0);
+        int rc = ls_buf_printf(&b, "/v1/changes?since=%s&limit=%zu", m, limit);
+        LS_ASSERT(rc == LS_OK);
+        json_object_set_new(o, "next", json_string(b.data));
+        ls_buf_cleanup(&b);
+    }
+    ls_resp_json_new(resp, 200, o);
+}
+
+void ls_h_events(struct ls_req *req, struct ls_resp *resp)
+{
+    static const char *const params[] = {"type", "layer", "kind", "since", NULL};
+    struct ls_err err;
+    long since;
+    if (ls_req_check_params(req, params, false, &err) ||
+        ls_req_long(req, "since", -1, -1, __LONG_MAX__, &since, &err))
+        ERR_OUT(resp, err);
+    struct ls_sse_filter f = {ls_req_query(req, "type"), ls_req_query(req, "layer"),
+                              ls_req_query(req, "kind")};
+    enum ls_layer l;
+    if (f.layer && !ls_layer_parse(f.layer, &l)) {
+        ls_resp_error_status(resp, 400, "invalid_parameter",
+                             "layer: expected physical, virtual or service");
+        return;
+    }
+    if (f.kind && strcmp(f.kind, "node") && strcmp(f.kind, "edge")) {
+        ls_resp_error_status(resp, 400, "invalid_parameter", "kind: expected node or edge");
+        return;
+    }
+    /* a reconnecting EventSource sends the last id it saw */
+    const char *last = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Last-Event-ID");
+    if (since < 0 && last)
+        since = strtol(last, NULL, 10);
+    struct MHD_Response *r;
+    if (ls_sse_attach(req->ctx->sse, req, &f, since >= 0, since >= 0 ? (uint64_t)since : 0, &r,
+                      &err))
+        ERR_OUT(resp, err);
+    resp->raw = r;
+    resp->status = 200;
+}

@@ -1,0 +1,130 @@
+/* landscaped: configuration -> logging -> Postgres (embedded or given) -> store -> graph ->
+ * subsystems (demo, importers, ...) -> HTTP; SIGINT/SIGTERM stops everything in reverse. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/config.h"
+#include "common/log.h"
+#include "common/time.h"
+#include "server/http.h"
+#include "server/metrics.h"
+#include "server/router.h"
+#include "server/sse.h"
+#include "server/subsystems.h"
+#include "sql/embedded.h"
+#include "sql/store.h"
+
+#define LS_VERSION "0.1.0"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static int write_port_file(const char *path, int port)
+{
+    char tmp[1024];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL)
+        return -1;
+    fprintf(f, "%d\n", port);
+    fclose(f);
+    return rename(tmp, path); /* readers never see a half-written file */
+}
+
+int main(int argc, char **argv)
+{
+    struct ls_config cfg;
+    struct ls_err err;
+    bool check, help;
+    ls_config_defaults(&cfg);
+    if (ls_config_load(&cfg, argc, argv, &check, &help, &err) != LS_OK ||
+        ls_config_validate(&cfg, &err) != LS_OK) {
+        fprintf(stderr, "landscaped: %s\n", err.msg);
+        ls_config_cleanup(&cfg);
+        return 2;
+    }
+    if (help) {
+        ls_config_usage(stdout);
+        ls_config_cleanup(&cfg);
+        return 0;
+    }
+    if (check) {
+        ls_config_print(&cfg, stdout);
+        ls_config_cleanup(&cfg);
+        return 0;
+    }
+    enum ls_log_level lvl;
+    if (ls_log_parse_level(cfg.log_level, &lvl))
+        ls_log_set_level(lvl);
+    ls_log_set_json(cfg.log_json);
+
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    int status = 1;
+    struct ls_pg_embedded *pg = NULL;
+    struct ls_store *store = NULL;
+    struct ls_ctx ctx = {.cfg = &cfg, .started_us = ls_time_now_us(), .version = LS_VERSION};
+    struct ls_http *http = NULL;
+    int started = 0;
+    const char *dsn = cfg.db;
+    if (dsn[0] == '\0') {
+        if (ls_pg_embedded_start(&pg, cfg.data_dir, &err) != LS_OK)
+            goto out;
+        dsn = ls_pg_embedded_dsn(pg);
+    }
+    if (ls_store_open(&store, dsn, &err) != LS_OK)
+        goto out;
+    ctx.store = store;
+    ctx.graph = ls_graph_new();
+    if (ls_store_load(store, ctx.graph, &err) != LS_OK)
+        goto out;
+    ctx.metrics = ls_metrics_new(ls_routes_count);
+    ctx.sse = ls_sse_new(&ctx);
+    for (; started < ls_subsystems_count; started++) {
+        const struct ls_subsystem *s = &ls_subsystems[started];
+        if (s->start(&ctx, &err) != LS_OK) {
+            ls_err_wrap(&err, "%s", s->name);
+            goto out;
+        }
+    }
+    int port;
+    if (ls_http_start(&http, &ctx, cfg.listen, (int)cfg.threads, &port, &err) != LS_OK)
+        goto out;
+    char host[256];
+    snprintf(host, sizeof(host), "%.*s", (int)(strrchr(cfg.listen, ':') - cfg.listen), cfg.listen);
+    ls_log(LS_LOG_INFO, "main", "listening", "url=http://%s:%d/ version=%s", host, port,
+           LS_VERSION);
+    printf("Landscape is running: open http://%s:%d/\n", host, port);
+    fflush(stdout);
+    if (cfg.port_file[0] && write_port_file(cfg.port_file, port) != 0)
+        ls_log(LS_LOG_WARN, "main", "cannot write port file", "path=%s", cfg.port_file);
+    while (!stop_requested)
+        pause();
+    ls_log(LS_LOG_INFO, "main", "shutting down", NULL);
+    status = 0;
+out:
+    if (status != 0)
+        ls_log(LS_LOG_ERROR, "main", "cannot start", "err=\"%s\"", err.msg);
+    ls_http_stop(http);
+    while (started-- > 0)
+        ls_subsystems[started].stop(&ctx);
+    ls_sse_free(ctx.sse);
+    ls_metrics_free(ctx.metrics);
+    ls_store_close(store);
+    ls_graph_free(ctx.graph);
+    ls_pg_embedded_stop(pg, false);
+    ls_config_cleanup(&cfg);
+    return status;
+}

@@ -1,0 +1,141 @@
+/* Request counters and latency histograms, rendered in Prometheus text format. */
+#include "server/metrics.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "common/buf.h"
+#include "server/router.h"
+
+static const double buckets[] = {0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5};
+#define N_BUCKETS (sizeof(buckets) / sizeof(buckets[0]))
+#define N_STATUS  600
+
+struct route_stats {
+    _Atomic uint64_t by_status[N_STATUS];
+    _Atomic uint64_t bucket[N_BUCKETS + 1]; /* last: +Inf */
+    _Atomic uint64_t count;
+    _Atomic uint64_t sum_us;
+};
+
+struct ls_metrics {
+    int n; /* routes + 1 (the last counts unmatched paths) */
+    struct route_stats *r;
+    _Atomic long sse_clients;
+};
+
+struct ls_metrics *ls_metrics_new(int n_routes)
+{
+    struct ls_metrics *m = ls_xcalloc(1, sizeof(*m));
+    m->n = n_routes + 1;
+    m->r = ls_xcalloc((size_t)m->n, sizeof(*m->r));
+    return m;
+}
+
+void ls_metrics_free(struct ls_metrics *m)
+{
+    if (m == NULL)
+        return;
+    free(m->r);
+    free(m);
+}
+
+void ls_metrics_request(struct ls_metrics *m, int route, unsigned status, double seconds)
+{
+    struct route_stats *r = &m->r[route < 0 || route >= m->n - 1 ? m->n - 1 : route];
+    atomic_fetch_add_explicit(&r->by_status[status < N_STATUS ? status : 0], 1,
+                              memory_order_relaxed);
+    size_t b = 0;
+    while (b < N_BUCKETS && seconds > buckets[b])
+        b++;
+    atomic_fetch_add_explicit(&r->bucket[b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&r->count, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&r->sum_us, (uint64_t)(seconds * 1e6), memory_order_relaxed);
+}
+
+void ls_metrics_sse_clients(struct ls_metrics *m, int delta)
+{
+    atomic_fetch_add(&m->sse_clients, delta);
+}
+
+static const char *route_name(const struct ls_metrics *m, int i)
+{
+    return i == m->n - 1 ? "unmatched" : ls_routes[i].name;
+}
+
+char *ls_metrics_render(struct ls_metrics *m, struct ls_ctx *ctx, size_t *len)
+{
+    struct ls_buf b;
+    ls_buf_init(&b, 0);
+    int rc = ls_buf_puts(&b, "# HELP landscape_http_requests_total HTTP requests by route and "
+                             "status.\n# TYPE landscape_http_requests_total counter\n");
+    for (int i = 0; i < m->n && rc == LS_OK; i++)
+        for (int s = 0; s < N_STATUS && rc == LS_OK; s++) {
+            uint64_t v = atomic_load(&m->r[i].by_status[s]);
+            if (v)
+                rc = ls_buf_printf(&b,
+                                   "landscape_http_requests_total{route=\"%s\",status=\"%d\"} "
+                                   "%llu\n",
+                                   route_name(m, i), s, (unsigned long long)v);
+        }
+    rc = rc ? rc
+            : ls_buf_puts(&b, "# HELP landscape_http_request_duration_seconds Request latency."
+                              "\n# TYPE landscape_http_request_duration_seconds histogram\n");
+    for (int i = 0; i < m->n && rc == LS_OK; i++) {
+        uint64_t count = atomic_load(&m->r[i].count);
+        if (count == 0)
+            continue;
+        uint64_t cum = 0;
+        for (size_t k = 0; k <= N_BUCKETS && rc == LS_OK; k++) {
+            cum += atomic_load(&m->r[i].bucket[k]);
+            if (k < N_BUCKETS)
+                rc = ls_buf_printf(&b,
+                                   "landscape_http_request_duration_seconds_bucket{route=\"%s\","
+                                   "le=\"%g\"} %llu\n",
+                                   route_name(m, i), buckets[k], (unsigned long long)cum);
+            else
+                rc = ls_buf_printf(&b,
+                                   "landscape_http_request_duration_seconds_bucket{route=\"%s\","
+                                   "le=\"+Inf\"} %llu\n",
+                                   route_name(m, i), (unsigned long long)cum);
+        }
+        rc = rc ? rc
+                : ls_buf_printf(&b,
+                                "landscape_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n"
+                                "landscape_http_request_duration_seconds_count{route=\"%s\"} "
+                                "%llu\n",
+                                route_name(m, i), atomic_load(&m->r[i].sum_us) / 1e6,
+                                route_name(m, i), (unsigned long long)count);
+    }
+    struct ls_snap *s = ls_graph_snap(ctx->graph);
+    rc = rc ? rc
+            : ls_buf_printf(&b, "# HELP landscape_graph_nodes Nodes in the live graph by layer.\n"
+                                "# TYPE landscape_graph_nodes gauge\n");
+    for (int l = 0; l < LS_LAYER_COUNT && rc == LS_OK; l++)
+        rc = ls_buf_printf(&b, "landscape_graph_nodes{layer=\"%s\"} %zu\n",
+                           ls_layer_name((enum ls_layer)l),
+                           ls_snap_layer_count(s, (enum ls_layer)l));
+    uint64_t writes;
+    double wsec;
+    ls_store_write_stats(ctx->store, &writes, &wsec);
+    rc = rc ? rc
+            : ls_buf_printf(&b,
+                            "# HELP landscape_graph_edges Edges in the live graph.\n"
+                            "# TYPE landscape_graph_edges gauge\nlandscape_graph_edges %zu\n"
+                            "# HELP landscape_graph_revision Current revision.\n"
+                            "# TYPE landscape_graph_revision gauge\nlandscape_graph_revision %llu\n"
+                            "# HELP landscape_store_writes_total Change sets written to Postgres.\n"
+                            "# TYPE landscape_store_writes_total counter\n"
+                            "landscape_store_writes_total %llu\n"
+                            "# HELP landscape_store_write_seconds_total Time spent writing.\n"
+                            "# TYPE landscape_store_write_seconds_total counter\n"
+                            "landscape_store_write_seconds_total %.6f\n"
+                            "# HELP landscape_sse_clients Connected event streams.\n"
+                            "# TYPE landscape_sse_clients gauge\nlandscape_sse_clients %ld\n",
+                            ls_snap_edge_count(s), (unsigned long long)ls_snap_revision(s),
+                            (unsigned long long)writes, wsec, atomic_load(&m->sse_clients));
+    ls_snap_release(s);
+    LS_ASSERT(rc == LS_OK);
+    *len = b.len;
+    return ls_buf_take(&b);
+}

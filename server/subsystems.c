@@ -1,0 +1,85 @@
+/* The subsystem table and the small subsystems that live in the server itself. */
+#include "server/subsystems.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "common/time.h"
+#include "importers/demo/demo.h"
+
+static int demo_start(struct ls_ctx *ctx, struct ls_err *err)
+{
+    if (!ctx->cfg->demo)
+        return LS_OK;
+    return ls_demo_load(ctx->store, ctx->graph, err);
+}
+
+static void nothing(struct ls_ctx *ctx)
+{
+    (void)ctx;
+}
+
+/* Retention: once an hour, prune versions that ended more than retention-days ago. */
+static struct {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool stop, running;
+} retention = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+
+static void *retention_loop(void *arg)
+{
+    struct ls_ctx *ctx = arg;
+    pthread_mutex_lock(&retention.lock);
+    while (!retention.stop) {
+        pthread_mutex_unlock(&retention.lock);
+        int64_t bound = ls_time_now_us() - ctx->cfg->retention_days * 86400LL * 1000000LL;
+        uint64_t rows = 0;
+        struct ls_err err;
+        if (ls_store_prune(ctx->store, bound, &rows, &err) != LS_OK)
+            ls_log(LS_LOG_WARN, "retention", "prune failed", "err=\"%s\"", err.msg);
+        else if (rows)
+            ls_log(LS_LOG_INFO, "retention", "old versions pruned", "rows=%llu",
+                   (unsigned long long)rows);
+        pthread_mutex_lock(&retention.lock);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += 3600;
+        if (!retention.stop)
+            pthread_cond_timedwait(&retention.cond, &retention.lock, &ts);
+    }
+    pthread_mutex_unlock(&retention.lock);
+    return NULL;
+}
+
+static int retention_start(struct ls_ctx *ctx, struct ls_err *err)
+{
+    (void)err;
+    if (ctx->cfg->retention_days <= 0)
+        return LS_OK;
+    retention.stop = false;
+    retention.running = pthread_create(&retention.thread, NULL, retention_loop, ctx) == 0;
+    return LS_OK;
+}
+
+static void retention_stop(struct ls_ctx *ctx)
+{
+    (void)ctx;
+    if (!retention.running)
+        return;
+    pthread_mutex_lock(&retention.lock);
+    retention.stop = true;
+    pthread_cond_signal(&retention.cond);
+    pthread_mutex_unlock(&retention.lock);
+    pthread_join(retention.thread, NULL);
+    retention.running = false;
+}
+
+const struct ls_subsystem ls_subsystems[] = {
+    {"demo", demo_start, nothing},
+    {"retention", retention_start, retention_stop},
+};
+
+const int ls_subsystems_count = (int)(sizeof(ls_subsystems) / sizeof(ls_subsystems[0]));
