@@ -31,5 +31,8 @@ void ls_h_readyz(struct ls_req *req, struct ls_resp *resp);
 void ls_h_metrics(struct ls_req *req, struct ls_resp *resp);
 void ls_h_ui(struct ls_req *req, struct ls_resp *resp);
 void ls_h_types(struct ls_req *req, struct ls_resp *resp);
+/* handlers/hosts.c, handlers/bulk.c (the physical layer, importers/host) */
+void ls_h_host_topology_put(struct ls_req *req, struct ls_resp *resp);
+void ls_h_bulk(struct ls_req *req, struct ls_resp *resp);
 
 #endif

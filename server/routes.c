@@ -26,6 +26,8 @@ const struct ls_route ls_routes[] = {
     {"GET", "/v1/graph/diff", "", false, ls_h_graph_diff, "graph_diff"},
     {"GET", "/v1/changes", "", false, ls_h_changes, "changes"},
     {"GET", "/v1/events", "", false, ls_h_events, "events"},
+    {"PUT", "/v1/hosts/", "/topology", true, ls_h_host_topology_put, "host_topology_put"},
+    {"POST", "/v1/bulk", "", false, ls_h_bulk, "bulk"},
 };
 
 const int ls_routes_count = (int)(sizeof(ls_routes) / sizeof(ls_routes[0]));
