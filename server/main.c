@@ -117,6 +117,7 @@ int main(int argc, char **argv)
 out:
     if (status != 0)
         ls_log(LS_LOG_ERROR, "main", "cannot start", "err=\"%s\"", err.msg);
+    ls_sse_shutdown(ctx.sse);
     ls_http_stop(http);
     while (started-- > 0)
         ls_subsystems[started].stop(&ctx);

@@ -159,6 +159,31 @@ struct ls_sse *ls_sse_new(struct ls_ctx *ctx)
     return sse;
 }
 
+void ls_sse_shutdown(struct ls_sse *sse)
+{
+    if (sse == NULL)
+        return;
+    pthread_mutex_lock(&sse->lock);
+    sse->stop = true;
+    pthread_cond_signal(&sse->stop_cond);
+    for (struct client *c = sse->clients; c; c = c->next) {
+        pthread_mutex_lock(&c->lock);
+        resume(c); /* the reader sees stop and ends the stream */
+        pthread_mutex_unlock(&c->lock);
+    }
+    pthread_mutex_unlock(&sse->lock);
+    /* give MHD a moment to end the resumed streams before the daemon stops */
+    for (int i = 0; i < 200; i++) {
+        pthread_mutex_lock(&sse->lock);
+        int n = sse->n;
+        pthread_mutex_unlock(&sse->lock);
+        if (n == 0)
+            break;
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
 void ls_sse_free(struct ls_sse *sse)
 {
     if (sse == NULL)

@@ -20,6 +20,9 @@ struct ls_sse_filter {
  *  ctx->cfg and ctx->metrics must be set. Free with ls_sse_free after the HTTP server stops. */
 struct ls_sse *ls_sse_new(struct ls_ctx *ctx);
 void ls_sse_free(struct ls_sse *sse);
+/** Ends every stream (resuming suspended connections) so the HTTP daemon can stop; call
+ *  before ls_http_stop. */
+void ls_sse_shutdown(struct ls_sse *sse);
 
 /**
  * Attaches the request as a stream. With replay, changes after revision `since` come first

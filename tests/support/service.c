@@ -1,0 +1,204 @@
+/* Runs landscaped as a child process and drives it over loopback HTTP. */
+#include "tests/support/service.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static void dump_log(const struct ls_service *s)
+{
+    char path[300], line[1024];
+    snprintf(path, sizeof(path), "%s/service.log", s->dir);
+    FILE *f = fopen(path, "r");
+    while (f && fgets(line, sizeof(line), f))
+        fputs(line, stderr);
+    if (f)
+        fclose(f);
+}
+
+int ls_service_start(struct ls_service *s, const char *dsn, const char *const *extra)
+{
+    memset(s, 0, sizeof(*s));
+    snprintf(s->dir, sizeof(s->dir), "/tmp/ls-svc-XXXXXX");
+    if (mkdtemp(s->dir) == NULL)
+        return -1;
+    const char *bindir = getenv("LS_BINARY_DIR");
+    char bin[512], portfile[300], log[300];
+    snprintf(bin, sizeof(bin), "%s/bin/landscaped", bindir ? bindir : ".");
+    snprintf(portfile, sizeof(portfile), "%s/port", s->dir);
+    snprintf(log, sizeof(log), "%s/service.log", s->dir);
+    const char *argv[64] = {bin, "--listen",   "127.0.0.1:0", "--port-file", portfile, "--db",
+                            dsn, "--data-dir", s->dir,        "--log-level", "info"};
+    int argc = 11;
+    for (int i = 0; extra && extra[i] && argc < 62; i++)
+        argv[argc++] = extra[i];
+    argv[argc] = NULL;
+    s->pid = fork();
+    if (s->pid == 0) {
+        FILE *f = freopen(log, "w", stderr);
+        if (f == NULL || dup2(fileno(stderr), STDOUT_FILENO) < 0)
+            _exit(126);
+        execv(bin, (char *const *)argv);
+        _exit(127);
+    }
+    for (int i = 0; i < 600; i++) { /* up to 60 s (ASan builds start slowly) */
+        FILE *f = fopen(portfile, "r");
+        if (f) {
+            int ok = fscanf(f, "%d", &s->port);
+            fclose(f);
+            if (ok == 1) {
+                snprintf(s->base, sizeof(s->base), "http://127.0.0.1:%d", s->port);
+                return 0;
+            }
+        }
+        int st;
+        if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
+            fprintf(stderr, "landscaped exited early (status %d):\n", st);
+            dump_log(s);
+            return -1;
+        }
+        sleep_ms(100);
+    }
+    dump_log(s);
+    return -1;
+}
+
+int ls_service_stop(struct ls_service *s)
+{
+    if (s->pid <= 0)
+        return -1;
+    kill(s->pid, SIGTERM);
+    for (int i = 0; i < 300; i++) {
+        int st;
+        if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
+            s->pid = 0;
+            if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+                dump_log(s);
+            return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+        }
+        sleep_ms(100);
+    }
+    kill(s->pid, SIGKILL);
+    waitpid(s->pid, NULL, 0);
+    s->pid = 0;
+    dump_log(s);
+    return -1;
+}
+
+struct sink {
+    char *data;
+    size_t len;
+};
+
+static size_t on_body(char *p, size_t size, size_t n, void *arg)
+{
+    struct sink *s = arg;
+    char *d = realloc(s->data, s->len + size * n + 1);
+    if (d == NULL)
+        return 0;
+    memcpy(d + s->len, p, size * n);
+    s->len += size * n;
+    d[s->len] = '\0';
+    s->data = d;
+    return size * n;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *arg)
+{
+    struct ls_http_result *r = arg;
+    size_t len = size * n;
+    char line[600];
+    snprintf(line, sizeof(line), "%.*s", (int)(len < 599 ? len : 599), p);
+    line[strcspn(line, "\r\n")] = '\0';
+    if (strncasecmp(line, "Location: ", 10) == 0)
+        snprintf(r->location, sizeof(r->location), "%.500s", line + 10);
+    if (strncasecmp(line, "ETag: ", 6) == 0)
+        snprintf(r->etag, sizeof(r->etag), "%.60s", line + 6);
+    return len;
+}
+
+int ls_http(struct ls_service *s,
+            const char *method,
+            const char *path,
+            const char *body,
+            const char *header,
+            struct ls_http_result *out)
+{
+    memset(out, 0, sizeof(*out));
+    CURL *c = curl_easy_init();
+    char url[4096];
+    snprintf(url, sizeof(url), "%s%s", s->base, path);
+    struct sink sink = {0};
+    struct curl_slist *hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+    if (header)
+        hdrs = curl_slist_append(hdrs, header);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, out);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    }
+    CURLcode rc = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+    curl_slist_free_all(hdrs);
+    curl_easy_cleanup(c);
+    out->body = sink.data ? sink.data : strdup("");
+    out->json = json_loads(out->body, JSON_DECODE_ANY, NULL);
+    return rc == CURLE_OK ? 0 : -1;
+}
+
+void ls_http_result_cleanup(struct ls_http_result *r)
+{
+    free(r->body);
+    json_decref(r->json);
+    memset(r, 0, sizeof(*r));
+}
+
+json_t *ls_jget(const json_t *root, const char *path)
+{
+    char buf[256];
+    snprintf(buf, sizeof(buf), "%s", path);
+    json_t *v = (json_t *)root;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ".", &save); tok && v; tok = strtok_r(NULL, ".", &save)) {
+        if (json_is_array(v)) {
+            char *end;
+            long i = strtol(tok, &end, 10);
+            v = *end ? NULL : json_array_get(v, (size_t)i);
+        } else {
+            v = json_object_get(v, tok);
+        }
+    }
+    return v;
+}
+
+const char *ls_jstr(const json_t *root, const char *path)
+{
+    return json_string_value(ls_jget(root, path));
+}
+
+long long ls_jint(const json_t *root, const char *path)
+{
+    json_t *v = ls_jget(root, path);
+    return json_is_integer(v) ? json_integer_value(v) : -1;
+}

@@ -1,0 +1,49 @@
+/* Test support: runs the real `landscaped` binary as a child process on 127.0.0.1 (port 0,
+ * read back from --port-file) against a given database, and talks HTTP to it with libcurl. */
+#ifndef LS_TESTS_SERVICE_H
+#define LS_TESTS_SERVICE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+struct ls_service {
+    pid_t pid;
+    int port;
+    char base[64]; /* "http://127.0.0.1:PORT" */
+    char dir[256]; /* scratch directory (port file, log) */
+};
+
+/** Starts landscaped with --db dsn plus extra (NULL-terminated) arguments; waits until it
+ *  serves. Returns 0, or -1 after printing the service log. */
+int ls_service_start(struct ls_service *s, const char *dsn, const char *const *extra);
+/** SIGTERM and wait; returns the exit status (0 = clean shutdown), -1 if it had to be killed. */
+int ls_service_stop(struct ls_service *s);
+
+struct ls_http_result {
+    long status;
+    char *body;   /* NUL-terminated, owned */
+    json_t *json; /* parsed body or NULL */
+    char location[512];
+    char etag[64];
+};
+
+/** Performs method on base+path with an optional body (JSON) and extra header ("Name: v" or
+ *  NULL). Returns 0 when the exchange happened (whatever the status). */
+int ls_http(struct ls_service *s,
+            const char *method,
+            const char *path,
+            const char *body,
+            const char *header,
+            struct ls_http_result *out);
+void ls_http_result_cleanup(struct ls_http_result *r);
+
+/** The string at a JSON path like "error.code" or "nodes.0.id" in r->json, or NULL. */
+const char *ls_jstr(const json_t *root, const char *path);
+/** The integer at a JSON path (or -1). */
+long long ls_jint(const json_t *root, const char *path);
+/** The value at a JSON path (borrowed) or NULL. */
+json_t *ls_jget(const json_t *root, const char *path);
+
+#endif
