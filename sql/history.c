@@ -409,21 +409,51 @@ int ls_store_diff(
                                                                   "ORDER BY id LIMIT $3::int",
                        params, o, "removed", false, false, err);
     if (rc == LS_OK)
-        rc = diff_part(s,
-                       "SELECT a.id, a.layer, a.type, a.name, a.state, a.attrs::text, "
-                       "a.source, " US("a.created_at") ", " US("a.valid_from") ", a.rev_from, " US(
-                           "a.valid_to") ", a.rev_to, "
-                                         "b.id, b.layer, b.type, b.name, b.state, b.attrs::text, "
-                                         "b.source, " US("b.created_at") ", " US(
-                                             "b.valid_from") ", b.rev_from, " US("b.valid_to") ", "
-                                                                                               "b."
-                                                                                               "rev"
-                                                                                               "_to"
-                                                                                               " FR"
-                                                                                               "OM"
-                                                                                               " " NODES_AT("$1") " a JOIN " NODES_AT("$2") " b ON a.id = b.id AND a.rev_from <> b.rev_from "
-                                                                                                                                            "ORDER BY a.id LIMIT $3::int",
-                       params, o, "changed", false, true, err);
+        rc = diff_part(
+            s,
+            "SELECT a.id, a.layer, a.type, a.name, a.state, a.attrs::text, "
+            "a.source, " US("a.created_at") ", " US("a.valid_from") ", a.rev_from, " US(
+                "a.valid_to") ", a.rev_to, "
+                              "b.id, b.layer, b.type, b.name, b.state, b.attrs::text, "
+                              "b.source, " US("b.created_at") ", " US(
+                                  "b.valid_from") ", b.rev_from, " US("b.valid_to") ", "
+                                                                                    "b."
+                                                                                    "rev"
+                                                                                    "_to"
+                                                                                    " FR"
+                                                                                    "OM"
+                                                                                    " " NODES_AT(
+                                                                                        "$"
+                                                                                        "1") " a "
+                                                                                             "JOIN"
+                                                                                             " " NODES_AT(
+                                                                                                 "$"
+                                                                                                 "2") " b "
+                                                                                                      "ON "
+                                                                                                      "a."
+                                                                                                      "id "
+                                                                                                      "= "
+                                                                                                      "b."
+                                                                                                      "id "
+                                                                                                      "AND "
+                                                                                                      "a."
+                                                                                                      "rev_"
+                                                                                                      "from"
+                                                                                                      " <> "
+                                                                                                      "b."
+                                                                                                      "rev_"
+                                                                                                      "from"
+                                                                                                      " "
+                                                                                                      "ORDE"
+                                                                                                      "R "
+                                                                                                      "BY "
+                                                                                                      "a."
+                                                                                                      "id "
+                                                                                                      "LIMI"
+                                                                                                      "T "
+                                                                                                      "$3::"
+                                                                                                      "int",
+            params, o, "changed", false, true, err);
     if (rc == LS_OK)
         rc = diff_part(
             s,
