@@ -18,9 +18,14 @@ static void on_signal(int s)
     stop = 1;
 }
 
-static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
-                              const char *method, const char *version, const char *data,
-                              size_t *size, void **state)
+static enum MHD_Result handle(void *cls,
+                              struct MHD_Connection *c,
+                              const char *url,
+                              const char *method,
+                              const char *version,
+                              const char *data,
+                              size_t *size,
+                              void **state)
 {
     (void)cls;
     (void)url;
