@@ -5,6 +5,7 @@
 #include "importers/host/topology.h"
 
 #include <hwloc.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -785,8 +786,21 @@ static void free_value(const char *key, void *value, void *arg)
 
 /* ---- driver ----------------------------------------------------------------------------- */
 
+/* hwloc loads its plugins (dlopen) when the first topology is initialised and unloads them
+ * when the last is destroyed: one idle topology held for the process keeps them loaded, which
+ * makes a build ~1.5 ms cheaper. Reachable from a static, so not a leak. */
+static hwloc_topology_t keep_plugins;
+
+static void keep_plugins_init(void)
+{
+    if (hwloc_topology_init(&keep_plugins) != 0)
+        keep_plugins = NULL;
+}
+
 static int load_xml(struct builder *b, struct ls_err *err)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, keep_plugins_init);
     if (b->in->xml == NULL || b->in->xml_len == 0)
         return ls_err_set(err, LS_EINVAL, "invalid_topology", "hwloc xml: empty");
     if (b->in->xml_len > LS_HOST_MAX_XML)
