@@ -87,7 +87,7 @@ struct host {
 static void
 physical(struct gen *g, struct ls_change_set *cs, const struct ls_demo_opts *o, struct host *hosts)
 {
-    char id[160], id2[160], name[64];
+    char id[256], id2[256], name[64];
     node(g, cs, "demo:site:dc1", "site", "dc1", "active", json_pack("{s:s}", "city", "Lisbon"));
     node(g, cs, "lldp:switch:spine-1", "switch", "spine-1", "up",
          json_pack("{s:s,s:i}", "role", "spine", "ports", 64));
@@ -172,7 +172,7 @@ static void virtual_layer(struct gen *g,
                           char (*proj)[33],
                           char (*nets)[37])
 {
-    char id[160], id2[160], name[96];
+    char id[256], id2[256], name[96];
     node(g, cs, "nova:availability_zone:az1", "availability_zone", "az1", "available", NULL);
     node(g, cs, "nova:availability_zone:az2", "availability_zone", "az2", "available", NULL);
     node(g, cs, "nova:aggregate:1", "aggregate", "gpu-hosts", "",
@@ -195,17 +195,17 @@ static void virtual_layer(struct gen *g,
     for (int p = 0; p < 6; p++) {
         unsigned long long a = rnd(g), b = rnd(g);
         snprintf(proj[p], 33, "%016llx%016llx", a, b);
-        snprintf(id, sizeof(id), "keystone:project:%s", proj[p]);
+        snprintf(id, sizeof(id), "keystone:project:%.32s", proj[p]);
         node(g, cs, id, "project", apps[p], "enabled", json_pack("{s:s}", "domain_id", "default"));
     }
     for (int n = 0; n < 6; n++) {
         uuid(g, nets[n]);
-        snprintf(id, sizeof(id), "neutron:network:%s", nets[n]);
+        snprintf(id, sizeof(id), "neutron:network:%.36s", nets[n]);
         snprintf(name, sizeof(name), "%s-net", apps[n]);
         node(g, cs, id, "network", name, "ACTIVE",
              json_pack("{s:s,s:i,s:i}", "provider:network_type", "vxlan",
                        "provider:segmentation_id", 1000 + n, "mtu", 1450));
-        snprintf(id2, sizeof(id2), "keystone:project:%s", proj[n]);
+        snprintf(id2, sizeof(id2), "keystone:project:%.32s", proj[n]);
         edge(g, cs, id, LS_EDGE_MEMBER_OF, id2);
         char sub[37], cidr[32];
         uuid(g, sub);
@@ -229,7 +229,7 @@ static void virtual_layer(struct gen *g,
                        "instance_name", libvirt, "aliases", libvirt));
         snprintf(hyp, sizeof(hyp), "nova:hypervisor:%s.dc1.example.net", hosts[h].name);
         edge(g, cs, iid, LS_EDGE_RUNS_ON, hyp);
-        snprintf(id, sizeof(id), "keystone:project:%s", proj[app]);
+        snprintf(id, sizeof(id), "keystone:project:%.32s", proj[app]);
         edge(g, cs, iid, LS_EDGE_MEMBER_OF, id);
         char port[37], mac[32], tap[32], ip[32];
         uuid(g, port);
@@ -242,7 +242,7 @@ static void virtual_layer(struct gen *g,
                        hosts[h].name, "device_owner", "compute:nova", "fixed_ips", "ip_address", ip,
                        "aliases", mac, tap));
         edge(g, cs, id, LS_EDGE_ATTACHED_TO, iid);
-        snprintf(id2, sizeof(id2), "neutron:network:%s", nets[app]);
+        snprintf(id2, sizeof(id2), "neutron:network:%.36s", nets[app]);
         edge(g, cs, id, LS_EDGE_MEMBER_OF, id2);
         if (i % 2 == 0) {
             char vol[37];
@@ -265,7 +265,7 @@ static void service_layer(struct gen *g,
                           char (*inst)[37],
                           char (*proj)[33])
 {
-    char id[160], id2[160], name[96];
+    char id[256], id2[256], name[96];
     int per = o->instances / (o->stacks ? o->stacks : 1) / 4;
     for (int s = 0; s < o->stacks; s++) {
         char st[37];
@@ -275,7 +275,7 @@ static void service_layer(struct gen *g,
         snprintf(name, sizeof(name), "%s-stack", apps[s % 6]);
         node(g, cs, sid, "stack", name, "CREATE_COMPLETE",
              json_pack("{s:s}", "template", "three-tier.yaml"));
-        snprintf(id, sizeof(id), "keystone:project:%s", proj[s % 6]);
+        snprintf(id, sizeof(id), "keystone:project:%.32s", proj[s % 6]);
         edge(g, cs, sid, LS_EDGE_MEMBER_OF, id);
         char svc[96];
         snprintf(svc, sizeof(svc), "manual:service:%s", apps[s % 6]);
