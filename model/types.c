@@ -19,6 +19,8 @@ static const struct {
     {"socket", LS_LAYER_PHYSICAL},
     {"numa_node", LS_LAYER_PHYSICAL},
     {"core", LS_LAYER_PHYSICAL},
+    {"pu", LS_LAYER_PHYSICAL},    /* processing unit (hardware thread), when not summarised */
+    {"cache", LS_LAYER_PHYSICAL}, /* CPU cache, when not summarised */
     {"memory", LS_LAYER_PHYSICAL},
     {"nic", LS_LAYER_PHYSICAL},
     {"vf", LS_LAYER_PHYSICAL},

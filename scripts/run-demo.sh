@@ -8,5 +8,9 @@ scripts/deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)" --target landscaped >/dev/null
 LISTEN=${LISTEN:-127.0.0.1:8080}
-DATA_DIR=${DATA_DIR:-$PWD/landscape-data}
+# As root the embedded Postgres runs as the postgres user, which must reach the data directory:
+# keep it out of a home directory that only root can enter.
+if [ "$(id -u)" -eq 0 ]; then DEFAULT_DATA=/var/lib/landscape-demo; else DEFAULT_DATA=$PWD/landscape-data; fi
+DATA_DIR=${DATA_DIR:-$DEFAULT_DATA}
+mkdir -p "$DATA_DIR"
 exec build/bin/landscaped --listen "$LISTEN" --data-dir "$DATA_DIR" --demo "$@"

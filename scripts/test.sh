@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # One command from a fresh Debian 12 machine to the whole test suite: installs what it needs,
-# checks the code rules, builds with AddressSanitizer + UndefinedBehaviorSanitizer, and runs
+# checks the code rules, smoke-tests the optimised build with the demo, builds with AddressSanitizer + UndefinedBehaviorSanitizer, and runs
 # every unit and integration test (cmocka, via CTest) with leak detection on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 scripts/lint.sh
+# The run command's build (optimised, -Werror) must build too, and start with the demo.
+scripts/smoke-release.sh
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Asan >/dev/null
 cmake --build build-asan -j"$(nproc)"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1

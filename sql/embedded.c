@@ -123,11 +123,21 @@ int ls_pg_embedded_start(struct ls_pg_embedded **out, const char *data_dir, stru
             goto fail;
         }
     }
-    if (pg->as_other) /* the server must reach its directory */
-        chmod(pg->data_dir, 0755);
     snprintf(pg->pgdata, sizeof(pg->pgdata), "%s/pg", pg->data_dir);
     snprintf(pg->sockdir, sizeof(pg->sockdir), "%s/pg-socket", pg->data_dir);
     snprintf(pg->log, sizeof(pg->log), "%s/pg.log", pg->data_dir);
+    if (pg->as_other) { /* the server must reach its directory */
+        chmod(pg->data_dir, 0755);
+        const char *argv[] = {"/usr/bin/test", "-x", pg->data_dir, NULL};
+        if (run(pg, argv) != 0) {
+            rc = ls_err_set(err, LS_EUNAVAIL, "data_dir",
+                            "the postgres user (which runs the embedded server when landscaped "
+                            "runs as root) cannot reach %s: make its parent directories "
+                            "searchable (chmod o+x) or choose another --data-dir",
+                            pg->data_dir);
+            goto fail;
+        }
+    }
     if (strlen(pg->sockdir) > 80) { /* unix socket paths are limited to ~107 bytes */
         char tmpl[] = "/tmp/landscape-pg-XXXXXX";
         if (mkdtemp(tmpl) == NULL) {

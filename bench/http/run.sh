@@ -9,7 +9,7 @@ B=${1:-build-rel}; SECS=${2:-5}; CONNS=${3:-64}; THREADS=2
   cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   cmake --build "$B" -j2 --target landscaped bench_http_bare >/dev/null; }
 command -v wrk >/dev/null || { echo "wrk missing: apt-get install wrk"; exit 1; }
-tmp=$(mktemp -d); trap 'kill $LS $BARE 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
+tmp=$(mktemp -d); chmod 755 "$tmp"; trap 'kill $LS $BARE 2>/dev/null; wait 2>/dev/null; [ -s "$tmp/ls.port" ] || cat "$tmp/ls.log"; rm -rf "$tmp"' EXIT
 "$B/bin/landscaped" --listen 127.0.0.1:0 --port-file "$tmp/ls.port" --data-dir "$tmp/data" \
   --demo --threads $THREADS --log-level warn >"$tmp/ls.log" 2>&1 & LS=$!
 "$B/bin/bench_http_bare" "$tmp/bare.port" $THREADS & BARE=$!
