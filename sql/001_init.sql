@@ -1,4 +1,8 @@
 -- Landscape schema 1: versioned nodes and edges, and the change log.
+-- A revision's operations are not stored twice: they are the versions it opened (rev_from)
+-- and closed (rev_to); a version closed and replaced in the same revision is an update.
+-- At most one version per id is current: the store writes only what the live graph resolved,
+-- so no unique index is paid for on every insert; (id, valid_from) serves every lookup.
 -- Every version is a row alive for [valid_from, valid_to) (valid_to NULL while current) and
 -- for revisions [rev_from, rev_to). Deletion closes the range; nothing is rewritten.
 
@@ -17,9 +21,11 @@ CREATE TABLE node_version (
     rev_to      bigint,
     CHECK (valid_to IS NULL OR valid_to >= valid_from)
 );
-CREATE UNIQUE INDEX node_version_current ON node_version (id) WHERE valid_to IS NULL;
 CREATE INDEX node_version_id_from ON node_version (id, valid_from);
-CREATE INDEX node_version_validity ON node_version USING gist (tstzrange(valid_from, valid_to));
+CREATE INDEX node_version_to ON node_version (valid_to) WHERE valid_to IS NOT NULL;
+-- the change log's operations are read back from the versions a revision made or closed
+CREATE INDEX node_version_rev_from ON node_version (rev_from);
+CREATE INDEX node_version_rev_to ON node_version (rev_to) WHERE rev_to IS NOT NULL;
 
 CREATE TABLE edge_version (
     src         text             NOT NULL,
@@ -36,10 +42,11 @@ CREATE TABLE edge_version (
     rev_to      bigint,
     CHECK (valid_to IS NULL OR valid_to >= valid_from)
 );
-CREATE UNIQUE INDEX edge_version_current ON edge_version (src, type, dst) WHERE valid_to IS NULL;
 CREATE INDEX edge_version_src_from ON edge_version (src, valid_from);
 CREATE INDEX edge_version_dst_from ON edge_version (dst, valid_from);
-CREATE INDEX edge_version_validity ON edge_version USING gist (tstzrange(valid_from, valid_to));
+CREATE INDEX edge_version_to ON edge_version (valid_to) WHERE valid_to IS NOT NULL;
+CREATE INDEX edge_version_rev_from ON edge_version (rev_from);
+CREATE INDEX edge_version_rev_to ON edge_version (rev_to) WHERE rev_to IS NOT NULL;
 
 CREATE TABLE change_log (
     revision     bigint      PRIMARY KEY,
@@ -47,15 +54,4 @@ CREATE TABLE change_log (
     event_time   timestamptz NOT NULL,
     origin       text        NOT NULL,
     n_ops        integer     NOT NULL
-);
-
-CREATE TABLE change_op (
-    revision bigint  NOT NULL REFERENCES change_log (revision) ON DELETE CASCADE,
-    seq      integer NOT NULL,
-    op       text    NOT NULL,  -- put | delete
-    kind     text    NOT NULL,  -- node | edge
-    key      text    NOT NULL,  -- node id or edge key "src|type|dst"
-    type     text    NOT NULL,  -- node type, or edge type
-    layer    text,              -- node layer (NULL for edges)
-    PRIMARY KEY (revision, seq)
 );

@@ -492,17 +492,34 @@ int ls_store_changes_since(
     snprintf(lim, sizeof(lim), "%zu", limit);
     const char *params[] = {sn, lim};
     PGresult *r = NULL;
-    int rc = query(
-        s, &r,
+    /* a revision's operations are the versions it opened and closed; a node or edge closed and
+     * reopened in the same revision was updated (one put). Ops come in publish order: node
+     * puts, edge puts, edge deletions, node deletions. */
+    static const char sql[] =
+        "WITH l AS (SELECT revision, event_time, committed_at, origin FROM change_log"
+        "  WHERE revision > $1::bigint ORDER BY revision LIMIT $2::int), "
+        "ops AS ("
+        "  SELECT v.rev_from AS revision, 0 AS rank, 'put' AS op, 'node' AS kind, v.id AS key,"
+        "    v.type, v.layer FROM node_version v WHERE v.rev_from IN (SELECT revision FROM l)"
+        "  UNION ALL SELECT v.rev_from, 1, 'put', 'edge', v.src || '|' || v.type || '|' || v.dst,"
+        "    v.type, NULL FROM edge_version v WHERE v.rev_from IN (SELECT revision FROM l)"
+        "  UNION ALL SELECT v.rev_to, 2, 'delete', 'edge', v.src || '|' || v.type || '|' || v.dst,"
+        "    v.type, NULL FROM edge_version v WHERE v.rev_to IN (SELECT revision FROM l)"
+        "    AND NOT EXISTS (SELECT 1 FROM edge_version w WHERE w.src = v.src AND w.type = v.type"
+        "      AND w.dst = v.dst AND w.rev_from = v.rev_to)"
+        "  UNION ALL SELECT v.rev_to, 3, 'delete', 'node', v.id, v.type, v.layer"
+        "    FROM node_version v WHERE v.rev_to IN (SELECT revision FROM l)"
+        "    AND NOT EXISTS (SELECT 1 FROM node_version w WHERE w.id = v.id"
+        "      AND w.rev_from = v.rev_to)) "
         "SELECT l.revision, " US("l.event_time") ", " US(
-            "l.committed_at") ", l.origin, "
-                              "(SELECT json_agg(json_build_object('op', o.op, 'kind', o.kind, "
-                              "'id', o.key, "
-                              "'type', o.type, 'layer', o.layer) ORDER BY o.seq) FROM change_op o "
-                              "WHERE o.revision = l.revision)::text "
-                              "FROM change_log l WHERE l.revision > $1::bigint ORDER BY l.revision "
-                              "LIMIT $2::int",
-        2, params, err);
+            "l.committed_at") ", l.origin,"
+                              "  (SELECT json_agg(json_build_object('op', o.op, 'kind', o.kind, "
+                              "'id', o.key,"
+                              "    'type', o.type, 'layer', o.layer) ORDER BY o.rank, o.key) FROM "
+                              "ops o"
+                              "   WHERE o.revision = l.revision)::text "
+                              "FROM l ORDER BY l.revision";
+    int rc = query(s, &r, sql, 2, params, err);
     if (rc != LS_OK)
         return rc;
     json_t *arr = json_array();

@@ -174,7 +174,7 @@ static int put_json(struct ls_buf *b, json_t *v, char sep)
 }
 
 struct batch {
-    struct ls_buf node_close, edge_close, nodes, edges, ops;
+    struct ls_buf node_close, edge_close, nodes, edges;
 };
 
 static void batch_init(struct batch *b)
@@ -183,7 +183,6 @@ static void batch_init(struct batch *b)
     ls_buf_init(&b->edge_close, 0);
     ls_buf_init(&b->nodes, 0);
     ls_buf_init(&b->edges, 0);
-    ls_buf_init(&b->ops, 0);
 }
 
 static void batch_cleanup(struct batch *b)
@@ -192,39 +191,18 @@ static void batch_cleanup(struct batch *b)
     ls_buf_cleanup(&b->edge_close);
     ls_buf_cleanup(&b->nodes);
     ls_buf_cleanup(&b->edges);
-    ls_buf_cleanup(&b->ops);
-}
-
-static int add_op_row(struct ls_buf *b,
-                      uint64_t rev,
-                      size_t seq,
-                      const char *op,
-                      const char *kind,
-                      const char *key,
-                      const char *type,
-                      const char *layer)
-{
-    int rc = ls_buf_printf(b, "%llu\t%zu\t%s\t%s\t", (unsigned long long)rev, seq, op, kind);
-    if (rc == LS_OK)
-        rc = put_str(b, key, '\t');
-    if (rc == LS_OK)
-        rc = put_str(b, type, '\t');
-    if (rc == LS_OK)
-        rc = layer ? put_str(b, layer, '\n') : ls_buf_puts(b, "\\N\n");
-    return rc;
 }
 
 /* Fills the COPY buffers from the resolved operations. Unbounded buffers: only OOM fails. */
 static void build_batch(struct batch *b, const struct ls_op *ops, size_t n, uint64_t rev)
 {
-    char key[2048], r[32];
+    char r[32];
     snprintf(r, sizeof(r), "%llu", (unsigned long long)rev);
     int rc = LS_OK;
     for (size_t i = 0; i < n && rc == LS_OK; i++) {
         const struct ls_op *op = &ops[i];
         const struct ls_node *nd = op->node;
         const struct ls_edge *e = op->edge;
-        bool put = op->kind == LS_OP_NODE_PUT || op->kind == LS_OP_EDGE_PUT;
         if (nd && (op->kind == LS_OP_NODE_DEL || !op->created)) {
             rc = put_str(&b->node_close, nd->id, '\t');
             rc = rc ? rc : put_time(&b->node_close, op->time_us, '\n');
@@ -259,15 +237,6 @@ static void build_batch(struct batch *b, const struct ls_op *ops, size_t n, uint
             rc = rc ? rc : put_time(o, e->created_at, '\t');
             rc = rc ? rc : put_time(o, op->time_us, '\t');
             rc = rc ? rc : ls_buf_printf(o, "\\N\t%s\t\\N\n", r);
-        }
-        if (rc == LS_OK) {
-            if (nd)
-                rc = add_op_row(&b->ops, rev, i, put ? "put" : "delete", "node", nd->id, nd->type,
-                                ls_layer_name(nd->layer));
-            else
-                rc = add_op_row(&b->ops, rev, i, put ? "put" : "delete", "edge",
-                                ls_edge_key(e->src, e->type, e->dst, key, sizeof(key)),
-                                ls_edge_type_name(e->type), NULL);
         }
     }
     LS_ASSERT(rc == LS_OK); /* unbounded buffers fail only by aborting on OOM */
@@ -341,13 +310,14 @@ static int persist(struct ls_store *s,
                         4, params, err);
     }
     if (rc == LS_OK)
-        rc = ls_pg_copy(c, "COPY change_op (revision, seq, op, kind, key, type, layer) FROM STDIN",
-                        b.ops.data, b.ops.len, err);
-    if (rc == LS_OK)
         rc = ls_pg_exec(c, NULL, "COMMIT", 0, NULL, err);
     if (rc == LS_OK) {
         r = PQexec(c, "NOTIFY landscape_changes"); /* followers re-read the change log */
         PQclear(r);
+        if (n > 20000) { /* a bulk load: refresh the planner's statistics now, not later */
+            r = PQexec(c, "ANALYZE node_version, edge_version");
+            PQclear(r);
+        }
     } else if (!ls_pg_broken(c)) {
         r = PQexec(c, "ROLLBACK");
         PQclear(r);
