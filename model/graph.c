@@ -75,6 +75,14 @@ static void ulist_free(struct ulist *l)
     l->tail = NULL;
 }
 
+static void free_list(const char *key, void *value, void *arg)
+{
+    (void)key;
+    (void)arg;
+    ulist_free(value);
+    free(value);
+}
+
 /* ---- hash tables --------------------------------------------------------------------------- */
 
 static struct htab *htab_new(uint64_t cap, bool edges)
@@ -317,6 +325,10 @@ void ls_graph_free(struct ls_graph *g)
         ulist_free(&g->layers[i]);
     ulist_free(&g->all);
     ulist_free(&g->all_edges);
+    ls_map_foreach(&g->by_source, free_list, NULL);
+    ls_map_foreach(&g->by_owner, free_list, NULL);
+    ls_map_cleanup(&g->by_source);
+    ls_map_cleanup(&g->by_owner);
     htab_free(atomic_load(&g->nidx));
     htab_free(atomic_load(&g->eidx));
     pthread_mutex_destroy(&g->write_lock);
@@ -448,6 +460,25 @@ static void link_edge(struct ls_graph *g, uint32_t s, struct ls_edge *edge, uint
     eslot_sync(es);
 }
 
+/* Appends slot to the list of `origin` (interned) unless it was listed there last. */
+static void list_under(struct ls_map *m, const char **listed, const char *origin, uint32_t slot)
+{
+    if (*listed == origin)
+        return;
+    struct ulist *l = ls_map_get(m, origin);
+    if (l == NULL) {
+        l = ls_xcalloc(1, sizeof(*l));
+        ls_map_put(m, origin, l);
+    }
+    ulist_push(l, slot);
+    *listed = origin;
+}
+
+const struct ulist *graph_source_list(const struct ls_graph *g, const char *source, bool edges)
+{
+    return ls_map_get(edges ? &g->by_owner : &g->by_source, source);
+}
+
 static uint32_t node_slot(struct ls_graph *g, const struct ls_node *n)
 {
     int64_t s = graph_find_nslot(g, n->id);
@@ -477,6 +508,7 @@ void ls_graph_publish(struct ls_graph *g, struct ls_prepared *p, uint64_t revisi
             if (n->revision == 0) /* restored versions keep the revision that made them */
                 n->revision = revision;
             uint32_t s = node_slot(g, n);
+            list_under(&g->by_source, &nslot_at(g, s)->listed_source, n->source, s);
             if (!n->id_borrowed) { /* share the slot's copy of the id */
                 free((char *)n->id);
                 n->id = nslot_at(g, s)->id;
@@ -509,6 +541,8 @@ void ls_graph_publish(struct ls_graph *g, struct ls_prepared *p, uint64_t revisi
             int64_t s = graph_find_eslot(g, (uint32_t)src, e->type, (uint32_t)dst);
             if (s < 0)
                 s = eslot_new(g, (uint32_t)src, e->type, (uint32_t)dst);
+            list_under(&g->by_owner, &eslot_at(g, (uint32_t)s)->listed_owner, e->owner,
+                       (uint32_t)s);
             if (!e->ends_borrowed) {
                 free((char *)e->src);
                 free((char *)e->dst);

@@ -67,6 +67,7 @@ struct nslot {
     _Atomic(struct ls_node *) head; /* newest version; chain via ->older */
     char *id;                       /* owned, immutable */
     int type_idx;                   /* registry index of the last type it was listed under */
+    const char *listed_source;      /* interned source it was last listed under (writer) */
 };
 
 /* One cache line per edge slot. */
@@ -75,6 +76,7 @@ struct eslot {
     uint32_t src, dst; /* node slots */
     enum ls_edge_type type;
     _Atomic(struct ls_edge *) head; /* newest version; chain via ->older */
+    const char *listed_owner;       /* interned owner it was last listed under (writer) */
 };
 
 /* Concurrent-read hash table: entries hold slot+1 (0 = empty) and, for edges, the key. */
@@ -114,6 +116,9 @@ struct ls_graph {
     struct ulist layers[LS_LAYER_COUNT];
     struct ulist all;       /* every node slot, creation order */
     struct ulist all_edges; /* every edge slot, creation order */
+    /* writer only: slots by the source (nodes) / owner (edges) they were ever put with, so a
+     * replace sweep visits what one origin owns instead of the whole graph. Values: ulist*. */
+    struct ls_map by_source, by_owner;
 
     /* writer */
     pthread_mutex_t write_lock;
@@ -202,6 +207,8 @@ graph_find_eslot(const struct ls_graph *g, uint32_t src, enum ls_edge_type type,
 bool ulist_each(const struct ulist *l, bool (*fn)(uint32_t v, void *arg), void *arg);
 /* Iterates a node's edge slots in one direction (out: true) likewise. */
 bool adj_each(const struct nslot *ns, bool out, bool (*fn)(uint32_t v, void *arg), void *arg);
+/* The writer's list of node (edge) slots listed under an interned origin, or NULL. */
+const struct ulist *graph_source_list(const struct ls_graph *g, const char *source, bool edges);
 /* Registry index of a type name, or -1. */
 int graph_type_index(const char *type);
 

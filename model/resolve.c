@@ -476,8 +476,13 @@ int ls_graph_prepare(struct ls_graph *g,
     if (rc == LS_OK) {
         if (ls_change_set_replace(cs)) {
             struct sweep w = {&r, ls_change_set_origin(cs), ls_change_set_scope(cs)};
-            ulist_each(&g->all, sweep_node, &w);
-            ulist_each(&g->all_edges, sweep_edge, &w);
+            /* only what the origin ever owned: a sweep costs its size, not the graph's */
+            const struct ulist *nodes = graph_source_list(g, w.origin, false);
+            const struct ulist *edges = graph_source_list(g, w.origin, true);
+            if (nodes)
+                ulist_each(nodes, sweep_node, &w);
+            if (edges)
+                ulist_each(edges, sweep_edge, &w);
         }
         for (size_t i = 0; i < r.n_norder; i++)
             cascade_node(&r, r.norder[i]);
