@@ -327,12 +327,14 @@ static int put_numa(struct builder *b, hwloc_obj_t n, struct ls_err *err)
 /* Emits one cache node under the core or socket that owns it (option caches). */
 static int put_cache(struct builder *b, hwloc_obj_t c, struct ls_err *err)
 {
-    char id[ID_MAX], parent[ID_MAX], name[32];
+    char id[ID_MAX], parent[ID_MAX], name[32], level[16];
     hwloc_obj_t core = NULL;
     if (hwloc_get_nbobjs_inside_cpuset_by_type(b->t, c->cpuset, HWLOC_OBJ_CORE) == 1)
         core = hwloc_get_next_obj_inside_cpuset_by_type(b->t, c->cpuset, HWLOC_OBJ_CORE, NULL);
-    int rc = make_id(id, err, "host:cache:%s:%s:%u", b->in->hostname,
-                     hwloc_obj_type_string(c->type), c->logical_index);
+    /* "L2", "L3", "L1i" for instruction caches: short and stable across hwloc versions */
+    snprintf(level, sizeof(level), "L%u%s", c->attr->cache.depth,
+             c->attr->cache.type == HWLOC_OBJ_CACHE_INSTRUCTION ? "i" : "");
+    int rc = make_id(id, err, "host:cache:%s:%s:%u", b->in->hostname, level, c->logical_index);
     if (rc == LS_OK && core != NULL)
         rc = make_id(parent, err, "host:core:%s:%u", b->in->hostname, core->logical_index);
     else if (rc == LS_OK)
@@ -340,11 +342,11 @@ static int put_cache(struct builder *b, hwloc_obj_t c, struct ls_err *err)
     if (rc != LS_OK)
         return rc;
     json_t *a = jobj();
-    set_str(a, "level", hwloc_obj_type_string(c->type));
+    set_str(a, "level", level);
     set_int(a, "size_bytes", (long long)c->attr->cache.size);
     set_int(a, "line_bytes", c->attr->cache.linesize);
     set_int(a, "associativity", c->attr->cache.associativity);
-    snprintf(name, sizeof(name), "%s %u", hwloc_obj_type_string(c->type), c->logical_index);
+    snprintf(name, sizeof(name), "%s %u", level, c->logical_index);
     rc = put_node(b, id, "cache", name, "present", a, NULL, err);
     if (rc == LS_OK)
         rc = put_edge(b, parent, LS_EDGE_CONTAINS, id, NULL, err);
