@@ -1,0 +1,244 @@
+/* Telegraf: the JSON serializer ({"name", "tags", "fields", "timestamp"}, or {"metrics":[…]})
+ * and influx line protocol (`measurement,tag=v field=v[,…] [ns]`, one or more lines). Each
+ * numeric field is one sample named measurement.field; string fields and tags are identity
+ * hints. Telegraf does not say which fields are counters: all are levels. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "importers/telemetry/decode.h"
+
+static bool is_metric(json_t *v)
+{
+    return json_is_object(v) && json_is_object(json_object_get(v, "fields")) &&
+           json_is_object(json_object_get(v, "tags")) && json_object_get(v, "name");
+}
+
+static bool detect_json(json_t *v)
+{
+    json_t *m = json_object_get(v, "metrics");
+    return is_metric(v) || (json_is_array(m) && is_metric(json_array_get(m, 0)));
+}
+
+/* Identity hints from a tag or string field. */
+static void hint(struct ls_sample *x, const char *key, const char *v)
+{
+    if (strcmp(key, "host") == 0)
+        LS_TEL_SET(x->host, v);
+    else if (strcmp(key, "domain_name") == 0 || strcmp(key, "domain") == 0)
+        LS_TEL_SET(x->domain, v);
+    else if (strcmp(key, "uuid") == 0 || strcmp(key, "instance_uuid") == 0)
+        LS_TEL_SET(x->instance, v);
+    else if (strcmp(key, "interface") == 0 || strcmp(key, "device") == 0 ||
+             (strcmp(key, "name") == 0 && strncmp(v, "tap", 3) == 0))
+        LS_TEL_SET(x->device, v);
+    else if (strcmp(key, "cpu") == 0 && x->series[0] == '\0')
+        LS_TEL_SET(x->series, v);
+}
+
+/* Copies the hints of `from` (the first sample of a metric) to its other samples. */
+static void spread(struct ls_tel_batch *out, size_t first)
+{
+    for (size_t i = first + 1; i < out->n; i++) {
+        struct ls_sample *a = &out->v[first], *b = &out->v[i];
+        memcpy(b->host, a->host, sizeof(a->host));
+        memcpy(b->domain, a->domain, sizeof(a->domain));
+        memcpy(b->instance, a->instance, sizeof(a->instance));
+        memcpy(b->device, a->device, sizeof(a->device));
+        memcpy(b->series, a->series, sizeof(a->series));
+    }
+}
+
+static int json_metric(json_t *m, struct ls_tel_batch *out, struct ls_err *err)
+{
+    double ts;
+    if (!is_metric(m) || !ls_tel_jnum(json_object_get(m, "timestamp"), &ts))
+        return ls_err_set(err, LS_EINVAL, "malformed_record",
+                          "telegraf: a metric needs name, tags, fields and a numeric timestamp");
+    size_t first = out->n;
+    const char *k;
+    json_t *v;
+    char hints[4][2][128];
+    int nh = 0;
+    json_object_foreach(json_object_get(m, "fields"), k, v)
+    {
+        double d;
+        if (json_is_string(v)) {
+            if (nh < 4) {
+                LS_TEL_SET(hints[nh][0], k);
+                LS_TEL_SET(hints[nh][1], json_string_value(v));
+                nh++;
+            }
+            continue;
+        }
+        if (!ls_tel_jnum(v, &d) && !json_is_boolean(v))
+            continue;
+        struct ls_sample *x = ls_tel_batch_add(out);
+        if (x == NULL)
+            return ls_err_set(err, LS_ELIMIT, "too_many_samples", "record has too many samples");
+        snprintf(x->metric, sizeof(x->metric), "%.63s.%.63s", ls_tel_jstr(m, "name"), k);
+        x->value = json_is_boolean(v) ? json_is_true(v) : d;
+        x->time_us = ls_tel_epoch_us(ts);
+        x->kind = LS_TEL_GAUGE;
+    }
+    if (out->n == first)
+        return LS_OK;
+    json_object_foreach(json_object_get(m, "tags"), k, v)
+        hint(&out->v[first], k, json_string_value(v) ? json_string_value(v) : "");
+    for (int i = 0; i < nh; i++)
+        hint(&out->v[first], hints[i][0], hints[i][1]);
+    spread(out, first);
+    return LS_OK;
+}
+
+static int decode_json(json_t *json, struct ls_tel_batch *out, struct ls_err *err)
+{
+    json_t *ms = json_object_get(json, "metrics");
+    if (!json_is_array(ms))
+        return json_metric(json, out, err);
+    size_t i;
+    json_t *m;
+    json_array_foreach(ms, i, m)
+    {
+        int rc = json_metric(m, out, err);
+        if (rc != LS_OK)
+            return rc;
+    }
+    return LS_OK;
+}
+
+/* ---- influx line protocol ------------------------------------------------------------------ */
+
+/* Splits at the first unescaped, unquoted `sep` within [p, end); returns the split point. */
+static const char *until(const char *p, const char *end, char sep)
+{
+    bool quoted = false;
+    for (; p < end; p++) {
+        if (*p == '\\' && p + 1 < end) {
+            p++;
+            continue;
+        }
+        if (*p == '"')
+            quoted = !quoted;
+        else if (!quoted && *p == sep)
+            return p;
+    }
+    return end;
+}
+
+static void unescape(char *dst, size_t cap, const char *p, const char *end)
+{
+    size_t n = 0;
+    for (; p < end && n + 1 < cap; p++) {
+        if (*p == '\\' && p + 1 < end)
+            p++;
+        if (*p != '"')
+            dst[n++] = *p;
+    }
+    dst[n] = '\0';
+}
+
+static int line(const char *p, const char *end, struct ls_tel_batch *out, struct ls_err *err)
+{
+    const char *sp1 = until(p, end, ' ');
+    if (sp1 == end)
+        return ls_err_set(err, LS_EINVAL, "malformed_record", "influx: a line needs fields");
+    const char *fields = sp1 + 1, *sp2 = until(fields, end, ' ');
+    double ts_ns = 0;
+    if (sp2 < end) {
+        char *e;
+        ts_ns = strtod(sp2 + 1, &e);
+        if (e == sp2 + 1)
+            return ls_err_set(err, LS_EINVAL, "malformed_record", "influx: bad timestamp");
+    }
+    const char *comma = until(p, sp1, ',');
+    char meas[96];
+    unescape(meas, sizeof(meas), p, comma);
+    size_t first = out->n;
+    struct ls_sample hints;
+    memset(&hints, 0, sizeof(hints));
+    for (const char *f = fields; f < sp2;) {
+        const char *fe = until(f, sp2, ','), *eq = until(f, fe, '=');
+        char key[96], val[160];
+        unescape(key, sizeof(key), f, eq);
+        unescape(val, sizeof(val), eq < fe ? eq + 1 : fe, fe);
+        f = fe + 1;
+        if (eq + 1 < fe && eq[1] == '"') {
+            hint(&hints, key, val);
+            continue;
+        }
+        size_t vl = strlen(val);
+        if (vl && (val[vl - 1] == 'i' || val[vl - 1] == 'u'))
+            val[vl - 1] = '\0';
+        double d;
+        char *e;
+        if (strcmp(val, "true") == 0 || strcmp(val, "t") == 0)
+            d = 1;
+        else if (strcmp(val, "false") == 0 || strcmp(val, "f") == 0)
+            d = 0;
+        else if ((d = strtod(val, &e)), e == val || *e)
+            return ls_err_set(err, LS_EINVAL, "malformed_record", "influx: field %s: bad value",
+                              key);
+        struct ls_sample *x = ls_tel_batch_add(out);
+        if (x == NULL)
+            return ls_err_set(err, LS_ELIMIT, "too_many_samples", "record has too many samples");
+        snprintf(x->metric, sizeof(x->metric), "%.63s.%.63s", meas, key);
+        x->value = d;
+        x->time_us = (int64_t)(ts_ns / 1000.0);
+        x->kind = LS_TEL_GAUGE;
+    }
+    if (out->n == first)
+        return LS_OK;
+    for (const char *t = comma + 1; comma < sp1 && t < sp1;) {
+        const char *te = until(t, sp1, ','), *eq = until(t, te, '=');
+        char key[96], val[160];
+        unescape(key, sizeof(key), t, eq);
+        unescape(val, sizeof(val), eq < te ? eq + 1 : te, te);
+        hint(&out->v[first], key, val);
+        t = te + 1;
+    }
+    struct ls_sample *f0 = &out->v[first];
+    if (hints.device[0])
+        memcpy(f0->device, hints.device, sizeof(f0->device));
+    if (hints.domain[0])
+        memcpy(f0->domain, hints.domain, sizeof(f0->domain));
+    spread(out, first);
+    return LS_OK;
+}
+
+static bool detect_text(const char *p, size_t len)
+{
+    /* the second space-separated token holds field=value */
+    const char *end = p + len, *sp = until(p, end, ' ');
+    if (sp == end)
+        return false;
+    const char *sp2 = until(sp + 1, end, ' ');
+    const char *nl = memchr(sp + 1, '\n', (size_t)(end - sp - 1));
+    if (nl && nl < sp2)
+        sp2 = nl;
+    return memchr(sp + 1, '=', (size_t)(sp2 - sp - 1)) != NULL && memcmp(p, "PUTVAL ", 7) != 0;
+}
+
+static int
+decode(json_t *json, const char *text, size_t len, struct ls_tel_batch *out, struct ls_err *err)
+{
+    if (json)
+        return decode_json(json, out, err);
+    const char *p = text, *end = text + len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        while (le > p && (le[-1] == '\r' || le[-1] == ' '))
+            le--;
+        if (le > p && *p != '#') {
+            int rc = line(p, le, out, err);
+            if (rc != LS_OK)
+                return rc;
+        }
+        p = nl ? nl + 1 : end;
+    }
+    return LS_OK;
+}
+
+const struct ls_tel_decoder ls_tel_dec_telegraf = {LS_TEL_TELEGRAF, "telegraf", detect_json,
+                                                   detect_text, decode};
