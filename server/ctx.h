@@ -11,6 +11,8 @@
 
 struct ls_metrics;
 struct ls_sse;
+struct ls_telemetry;
+struct ls_alias;
 
 struct ls_ctx {
     struct ls_config *cfg;  /* borrowed; immutable while serving */
@@ -18,6 +20,8 @@ struct ls_ctx {
     struct ls_store *store; /* persistence and history */
     struct ls_metrics *metrics;
     struct ls_sse *sse;
+    struct ls_telemetry *telemetry; /* live per-node metric state (model/telemetry.h) */
+    struct ls_alias *aliases;       /* producer names -> node ids (model/alias.h) */
     int64_t started_us;
     const char *version;
 };

@@ -35,4 +35,9 @@ void ls_h_types(struct ls_req *req, struct ls_resp *resp);
 void ls_h_host_topology_put(struct ls_req *req, struct ls_resp *resp);
 void ls_h_bulk(struct ls_req *req, struct ls_resp *resp);
 
+/* handlers/telemetry.c */
+void ls_h_telemetry_ingest(struct ls_req *req, struct ls_resp *resp);
+void ls_h_node_telemetry(struct ls_req *req, struct ls_resp *resp);
+void ls_h_alias_create(struct ls_req *req, struct ls_resp *resp);
+
 #endif

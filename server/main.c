@@ -9,6 +9,8 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/time.h"
+#include "model/alias.h"
+#include "model/telemetry.h"
 #include "server/http.h"
 #include "server/metrics.h"
 #include "server/router.h"
@@ -90,6 +92,8 @@ int main(int argc, char **argv)
     ctx.graph = ls_graph_new();
     if (ls_store_load(store, ctx.graph, &err) != LS_OK)
         goto out;
+    ctx.telemetry = ls_telemetry_new();
+    ctx.aliases = ls_alias_new(ctx.graph);
     ctx.metrics = ls_metrics_new(ls_routes_count);
     ctx.sse = ls_sse_new(&ctx);
     for (; started < ls_subsystems_count; started++) {
@@ -124,6 +128,8 @@ out:
     ls_sse_free(ctx.sse);
     ls_metrics_free(ctx.metrics);
     ls_store_close(store);
+    ls_alias_free(ctx.aliases);
+    ls_telemetry_free(ctx.telemetry);
     ls_graph_free(ctx.graph);
     ls_pg_embedded_stop(pg, false);
     ls_config_cleanup(&cfg);

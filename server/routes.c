@@ -11,6 +11,7 @@ const struct ls_route ls_routes[] = {
     {"POST", "/v1/nodes", "", false, ls_h_node_create, "node_create"},
     {"GET", "/v1/nodes/", "/subgraph", true, ls_h_node_subgraph, "node_subgraph"},
     {"GET", "/v1/nodes/", "/history", true, ls_h_node_history, "node_history"},
+    {"GET", "/v1/nodes/", "/telemetry", true, ls_h_node_telemetry, "node_telemetry"},
     {"GET", "/v1/nodes/", "", true, ls_h_node_get, "node_get"},
     {"PUT", "/v1/nodes/", "", true, ls_h_node_put, "node_put"},
     {"PATCH", "/v1/nodes/", "", true, ls_h_node_patch, "node_patch"},
@@ -26,6 +27,8 @@ const struct ls_route ls_routes[] = {
     {"GET", "/v1/graph/diff", "", false, ls_h_graph_diff, "graph_diff"},
     {"GET", "/v1/changes", "", false, ls_h_changes, "changes"},
     {"GET", "/v1/events", "", false, ls_h_events, "events"},
+    {"POST", "/v1/telemetry", "", false, ls_h_telemetry_ingest, "telemetry_ingest"},
+    {"POST", "/v1/aliases", "", false, ls_h_alias_create, "alias_create"},
     {"PUT", "/v1/hosts/", "/topology", true, ls_h_host_topology_put, "host_topology_put"},
     {"POST", "/v1/bulk", "", false, ls_h_bulk, "bulk"},
 };

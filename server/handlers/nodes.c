@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/telemetry.h"
 #include "server/handlers.h"
 #include "server/handlers/common.h"
 
@@ -88,10 +89,31 @@ void ls_h_node_get(struct ls_req *req, struct ls_resp *resp)
     snprintf(resp->etag, sizeof(resp->etag), "\"%llu\"", (unsigned long long)n->revision);
     const char *inm =
         MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    size_t len;
+    const char *cached = ls_node_json(n, &len);
+    json_t *tel = ls_telemetry_node_json(req->ctx->telemetry, n->id, NULL, 0, 0);
+    if (tel) {
+        /* live metrics change between versions: add their summary (no recent points) to a
+         * copy of the cached rendering; nodes without telemetry are served as cached */
+        const char *k;
+        json_t *v;
+        json_object_foreach(tel, k, v) json_object_del(v, "recent");
+        char *t = json_dumps(tel, JSON_COMPACT);
+        json_decref(tel);
+        struct ls_buf b;
+        ls_buf_init(&b, 0);
+        int rc = ls_buf_append(&b, cached, len - 1); /* drop the closing brace */
+        rc = rc ? rc : ls_buf_printf(&b, ",\"telemetry\":%s}", t);
+        LS_ASSERT(rc == LS_OK);
+        free(t);
+        size_t n2 = b.len;
+        ls_resp_text_take(resp, 200, ls_buf_take(&b), n2, "application/json");
+        resp->etag[0] = '\0';
+        return;
+    }
     resp->status = inm && strcmp(inm, resp->etag) == 0 ? 304 : 200;
-    resp->body = (char *)ls_node_json(n, &resp->len);
-    if (resp->status == 304)
-        resp->len = 0;
+    resp->body = (char *)cached;
+    resp->len = resp->status == 304 ? 0 : len;
     resp->borrowed = true;
     resp->ctype = "application/json";
 }

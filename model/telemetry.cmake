@@ -1,0 +1,1 @@
+set(LS_MODEL_TELEMETRY_SOURCES telemetry.c alias.c)

@@ -1,0 +1,49 @@
+/* Live telemetry state per node, metric and series: the last value and time, an EWMA mean and
+ * variance, and a ring of recent values. Counters arrive as cumulative values and are kept as
+ * rates per second (a decrease is a reset). Applying the same sample twice changes nothing:
+ * a sample not newer than the series' last one is a duplicate. Not versioned (it changes far
+ * too often): kept beside the graph, keyed by node id. Thread-safe (striped locks). */
+#ifndef LS_MODEL_TELEMETRY_H
+#define LS_MODEL_TELEMETRY_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#define LS_TEL_RING 16
+
+struct ls_telemetry;
+
+enum ls_tel_applied {
+    LS_TEL_APPLIED = 0, /* the series took the value */
+    LS_TEL_DUPLICATE,   /* not newer than the last one: ignored */
+    LS_TEL_BASELINE,    /* first value of a counter (or after a reset): no rate yet */
+};
+
+struct ls_telemetry *ls_telemetry_new(void);
+void ls_telemetry_free(struct ls_telemetry *t);
+
+/**
+ * Applies one sample. counter: value is cumulative (turned into a rate, unit + "/s").
+ * Strings are copied. Returns what happened.
+ */
+enum ls_tel_applied ls_telemetry_apply(struct ls_telemetry *t,
+                                       const char *node_id,
+                                       const char *metric,
+                                       const char *series,
+                                       const char *unit,
+                                       int counter,
+                                       double value,
+                                       int64_t time_us);
+
+/**
+ * The node's state as JSON (new reference): {"metric[/series]": {"last", "time", "mean",
+ * "stddev", "count", "unit", "recent": [[time, value], ...]}} limited to metric (prefix match,
+ * NULL = all) and recent points in [from, to] (0 = unbounded). NULL when the node has none.
+ */
+json_t *ls_telemetry_node_json(
+    struct ls_telemetry *t, const char *node_id, const char *metric, int64_t from, int64_t to);
+/** Series and nodes with state. */
+void ls_telemetry_counts(struct ls_telemetry *t, size_t *nodes, size_t *series);
+
+#endif

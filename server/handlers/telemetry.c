@@ -1,0 +1,107 @@
+/* Telemetry over REST: POST /v1/telemetry takes records in any supported producer format (the
+ * same decoders as the Kafka consumer), GET /v1/nodes/{id}/telemetry answers a node's live
+ * state, POST /v1/aliases adds a manual alias. */
+#include "model/telemetry.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "importers/telemetry/decode.h"
+#include "importers/telemetry/resolve.h"
+#include "model/alias.h"
+#include "server/handlers.h"
+#include "server/handlers/common.h"
+
+#define MAX_SAMPLES_PER_REQUEST 100000
+
+void ls_h_telemetry_ingest(struct ls_req *req, struct ls_resp *resp)
+{
+    static const char *const params[] = {"format", NULL};
+    struct ls_err err;
+    if (ls_req_check_params(req, params, false, &err))
+        ERR_OUT(resp, err);
+    enum ls_tel_format forced = LS_TEL_AUTO;
+    const char *fmt = ls_req_query(req, "format");
+    if (fmt && !ls_tel_format_parse(fmt, &forced)) {
+        ls_resp_error_status(resp, 400, "invalid_parameter",
+                             "format: expected oslo, ceilometer, monasca, collectd, telegraf, "
+                             "prometheus or otlp");
+        return;
+    }
+    struct ls_tel_batch b;
+    ls_tel_batch_init(&b, MAX_SAMPLES_PER_REQUEST);
+    enum ls_tel_format got;
+    int rc =
+        ls_tel_decode(req->body.data ? req->body.data : "", req->body.len, forced, &b, &got, &err);
+    if (rc != LS_OK) {
+        ls_tel_batch_cleanup(&b);
+        if (rc == LS_ENOTFOUND) /* an oslo inventory notification */
+            ls_resp_error_status(resp, 422, err.code, "%s: not telemetry", err.msg);
+        else
+            ls_resp_error(resp, &err);
+        return;
+    }
+    struct ls_tel_result r = {0};
+    ls_tel_apply(req->ctx->graph, req->ctx->aliases, req->ctx->telemetry, &b, &r);
+    ls_resp_json_new(
+        resp, 200,
+        json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:{s:I,s:I}}", "format", ls_tel_format_name(got),
+                  "samples", (json_int_t)b.n, "applied", (json_int_t)r.applied, "duplicate",
+                  (json_int_t)r.duplicate, "baseline", (json_int_t)r.baseline, "unmatched",
+                  (json_int_t)r.unmatched, "unmatched_by_reason", "no_identity",
+                  (json_int_t)r.no_identity, "unknown_entity", (json_int_t)r.unknown_entity));
+    ls_tel_batch_cleanup(&b);
+}
+
+void ls_h_node_telemetry(struct ls_req *req, struct ls_resp *resp)
+{
+    static const char *const params[] = {"metric", "from", "to", NULL};
+    struct ls_err err;
+    bool has_from, has_to;
+    int64_t from = 0, to = 0;
+    if (ls_req_check_params(req, params, false, &err) ||
+        ls_req_time(req, "from", &has_from, &from, &err) ||
+        ls_req_time(req, "to", &has_to, &to, &err))
+        ERR_OUT(resp, err);
+    struct ls_snap *s = ls_graph_snap(req->ctx->graph);
+    bool exists = ls_snap_node(s, req->param) != NULL;
+    ls_snap_release(s);
+    if (!exists) {
+        ls_resp_error_status(resp, 404, "node_not_found", "node '%.200s' does not exist",
+                             req->param);
+        return;
+    }
+    json_t *m = ls_telemetry_node_json(req->ctx->telemetry, req->param, ls_req_query(req, "metric"),
+                                       has_from ? from : 0, has_to ? to : 0);
+    ls_resp_json_new(resp, 200,
+                     json_pack("{s:s,s:o}", "node", req->param, "metrics", m ? m : json_object()));
+}
+
+void ls_h_alias_create(struct ls_req *req, struct ls_resp *resp)
+{
+    static const char *const allowed[] = {"alias", "node", NULL};
+    struct ls_err err;
+    json_t *body = NULL;
+    const char *alias, *node;
+    if (ls_req_json(req, &body, &err) || h_only(body, allowed, &err) ||
+        h_str(body, "alias", &alias, &err) || h_str(body, "node", &node, &err)) {
+        json_decref(body);
+        ERR_OUT(resp, err);
+    }
+    if (!alias || !*alias || !node) {
+        json_decref(body);
+        ls_resp_error_status(resp, 400, "missing_field", "alias and node are required");
+        return;
+    }
+    struct ls_snap *s = ls_graph_snap(req->ctx->graph);
+    bool exists = ls_snap_node(s, node) != NULL;
+    ls_snap_release(s);
+    if (!exists) {
+        ls_resp_error_status(resp, 404, "node_not_found", "node '%.200s' does not exist", node);
+        json_decref(body);
+        return;
+    }
+    ls_alias_put_manual(req->ctx->aliases, alias, node);
+    ls_resp_json_new(resp, 201, json_pack("{s:s,s:s}", "alias", alias, "node", node));
+    json_decref(body);
+}
