@@ -1,0 +1,130 @@
+/* model/telemetry and model/alias: live state semantics, counters, duplicates, aliases. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "helpers.h"
+#include "model/alias.h"
+#include "model/telemetry.h"
+
+#define S 1000000LL
+
+static double num(json_t *o, const char *metric, const char *key)
+{
+    return json_number_value(json_object_get(json_object_get(o, metric), key));
+}
+
+static void test_gauges_keep_last_mean_and_recent_points(void **state)
+{
+    (void)state;
+    struct ls_telemetry *t = ls_telemetry_new();
+    assert_int_equal(ls_telemetry_apply(t, "n1", "mem", "", "MiB", 0, 100, 10 * S), LS_TEL_APPLIED);
+    assert_int_equal(ls_telemetry_apply(t, "n1", "mem", "", "MiB", 0, 200, 20 * S), LS_TEL_APPLIED);
+    json_t *o = ls_telemetry_node_json(t, "n1", NULL, 0, 0);
+    assert_true(num(o, "mem", "last") == 200);
+    assert_true(num(o, "mem", "mean") == 120); /* EWMA, alpha 0.2 */
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(o, "mem"), "count")), 2);
+    assert_int_equal(json_array_size(json_object_get(json_object_get(o, "mem"), "recent")), 2);
+    json_decref(o);
+    /* a window: only the second point */
+    o = ls_telemetry_node_json(t, "n1", "mem", 15 * S, 0);
+    assert_int_equal(json_array_size(json_object_get(json_object_get(o, "mem"), "recent")), 1);
+    json_decref(o);
+    assert_null(ls_telemetry_node_json(t, "nobody", NULL, 0, 0));
+    ls_telemetry_free(t);
+}
+
+static void test_the_same_sample_twice_changes_nothing(void **state)
+{
+    (void)state;
+    struct ls_telemetry *t = ls_telemetry_new();
+    assert_int_equal(ls_telemetry_apply(t, "n1", "cpu", "", "%", 0, 50, 10 * S), LS_TEL_APPLIED);
+    assert_int_equal(ls_telemetry_apply(t, "n1", "cpu", "", "%", 0, 50, 10 * S), LS_TEL_DUPLICATE);
+    assert_int_equal(ls_telemetry_apply(t, "n1", "cpu", "", "%", 0, 99, 5 * S), LS_TEL_DUPLICATE);
+    json_t *o = ls_telemetry_node_json(t, "n1", NULL, 0, 0);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(o, "cpu"), "count")), 1);
+    assert_true(num(o, "cpu", "last") == 50);
+    json_decref(o);
+    ls_telemetry_free(t);
+}
+
+static void test_counters_become_rates_and_a_decrease_is_a_reset(void **state)
+{
+    (void)state;
+    struct ls_telemetry *t = ls_telemetry_new();
+    assert_int_equal(ls_telemetry_apply(t, "vm", "rx", "tap1", "B", 1, 1000, 10 * S),
+                     LS_TEL_BASELINE);
+    assert_int_equal(ls_telemetry_apply(t, "vm", "rx", "tap1", "B", 1, 3000, 20 * S),
+                     LS_TEL_APPLIED);
+    assert_int_equal(ls_telemetry_apply(t, "vm", "rx", "tap1", "B", 1, 3000, 20 * S),
+                     LS_TEL_DUPLICATE);
+    /* the VM rebooted: the counter starts over */
+    assert_int_equal(ls_telemetry_apply(t, "vm", "rx", "tap1", "B", 1, 10, 30 * S),
+                     LS_TEL_BASELINE);
+    assert_int_equal(ls_telemetry_apply(t, "vm", "rx", "tap1", "B", 1, 510, 40 * S),
+                     LS_TEL_APPLIED);
+    json_t *o = ls_telemetry_node_json(t, "vm", NULL, 0, 0);
+    json_t *rx = json_object_get(o, "rx/tap1");
+    assert_non_null(rx);
+    assert_true(json_number_value(json_object_get(rx, "last")) == 50); /* 500 B over 10 s */
+    assert_string_equal(json_string_value(json_object_get(rx, "unit")), "B/s");
+    assert_int_equal(json_array_size(json_object_get(rx, "recent")), 2); /* 200 B/s, 50 B/s */
+    json_decref(o);
+    size_t nodes, series;
+    ls_telemetry_counts(t, &nodes, &series);
+    assert_int_equal(nodes, 1);
+    assert_int_equal(series, 1);
+    ls_telemetry_free(t);
+}
+
+static void test_aliases_follow_node_attrs(void **state)
+{
+    (void)state;
+    struct ls_graph *g = ls_graph_new();
+    struct ls_change_set *cs = ls_change_set_new("t");
+    assert_int_equal(ls_change_put_node_new(cs, "nova:instance:a", "instance", "", "",
+                                            json_pack("{s:[s,s]}", "aliases", "instance-1", "x"),
+                                            NULL, NULL),
+                     LS_OK);
+    assert_int_equal(apply_set(g, cs, NULL), LS_OK);
+    ls_change_set_free(cs);
+    struct ls_alias *a = ls_alias_new(g); /* indexes what exists */
+    char id[64];
+    assert_true(ls_alias_lookup(a, "instance-1", id, sizeof(id)));
+    assert_string_equal(id, "nova:instance:a");
+    /* aliases change with the node */
+    cs = ls_change_set_new("t");
+    assert_int_equal(ls_change_put_node_new(cs, "nova:instance:a", "instance", "", "",
+                                            json_pack("{s:[s]}", "aliases", "instance-2"), NULL,
+                                            NULL),
+                     LS_OK);
+    assert_int_equal(apply_set(g, cs, NULL), LS_OK);
+    ls_change_set_free(cs);
+    assert_false(ls_alias_lookup(a, "instance-1", id, sizeof(id)));
+    assert_true(ls_alias_lookup(a, "instance-2", id, sizeof(id)));
+    ls_alias_put_manual(a, "web.example", "nova:instance:a");
+    assert_true(ls_alias_lookup(a, "web.example", id, sizeof(id)));
+    assert_int_equal(ls_alias_count(a), 2);
+    cs = ls_change_set_new("t");
+    ls_change_del_node(cs, "nova:instance:a");
+    assert_int_equal(apply_set(g, cs, NULL), LS_OK);
+    ls_change_set_free(cs);
+    assert_false(ls_alias_lookup(a, "instance-2", id, sizeof(id)));
+    ls_graph_free(g);
+    ls_alias_free(a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_gauges_keep_last_mean_and_recent_points),
+        cmocka_unit_test(test_the_same_sample_twice_changes_nothing),
+        cmocka_unit_test(test_counters_become_rates_and_a_decrease_is_a_reset),
+        cmocka_unit_test(test_aliases_follow_node_attrs),
+    };
+    return cmocka_run_group_tests_name("model/telemetry", tests, NULL, NULL);
+}
