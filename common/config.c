@@ -66,6 +66,11 @@ static const struct opt opts[] = {
     {"telemetry-topic", OPT_LIST, O(telemetry_topic), "", 0, 0, false,
      "Kafka topic to consume telemetry from (repeatable)"},
     {"kafka-group", OPT_STR, O(kafka_group), "landscape", 0, 0, false, "Kafka consumer group"},
+    {"kafka-property", OPT_LIST, O(kafka_property), "", 0, 0, true,
+     "librdkafka property key=value, e.g. security.protocol=SASL_SSL (repeatable)"},
+    {"telemetry-format", OPT_LIST, O(telemetry_format), "", 0, 0, false,
+     "pin a topic's decoder: TOPIC=oslo|ceilometer|monasca|collectd|telegraf|prometheus|otlp "
+     "(repeatable; default: detected per record)"},
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -327,8 +332,14 @@ void ls_config_print(const struct ls_config *c, FILE *out)
             break;
         case OPT_LIST: {
             const struct ls_strlist *l = f;
-            for (int k = 0; k < l->n; k++)
-                fprintf(out, "%s%s", k ? "," : "", l->v[k]);
+            for (int k = 0; k < l->n; k++) {
+                /* secret lists show their keys only (values may be passwords) */
+                int keylen = (int)strcspn(l->v[k], "=");
+                if (o->secret)
+                    fprintf(out, "%s%.*s=(redacted)", k ? "," : "", keylen, l->v[k]);
+                else
+                    fprintf(out, "%s%s", k ? "," : "", l->v[k]);
+            }
             fprintf(out, "\n");
             break;
         }

@@ -50,6 +50,8 @@ struct ls_config {
     char *kafka;
     struct ls_strlist telemetry_topic;
     char *kafka_group;
+    struct ls_strlist kafka_property;   /* librdkafka "key=value" (SASL, TLS, ...) */
+    struct ls_strlist telemetry_format; /* per-topic decoder pins "topic=format" */
 };
 
 /** Sets every option to its default. Free with ls_config_cleanup. */

@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "common/time.h"
 #include "importers/demo/demo.h"
+#include "importers/telemetry/consumer.h"
 
 static int demo_start(struct ls_ctx *ctx, struct ls_err *err)
 {
@@ -77,9 +78,39 @@ static void retention_stop(struct ls_ctx *ctx)
     retention.running = false;
 }
 
+/* Kafka telemetry: one consumer in the configured group, when --kafka and topics are set. */
+static struct ls_tel_consumer *consumer;
+
+static int telemetry_start(struct ls_ctx *ctx, struct ls_err *err)
+{
+    const struct ls_config *c = ctx->cfg;
+    if (c->kafka[0] == '\0')
+        return LS_OK;
+    if (c->telemetry_topic.n == 0)
+        return ls_err_set(err, LS_EINVAL, "invalid_config",
+                          "--kafka needs at least one --telemetry-topic");
+    struct ls_tel_consumer_opts o = {.brokers = c->kafka,
+                                     .group = c->kafka_group,
+                                     .topics = (const char *const *)c->telemetry_topic.v,
+                                     .n_topics = c->telemetry_topic.n,
+                                     .props = (const char *const *)c->kafka_property.v,
+                                     .n_props = c->kafka_property.n,
+                                     .formats = (const char *const *)c->telemetry_format.v,
+                                     .n_formats = c->telemetry_format.n};
+    return ls_tel_consumer_start(&consumer, &o, ctx->graph, ctx->aliases, ctx->telemetry, err);
+}
+
+static void telemetry_stop(struct ls_ctx *ctx)
+{
+    (void)ctx;
+    ls_tel_consumer_stop(consumer);
+    consumer = NULL;
+}
+
 const struct ls_subsystem ls_subsystems[] = {
     {"demo", demo_start, nothing},
     {"retention", retention_start, retention_stop},
+    {"telemetry", telemetry_start, telemetry_stop},
 };
 
 const int ls_subsystems_count = (int)(sizeof(ls_subsystems) / sizeof(ls_subsystems[0]));

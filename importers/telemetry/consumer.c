@@ -1,0 +1,221 @@
+/* Kafka consumer thread: poll, decode, apply, then store the offset. */
+#include "importers/telemetry/consumer.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "common/log.h"
+#include "importers/telemetry/decode.h"
+#include "importers/telemetry/resolve.h"
+
+#define MAX_PINS               16
+#define MAX_SAMPLES_PER_RECORD 100000
+
+struct pin {
+    char topic[128];
+    enum ls_tel_format format;
+};
+
+struct ls_tel_consumer {
+    rd_kafka_t *rk;
+    pthread_t thread;
+    _Atomic int stop;
+    struct ls_graph *g;
+    struct ls_alias *a;
+    struct ls_telemetry *t;
+    struct pin pins[MAX_PINS];
+    int n_pins;
+    pthread_mutex_t lock; /* stats */
+    struct ls_tel_consumer_stats st;
+    struct ls_log_limit bad_log;
+};
+
+static void count_bad(struct ls_tel_consumer *c, const char *reason)
+{
+    int i;
+    for (i = 0; i < c->st.n_reasons; i++)
+        if (strcmp(c->st.reasons[i], reason) == 0)
+            break;
+    if (i == c->st.n_reasons && i < 8) {
+        /* reasons are static strings from the decoders (err.code) */
+        c->st.reasons[i] = reason;
+        c->st.n_reasons++;
+    }
+    if (i < 8)
+        c->st.bad_by_reason[i]++;
+    c->st.bad++;
+}
+
+static enum ls_tel_format pinned(const struct ls_tel_consumer *c, const char *topic)
+{
+    for (int i = 0; i < c->n_pins; i++)
+        if (strcmp(c->pins[i].topic, topic) == 0)
+            return c->pins[i].format;
+    return LS_TEL_AUTO;
+}
+
+static void handle(struct ls_tel_consumer *c, rd_kafka_message_t *m)
+{
+    const char *topic = rd_kafka_topic_name(m->rkt);
+    struct ls_tel_batch b;
+    struct ls_err err;
+    ls_tel_batch_init(&b, MAX_SAMPLES_PER_RECORD);
+    int rc = ls_tel_decode(m->payload ? m->payload : "", m->len, pinned(c, topic), &b, NULL, &err);
+    struct ls_tel_result r = {0};
+    if (rc == LS_OK)
+        ls_tel_apply(c->g, c->a, c->t, &b, &r);
+    pthread_mutex_lock(&c->lock);
+    c->st.records++;
+    if (rc == LS_OK) {
+        c->st.samples += b.n;
+        c->st.applied += r.applied;
+        c->st.duplicate += r.duplicate;
+        c->st.baseline += r.baseline;
+        c->st.unmatched += r.unmatched;
+    } else if (rc == LS_ENOTFOUND) {
+        c->st.inventory++;
+    } else {
+        count_bad(c, err.code);
+        if (ls_log_allow(&c->bad_log, 5.0)) {
+            ls_log(LS_LOG_WARN, "telemetry", "malformed message skipped",
+                   "topic=%s partition=%d offset=%lld reason=%s err=\"%s\" suppressed=%lu", topic,
+                   (int)m->partition, (long long)m->offset, err.code, err.msg,
+                   c->bad_log.suppressed);
+            c->bad_log.suppressed = 0;
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
+    ls_tel_batch_cleanup(&b);
+    /* applied (or skipped for good): only now may the offset be committed */
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, topic, m->partition)->offset = m->offset + 1;
+    rd_kafka_offsets_store(c->rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
+static void *run(void *arg)
+{
+    struct ls_tel_consumer *c = arg;
+    while (!atomic_load(&c->stop)) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, 100);
+        if (m == NULL)
+            continue;
+        if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR)
+            handle(c, m);
+        else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+            ls_log(LS_LOG_WARN, "telemetry", "consumer error", "err=\"%s\"",
+                   rd_kafka_message_errstr(m));
+        rd_kafka_message_destroy(m);
+    }
+    return NULL;
+}
+
+static int set(rd_kafka_conf_t *conf, const char *k, const char *v, struct ls_err *err)
+{
+    char e[256];
+    if (rd_kafka_conf_set(conf, k, v, e, sizeof(e)) != RD_KAFKA_CONF_OK)
+        return ls_err_set(err, LS_EINVAL, "invalid_kafka_property", "kafka property %s: %s", k, e);
+    return LS_OK;
+}
+
+int ls_tel_consumer_start(struct ls_tel_consumer **out,
+                          const struct ls_tel_consumer_opts *o,
+                          struct ls_graph *g,
+                          struct ls_alias *a,
+                          struct ls_telemetry *t,
+                          struct ls_err *err)
+{
+    struct ls_tel_consumer *c = ls_xcalloc(1, sizeof(*c));
+    c->g = g;
+    c->a = a;
+    c->t = t;
+    pthread_mutex_init(&c->lock, NULL);
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    int rc = set(conf, "bootstrap.servers", o->brokers, err);
+    rc = rc ? rc : set(conf, "group.id", o->group ? o->group : "landscape", err);
+    rc = rc ? rc : set(conf, "client.id", o->client_id ? o->client_id : "landscape", err);
+    /* at-least-once: offsets are stored by us after applying, committed in the background */
+    rc = rc ? rc : set(conf, "enable.auto.offset.store", "false", err);
+    rc = rc ? rc : set(conf, "enable.auto.commit", "true", err);
+    rc = rc ? rc : set(conf, "auto.commit.interval.ms", "1000", err);
+    rc = rc ? rc : set(conf, "auto.offset.reset", "earliest", err);
+    for (int i = 0; rc == LS_OK && i < o->n_props; i++) {
+        char kv[512];
+        snprintf(kv, sizeof(kv), "%s", o->props[i]);
+        char *eq = strchr(kv, '=');
+        if (eq == NULL) {
+            rc = ls_err_set(err, LS_EINVAL, "invalid_kafka_property",
+                            "kafka property '%.64s': expected key=value", o->props[i]);
+            break;
+        }
+        *eq = '\0';
+        rc = set(conf, kv, eq + 1, err);
+    }
+    for (int i = 0; rc == LS_OK && i < o->n_formats && i < MAX_PINS; i++) {
+        const char *eq = strchr(o->formats[i], '=');
+        if (eq == NULL || !ls_tel_format_parse(eq + 1, &c->pins[i].format)) {
+            rc = ls_err_set(err, LS_EINVAL, "invalid_format_pin",
+                            "format pin '%.64s': expected topic=format", o->formats[i]);
+            break;
+        }
+        snprintf(c->pins[i].topic, sizeof(c->pins[i].topic), "%.*s", (int)(eq - o->formats[i]),
+                 o->formats[i]);
+        c->n_pins++;
+    }
+    char e[512];
+    if (rc == LS_OK) {
+        c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, e, sizeof(e));
+        if (c->rk == NULL)
+            rc = ls_err_set(err, LS_EINVAL, "kafka_error", "kafka: %s", e);
+        conf = NULL; /* owned by rk now (or freed by rd_kafka_new on failure) */
+    }
+    if (conf)
+        rd_kafka_conf_destroy(conf);
+    if (rc == LS_OK) {
+        rd_kafka_poll_set_consumer(c->rk);
+        rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(o->n_topics);
+        for (int i = 0; i < o->n_topics; i++)
+            rd_kafka_topic_partition_list_add(l, o->topics[i], RD_KAFKA_PARTITION_UA);
+        rd_kafka_resp_err_t ke = rd_kafka_subscribe(c->rk, l);
+        rd_kafka_topic_partition_list_destroy(l);
+        if (ke)
+            rc = ls_err_set(err, LS_EINVAL, "kafka_error", "subscribe: %s", rd_kafka_err2str(ke));
+    }
+    if (rc == LS_OK && pthread_create(&c->thread, NULL, run, c) != 0)
+        rc = ls_err_set(err, LS_ERR, NULL, "cannot start the consumer thread");
+    if (rc != LS_OK) {
+        if (c->rk)
+            rd_kafka_destroy(c->rk);
+        pthread_mutex_destroy(&c->lock);
+        free(c);
+        return rc;
+    }
+    ls_log(LS_LOG_INFO, "telemetry", "consumer started", "brokers=%s group=%s topics=%d",
+           o->brokers, o->group ? o->group : "landscape", o->n_topics);
+    *out = c;
+    return LS_OK;
+}
+
+void ls_tel_consumer_stop(struct ls_tel_consumer *c)
+{
+    if (c == NULL)
+        return;
+    atomic_store(&c->stop, 1);
+    pthread_join(c->thread, NULL);
+    rd_kafka_consumer_close(c->rk); /* commits stored offsets and leaves the group */
+    rd_kafka_destroy(c->rk);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+void ls_tel_consumer_stats(struct ls_tel_consumer *c, struct ls_tel_consumer_stats *out)
+{
+    pthread_mutex_lock(&c->lock);
+    *out = c->st;
+    pthread_mutex_unlock(&c->lock);
+}

@@ -1,0 +1,262 @@
+/* The Kafka telemetry consumer against librdkafka's mock cluster (real Kafka protocol on
+ * loopback), fed by a real producer: samples land on the right nodes, poison records are
+ * skipped and counted, a broker outage loses nothing, two consumers of one group split the
+ * partitions, and replaying records changes nothing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include "importers/telemetry/consumer.h"
+#include "model/alias.h"
+#include "model/graph.h"
+#include "model/telemetry.h"
+
+#define TOPIC      "metrics"
+#define PARTITIONS 4
+#define VMS        8
+
+struct fx {
+    rd_kafka_t *mock_rk; /* owns the mock cluster */
+    rd_kafka_mock_cluster_t *mc;
+    rd_kafka_t *producer;
+    struct ls_graph *g;
+    struct ls_alias *a;
+    struct ls_telemetry *t;
+    char brokers[256];
+};
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    char e[256];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "log_level", "0", e, sizeof(e));
+    f->mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof(e));
+    f->mc = rd_kafka_mock_cluster_new(f->mock_rk, 3);
+    rd_kafka_mock_topic_create(f->mc, TOPIC, PARTITIONS, 3);
+    snprintf(f->brokers, sizeof(f->brokers), "%s", rd_kafka_mock_cluster_bootstraps(f->mc));
+    conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", f->brokers, e, sizeof(e));
+    rd_kafka_conf_set(conf, "log_level", "0", e, sizeof(e));
+    f->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof(e));
+    /* a landscape with VMS instances, each known by its libvirt name */
+    f->g = ls_graph_new();
+    struct ls_change_set *cs = ls_change_set_new("test");
+    for (int i = 0; i < VMS; i++) {
+        char id[64], dom[32];
+        snprintf(id, sizeof(id), "nova:instance:00000000-0000-4000-8000-%012d", i);
+        snprintf(dom, sizeof(dom), "instance-%08x", i);
+        assert_int_equal(ls_change_put_node_new(cs, id, "instance", "", "",
+                                                json_pack("{s:[s]}", "aliases", dom), NULL, NULL),
+                         LS_OK);
+    }
+    struct ls_prepared *p;
+    assert_int_equal(ls_graph_prepare(f->g, cs, 1, &p, NULL), LS_OK);
+    ls_graph_publish(f->g, p, 1);
+    ls_change_set_free(cs);
+    f->a = ls_alias_new(f->g);
+    f->t = ls_telemetry_new();
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    rd_kafka_destroy(f->producer);
+    rd_kafka_mock_cluster_destroy(f->mc);
+    rd_kafka_destroy(f->mock_rk);
+    ls_alias_free(f->a);
+    ls_telemetry_free(f->t);
+    ls_graph_free(f->g);
+    free(f);
+    return 0;
+}
+
+static void produce(struct fx *f, int partition, const char *value)
+{
+    rd_kafka_resp_err_t e =
+        rd_kafka_producev(f->producer, RD_KAFKA_V_TOPIC(TOPIC), RD_KAFKA_V_PARTITION(partition),
+                          RD_KAFKA_V_VALUE((void *)value, strlen(value)),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+    assert_int_equal(e, RD_KAFKA_RESP_ERR_NO_ERROR);
+}
+
+/* One Telegraf line for VM i at second s: a gauge whose value encodes (i, s). A producer keys
+ * by host or VM, so one series stays in order in one partition. */
+static void produce_sample(struct fx *f, int i, int s)
+{
+    char line[256];
+    snprintf(line, sizeof(line), "libvirt,domain_name=instance-%08x mem=%di %lld000000000", i,
+             i * 1000 + s, 1747140780LL + s);
+    produce(f, i % PARTITIONS, line);
+}
+
+static struct ls_tel_consumer *start(struct fx *f, const char *client)
+{
+    const char *topics[] = {TOPIC};
+    const char *props[] = {"log_level=0", "session.timeout.ms=6000", "heartbeat.interval.ms=500",
+                           "topic.metadata.refresh.interval.ms=500"};
+    struct ls_tel_consumer_opts o = {.brokers = f->brokers,
+                                     .group = "landscape-test",
+                                     .topics = topics,
+                                     .n_topics = 1,
+                                     .props = props,
+                                     .n_props = 4,
+                                     .client_id = client};
+    struct ls_tel_consumer *c;
+    struct ls_err err;
+    if (ls_tel_consumer_start(&c, &o, f->g, f->a, f->t, &err) != LS_OK)
+        fail_msg("consumer: %s", err.msg);
+    return c;
+}
+
+static uint64_t records(struct ls_tel_consumer *c)
+{
+    struct ls_tel_consumer_stats st;
+    ls_tel_consumer_stats(c, &st);
+    return st.records;
+}
+
+/* Waits until the consumers together saw n records (or 30 s). */
+static void wait_records(struct ls_tel_consumer *a, struct ls_tel_consumer *b, uint64_t n)
+{
+    for (int i = 0; i < 600; i++) {
+        if (records(a) + (b ? records(b) : 0) >= n)
+            return;
+        sleep_ms(50);
+    }
+    fail_msg("consumed %llu of %llu records",
+             (unsigned long long)(records(a) + (b ? records(b) : 0)), (unsigned long long)n);
+}
+
+static double last_of(struct fx *f, int i, const char *key)
+{
+    char id[64];
+    snprintf(id, sizeof(id), "nova:instance:00000000-0000-4000-8000-%012d", i);
+    json_t *o = ls_telemetry_node_json(f->t, id, NULL, 0, 0);
+    double v = o ? json_number_value(json_object_get(json_object_get(o, "libvirt.mem"), key)) : -1;
+    json_decref(o);
+    return v;
+}
+
+static void test_samples_land_on_their_nodes_and_poison_is_skipped(void **state)
+{
+    struct fx *f = *state;
+    struct ls_tel_consumer *c = start(f, "c1");
+    for (int s = 0; s < 5; s++) {
+        for (int i = 0; i < VMS; i++)
+            produce_sample(f, i, s);
+        produce(f, s % PARTITIONS, "{\"this is\": \"not telemetry\"}");
+        produce(f, (s + 1) % PARTITIONS, "{broken json");
+    }
+    produce(f, 0, "libvirt,domain_name=instance-ffffffff mem=1i 1747140780000000000");
+    rd_kafka_flush(f->producer, 10000);
+    wait_records(c, NULL, VMS * 5 + 10 + 1);
+    struct ls_tel_consumer_stats st;
+    ls_tel_consumer_stats(c, &st);
+    ls_tel_consumer_stop(c);
+    assert_int_equal(st.records, VMS * 5 + 11);
+    assert_int_equal(st.samples, VMS * 5 + 1);
+    assert_int_equal(st.applied, VMS * 5);
+    assert_int_equal(st.unmatched, 1);
+    assert_int_equal(st.bad, 10);
+    assert_int_equal(st.n_reasons, 2);
+    for (int i = 0; i < VMS; i++) {
+        assert_true(last_of(f, i, "last") == i * 1000 + 4);
+        assert_true(last_of(f, i, "count") == 5);
+    }
+}
+
+static void test_broker_outage_loses_nothing_and_replay_changes_nothing(void **state)
+{
+    struct fx *f = *state;
+    struct ls_tel_consumer *c = start(f, "c1");
+    for (int i = 0; i < VMS; i++)
+        produce_sample(f, i, 0);
+    rd_kafka_flush(f->producer, 10000);
+    wait_records(c, NULL, VMS);
+    /* one broker goes away while more is produced, then comes back */
+    rd_kafka_mock_broker_set_down(f->mc, 1);
+    for (int s = 1; s < 4; s++)
+        for (int i = 0; i < VMS; i++)
+            produce_sample(f, i, s);
+    sleep_ms(500);
+    rd_kafka_mock_broker_set_up(f->mc, 1);
+    rd_kafka_flush(f->producer, 20000);
+    wait_records(c, NULL, VMS * 4);
+    ls_tel_consumer_stop(c);
+    for (int i = 0; i < VMS; i++) {
+        assert_true(last_of(f, i, "last") == i * 1000 + 3);
+        assert_true(last_of(f, i, "count") == 4);
+    }
+    /* the same records again (a consumer in a new group starts from the beginning) */
+    const char *topics[] = {TOPIC};
+    const char *props[] = {"log_level=0"};
+    struct ls_tel_consumer_opts o = {.brokers = f->brokers,
+                                     .group = "replay",
+                                     .topics = topics,
+                                     .n_topics = 1,
+                                     .props = props,
+                                     .n_props = 1};
+    struct ls_err err;
+    assert_int_equal(ls_tel_consumer_start(&c, &o, f->g, f->a, f->t, &err), LS_OK);
+    wait_records(c, NULL, VMS * 4);
+    struct ls_tel_consumer_stats st;
+    ls_tel_consumer_stats(c, &st);
+    ls_tel_consumer_stop(c);
+    assert_int_equal(st.duplicate, VMS * 4);
+    assert_int_equal(st.applied, 0);
+    for (int i = 0; i < VMS; i++)
+        assert_true(last_of(f, i, "count") == 4);
+}
+
+static void test_two_consumers_of_one_group_split_the_partitions(void **state)
+{
+    struct fx *f = *state;
+    struct ls_tel_consumer *a = start(f, "a");
+    struct ls_tel_consumer *b = start(f, "b");
+    sleep_ms(3000); /* let the group settle on both members */
+    for (int s = 0; s < 8; s++)
+        for (int i = 0; i < VMS; i++)
+            produce_sample(f, i, s);
+    rd_kafka_flush(f->producer, 10000);
+    wait_records(a, b, VMS * 8);
+    sleep_ms(300);
+    uint64_t ra = records(a), rb = records(b);
+    ls_tel_consumer_stop(a);
+    ls_tel_consumer_stop(b);
+    assert_int_equal(ra + rb, VMS * 8); /* each record consumed once */
+    assert_true(ra > 0);
+    assert_true(rb > 0);
+    for (int i = 0; i < VMS; i++)
+        assert_true(last_of(f, i, "count") == 8);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_samples_land_on_their_nodes_and_poison_is_skipped,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_broker_outage_loses_nothing_and_replay_changes_nothing,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_two_consumers_of_one_group_split_the_partitions, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests_name("integration/telemetry/consumer", tests, NULL, NULL);
+}
