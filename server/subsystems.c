@@ -9,6 +9,7 @@
 #include "common/time.h"
 #include "importers/demo/demo.h"
 #include "importers/telemetry/consumer.h"
+#include "importers/telemetry/demo_stream.h"
 
 static int demo_start(struct ls_ctx *ctx, struct ls_err *err)
 {
@@ -100,6 +101,23 @@ static int telemetry_start(struct ls_ctx *ctx, struct ls_err *err)
     return ls_tel_consumer_start(&consumer, &o, ctx->graph, ctx->aliases, ctx->telemetry, err);
 }
 
+/* The demo's own Kafka stream, when --demo runs without a real cluster. */
+static struct ls_tel_demo *demo_stream;
+
+static int demo_stream_start(struct ls_ctx *ctx, struct ls_err *err)
+{
+    if (!ctx->cfg->demo || ctx->cfg->kafka[0])
+        return LS_OK;
+    return ls_tel_demo_start(&demo_stream, ctx->graph, ctx->aliases, ctx->telemetry, 500, err);
+}
+
+static void demo_stream_stop(struct ls_ctx *ctx)
+{
+    (void)ctx;
+    ls_tel_demo_stop(demo_stream);
+    demo_stream = NULL;
+}
+
 static void telemetry_stop(struct ls_ctx *ctx)
 {
     (void)ctx;
@@ -111,6 +129,7 @@ const struct ls_subsystem ls_subsystems[] = {
     {"demo", demo_start, nothing},
     {"retention", retention_start, retention_stop},
     {"telemetry", telemetry_start, telemetry_stop},
+    {"demo-telemetry", demo_stream_start, demo_stream_stop},
 };
 
 const int ls_subsystems_count = (int)(sizeof(ls_subsystems) / sizeof(ls_subsystems[0]));

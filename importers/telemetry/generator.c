@@ -1,0 +1,162 @@
+/* Rendering of generated records in each producer format. */
+#include "importers/telemetry/generator.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/time.h"
+
+struct collect {
+    const struct ls_snap *s;
+    struct ls_tel_gen_target *v;
+    size_t n, cap;
+};
+
+static bool first_tap(const struct ls_edge *e, void *arg)
+{
+    char *tap = arg;
+    if (e->type != LS_EDGE_ATTACHED_TO || strncmp(e->src, "neutron:port:", 13) != 0)
+        return true;
+    snprintf(tap, 32, "tap%.11s", e->src + 13);
+    return false;
+}
+
+static bool host_of(const struct ls_edge *e, void *arg)
+{
+    struct ls_tel_gen_target *tg = arg;
+    if (e->type != LS_EDGE_RUNS_ON)
+        return true;
+    const char *h = strrchr(e->dst, ':');
+    snprintf(tg->host, sizeof(tg->host), "%s", h ? h + 1 : e->dst);
+    char *dot = strchr(tg->host, '.'); /* Nova's service host is the short name */
+    if (dot)
+        *dot = '\0';
+    return false;
+}
+
+size_t ls_tel_gen_targets(struct ls_graph *g, struct ls_tel_gen_target **out)
+{
+    struct ls_snap *s = ls_graph_snap(g);
+    struct ls_node_filter f = {.type = "instance", .layer = -1};
+    const struct ls_node *page[512];
+    size_t n, total = 0, cap = 0;
+    bool more = true;
+    char last[512] = "";
+    struct ls_tel_gen_target *v = NULL;
+    while (more) {
+        if (ls_snap_list_nodes(s, &f, total ? last : NULL, 512, page, &n, &more, NULL) != LS_OK)
+            break;
+        for (size_t i = 0; i < n; i++) {
+            if (total == cap) {
+                cap = cap ? cap * 2 : 64;
+                v = ls_xrealloc(v, cap * sizeof(*v));
+            }
+            struct ls_tel_gen_target *tg = &v[total++];
+            memset(tg, 0, sizeof(*tg));
+            const char *id = page[i]->id, *u = strrchr(id, ':');
+            snprintf(tg->instance, sizeof(tg->instance), "%.36s", u ? u + 1 : id);
+            snprintf(tg->domain, sizeof(tg->domain), "%.31s",
+                     json_string_value(json_object_get(page[i]->attrs, "instance_name"))
+                         ? json_string_value(json_object_get(page[i]->attrs, "instance_name"))
+                         : "");
+            if (ls_snap_node_edges(s, id, LS_DIR_OUT, LS_EDGE_RUNS_ON, host_of, tg, NULL) !=
+                    LS_OK ||
+                ls_snap_node_edges(s, id, LS_DIR_IN, LS_EDGE_ATTACHED_TO, first_tap, tg->tap,
+                                   NULL) != LS_OK)
+                continue;
+            tg->counter = (uint64_t)(total * 7919) << 20;
+        }
+        if (n)
+            snprintf(last, sizeof(last), "%s", page[n - 1]->id);
+    }
+    ls_snap_release(s);
+    *out = v;
+    return total;
+}
+
+static const enum ls_tel_format rotation[] = {LS_TEL_CEILOMETER, LS_TEL_OSLO,     LS_TEL_MONASCA,
+                                              LS_TEL_COLLECTD,   LS_TEL_TELEGRAF, LS_TEL_PROMETHEUS,
+                                              LS_TEL_OTLP};
+
+int ls_tel_gen_render(enum ls_tel_format f,
+                      struct ls_tel_gen_target *tg,
+                      int64_t t_us,
+                      uint64_t seq,
+                      struct ls_buf *out)
+{
+    if (f == LS_TEL_AUTO)
+        f = rotation[seq % (sizeof(rotation) / sizeof(rotation[0]))];
+    /* a daily-ish wave per VM plus noise: CPU % and a growing byte counter */
+    double phase =
+        (double)(t_us / 1000000 % 3600) / 3600.0 * 6.2831853 + (double)(tg->instance[0] % 16);
+    double cpu = 35 + 25 * sin(phase) + (double)(seq * 2654435761u % 1000) / 100.0;
+    tg->counter += 50000 + (uint64_t)(cpu * 1000);
+    double ts = (double)t_us / 1e6;
+    char iso[40];
+    ls_time_format_rfc3339(t_us, iso, sizeof(iso));
+    iso[strlen(iso) - 1] = '\0'; /* Ceilometer's naive UTC: no zone */
+    switch (f) {
+    case LS_TEL_CEILOMETER:
+        return ls_buf_printf(out,
+                             "{\"counter_name\":\"cpu_util\",\"counter_type\":\"gauge\","
+                             "\"counter_unit\":\"%%\",\"counter_volume\":%.2f,\"resource_id\":"
+                             "\"%s\",\"timestamp\":\"%s\",\"resource_metadata\":{\"name\":\"%s\","
+                             "\"instance_id\":\"%s\",\"instance_host\":\"%s\"}}",
+                             cpu, tg->instance, iso, tg->domain, tg->instance, tg->host);
+    case LS_TEL_OSLO:
+        return ls_buf_printf(
+            out,
+            "{\"oslo.version\":\"2.0\",\"oslo.message\":\"{\\\"message_id\\\":\\\"%llu\\\","
+            "\\\"publisher_id\\\":\\\"telemetry.publisher.gen\\\",\\\"event_type\\\":"
+            "\\\"metering\\\",\\\"priority\\\":\\\"SAMPLE\\\",\\\"payload\\\":[{\\\"counter_"
+            "name\\\":"
+            "\\\"network.incoming.bytes\\\",\\\"counter_type\\\":\\\"cumulative\\\","
+            "\\\"counter_unit\\\":\\\"B\\\",\\\"counter_volume\\\":%llu,\\\"resource_id\\\":"
+            "\\\"%s-%s-%s\\\",\\\"timestamp\\\":\\\"%s\\\",\\\"resource_metadata\\\":{"
+            "\\\"instance_id\\\":\\\"%s\\\",\\\"vnic_name\\\":\\\"%s\\\",\\\"instance_host\\\":"
+            "\\\"%s\\\"}}]}\"}",
+            (unsigned long long)seq, (unsigned long long)tg->counter, tg->domain, tg->instance,
+            tg->tap, iso, tg->instance, tg->tap, tg->host);
+    case LS_TEL_MONASCA:
+        return ls_buf_printf(out,
+                             "{\"metric\":{\"name\":\"vm.cpu.utilization_perc\",\"dimensions\":"
+                             "{\"hostname\":\"%s\",\"resource_id\":\"%s\"},\"timestamp\":%.3f,"
+                             "\"value\":%.2f,\"value_meta\":null},\"meta\":{\"tenantId\":\"t\","
+                             "\"region\":\"RegionOne\"},\"creation_time\":%lld}",
+                             tg->host, tg->instance, ts * 1000, cpu, (long long)ts);
+    case LS_TEL_COLLECTD:
+        return ls_buf_printf(out,
+                             "[{\"values\":[%llu,%llu],\"dstypes\":[\"derive\",\"derive\"],"
+                             "\"dsnames\":[\"rx\",\"tx\"],\"time\":%.3f,\"interval\":10.0,"
+                             "\"host\":\"%s\",\"plugin\":\"virt\",\"plugin_instance\":\"%s\","
+                             "\"type\":\"if_octets\",\"type_instance\":\"%s\"}]",
+                             (unsigned long long)tg->counter, (unsigned long long)tg->counter / 3,
+                             ts, tg->host, tg->instance, tg->tap);
+    case LS_TEL_TELEGRAF:
+        return ls_buf_printf(out, "libvirt_cpu,domain_name=%s,host=%s usage=%.2f %lld\n",
+                             tg->domain, tg->host, cpu, (long long)t_us * 1000);
+    case LS_TEL_PROMETHEUS: {
+        char iso_z[40];
+        return ls_buf_printf(out,
+                             "{\"timestamp\":\"%s\",\"value\":\"%llu\",\"name\":"
+                             "\"libvirt_domain_interface_stats_transmit_bytes_total\",\"labels\":"
+                             "{\"domain\":\"%s\",\"target_device\":\"%s\",\"instance\":"
+                             "\"%s:9177\",\"job\":\"libvirt\"}}",
+                             ls_time_format_rfc3339(t_us / 1000000 * 1000000, iso_z, sizeof(iso_z)),
+                             (unsigned long long)tg->counter / 2, tg->domain, tg->tap, tg->host);
+    }
+    case LS_TEL_OTLP:
+        return ls_buf_printf(out,
+                             "{\"resourceMetrics\":[{\"resource\":{\"attributes\":[{\"key\":"
+                             "\"openstack.instance.id\",\"value\":{\"stringValue\":\"%s\"}}]},"
+                             "\"scopeMetrics\":[{\"metrics\":[{\"name\":\"vm.memory.usage\","
+                             "\"unit\":\"By\",\"gauge\":{\"dataPoints\":[{\"timeUnixNano\":"
+                             "\"%lld\",\"asInt\":\"%lld\"}]}}]}]}]}",
+                             tg->instance, (long long)t_us * 1000,
+                             (long long)(1 << 30) + (long long)(cpu * 1e6));
+    default:
+        return LS_EINVAL;
+    }
+}
