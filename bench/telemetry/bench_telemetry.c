@@ -1,0 +1,180 @@
+/* Telemetry decode + apply throughput per format on one core, next to the bare ceiling in the
+ * same run (librdkafka consume + jansson parse, no apply), over librdkafka's mock cluster.
+ * Also memory per node-metric of live state. Usage: bench_telemetry [records per format] */
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include "common/time.h"
+#include "importers/demo/demo.h"
+#include "importers/telemetry/decode.h"
+#include "importers/telemetry/generator.h"
+#include "importers/telemetry/resolve.h"
+
+static rd_kafka_t *consumer(const char *brokers, const char *group, const char *topic)
+{
+    char e[256];
+    rd_kafka_conf_t *c = rd_kafka_conf_new();
+    rd_kafka_conf_set(c, "bootstrap.servers", brokers, e, sizeof(e));
+    rd_kafka_conf_set(c, "group.id", group, e, sizeof(e));
+    rd_kafka_conf_set(c, "auto.offset.reset", "earliest", e, sizeof(e));
+    rd_kafka_conf_set(c, "enable.auto.offset.store", "false", e, sizeof(e));
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, e, sizeof(e));
+    rd_kafka_poll_set_consumer(rk);
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_subscribe(rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    return rk;
+}
+
+/* Consumes n records; mode 0 = parse only (the ceiling), 1 = decode + resolve + apply.
+ * Returns records per second of CPU-busy wall time (from the first record on). */
+static double run(const char *brokers,
+                  const char *topic,
+                  int n,
+                  int mode,
+                  struct ls_graph *g,
+                  struct ls_alias *a,
+                  struct ls_telemetry *t,
+                  size_t *samples)
+{
+    char group[64];
+    static int k;
+    snprintf(group, sizeof(group), "bench-%d", k++);
+    rd_kafka_t *rk = consumer(brokers, group, topic);
+    int got = 0;
+    long long t0 = 0;
+    struct ls_tel_batch b;
+    ls_tel_batch_init(&b, 100000);
+    *samples = 0;
+    while (got < n) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 1000);
+        if (m == NULL)
+            continue;
+        if (m->err == 0) {
+            if (got == 0)
+                t0 = ls_time_mono_ns();
+            if (mode == 0) {
+                /* the ceiling: parse the record as a JSON document (text formats: a scan) */
+                const char *pl = m->payload;
+                if (m->len && (pl[0] == '{' || pl[0] == '[')) {
+                    json_t *j = json_loadb(m->payload, m->len, 0, NULL);
+                    *samples += j != NULL;
+                    json_decref(j);
+                } else {
+                    *samples += memchr(pl, '\n', m->len) != NULL;
+                }
+            } else {
+                b.n = 0;
+                struct ls_err err;
+                if (ls_tel_decode(m->payload, m->len, LS_TEL_AUTO, &b, NULL, &err) == LS_OK) {
+                    struct ls_tel_result r = {0};
+                    ls_tel_apply(g, a, t, &b, &r);
+                    *samples += b.n;
+                }
+            }
+            rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+            rd_kafka_topic_partition_list_add(l, topic, m->partition)->offset = m->offset + 1;
+            rd_kafka_offsets_store(rk, l);
+            rd_kafka_topic_partition_list_destroy(l);
+            got++;
+        }
+        rd_kafka_message_destroy(m);
+    }
+    double secs = (double)(ls_time_mono_ns() - t0) / 1e9;
+    ls_tel_batch_cleanup(&b);
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    return n / secs;
+}
+
+int main(int argc, char **argv)
+{
+    int n = argc > 1 ? atoi(argv[1]) : 100000;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    struct ls_graph *g = ls_graph_new();
+    struct ls_demo_opts o;
+    ls_demo_opts_init(&o);
+    struct ls_change_set **sets;
+    size_t ns;
+    if (ls_demo_build(&sets, &ns, &o, NULL) != LS_OK)
+        return 1;
+    struct ls_prepared *p;
+    if (ls_graph_prepare(g, sets[0], 1, &p, NULL) != LS_OK)
+        return 1;
+    ls_graph_publish(g, p, 1);
+    ls_change_set_free(sets[0]);
+    free(sets);
+    struct ls_alias *a = ls_alias_new(g);
+    struct ls_tel_gen_target *tg;
+    size_t nt = ls_tel_gen_targets(g, &tg);
+
+    char e[256];
+    rd_kafka_conf_t *mc_conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(mc_conf, "log_level", "3", e, sizeof(e));
+    rd_kafka_t *mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, mc_conf, e, sizeof(e));
+    rd_kafka_mock_cluster_t *mc = rd_kafka_mock_cluster_new(mock_rk, 1);
+    const char *brokers = rd_kafka_mock_cluster_bootstraps(mc);
+    rd_kafka_conf_t *pc = rd_kafka_conf_new();
+    rd_kafka_conf_set(pc, "bootstrap.servers", brokers, e, sizeof(e));
+    rd_kafka_conf_set(pc, "linger.ms", "20", e, sizeof(e));
+    rd_kafka_t *prod = rd_kafka_new(RD_KAFKA_PRODUCER, pc, e, sizeof(e));
+    printf("%d records per format, %zu instances of the demo landscape, one consumer thread\n", n,
+           nt);
+    printf("%-12s %14s %14s %14s %8s\n", "format", "ceiling rec/s", "landscape rec/s", "samples/s",
+           "ratio");
+    struct ls_buf b;
+    ls_buf_init(&b, 0);
+    for (int f = LS_TEL_OSLO; f < LS_TEL_FORMAT_COUNT; f++) {
+        char topic[32];
+        snprintf(topic, sizeof(topic), "t-%s", ls_tel_format_name((enum ls_tel_format)f));
+        rd_kafka_mock_topic_create(mc, topic, 1, 1);
+        int64_t t0 = 1747140780000000LL;
+        for (int i = 0; i < n; i++) {
+            ls_buf_reset(&b);
+            if (ls_tel_gen_render((enum ls_tel_format)f, &tg[i % nt],
+                                  t0 + (i / (int)nt) * 1000000LL, (uint64_t)i, &b) != LS_OK)
+                return 1;
+            while (rd_kafka_producev(prod, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE(b.data, b.len),
+                                     RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                     RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                rd_kafka_poll(prod, 10);
+        }
+        rd_kafka_flush(prod, 60000);
+        struct ls_telemetry *t = ls_telemetry_new();
+        size_t s_ceiling, s_ours;
+        double ceiling = run(brokers, topic, n, 0, g, a, t, &s_ceiling);
+        double ours = run(brokers, topic, n, 1, g, a, t, &s_ours);
+        printf("%-12s %14.0f %14.0f %14.0f %8.2f\n", ls_tel_format_name((enum ls_tel_format)f),
+               ceiling, ours, ours * (double)s_ours / n, ours / ceiling);
+        ls_telemetry_free(t);
+    }
+    /* memory of live state: 100k node-metric series */
+    struct ls_telemetry *t = ls_telemetry_new();
+    malloc_trim(0);
+    struct mallinfo2 m0 = mallinfo2();
+    char node[64], metric[32];
+    for (int i = 0; i < 100000; i++) {
+        snprintf(node, sizeof(node), "nova:instance:%08d", i / 4);
+        snprintf(metric, sizeof(metric), "metric.%d", i % 4);
+        for (int k = 0; k < 20; k++)
+            ls_telemetry_apply(t, node, metric, "", "%", 0, k, 1000000LL * (k + 1));
+    }
+    struct mallinfo2 m1 = mallinfo2();
+    printf("live state: %.0f bytes per node-metric series (100,000 series, 16-value ring)\n",
+           (double)(m1.uordblks - m0.uordblks) / 100000);
+    ls_telemetry_free(t);
+    ls_buf_cleanup(&b);
+    free(tg);
+    rd_kafka_destroy(prod);
+    rd_kafka_mock_cluster_destroy(mc);
+    rd_kafka_destroy(mock_rk);
+    ls_alias_free(a);
+    ls_graph_free(g);
+    return 0;
+}
