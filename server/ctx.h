@@ -13,6 +13,7 @@ struct ls_metrics;
 struct ls_sse;
 struct ls_telemetry;
 struct ls_alias;
+struct ls_tel_consumer;
 
 struct ls_ctx {
     struct ls_config *cfg;  /* borrowed; immutable while serving */
@@ -20,8 +21,9 @@ struct ls_ctx {
     struct ls_store *store; /* persistence and history */
     struct ls_metrics *metrics;
     struct ls_sse *sse;
-    struct ls_telemetry *telemetry; /* live per-node metric state (model/telemetry.h) */
-    struct ls_alias *aliases;       /* producer names -> node ids (model/alias.h) */
+    struct ls_telemetry *telemetry;   /* live per-node metric state (model/telemetry.h) */
+    struct ls_alias *aliases;         /* producer names -> node ids (model/alias.h) */
+    struct ls_tel_consumer *consumer; /* the Kafka consumer while one runs, else NULL */
     int64_t started_us;
     const char *version;
 };

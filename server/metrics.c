@@ -5,6 +5,9 @@
 #include <stdlib.h>
 
 #include "common/buf.h"
+#include "importers/telemetry/consumer.h"
+#include "model/alias.h"
+#include "model/telemetry.h"
 #include "server/router.h"
 
 static const double buckets[] = {0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5};
@@ -135,6 +138,39 @@ char *ls_metrics_render(struct ls_metrics *m, struct ls_ctx *ctx, size_t *len)
                             ls_snap_edge_count(s), (unsigned long long)ls_snap_revision(s),
                             (unsigned long long)writes, wsec, atomic_load(&m->sse_clients));
     ls_snap_release(s);
+    size_t tnodes = 0, tseries = 0;
+    if (ctx->telemetry)
+        ls_telemetry_counts(ctx->telemetry, &tnodes, &tseries);
+    rc = rc ? rc
+            : ls_buf_printf(&b,
+                            "# HELP landscape_telemetry_series Live metric series by node.\n"
+                            "# TYPE landscape_telemetry_series gauge\n"
+                            "landscape_telemetry_series %zu\nlandscape_telemetry_nodes %zu\n"
+                            "landscape_aliases %zu\n",
+                            tseries, tnodes, ctx->aliases ? ls_alias_count(ctx->aliases) : 0);
+    if (ctx->consumer && rc == LS_OK) {
+        struct ls_tel_consumer_stats st;
+        ls_tel_consumer_stats(ctx->consumer, &st);
+        rc = ls_buf_printf(&b,
+                           "# HELP landscape_kafka_records_total Kafka records consumed.\n"
+                           "# TYPE landscape_kafka_records_total counter\n"
+                           "landscape_kafka_records_total %llu\n"
+                           "# TYPE landscape_telemetry_samples_total counter\n"
+                           "landscape_telemetry_samples_total{result=\"applied\"} %llu\n"
+                           "landscape_telemetry_samples_total{result=\"duplicate\"} %llu\n"
+                           "landscape_telemetry_samples_total{result=\"baseline\"} %llu\n"
+                           "landscape_telemetry_samples_total{result=\"unmatched\"} %llu\n"
+                           "# TYPE landscape_kafka_inventory_events_total counter\n"
+                           "landscape_kafka_inventory_events_total %llu\n"
+                           "# HELP landscape_kafka_bad_records_total Records skipped, by reason.\n"
+                           "# TYPE landscape_kafka_bad_records_total counter\n",
+                           (unsigned long long)st.records, (unsigned long long)st.applied,
+                           (unsigned long long)st.duplicate, (unsigned long long)st.baseline,
+                           (unsigned long long)st.unmatched, (unsigned long long)st.inventory);
+        for (int i = 0; i < st.n_reasons && rc == LS_OK; i++)
+            rc = ls_buf_printf(&b, "landscape_kafka_bad_records_total{reason=\"%s\"} %llu\n",
+                               st.reasons[i], (unsigned long long)st.bad_by_reason[i]);
+    }
     LS_ASSERT(rc == LS_OK);
     *len = b.len;
     return ls_buf_take(&b);

@@ -98,7 +98,9 @@ static int telemetry_start(struct ls_ctx *ctx, struct ls_err *err)
                                      .n_props = c->kafka_property.n,
                                      .formats = (const char *const *)c->telemetry_format.v,
                                      .n_formats = c->telemetry_format.n};
-    return ls_tel_consumer_start(&consumer, &o, ctx->graph, ctx->aliases, ctx->telemetry, err);
+    int rc = ls_tel_consumer_start(&consumer, &o, ctx->graph, ctx->aliases, ctx->telemetry, err);
+    ctx->consumer = rc == LS_OK ? consumer : NULL;
+    return rc;
 }
 
 /* The demo's own Kafka stream, when --demo runs without a real cluster. */
@@ -108,19 +110,23 @@ static int demo_stream_start(struct ls_ctx *ctx, struct ls_err *err)
 {
     if (!ctx->cfg->demo || ctx->cfg->kafka[0])
         return LS_OK;
-    return ls_tel_demo_start(&demo_stream, ctx->graph, ctx->aliases, ctx->telemetry, 500, err);
+    int rc = ls_tel_demo_start(&demo_stream, ctx->graph, ctx->aliases, ctx->telemetry, 500, err);
+    if (rc == LS_OK)
+        ctx->consumer = ls_tel_demo_consumer(demo_stream);
+    return rc;
 }
 
 static void demo_stream_stop(struct ls_ctx *ctx)
 {
-    (void)ctx;
+    if (demo_stream)
+        ctx->consumer = NULL;
     ls_tel_demo_stop(demo_stream);
     demo_stream = NULL;
 }
 
 static void telemetry_stop(struct ls_ctx *ctx)
 {
-    (void)ctx;
+    ctx->consumer = NULL;
     ls_tel_consumer_stop(consumer);
     consumer = NULL;
 }

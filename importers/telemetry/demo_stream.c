@@ -121,3 +121,8 @@ void ls_tel_demo_stop(struct ls_tel_demo *d)
     rd_kafka_destroy(d->mock_rk);
     free(d);
 }
+
+struct ls_tel_consumer *ls_tel_demo_consumer(struct ls_tel_demo *d)
+{
+    return d ? d->consumer : NULL;
+}

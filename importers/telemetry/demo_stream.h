@@ -19,5 +19,7 @@ LS_MUST_CHECK int ls_tel_demo_start(struct ls_tel_demo **out,
                                     int rate,
                                     struct ls_err *err);
 void ls_tel_demo_stop(struct ls_tel_demo *d);
+/** The demo's consumer (borrowed; valid until stop), for metrics. */
+struct ls_tel_consumer *ls_tel_demo_consumer(struct ls_tel_demo *d);
 
 #endif
