@@ -14,6 +14,7 @@ struct ls_sse;
 struct ls_telemetry;
 struct ls_alias;
 struct ls_tel_consumer;
+struct ls_tel_pending;
 
 struct ls_ctx {
     struct ls_config *cfg;  /* borrowed; immutable while serving */
@@ -24,6 +25,7 @@ struct ls_ctx {
     struct ls_telemetry *telemetry;   /* live per-node metric state (model/telemetry.h) */
     struct ls_alias *aliases;         /* producer names -> node ids (model/alias.h) */
     struct ls_tel_consumer *consumer; /* the Kafka consumer while one runs, else NULL */
+    struct ls_tel_pending *pending;   /* unmatched samples waiting for their node */
     int64_t started_us;
     const char *version;
 };

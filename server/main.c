@@ -9,6 +9,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/time.h"
+#include "importers/telemetry/pending.h"
 #include "model/alias.h"
 #include "model/telemetry.h"
 #include "server/http.h"
@@ -94,6 +95,8 @@ int main(int argc, char **argv)
         goto out;
     ctx.telemetry = ls_telemetry_new();
     ctx.aliases = ls_alias_new(ctx.graph);
+    /* after the alias index: its listener must run first */
+    ctx.pending = ls_tel_pending_new(ctx.graph, ctx.aliases, ctx.telemetry, 10000, 600 * 1000000LL);
     ctx.metrics = ls_metrics_new(ls_routes_count);
     ctx.sse = ls_sse_new(&ctx);
     for (; started < ls_subsystems_count; started++) {
@@ -128,6 +131,7 @@ out:
     ls_sse_free(ctx.sse);
     ls_metrics_free(ctx.metrics);
     ls_store_close(store);
+    ls_tel_pending_free(ctx.pending);
     ls_alias_free(ctx.aliases);
     ls_telemetry_free(ctx.telemetry);
     ls_graph_free(ctx.graph);

@@ -78,7 +78,7 @@ static double run(const char *brokers,
                 struct ls_err err;
                 if (ls_tel_decode(m->payload, m->len, LS_TEL_AUTO, &b, NULL, &err) == LS_OK) {
                     struct ls_tel_result r = {0};
-                    ls_tel_apply(g, a, t, &b, &r);
+                    ls_tel_apply(g, a, t, NULL, &b, &r);
                     *samples += b.n;
                 }
             }

@@ -28,6 +28,7 @@ struct ls_tel_consumer {
     struct ls_graph *g;
     struct ls_alias *a;
     struct ls_telemetry *t;
+    struct ls_tel_pending *pending;
     struct pin pins[MAX_PINS];
     int n_pins;
     pthread_mutex_t lock; /* stats */
@@ -68,7 +69,7 @@ static void handle(struct ls_tel_consumer *c, rd_kafka_message_t *m)
     int rc = ls_tel_decode(m->payload ? m->payload : "", m->len, pinned(c, topic), &b, NULL, &err);
     struct ls_tel_result r = {0};
     if (rc == LS_OK)
-        ls_tel_apply(c->g, c->a, c->t, &b, &r);
+        ls_tel_apply(c->g, c->a, c->t, c->pending, &b, &r);
     pthread_mutex_lock(&c->lock);
     c->st.records++;
     if (rc == LS_OK) {
@@ -134,6 +135,7 @@ int ls_tel_consumer_start(struct ls_tel_consumer **out,
     c->g = g;
     c->a = a;
     c->t = t;
+    c->pending = o->pending;
     pthread_mutex_init(&c->lock, NULL);
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     int rc = set(conf, "bootstrap.servers", o->brokers, err);

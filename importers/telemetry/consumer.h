@@ -16,6 +16,7 @@
 #include "model/telemetry.h"
 
 struct ls_tel_consumer;
+struct ls_tel_pending;
 
 struct ls_tel_consumer_opts {
     const char *brokers;       /* bootstrap.servers */
@@ -26,7 +27,8 @@ struct ls_tel_consumer_opts {
     int n_props;
     const char *const *formats; /* per-topic format pins "topic=format" */
     int n_formats;
-    const char *client_id; /* NULL = "landscape" */
+    const char *client_id;          /* NULL = "landscape" */
+    struct ls_tel_pending *pending; /* where unmatched samples wait (NULL: dropped) */
 };
 
 struct ls_tel_consumer_stats {

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "importers/telemetry/pending.h"
+
 /* True when s starts with a canonical UUID (8-4-4-4-12 hex). */
 static bool uuid_prefix(const char *s)
 {
@@ -82,6 +84,7 @@ const char *ls_tel_resolve(
 void ls_tel_apply(struct ls_graph *g,
                   struct ls_alias *a,
                   struct ls_telemetry *t,
+                  struct ls_tel_pending *pending,
                   const struct ls_tel_batch *b,
                   struct ls_tel_result *res)
 {
@@ -96,6 +99,8 @@ void ls_tel_apply(struct ls_graph *g,
                 res->no_identity++;
             else
                 res->unknown_entity++;
+            if (pending && strcmp(why, "unknown_entity") == 0)
+                ls_tel_pending_add(pending, x); /* its node may appear soon */
             continue;
         }
         /* a delta is applied as a level over its interval; counters become rates */

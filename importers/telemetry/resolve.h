@@ -31,10 +31,15 @@ struct ls_tel_result {
     size_t no_identity, unknown_entity;
 };
 
-/** Resolves and applies every sample of b; adds to *res. Thread-safe. */
+struct ls_tel_pending;
+
+/** Resolves and applies every sample of b; adds to *res. Samples that name something the
+ *  landscape does not have yet go to pending when given (NULL: dropped, still counted).
+ *  Thread-safe. */
 void ls_tel_apply(struct ls_graph *g,
                   struct ls_alias *a,
                   struct ls_telemetry *t,
+                  struct ls_tel_pending *pending,
                   const struct ls_tel_batch *b,
                   struct ls_tel_result *res);
 

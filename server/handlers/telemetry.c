@@ -42,7 +42,8 @@ void ls_h_telemetry_ingest(struct ls_req *req, struct ls_resp *resp)
         return;
     }
     struct ls_tel_result r = {0};
-    ls_tel_apply(req->ctx->graph, req->ctx->aliases, req->ctx->telemetry, &b, &r);
+    ls_tel_apply(req->ctx->graph, req->ctx->aliases, req->ctx->telemetry, req->ctx->pending, &b,
+                 &r);
     ls_resp_json_new(
         resp, 200,
         json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:{s:I,s:I}}", "format", ls_tel_format_name(got),
