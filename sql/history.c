@@ -149,6 +149,31 @@ static const char *q_num(struct q *q, int i, long long v)
     return q->nums[i];
 }
 
+/* Runs a list query built with q (which asked for limit + 1 rows) and renders up to limit
+ * rows with row(); *more when the extra row came back. Frees q. */
+static int page(struct ls_store *s,
+                struct q *q,
+                size_t limit,
+                json_t *(*row)(const PGresult *, int, int, bool),
+                json_t **out,
+                bool *more,
+                struct ls_err *err)
+{
+    PGresult *r = NULL;
+    int rc = query(s, &r, q->sql.data, q->n, q->params, err);
+    ls_buf_cleanup(&q->sql);
+    if (rc != LS_OK)
+        return rc;
+    json_t *arr = json_array();
+    int rows = PQntuples(r);
+    for (int i = 0; i < rows && (size_t)i < limit; i++)
+        json_array_append_new(arr, row(r, i, 0, false));
+    *more = (size_t)rows > limit;
+    PQclear(r);
+    *out = arr;
+    return LS_OK;
+}
+
 int ls_store_nodes_at(struct ls_store *s,
                       const struct ls_node_filter *f,
                       int64_t at,
@@ -179,19 +204,7 @@ int ls_store_nodes_at(struct ls_store *s,
     if (after)
         q_add(&q, " AND id > $?", after);
     q_add(&q, " ORDER BY id LIMIT $?", q_num(&q, 0, (long long)limit + 1));
-    PGresult *r = NULL;
-    int rc = query(s, &r, q.sql.data, q.n, q.params, err);
-    ls_buf_cleanup(&q.sql);
-    if (rc != LS_OK)
-        return rc;
-    json_t *arr = json_array();
-    int rows = PQntuples(r);
-    for (int i = 0; i < rows && (size_t)i < limit; i++)
-        json_array_append_new(arr, node_row(r, i, 0, false));
-    *more = (size_t)rows > limit;
-    PQclear(r);
-    *out = arr;
-    return LS_OK;
+    return page(s, &q, limit, node_row, out, more, err);
 }
 
 int ls_store_edges_at(struct ls_store *s,
@@ -217,19 +230,7 @@ int ls_store_edges_at(struct ls_store *s,
         q_add(&q, " AND src || '|' || type || '|' || dst > $?", after);
     q_add(&q, " ORDER BY src || '|' || type || '|' || dst LIMIT $?",
           q_num(&q, 0, (long long)limit + 1));
-    PGresult *r = NULL;
-    int rc = query(s, &r, q.sql.data, q.n, q.params, err);
-    ls_buf_cleanup(&q.sql);
-    if (rc != LS_OK)
-        return rc;
-    json_t *arr = json_array();
-    int rows = PQntuples(r);
-    for (int i = 0; i < rows && (size_t)i < limit; i++)
-        json_array_append_new(arr, edge_row(r, i, 0, false));
-    *more = (size_t)rows > limit;
-    PQclear(r);
-    *out = arr;
-    return LS_OK;
+    return page(s, &q, limit, edge_row, out, more, err);
 }
 
 int ls_store_subgraph_at(struct ls_store *s,

@@ -220,26 +220,18 @@ static bool detect_text(const char *p, size_t len)
     return (len > 7 && memcmp(p, "PUTVAL ", 7) == 0) || graphite_line(p, len);
 }
 
+static int text_line(const char *p, const char *end, struct ls_tel_batch *out, struct ls_err *err)
+{
+    return end - p > 7 && memcmp(p, "PUTVAL ", 7) == 0 ? putval(p, end, out, err)
+                                                       : graphite(p, end, out, err);
+}
+
 static int
 decode(json_t *json, const char *text, size_t len, struct ls_tel_batch *out, struct ls_err *err)
 {
     if (json)
         return decode_json(json, out, err);
-    const char *p = text, *end = text + len;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
-        while (le > p && (le[-1] == '\r' || le[-1] == ' '))
-            le--;
-        if (le > p) {
-            int rc = (le - p > 7 && memcmp(p, "PUTVAL ", 7) == 0) ? putval(p, le, out, err)
-                                                                  : graphite(p, le, out, err);
-            if (rc != LS_OK)
-                return rc;
-        }
-        p = nl ? nl + 1 : end;
-    }
-    return LS_OK;
+    return ls_tel_each_line(text, len, text_line, out, err);
 }
 
 const struct ls_tel_decoder ls_tel_dec_collectd = {LS_TEL_COLLECTD, "collectd", detect_json,

@@ -100,6 +100,25 @@ bool ls_tel_jnum(json_t *v, double *out)
     return false;
 }
 
+int ls_tel_each_line(
+    const char *text, size_t len, ls_tel_line_fn fn, struct ls_tel_batch *out, struct ls_err *err)
+{
+    const char *p = text, *end = text + len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        while (le > p && (le[-1] == '\r' || le[-1] == ' '))
+            le--;
+        if (le > p) {
+            int rc = fn(p, le, out, err);
+            if (rc != LS_OK)
+                return rc;
+        }
+        p = nl ? nl + 1 : end;
+    }
+    return LS_OK;
+}
+
 static const struct ls_tel_decoder *by_format(enum ls_tel_format f)
 {
     for (size_t i = 0; i < N_DECODERS; i++)

@@ -33,6 +33,15 @@ extern const struct ls_tel_decoder ls_tel_dec_oslo, ls_tel_dec_ceilometer, ls_te
 /** Appends the samples of one Ceilometer sample dict (shared with the oslo decoder). */
 LS_MUST_CHECK int ls_tel_ceilometer_sample(json_t *s, struct ls_tel_batch *out, struct ls_err *err);
 
+/** Calls fn for each non-empty line of text (CR and trailing blanks removed); stops at the
+ *  first error. For the text formats (influx, PUTVAL, Graphite). */
+typedef int (*ls_tel_line_fn)(const char *p,
+                              const char *end,
+                              struct ls_tel_batch *out,
+                              struct ls_err *err);
+LS_MUST_CHECK int ls_tel_each_line(
+    const char *text, size_t len, ls_tel_line_fn fn, struct ls_tel_batch *out, struct ls_err *err);
+
 /* Small JSON helpers for decoders. */
 const char *ls_tel_jstr(json_t *o, const char *key); /* "" when absent or not a string */
 bool ls_tel_jnum(json_t *v, double *out);            /* number, or a numeric string */

@@ -206,6 +206,11 @@ static int line(const char *p, const char *end, struct ls_tel_batch *out, struct
     return LS_OK;
 }
 
+static int text_line(const char *p, const char *end, struct ls_tel_batch *out, struct ls_err *err)
+{
+    return *p == '#' ? LS_OK : line(p, end, out, err); /* '#' starts a comment */
+}
+
 static bool detect_text(const char *p, size_t len)
 {
     /* the second space-separated token holds field=value */
@@ -224,20 +229,7 @@ decode(json_t *json, const char *text, size_t len, struct ls_tel_batch *out, str
 {
     if (json)
         return decode_json(json, out, err);
-    const char *p = text, *end = text + len;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
-        while (le > p && (le[-1] == '\r' || le[-1] == ' '))
-            le--;
-        if (le > p && *p != '#') {
-            int rc = line(p, le, out, err);
-            if (rc != LS_OK)
-                return rc;
-        }
-        p = nl ? nl + 1 : end;
-    }
-    return LS_OK;
+    return ls_tel_each_line(text, len, text_line, out, err);
 }
 
 const struct ls_tel_decoder ls_tel_dec_telegraf = {LS_TEL_TELEGRAF, "telegraf", detect_json,

@@ -170,3 +170,25 @@ int h_edge_key(
     *dst = b + 1;
     return LS_OK;
 }
+
+bool h_node_exists_or_404(struct ls_req *req, struct ls_resp *resp, const char *id)
+{
+    struct ls_snap *s = ls_graph_snap(req->ctx->graph);
+    bool exists = ls_snap_node(s, id) != NULL;
+    ls_snap_release(s);
+    if (!exists)
+        ls_resp_error_status(resp, 404, "node_not_found", "node '%.200s' does not exist", id);
+    return exists;
+}
+
+int h_history_page(struct ls_buf *b, struct ls_req *req, const char *key, json_t *arr, bool more)
+{
+    const char *last =
+        json_string_value(json_object_get(json_array_get(arr, json_array_size(arr) - 1), "id"));
+    char *txt = json_dumps(arr, JSON_COMPACT);
+    int rc = ls_buf_printf(b, "{\"%s\":%s,\"at\":\"%s\"", key, txt, ls_req_query(req, "at"));
+    free(txt);
+    rc = rc ? rc : h_next(b, req, more, last);
+    json_decref(arr);
+    return rc;
+}

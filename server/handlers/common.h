@@ -21,6 +21,15 @@ LS_MUST_CHECK int
 h_list_nodes(struct ls_buf *b, const char *key, const struct ls_node *const *n, size_t count);
 LS_MUST_CHECK int
 h_list_edges(struct ls_buf *b, const char *key, const struct ls_edge *const *e, size_t count);
+/** True when node id exists in the live graph; otherwise sets a 404 node_not_found response
+ *  and returns false. */
+bool h_node_exists_or_404(struct ls_req *req, struct ls_resp *resp, const char *id);
+
+/** Appends `{"<key>":<arr>,"at":"<at>"` and the next link of a page read from the history;
+ *  steals arr (whose items carry "id"). */
+LS_MUST_CHECK int
+h_history_page(struct ls_buf *b, struct ls_req *req, const char *key, json_t *arr, bool more);
+
 /** Appends `,"next":"<link>"` when more, using the marker. */
 LS_MUST_CHECK int h_next(struct ls_buf *b, struct ls_req *req, bool more, const char *marker);
 

@@ -36,13 +36,7 @@ void ls_h_edges_list(struct ls_req *req, struct ls_resp *resp)
         bool more;
         if (ls_store_edges_at(req->ctx->store, &f, at, marker, limit, &arr, &more, &err))
             ERR_OUT(resp, err);
-        const char *last =
-            json_string_value(json_object_get(json_array_get(arr, json_array_size(arr) - 1), "id"));
-        char *txt = json_dumps(arr, JSON_COMPACT);
-        rc = ls_buf_printf(&b, "{\"edges\":%s,\"at\":\"%s\"", txt, ls_req_query(req, "at"));
-        free(txt);
-        rc = rc ? rc : h_next(&b, req, more, last);
-        json_decref(arr);
+        rc = h_history_page(&b, req, "edges", arr, more);
     } else {
         struct ls_snap *s = ls_graph_snap(req->ctx->graph);
         const struct ls_edge **out = ls_xmalloc(limit * sizeof(*out));

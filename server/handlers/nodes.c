@@ -31,13 +31,7 @@ void ls_h_nodes_list(struct ls_req *req, struct ls_resp *resp)
         bool more;
         if (ls_store_nodes_at(req->ctx->store, &f, at, marker, limit, &arr, &more, &err))
             ERR_OUT(resp, err);
-        const char *last =
-            json_string_value(json_object_get(json_array_get(arr, json_array_size(arr) - 1), "id"));
-        char *txt = json_dumps(arr, JSON_COMPACT);
-        rc = ls_buf_printf(&b, "{\"nodes\":%s,\"at\":\"%s\"", txt, ls_req_query(req, "at"));
-        free(txt);
-        rc = rc ? rc : h_next(&b, req, more, last);
-        json_decref(arr);
+        rc = h_history_page(&b, req, "nodes", arr, more);
     } else {
         struct ls_snap *s = ls_graph_snap(req->ctx->graph);
         const struct ls_node **out = ls_xmalloc(limit * sizeof(*out));
@@ -265,14 +259,8 @@ void ls_h_node_delete(struct ls_req *req, struct ls_resp *resp)
     struct ls_err err;
     if (ls_req_check_params(req, (const char *const[]){NULL}, false, &err))
         ERR_OUT(resp, err);
-    struct ls_snap *s = ls_graph_snap(req->ctx->graph);
-    bool exists = ls_snap_node(s, req->param) != NULL;
-    ls_snap_release(s);
-    if (!exists) {
-        ls_resp_error_status(resp, 404, "node_not_found", "node '%.200s' does not exist",
-                             req->param);
+    if (!h_node_exists_or_404(req, resp, req->param))
         return;
-    }
     struct ls_change_set *cs = ls_change_set_new("api");
     ls_change_del_node(cs, req->param);
     uint64_t rev;

@@ -64,14 +64,8 @@ void ls_h_node_telemetry(struct ls_req *req, struct ls_resp *resp)
         ls_req_time(req, "from", &has_from, &from, &err) ||
         ls_req_time(req, "to", &has_to, &to, &err))
         ERR_OUT(resp, err);
-    struct ls_snap *s = ls_graph_snap(req->ctx->graph);
-    bool exists = ls_snap_node(s, req->param) != NULL;
-    ls_snap_release(s);
-    if (!exists) {
-        ls_resp_error_status(resp, 404, "node_not_found", "node '%.200s' does not exist",
-                             req->param);
+    if (!h_node_exists_or_404(req, resp, req->param))
         return;
-    }
     json_t *m = ls_telemetry_node_json(req->ctx->telemetry, req->param, ls_req_query(req, "metric"),
                                        has_from ? from : 0, has_to ? to : 0);
     ls_resp_json_new(resp, 200,
@@ -94,11 +88,7 @@ void ls_h_alias_create(struct ls_req *req, struct ls_resp *resp)
         ls_resp_error_status(resp, 400, "missing_field", "alias and node are required");
         return;
     }
-    struct ls_snap *s = ls_graph_snap(req->ctx->graph);
-    bool exists = ls_snap_node(s, node) != NULL;
-    ls_snap_release(s);
-    if (!exists) {
-        ls_resp_error_status(resp, 404, "node_not_found", "node '%.200s' does not exist", node);
+    if (!h_node_exists_or_404(req, resp, node)) {
         json_decref(body);
         return;
     }
