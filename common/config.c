@@ -68,6 +68,8 @@ static const struct opt opts[] = {
     {"kafka-group", OPT_STR, O(kafka_group), "landscape", 0, 0, false, "Kafka consumer group"},
     {"kafka-property", OPT_LIST, O(kafka_property), "", 0, 0, true,
      "librdkafka property key=value, e.g. security.protocol=SASL_SSL (repeatable)"},
+    {"telemetry-dead-letter", OPT_STR, O(telemetry_dead_letter), "", 0, 0, false,
+     "copy records that cannot be decoded to this Kafka topic (with the reason in headers)"},
     {"telemetry-format", OPT_LIST, O(telemetry_format), "", 0, 0, false,
      "pin a topic's decoder: TOPIC=oslo|ceilometer|monasca|collectd|telegraf|prometheus|otlp "
      "(repeatable; default: detected per record)"},

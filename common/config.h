@@ -52,6 +52,7 @@ struct ls_config {
     char *kafka_group;
     struct ls_strlist kafka_property;   /* librdkafka "key=value" (SASL, TLS, ...) */
     struct ls_strlist telemetry_format; /* per-topic decoder pins "topic=format" */
+    char *telemetry_dead_letter;        /* topic for undecodable records; "" = none */
 };
 
 /** Sets every option to its default. Free with ls_config_cleanup. */

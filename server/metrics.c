@@ -162,11 +162,14 @@ char *ls_metrics_render(struct ls_metrics *m, struct ls_ctx *ctx, size_t *len)
                            "landscape_telemetry_samples_total{result=\"unmatched\"} %llu\n"
                            "# TYPE landscape_kafka_inventory_events_total counter\n"
                            "landscape_kafka_inventory_events_total %llu\n"
+                           "# TYPE landscape_kafka_dead_lettered_total counter\n"
+                           "landscape_kafka_dead_lettered_total %llu\n"
                            "# HELP landscape_kafka_bad_records_total Records skipped, by reason.\n"
                            "# TYPE landscape_kafka_bad_records_total counter\n",
                            (unsigned long long)st.records, (unsigned long long)st.applied,
                            (unsigned long long)st.duplicate, (unsigned long long)st.baseline,
-                           (unsigned long long)st.unmatched, (unsigned long long)st.inventory);
+                           (unsigned long long)st.unmatched, (unsigned long long)st.inventory,
+                           (unsigned long long)st.dead_lettered);
         for (int i = 0; i < st.n_reasons && rc == LS_OK; i++)
             rc = ls_buf_printf(&b, "landscape_kafka_bad_records_total{reason=\"%s\"} %llu\n",
                                st.reasons[i], (unsigned long long)st.bad_by_reason[i]);

@@ -98,7 +98,8 @@ static int telemetry_start(struct ls_ctx *ctx, struct ls_err *err)
                                      .n_props = c->kafka_property.n,
                                      .formats = (const char *const *)c->telemetry_format.v,
                                      .n_formats = c->telemetry_format.n,
-                                     .pending = ctx->pending};
+                                     .pending = ctx->pending,
+                                     .dead_letter = c->telemetry_dead_letter};
     int rc = ls_tel_consumer_start(&consumer, &o, ctx->graph, ctx->aliases, ctx->telemetry, err);
     ctx->consumer = rc == LS_OK ? consumer : NULL;
     return rc;

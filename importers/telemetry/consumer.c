@@ -23,6 +23,8 @@ struct pin {
 
 struct ls_tel_consumer {
     rd_kafka_t *rk;
+    rd_kafka_t *dlq; /* producer for the dead-letter topic, or NULL */
+    char dlq_topic[128];
     pthread_t thread;
     _Atomic int stop;
     struct ls_graph *g;
@@ -82,6 +84,25 @@ static void handle(struct ls_tel_consumer *c, rd_kafka_message_t *m)
         c->st.inventory++;
     } else {
         count_bad(c, err.code);
+        if (c->dlq) {
+            /* the record as it came, with why and where it came from in headers */
+            char part[16], off[24];
+            snprintf(part, sizeof(part), "%d", (int)m->partition);
+            snprintf(off, sizeof(off), "%lld", (long long)m->offset);
+            rd_kafka_headers_t *h = rd_kafka_headers_new(4);
+            rd_kafka_header_add(h, "landscape-reason", -1, err.code, -1);
+            rd_kafka_header_add(h, "landscape-source-topic", -1, topic, -1);
+            rd_kafka_header_add(h, "landscape-source-partition", -1, part, -1);
+            rd_kafka_header_add(h, "landscape-source-offset", -1, off, -1);
+            if (rd_kafka_producev(c->dlq, RD_KAFKA_V_TOPIC(c->dlq_topic),
+                                  RD_KAFKA_V_VALUE(m->payload, m->len),
+                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(h),
+                                  RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR_NO_ERROR)
+                c->st.dead_lettered++;
+            else
+                rd_kafka_headers_destroy(h);
+            rd_kafka_poll(c->dlq, 0);
+        }
         if (ls_log_allow(&c->bad_log, 5.0)) {
             ls_log(LS_LOG_WARN, "telemetry", "malformed message skipped",
                    "topic=%s partition=%d offset=%lld reason=%s err=\"%s\" suppressed=%lu", topic,
@@ -188,9 +209,32 @@ int ls_tel_consumer_start(struct ls_tel_consumer **out,
         if (ke)
             rc = ls_err_set(err, LS_EINVAL, "kafka_error", "subscribe: %s", rd_kafka_err2str(ke));
     }
+    if (rc == LS_OK && o->dead_letter && *o->dead_letter) {
+        rd_kafka_conf_t *pc = rd_kafka_conf_new();
+        rc = set(pc, "bootstrap.servers", o->brokers, err);
+        for (int i = 0; rc == LS_OK && i < o->n_props; i++) {
+            char kv[512];
+            snprintf(kv, sizeof(kv), "%s", o->props[i]);
+            char *eq = strchr(kv, '=');
+            *eq = '\0'; /* checked above */
+            /* consumer-only properties do not apply to the producer: ignore their errors */
+            char e2[256];
+            rd_kafka_conf_set(pc, kv, eq + 1, e2, sizeof(e2));
+        }
+        if (rc == LS_OK) {
+            c->dlq = rd_kafka_new(RD_KAFKA_PRODUCER, pc, e, sizeof(e));
+            if (c->dlq == NULL)
+                rc = ls_err_set(err, LS_EINVAL, "kafka_error", "dead-letter producer: %s", e);
+            snprintf(c->dlq_topic, sizeof(c->dlq_topic), "%s", o->dead_letter);
+        } else {
+            rd_kafka_conf_destroy(pc);
+        }
+    }
     if (rc == LS_OK && pthread_create(&c->thread, NULL, run, c) != 0)
         rc = ls_err_set(err, LS_ERR, NULL, "cannot start the consumer thread");
     if (rc != LS_OK) {
+        if (c->dlq)
+            rd_kafka_destroy(c->dlq);
         if (c->rk)
             rd_kafka_destroy(c->rk);
         pthread_mutex_destroy(&c->lock);
@@ -211,6 +255,10 @@ void ls_tel_consumer_stop(struct ls_tel_consumer *c)
     pthread_join(c->thread, NULL);
     rd_kafka_consumer_close(c->rk); /* commits stored offsets and leaves the group */
     rd_kafka_destroy(c->rk);
+    if (c->dlq) {
+        rd_kafka_flush(c->dlq, 5000);
+        rd_kafka_destroy(c->dlq);
+    }
     pthread_mutex_destroy(&c->lock);
     free(c);
 }

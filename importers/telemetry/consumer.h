@@ -29,14 +29,16 @@ struct ls_tel_consumer_opts {
     int n_formats;
     const char *client_id;          /* NULL = "landscape" */
     struct ls_tel_pending *pending; /* where unmatched samples wait (NULL: dropped) */
+    const char *dead_letter;        /* topic for records that cannot be decoded, or NULL */
 };
 
 struct ls_tel_consumer_stats {
     uint64_t records; /* records consumed */
     uint64_t samples; /* samples decoded */
     uint64_t applied, duplicate, baseline, unmatched;
-    uint64_t bad;       /* records that could not be decoded */
-    uint64_t inventory; /* oslo inventory notifications seen (not telemetry) */
+    uint64_t bad;           /* records that could not be decoded */
+    uint64_t inventory;     /* oslo inventory notifications seen (not telemetry) */
+    uint64_t dead_lettered; /* bad records copied to the dead-letter topic */
     uint64_t bad_by_reason[8];
     const char *reasons[8]; /* names of bad_by_reason entries (static strings) */
     int n_reasons;

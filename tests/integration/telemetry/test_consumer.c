@@ -248,6 +248,70 @@ static void test_two_consumers_of_one_group_split_the_partitions(void **state)
         assert_true(last_of(f, i, "count") == 8);
 }
 
+static void test_poison_is_copied_to_the_dead_letter_topic(void **state)
+{
+    struct fx *f = *state;
+    rd_kafka_mock_topic_create(f->mc, "metrics.dlq", 1, 1);
+    const char *topics[] = {TOPIC};
+    const char *props[] = {"log_level=0"};
+    struct ls_tel_consumer_opts o = {.brokers = f->brokers,
+                                     .group = "dlq-test",
+                                     .topics = topics,
+                                     .n_topics = 1,
+                                     .props = props,
+                                     .n_props = 1,
+                                     .dead_letter = "metrics.dlq"};
+    struct ls_tel_consumer *c;
+    struct ls_err err;
+    assert_int_equal(ls_tel_consumer_start(&c, &o, f->g, f->a, f->t, &err), LS_OK);
+    produce_sample(f, 1, 0);
+    produce(f, 0, "{broken");
+    produce(f, 0, "{\"nothing\": \"known\"}");
+    produce_sample(f, 2, 0);
+    rd_kafka_flush(f->producer, 10000);
+    wait_records(c, NULL, 4);
+    struct ls_tel_consumer_stats st;
+    ls_tel_consumer_stats(c, &st);
+    ls_tel_consumer_stop(c); /* flushes the dead-letter producer */
+    assert_int_equal(st.bad, 2);
+    assert_int_equal(st.dead_lettered, 2);
+    /* read the dead-letter topic back with a plain consumer */
+    char e[256];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", f->brokers, e, sizeof(e));
+    rd_kafka_conf_set(conf, "group.id", "dlq-reader", e, sizeof(e));
+    rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", e, sizeof(e));
+    rd_kafka_conf_set(conf, "log_level", "0", e, sizeof(e));
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, e, sizeof(e));
+    rd_kafka_poll_set_consumer(rk);
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, "metrics.dlq", RD_KAFKA_PARTITION_UA);
+    rd_kafka_subscribe(rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    int got = 0;
+    char reasons[2][64] = {"", ""};
+    for (int i = 0; i < 300 && got < 2; i++) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+        if (m == NULL)
+            continue;
+        if (m->err == 0) {
+            rd_kafka_headers_t *h;
+            const void *v;
+            size_t n;
+            if (rd_kafka_message_headers(m, &h) == 0 &&
+                rd_kafka_header_get_last(h, "landscape-reason", &v, &n) == 0)
+                snprintf(reasons[got], sizeof(reasons[got]), "%.*s", (int)n, (const char *)v);
+            got++;
+        }
+        rd_kafka_message_destroy(m);
+    }
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    assert_int_equal(got, 2);
+    assert_string_equal(reasons[0], "malformed_json");
+    assert_string_equal(reasons[1], "unknown_format");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -256,6 +320,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_broker_outage_loses_nothing_and_replay_changes_nothing,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_consumers_of_one_group_split_the_partitions, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_poison_is_copied_to_the_dead_letter_topic, setup,
                                         teardown),
     };
     return cmocka_run_group_tests_name("integration/telemetry/consumer", tests, NULL, NULL);
