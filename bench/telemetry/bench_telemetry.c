@@ -2,6 +2,7 @@
  * same run (librdkafka consume + jansson parse, no apply), over librdkafka's mock cluster.
  * Also memory per node-metric of live state. Usage: bench_telemetry [records per format] */
 #include <malloc.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ static rd_kafka_t *consumer(const char *brokers, const char *group, const char *
     rd_kafka_conf_set(c, "group.id", group, e, sizeof(e));
     rd_kafka_conf_set(c, "auto.offset.reset", "earliest", e, sizeof(e));
     rd_kafka_conf_set(c, "enable.auto.offset.store", "false", e, sizeof(e));
+    rd_kafka_conf_set(c, "fetch.wait.max.ms", "10", e, sizeof(e)); /* as the consumer sets it */
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, e, sizeof(e));
     rd_kafka_poll_set_consumer(rk);
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
@@ -99,6 +101,44 @@ static double run(const char *brokers,
     return got / secs;
 }
 
+struct lag_producer {
+    rd_kafka_t *rk;
+    const struct ls_tel_gen_target *tg;
+    size_t nt;
+    int rate, seconds;
+};
+
+/* Produces rate records/s for `seconds`, each a Telegraf line carrying its production time. */
+static void *produce_paced(void *arg)
+{
+    struct lag_producer *p = arg;
+    long long start = ls_time_mono_ns();
+    long total = (long)p->rate * p->seconds, sent = 0;
+    char line[256];
+    while (sent < total) {
+        long due = (long)((double)(ls_time_mono_ns() - start) / 1e9 * p->rate);
+        for (; sent < due && sent < total; sent++) {
+            int64_t now = ls_time_now_us();
+            int n = snprintf(line, sizeof(line), "probe,domain_name=%s t=%lldi %lld000",
+                             p->tg[sent % (long)p->nt].domain, (long long)now, (long long)now);
+            while (rd_kafka_producev(p->rk, RD_KAFKA_V_TOPIC("lag"),
+                                     RD_KAFKA_V_VALUE(line, (size_t)n),
+                                     RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                     RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                rd_kafka_poll(p->rk, 1);
+        }
+        rd_kafka_poll(p->rk, 1);
+    }
+    rd_kafka_flush(p->rk, 10000);
+    return NULL;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 int main(int argc, char **argv)
 {
     int n = argc > 1 ? atoi(argv[1]) : 100000;
@@ -128,7 +168,7 @@ int main(int argc, char **argv)
     const char *brokers = rd_kafka_mock_cluster_bootstraps(mc);
     rd_kafka_conf_t *pc = rd_kafka_conf_new();
     rd_kafka_conf_set(pc, "bootstrap.servers", brokers, e, sizeof(e));
-    rd_kafka_conf_set(pc, "linger.ms", "20", e, sizeof(e));
+    rd_kafka_conf_set(pc, "linger.ms", "5", e, sizeof(e));
     rd_kafka_t *prod = rd_kafka_new(RD_KAFKA_PRODUCER, pc, e, sizeof(e));
     printf("%d records per format, %zu instances of the demo landscape, one consumer thread\n", n,
            nt);
@@ -162,6 +202,64 @@ int main(int argc, char **argv)
                ours * (double)s_ours / (c2 ? c2 : 1), ours / ceiling, c2);
         ls_telemetry_free(t);
     }
+    /* end-to-end lag at a fixed rate: produce -> decoded, resolved and applied (at that
+     * moment the sample is what GET /v1/nodes/{id}/telemetry answers) */
+    int lag_rate = argc > 2 ? atoi(argv[2]) : 50000, lag_secs = 5;
+    rd_kafka_mock_topic_create(mc, "lag", 1, 1);
+    rd_kafka_t *lag_rk = consumer(brokers, "lag", "lag");
+    /* wait for the assignment before producing, so the lag is not the group join */
+    for (int i = 0; i < 100; i++) {
+        rd_kafka_topic_partition_list_t *as = NULL;
+        rd_kafka_assignment(lag_rk, &as);
+        int n_as = as ? as->cnt : 0;
+        if (as)
+            rd_kafka_topic_partition_list_destroy(as);
+        if (n_as > 0)
+            break;
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(lag_rk, 100);
+        if (m)
+            rd_kafka_message_destroy(m);
+    }
+    struct lag_producer lp = {prod, tg, nt, lag_rate, lag_secs};
+    pthread_t th;
+    pthread_create(&th, NULL, produce_paced, &lp);
+    long total = (long)lag_rate * lag_secs, got = 0;
+    int64_t *lags = malloc(sizeof(int64_t) * (size_t)total);
+    struct ls_telemetry *lt = ls_telemetry_new();
+    struct ls_tel_batch lb;
+    ls_tel_batch_init(&lb, 100);
+    int idle = 0;
+    while (got < total && idle < 50) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(lag_rk, 100);
+        if (m == NULL) {
+            idle++;
+            continue;
+        }
+        idle = 0;
+        if (m->err == 0) {
+            lb.n = 0;
+            struct ls_err err;
+            struct ls_tel_result r = {0};
+            if (ls_tel_decode(m->payload, m->len, LS_TEL_AUTO, &lb, NULL, &err) == LS_OK) {
+                ls_tel_apply(g, a, lt, NULL, &lb, &r);
+                if (lb.n)
+                    lags[got++] = ls_time_now_us() - (int64_t)lb.v[0].value;
+            }
+        }
+        rd_kafka_message_destroy(m);
+    }
+    pthread_join(th, NULL);
+    qsort(lags, (size_t)got, sizeof(*lags), cmp_i64);
+    if (got)
+        printf("end-to-end lag at %d records/s for %d s (produce -> applied, visible to the "
+               "API): p50 %.2f ms, p99 %.2f ms over %ld records\n",
+               lag_rate, lag_secs, lags[got / 2] / 1e3, lags[got * 99 / 100] / 1e3, got);
+    free(lags);
+    ls_tel_batch_cleanup(&lb);
+    ls_telemetry_free(lt);
+    rd_kafka_consumer_close(lag_rk);
+    rd_kafka_destroy(lag_rk);
+
     /* memory of live state: 100k node-metric series */
     struct ls_telemetry *t = ls_telemetry_new();
     malloc_trim(0);

@@ -167,6 +167,8 @@ int ls_tel_consumer_start(struct ls_tel_consumer **out,
     rc = rc ? rc : set(conf, "enable.auto.commit", "true", err);
     rc = rc ? rc : set(conf, "auto.commit.interval.ms", "1000", err);
     rc = rc ? rc : set(conf, "auto.offset.reset", "earliest", err);
+    /* low lag by default: answer a fetch as soon as data is there (the broker's wait bound) */
+    rc = rc ? rc : set(conf, "fetch.wait.max.ms", "10", err);
     for (int i = 0; rc == LS_OK && i < o->n_props; i++) {
         char kv[512];
         snprintf(kv, sizeof(kv), "%s", o->props[i]);
