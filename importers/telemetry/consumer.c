@@ -137,6 +137,33 @@ static void *run(void *arg)
     return NULL;
 }
 
+/* Rebalances: on revocation the offsets stored so far are committed before the partitions go
+ * to another member (nothing applied is handed over uncommitted); counts what is assigned. */
+static void on_rebalance(rd_kafka_t *rk,
+                         rd_kafka_resp_err_t e,
+                         rd_kafka_topic_partition_list_t *parts,
+                         void *opaque)
+{
+    struct ls_tel_consumer *c = opaque;
+    pthread_mutex_lock(&c->lock);
+    c->st.rebalances++;
+    pthread_mutex_unlock(&c->lock);
+    if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        rd_kafka_assign(rk, parts);
+        pthread_mutex_lock(&c->lock);
+        c->st.assigned = parts->cnt;
+        pthread_mutex_unlock(&c->lock);
+        ls_log(LS_LOG_INFO, "telemetry", "partitions assigned", "count=%d", parts->cnt);
+    } else {
+        rd_kafka_commit(rk, NULL, 0); /* synchronous; an empty store is fine */
+        rd_kafka_assign(rk, NULL);
+        pthread_mutex_lock(&c->lock);
+        c->st.assigned = 0;
+        pthread_mutex_unlock(&c->lock);
+        ls_log(LS_LOG_INFO, "telemetry", "partitions revoked", "count=%d", parts->cnt);
+    }
+}
+
 static int set(rd_kafka_conf_t *conf, const char *k, const char *v, struct ls_err *err)
 {
     char e[256];
@@ -194,6 +221,8 @@ int ls_tel_consumer_start(struct ls_tel_consumer **out,
     }
     char e[512];
     if (rc == LS_OK) {
+        rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+        rd_kafka_conf_set_opaque(conf, c);
         c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, e, sizeof(e));
         if (c->rk == NULL)
             rc = ls_err_set(err, LS_EINVAL, "kafka_error", "kafka: %s", e);

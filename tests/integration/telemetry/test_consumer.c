@@ -133,10 +133,10 @@ static uint64_t records(struct ls_tel_consumer *c)
     return st.records;
 }
 
-/* Waits until the consumers together saw n records (or 30 s). */
+/* Waits until the consumers together saw n records (or 60 s). */
 static void wait_records(struct ls_tel_consumer *a, struct ls_tel_consumer *b, uint64_t n)
 {
-    for (int i = 0; i < 600; i++) {
+    for (int i = 0; i < 1200; i++) {
         if (records(a) + (b ? records(b) : 0) >= n)
             return;
         sleep_ms(50);
@@ -231,7 +231,15 @@ static void test_two_consumers_of_one_group_split_the_partitions(void **state)
     struct fx *f = *state;
     struct ls_tel_consumer *a = start(f, "a");
     struct ls_tel_consumer *b = start(f, "b");
-    sleep_ms(3000); /* let the group settle on both members */
+    /* let the group settle: every partition assigned, to both members */
+    for (int i = 0; i < 600; i++) {
+        struct ls_tel_consumer_stats sa, sb;
+        ls_tel_consumer_stats(a, &sa);
+        ls_tel_consumer_stats(b, &sb);
+        if (sa.assigned > 0 && sb.assigned > 0 && sa.assigned + sb.assigned == PARTITIONS)
+            break;
+        sleep_ms(50);
+    }
     for (int s = 0; s < 8; s++)
         for (int i = 0; i < VMS; i++)
             produce_sample(f, i, s);
