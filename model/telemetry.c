@@ -145,8 +145,12 @@ enum ls_tel_applied ls_telemetry_apply(struct ls_telemetry *t,
     return res;
 }
 
-json_t *ls_telemetry_node_json(
-    struct ls_telemetry *t, const char *node_id, const char *metric, int64_t from, int64_t to)
+json_t *ls_telemetry_node_json_step(struct ls_telemetry *t,
+                                    const char *node_id,
+                                    const char *metric,
+                                    int64_t from,
+                                    int64_t to,
+                                    int64_t step_us)
 {
     struct stripe *st = stripe_of(t, node_id);
     pthread_mutex_lock(&st->lock);
@@ -159,13 +163,41 @@ json_t *ls_telemetry_node_json(
         if (x->count == 0)
             continue; /* a counter with its baseline only */
         json_t *recent = json_array();
-        for (int i = 0; i < x->ring_n; i++) {
+        int64_t b_start = 0;
+        double b_sum = 0, b_min = 0, b_max = 0;
+        int b_n = 0;
+        for (int i = 0; i <= x->ring_n; i++) {
             int k = (x->ring_head - x->ring_n + i + LS_TEL_RING) % LS_TEL_RING;
-            if ((from && x->ring_t[k] < from) || (to && x->ring_t[k] > to))
+            bool end = i == x->ring_n;
+            if (!end && ((from && x->ring_t[k] < from) || (to && x->ring_t[k] > to)))
                 continue;
-            json_array_append_new(
-                recent, json_pack("[s,f]", ls_time_format_rfc3339(x->ring_t[k], ts, sizeof(ts)),
+            if (step_us <= 0) {
+                if (!end)
+                    json_array_append_new(
+                        recent,
+                        json_pack("[s,f]", ls_time_format_rfc3339(x->ring_t[k], ts, sizeof(ts)),
                                   x->ring_v[k]));
+                continue;
+            }
+            int64_t b = end ? 0 : x->ring_t[k] - ((x->ring_t[k] % step_us) + step_us) % step_us;
+            if (b_n && (end || b != b_start)) { /* the bucket is complete */
+                json_array_append_new(recent,
+                                      json_pack("[s,f,f,f,i]",
+                                                ls_time_format_rfc3339(b_start, ts, sizeof(ts)),
+                                                b_sum / b_n, b_min, b_max, b_n));
+                b_n = 0;
+            }
+            if (end)
+                break;
+            if (b_n == 0) {
+                b_start = b;
+                b_sum = 0;
+                b_min = b_max = x->ring_v[k];
+            }
+            b_sum += x->ring_v[k];
+            b_min = x->ring_v[k] < b_min ? x->ring_v[k] : b_min;
+            b_max = x->ring_v[k] > b_max ? x->ring_v[k] : b_max;
+            b_n++;
         }
         snprintf(key, sizeof(key), "%s%s%s", x->metric, x->series[0] ? "/" : "", x->series);
         json_object_set_new(o, key,
@@ -188,4 +220,10 @@ void ls_telemetry_counts(struct ls_telemetry *t, size_t *nodes, size_t *series)
         *series += t->s[i].n_series;
         pthread_mutex_unlock(&t->s[i].lock);
     }
+}
+
+json_t *ls_telemetry_node_json(
+    struct ls_telemetry *t, const char *node_id, const char *metric, int64_t from, int64_t to)
+{
+    return ls_telemetry_node_json_step(t, node_id, metric, from, to, 0);
 }

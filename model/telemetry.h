@@ -43,6 +43,16 @@ enum ls_tel_applied ls_telemetry_apply(struct ls_telemetry *t,
  */
 json_t *ls_telemetry_node_json(
     struct ls_telemetry *t, const char *node_id, const char *metric, int64_t from, int64_t to);
+/** Like ls_telemetry_node_json, with the recent points grouped into buckets of step_us
+ *  (aligned to the epoch): "recent" becomes [[bucket start, mean, min, max, count], ...].
+ *  step_us 0 = the points as they are. */
+json_t *ls_telemetry_node_json_step(struct ls_telemetry *t,
+                                    const char *node_id,
+                                    const char *metric,
+                                    int64_t from,
+                                    int64_t to,
+                                    int64_t step_us);
+
 /** Series and nodes with state. */
 void ls_telemetry_counts(struct ls_telemetry *t, size_t *nodes, size_t *series);
 

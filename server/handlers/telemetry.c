@@ -56,18 +56,21 @@ void ls_h_telemetry_ingest(struct ls_req *req, struct ls_resp *resp)
 
 void ls_h_node_telemetry(struct ls_req *req, struct ls_resp *resp)
 {
-    static const char *const params[] = {"metric", "from", "to", NULL};
+    static const char *const params[] = {"metric", "from", "to", "step", NULL};
     struct ls_err err;
     bool has_from, has_to;
     int64_t from = 0, to = 0;
+    long step;
     if (ls_req_check_params(req, params, false, &err) ||
         ls_req_time(req, "from", &has_from, &from, &err) ||
-        ls_req_time(req, "to", &has_to, &to, &err))
+        ls_req_time(req, "to", &has_to, &to, &err) ||
+        ls_req_long(req, "step", 0, 0, 86400, &step, &err))
         ERR_OUT(resp, err);
     if (!h_node_exists_or_404(req, resp, req->param))
         return;
-    json_t *m = ls_telemetry_node_json(req->ctx->telemetry, req->param, ls_req_query(req, "metric"),
-                                       has_from ? from : 0, has_to ? to : 0);
+    json_t *m =
+        ls_telemetry_node_json_step(req->ctx->telemetry, req->param, ls_req_query(req, "metric"),
+                                    has_from ? from : 0, has_to ? to : 0, step * 1000000LL);
     ls_resp_json_new(resp, 200,
                      json_pack("{s:s,s:o}", "node", req->param, "metrics", m ? m : json_object()));
 }

@@ -38,6 +38,29 @@ static void test_gauges_keep_last_mean_and_recent_points(void **state)
     ls_telemetry_free(t);
 }
 
+static void test_step_groups_recent_points_into_buckets(void **state)
+{
+    (void)state;
+    struct ls_telemetry *t = ls_telemetry_new();
+    ls_telemetry_apply(t, "n", "load", "", "", 0, 100, 10 * S);
+    ls_telemetry_apply(t, "n", "load", "", "", 0, 200, 20 * S);
+    ls_telemetry_apply(t, "n", "load", "", "", 0, 300, 70 * S);
+    json_t *o = ls_telemetry_node_json_step(t, "n", NULL, 0, 0, 60 * S);
+    json_t *r = json_object_get(json_object_get(o, "load"), "recent");
+    assert_int_equal(json_array_size(r), 2);
+    json_t *b0 = json_array_get(r, 0), *b1 = json_array_get(r, 1);
+    assert_string_equal(json_string_value(json_array_get(b0, 0)), "1970-01-01T00:00:00Z");
+    assert_true(json_real_value(json_array_get(b0, 1)) == 150);
+    assert_true(json_real_value(json_array_get(b0, 2)) == 100);
+    assert_true(json_real_value(json_array_get(b0, 3)) == 200);
+    assert_int_equal(json_integer_value(json_array_get(b0, 4)), 2);
+    assert_string_equal(json_string_value(json_array_get(b1, 0)), "1970-01-01T00:01:00Z");
+    assert_true(json_real_value(json_array_get(b1, 1)) == 300);
+    assert_int_equal(json_integer_value(json_array_get(b1, 4)), 1);
+    json_decref(o);
+    ls_telemetry_free(t);
+}
+
 static void test_the_same_sample_twice_changes_nothing(void **state)
 {
     (void)state;
@@ -122,6 +145,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gauges_keep_last_mean_and_recent_points),
+        cmocka_unit_test(test_step_groups_recent_points_into_buckets),
         cmocka_unit_test(test_the_same_sample_twice_changes_nothing),
         cmocka_unit_test(test_counters_become_rates_and_a_decrease_is_a_reset),
         cmocka_unit_test(test_aliases_follow_node_attrs),
