@@ -133,7 +133,19 @@ static void telemetry_stop(struct ls_ctx *ctx)
     consumer = NULL;
 }
 
+/* The OpenStack importer is not part of this build yet: say so instead of ignoring the
+ * operator's --os-cloud. */
+static int openstack_start(struct ls_ctx *ctx, struct ls_err *err)
+{
+    (void)err;
+    if (ctx->cfg->os_cloud.n > 0)
+        ls_log(LS_LOG_WARN, "openstack", "OpenStack import is not available in this build",
+               "clouds=%d", ctx->cfg->os_cloud.n);
+    return LS_OK;
+}
+
 const struct ls_subsystem ls_subsystems[] = {
+    {"openstack", openstack_start, nothing},
     {"demo", demo_start, nothing},
     {"retention", retention_start, retention_stop},
     {"telemetry", telemetry_start, telemetry_stop},
