@@ -47,6 +47,11 @@ struct ls_config {
     struct ls_strlist os_cloud;
     long os_sync_interval;
     long os_reconcile_interval;
+    long os_concurrency; /* requests in flight per cloud */
+    long os_max_rps;     /* requests per second per cloud; 0 = unbounded */
+    long os_page_size;   /* `limit` for paginated lists */
+    long os_timeout;     /* seconds per request */
+    long os_retries;     /* retries on 5xx / 429 / transport errors */
     char *kafka;
     struct ls_strlist telemetry_topic;
     char *kafka_group;

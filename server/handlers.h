@@ -39,5 +39,9 @@ void ls_h_bulk(struct ls_req *req, struct ls_resp *resp);
 void ls_h_telemetry_ingest(struct ls_req *req, struct ls_resp *resp);
 void ls_h_node_telemetry(struct ls_req *req, struct ls_resp *resp);
 void ls_h_alias_create(struct ls_req *req, struct ls_resp *resp);
+/* handlers/sources.c (importers/openstack) */
+void ls_h_sources(struct ls_req *req, struct ls_resp *resp);
+void ls_h_source_get(struct ls_req *req, struct ls_resp *resp);
+void ls_h_source_sync(struct ls_req *req, struct ls_resp *resp);
 
 #endif

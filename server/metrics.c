@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "common/buf.h"
+#include "importers/openstack/importer.h"
 #include "importers/telemetry/consumer.h"
 #include "model/alias.h"
 #include "model/telemetry.h"
@@ -174,6 +175,10 @@ char *ls_metrics_render(struct ls_metrics *m, struct ls_ctx *ctx, size_t *len)
             rc = ls_buf_printf(&b, "landscape_kafka_bad_records_total{reason=\"%s\"} %llu\n",
                                st.reasons[i], (unsigned long long)st.bad_by_reason[i]);
     }
+    if (ctx->n_clouds > 0 && rc == LS_OK)
+        rc = ls_os_metrics_header(&b);
+    for (int i = 0; i < ctx->n_clouds && rc == LS_OK; i++)
+        rc = ls_os_importer_metrics(ctx->clouds[i], &b);
     LS_ASSERT(rc == LS_OK);
     *len = b.len;
     return ls_buf_take(&b);

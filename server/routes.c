@@ -31,6 +31,9 @@ const struct ls_route ls_routes[] = {
     {"POST", "/v1/aliases", "", false, ls_h_alias_create, "alias_create"},
     {"PUT", "/v1/hosts/", "/topology", true, ls_h_host_topology_put, "host_topology_put"},
     {"POST", "/v1/bulk", "", false, ls_h_bulk, "bulk"},
+    {"GET", "/v1/sources", "", false, ls_h_sources, "sources"},
+    {"POST", "/v1/sources/", "/sync", true, ls_h_source_sync, "source_sync"},
+    {"GET", "/v1/sources/", "", true, ls_h_source_get, "source_get"},
 };
 
 const int ls_routes_count = (int)(sizeof(ls_routes) / sizeof(ls_routes[0]));

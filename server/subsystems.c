@@ -3,11 +3,13 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "common/log.h"
 #include "common/time.h"
 #include "importers/demo/demo.h"
+#include "importers/openstack/importer.h"
 #include "importers/telemetry/consumer.h"
 #include "importers/telemetry/demo_stream.h"
 
@@ -133,19 +135,51 @@ static void telemetry_stop(struct ls_ctx *ctx)
     consumer = NULL;
 }
 
-/* The OpenStack importer is not part of this build yet: say so instead of ignoring the
- * operator's --os-cloud. */
+/* OpenStack: one importer (and sync thread) per --os-cloud. A cloud that cannot be loaded
+ * from clouds.yaml / OS_* stops the start with its error; an unreachable cloud does not (its
+ * thread retries and /v1/sources shows the error). */
 static int openstack_start(struct ls_ctx *ctx, struct ls_err *err)
 {
-    (void)err;
-    if (ctx->cfg->os_cloud.n > 0)
-        ls_log(LS_LOG_WARN, "openstack", "OpenStack import is not available in this build",
-               "clouds=%d", ctx->cfg->os_cloud.n);
+    const struct ls_config *c = ctx->cfg;
+    if (c->os_cloud.n == 0)
+        return LS_OK;
+    ctx->clouds = ls_xcalloc((size_t)c->os_cloud.n, sizeof(*ctx->clouds));
+    for (int i = 0; i < c->os_cloud.n; i++) {
+        struct ls_os_importer_opts o = {
+            .cloud = c->os_cloud.v[i],
+            .tag_ids = c->os_cloud.n > 1,
+            .sync_interval_s = c->os_sync_interval,
+            .reconcile_interval_s = c->os_reconcile_interval,
+            .session = {.timeout_s = c->os_timeout,
+                        .retries = (int)c->os_retries,
+                        .max_rps = c->os_max_rps},
+            .collect = {.concurrency = (int)c->os_concurrency, .page_size = (int)c->os_page_size},
+        };
+        int rc = ls_os_importer_new(&ctx->clouds[i], &o, ctx->graph, ctx->store, err);
+        if (rc == LS_OK)
+            rc = ls_os_importer_start(ctx->clouds[i], err);
+        if (rc != LS_OK) {
+            ls_err_wrap(err, "--os-cloud %s", c->os_cloud.v[i]);
+            ls_os_importer_free(ctx->clouds[i]);
+            ctx->clouds[i] = NULL;
+            return rc;
+        }
+        ctx->n_clouds = i + 1;
+    }
     return LS_OK;
 }
 
+static void openstack_stop(struct ls_ctx *ctx)
+{
+    for (int i = 0; i < ctx->n_clouds; i++)
+        ls_os_importer_free(ctx->clouds[i]);
+    free(ctx->clouds);
+    ctx->clouds = NULL;
+    ctx->n_clouds = 0;
+}
+
 const struct ls_subsystem ls_subsystems[] = {
-    {"openstack", openstack_start, nothing},
+    {"openstack", openstack_start, openstack_stop},
     {"demo", demo_start, nothing},
     {"retention", retention_start, retention_stop},
     {"telemetry", telemetry_start, telemetry_stop},

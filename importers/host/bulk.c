@@ -7,7 +7,7 @@
 #include <strings.h>
 
 #include "common/map.h"
-#include "importers/host/yaml_json.h"
+#include "common/yaml_json.h"
 #include "model/types.h"
 
 #define ORIGIN "manual"

@@ -7,8 +7,8 @@
 
 #include <cmocka.h>
 
+#include "common/yaml_json.h"
 #include "importers/host/bulk.h"
-#include "importers/host/yaml_json.h"
 #include "tests/unit/host/fixtures.h"
 #include "tests/unit/model/helpers.h"
 

@@ -1,5 +1,5 @@
 /* libyaml document -> jansson value (see yaml_json.h). */
-#include "importers/host/yaml_json.h"
+#include "common/yaml_json.h"
 
 #include <errno.h>
 #include <stdbool.h>

@@ -3,8 +3,8 @@
  * yes/no, decimal numbers); quoted scalars stay strings. Every mapping that is an item of a
  * sequence gets a "__line" member with its 1-based source line, so validation can name it.
  * Bounded: nesting depth and total values, so anchors/aliases cannot blow up. Reentrant. */
-#ifndef LS_IMPORTERS_HOST_YAML_JSON_H
-#define LS_IMPORTERS_HOST_YAML_JSON_H
+#ifndef LS_COMMON_YAML_JSON_H
+#define LS_COMMON_YAML_JSON_H
 
 #include <stddef.h>
 

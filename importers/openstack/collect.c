@@ -1,0 +1,684 @@
+/* Discovery and the collections of a pass (see collect.h). Work is a list of tasks run by a
+ * small pool of threads, each with its own connection; the first error stops the pass. */
+#include "importers/openstack/collect.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/log.h"
+#include "common/time.h"
+
+#define MAX_PAGES     1000000
+#define IDS_PER_QUERY 80 /* ids per filtered query: keeps URLs well under 8 KB */
+
+void ls_os_inventory_init(struct ls_os_inventory *inv)
+{
+    memset(inv, 0, sizeof(*inv));
+    json_t **all[] = {
+        &inv->projects,   &inv->hypervisors, &inv->servers,         &inv->flavors,
+        &inv->aggregates, &inv->zones,       &inv->providers,       &inv->networks,
+        &inv->subnets,    &inv->ports,       &inv->routers,         &inv->floatingips,
+        &inv->volumes,    &inv->stacks,      &inv->deleted_servers, &inv->missing_ports};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        *all[i] = json_array();
+}
+
+void ls_os_inventory_cleanup(struct ls_os_inventory *inv)
+{
+    json_t *all[] = {inv->projects,   inv->hypervisors, inv->servers,         inv->flavors,
+                     inv->aggregates, inv->zones,       inv->providers,       inv->networks,
+                     inv->subnets,    inv->ports,       inv->routers,         inv->floatingips,
+                     inv->volumes,    inv->stacks,      inv->deleted_servers, inv->missing_ports};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        json_decref(all[i]);
+    memset(inv, 0, sizeof(*inv));
+}
+
+/* ---- discovery ---- */
+
+/* "2.79" -> 2079 (minor < 1000). */
+static int mv_num(const char *v)
+{
+    int major = 0, minor = 0;
+    if (!v || sscanf(v, "%d.%d", &major, &minor) < 1)
+        return 0;
+    return major * 1000 + minor;
+}
+
+/* The highest version a version document offers: {"version": {...}} or {"versions": [...]}
+ * ("version" or "max_version" member; CURRENT or SUPPORTED entries). 0 when none. */
+static int doc_max_version(const json_t *doc, int major)
+{
+    const json_t *one = json_object_get(doc, "version"), *v;
+    json_t *list = json_object_get(doc, "versions");
+    if (json_is_object(list)) /* keystone's {"versions": {"values": [...]}} */
+        list = json_object_get(list, "values");
+    int best = 0;
+    size_t i;
+    for (i = 0; one || i < json_array_size(list); i++) {
+        v = one ? one : json_array_get(list, i);
+        const char *m = json_string_value(json_object_get(v, "max_version"));
+        if (!m || !*m)
+            m = json_string_value(json_object_get(v, "version"));
+        int n = mv_num(m);
+        if (n / 1000 == major && n > best)
+            best = n;
+        if (one)
+            break;
+    }
+    return best;
+}
+
+/* The URL of a service's version document: the endpoint up to its version segment
+ * (".../v2.1", ".../v3/<project>" -> ".../v3/"), or the endpoint itself. */
+static void version_url(const char *endpoint, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s", endpoint);
+    const char *p = strstr(endpoint, "://");
+    p = p ? strchr(p + 3, '/') : NULL;
+    while (p) {
+        const char *seg = p + 1, *end = strchr(seg, '/');
+        size_t n = end ? (size_t)(end - seg) : strlen(seg);
+        if (n >= 2 && seg[0] == 'v' && seg[1] >= '0' && seg[1] <= '9') {
+            snprintf(out, cap, "%.*s/", (int)(seg + n - endpoint), endpoint);
+            return;
+        }
+        p = end;
+    }
+}
+
+/* Negotiates one service: max(min(offered, want), ...) with a floor. mv gets "" when the
+ * document cannot be read (no header is sent; the service's default applies). */
+static int negotiate(struct ls_os_session *s,
+                     struct ls_os_conn *c,
+                     const char *endpoint,
+                     const char *service,
+                     int major,
+                     int want,
+                     char *mv,
+                     size_t cap,
+                     struct ls_err *err)
+{
+    char url[600];
+    version_url(endpoint, url, sizeof(url));
+    json_t *doc = NULL;
+    int rc = ls_os_conn_get(c, NULL, url, NULL, &doc, err);
+    if (rc == LS_EUNAVAIL)
+        return rc;
+    int offered = rc == LS_OK ? doc_max_version(doc, major) : 0;
+    json_decref(doc);
+    mv[0] = '\0';
+    if (offered >= major * 1000) {
+        int use = offered < want ? offered : want;
+        snprintf(mv, cap, "%d.%d", use / 1000, use % 1000);
+    }
+    ls_os_session_set_microversion(s, service, mv[0] ? mv : NULL);
+    return LS_OK;
+}
+
+int ls_os_discover(struct ls_os_session *s, struct ls_os_api *api, struct ls_err *err)
+{
+    memset(api, 0, sizeof(*api));
+    int rc = ls_os_session_auth(s, err);
+    if (rc != LS_OK)
+        return rc;
+    static const char *const identity[] = {"identity", NULL}, *const compute[] = {"compute", NULL},
+                             *const placement[] = {"placement", NULL},
+                             *const network[] = {"network", NULL},
+                             *const volume[] = {"volumev3", "block-storage", "volume", NULL},
+                             *const heat[] = {"orchestration", NULL};
+    ls_os_session_endpoint(s, identity, api->identity, sizeof(api->identity));
+    if (!ls_os_session_endpoint(s, compute, api->compute, sizeof(api->compute)))
+        return ls_err_set(err, LS_EINVAL, "no_compute",
+                          "the catalog has no compute endpoint for this interface and region");
+    ls_os_session_endpoint(s, placement, api->placement, sizeof(api->placement));
+    ls_os_session_endpoint(s, network, api->network, sizeof(api->network));
+    ls_os_session_endpoint(s, volume, api->volume, sizeof(api->volume));
+    ls_os_session_endpoint(s, heat, api->heat, sizeof(api->heat));
+    /* Neutron's catalog URL is the root; its API is under /v2.0. */
+    size_t nl = strlen(api->network);
+    if (nl && (nl < 5 || strcmp(api->network + nl - 5, "/v2.0") != 0))
+        snprintf(api->network + nl, sizeof(api->network) - nl, "/v2.0");
+
+    struct ls_os_conn *c = ls_os_conn_new(s);
+    /* compute 2.79: hypervisor UUIDs (2.53), embedded flavors (2.47); hypervisors still
+     * report their own figures (removed in 2.88), placement gives capacity either way. */
+    rc = negotiate(s, c, api->compute, "compute", 2, 2079, api->compute_mv, sizeof(api->compute_mv),
+                   err);
+    if (rc == LS_OK && api->placement[0])
+        rc = negotiate(s, c, api->placement, "placement", 1, 1019, api->placement_mv,
+                       sizeof(api->placement_mv), err);
+    if (rc == LS_OK && api->volume[0])
+        rc = negotiate(s, c, api->volume, "volume", 3, 3060, api->volume_mv, sizeof(api->volume_mv),
+                       err);
+    ls_os_conn_free(c);
+    if (rc != LS_OK)
+        return rc;
+    int cm = mv_num(api->compute_mv), pm = mv_num(api->placement_mv), vm = mv_num(api->volume_mv);
+    api->hypervisor_uuids = cm >= 2053;
+    api->embedded_flavor = cm >= 2047;
+    api->volume_updated_since = vm >= 3060;
+    api->provider_traits = pm >= 1006;
+    return LS_OK;
+}
+
+/* ---- tasks ---- */
+
+enum task_kind {
+    T_LIST,  /* every page of url; items of `key` appended to `into` */
+    T_MERGE, /* GET url; doc[key] set as obj[member] */
+};
+
+struct task {
+    enum task_kind kind;
+    const char *service; /* microversion header, or NULL */
+    char *url;
+    const char *key;
+    json_t *into;       /* T_LIST: owned by the task list until merged */
+    json_t *obj;        /* T_MERGE target (borrowed) */
+    const char *member; /* T_MERGE */
+    char *fallback_url; /* T_LIST: tried once when url answers 403 */
+    bool allow_404;     /* T_MERGE: a 404 leaves obj alone (e.g. deleted meanwhile) */
+    bool fell_back;
+};
+
+struct pool {
+    struct ls_os_session *s;
+    const struct ls_os_api *api;
+    struct task *t;
+    size_t n, cap;
+    atomic_size_t next;
+    atomic_bool failed;
+    pthread_mutex_t lock;
+    struct ls_err err; /* the first failure */
+};
+
+static struct task *
+add_task(struct pool *p, enum task_kind kind, const char *service, char *url /* stolen */)
+{
+    if (p->n == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 32;
+        struct task *t = realloc(p->t, p->cap * sizeof(*p->t));
+        if (!t)
+            ls_oom(p->cap * sizeof(*p->t));
+        p->t = t;
+    }
+    struct task *t = &p->t[p->n++];
+    memset(t, 0, sizeof(*t));
+    t->kind = kind;
+    t->service = service;
+    t->url = url;
+    return t;
+}
+
+static char *fmt_url(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt_url(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    struct ls_buf b;
+    ls_buf_init(&b, 0);
+    if (ls_buf_vprintf(&b, fmt, ap) != LS_OK)
+        ls_oom(b.len);
+    va_end(ap);
+    return ls_buf_take(&b);
+}
+
+static struct task *add_list(struct pool *p, const char *service, const char *key, char *url)
+{
+    struct task *t = add_task(p, T_LIST, service, url);
+    t->key = key;
+    t->into = json_array();
+    return t;
+}
+
+/* The next-page link of a list answer: "<key>_links" (Nova, Neutron, Cinder) or "links"
+ * (array of {rel, href}, or Keystone's {"next": url}). */
+static const char *next_link(const json_t *doc, const char *key)
+{
+    char name[96];
+    snprintf(name, sizeof(name), "%s_links", key);
+    const json_t *links = json_object_get(doc, name);
+    if (!links)
+        links = json_object_get(doc, "links");
+    if (json_is_object(links))
+        return json_string_value(json_object_get(links, "next"));
+    size_t i;
+    const json_t *l;
+    json_array_foreach(links, i, l)
+    {
+        const char *rel = json_string_value(json_object_get(l, "rel"));
+        if (rel && !strcmp(rel, "next"))
+            return json_string_value(json_object_get(l, "href"));
+    }
+    return NULL;
+}
+
+/* Services behind proxies often put their own internal address in next links; the path and
+ * query are right, the origin is not. Rebase href onto the origin (scheme://host:port) of
+ * the URL that was asked for. */
+static char *rebase(const char *href, const char *asked)
+{
+    const char *hp = strstr(href, "://"), *ap = strstr(asked, "://");
+    if (!hp || !ap)
+        return ls_xstrdup(href);
+    const char *hpath = strchr(hp + 3, '/'), *apath = strchr(ap + 3, '/');
+    size_t origin = apath ? (size_t)(apath - asked) : strlen(asked);
+    return fmt_url("%.*s%s", (int)origin, asked, hpath ? hpath : "/");
+}
+
+static int run_list(struct pool *p, struct ls_os_conn *c, struct task *t, struct ls_err *err)
+{
+    char *url = ls_xstrdup(t->url);
+    int rc = LS_OK;
+    for (int page = 0; url; page++) {
+        if (page >= MAX_PAGES) {
+            rc = ls_err_set(err, LS_ELIMIT, "too_many_pages", "%s: more than %d pages", t->url,
+                            MAX_PAGES);
+            break;
+        }
+        json_t *doc = NULL;
+        long status = 0;
+        rc = ls_os_conn_get(c, t->service, url, &status, &doc, err);
+        if (rc != LS_OK && status == 403 && t->fallback_url && !t->fell_back) {
+            t->fell_back = true;
+            free(url);
+            url = ls_xstrdup(t->fallback_url);
+            page = -1;
+            continue;
+        }
+        if (rc != LS_OK)
+            break;
+        json_t *items = json_object_get(doc, t->key);
+        if (!json_is_array(items)) {
+            json_decref(doc);
+            rc = ls_err_set(err, LS_EINVAL, "invalid_answer", "%s: no \"%s\" list in the answer",
+                            t->url, t->key);
+            break;
+        }
+        json_array_extend(t->into, items);
+        const char *next = json_array_size(items) ? next_link(doc, t->key) : NULL;
+        char *n = next ? rebase(next, url) : NULL;
+        if (n && !strcmp(n, url)) {
+            free(n);
+            json_decref(doc);
+            rc = ls_err_set(err, LS_EINVAL, "invalid_answer", "%s: a next link points at itself",
+                            t->url);
+            break;
+        }
+        free(url);
+        url = n;
+        json_decref(doc);
+        if (atomic_load(&p->failed))
+            break;
+    }
+    free(url);
+    return rc;
+}
+
+static int run_merge(struct ls_os_conn *c, struct task *t, struct ls_err *err)
+{
+    json_t *doc = NULL;
+    int rc = ls_os_conn_get(c, t->service, t->url, NULL, &doc, err);
+    if (rc == LS_ENOTFOUND && t->allow_404)
+        return LS_OK;
+    if (rc != LS_OK)
+        return rc;
+    json_t *v = t->key ? json_object_get(doc, t->key) : doc;
+    if (!v) {
+        json_decref(doc);
+        return ls_err_set(err, LS_EINVAL, "invalid_answer", "%s: no \"%s\" in the answer", t->url,
+                          t->key);
+    }
+    json_object_set(t->obj, t->member, v);
+    json_decref(doc);
+    return LS_OK;
+}
+
+static void *worker(void *arg)
+{
+    struct pool *p = arg;
+    struct ls_os_conn *c = ls_os_conn_new(p->s);
+    for (;;) {
+        size_t i = atomic_fetch_add(&p->next, 1);
+        if (i >= p->n || atomic_load(&p->failed))
+            break;
+        struct task *t = &p->t[i];
+        struct ls_err e;
+        ls_err_clear(&e);
+        int rc = t->kind == T_LIST ? run_list(p, c, t, &e) : run_merge(c, t, &e);
+        if (rc != LS_OK) {
+            pthread_mutex_lock(&p->lock);
+            if (!atomic_load(&p->failed)) {
+                p->err = e;
+                atomic_store(&p->failed, true);
+            }
+            pthread_mutex_unlock(&p->lock);
+        }
+    }
+    ls_os_conn_free(c);
+    return NULL;
+}
+
+/* Runs the tasks added since `from` with up to `threads` workers. */
+static int run_tasks(struct pool *p, size_t from, int threads, struct ls_err *err)
+{
+    atomic_store(&p->next, from);
+    size_t todo = p->n - from;
+    if (threads < 1)
+        threads = 1;
+    if ((size_t)threads > todo)
+        threads = (int)todo;
+    pthread_t th[64];
+    int started = 0;
+    for (int i = 0; i < threads && i < 64; i++)
+        if (pthread_create(&th[started], NULL, worker, p) == 0)
+            started++;
+    if (started == 0 && todo > 0)
+        worker(p);
+    for (int i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    if (atomic_load(&p->failed)) {
+        if (err)
+            *err = p->err;
+        return p->err.status;
+    }
+    return LS_OK;
+}
+
+static void pool_init(struct pool *p, struct ls_os_session *s, const struct ls_os_api *api)
+{
+    memset(p, 0, sizeof(*p));
+    p->s = s;
+    p->api = api;
+    pthread_mutex_init(&p->lock, NULL);
+}
+
+static void pool_cleanup(struct pool *p)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        free(p->t[i].url);
+        free(p->t[i].fallback_url);
+        json_decref(p->t[i].into);
+    }
+    free(p->t);
+    pthread_mutex_destroy(&p->lock);
+}
+
+/* Moves a finished list task's items into dst. */
+static void take(struct task *t, json_t *dst)
+{
+    if (t)
+        json_array_extend(dst, t->into);
+}
+
+/* Per provider: inventories, usages (and traits, aggregates on a full pass). */
+static void add_provider_tasks(struct pool *p, json_t *providers, bool full)
+{
+    const struct ls_os_api *api = p->api;
+    size_t i;
+    json_t *rp;
+    json_array_foreach(providers, i, rp)
+    {
+        const char *uuid = json_string_value(json_object_get(rp, "uuid"));
+        if (!uuid)
+            continue;
+        static const char *const what[][2] = {{"usages", "usages"},
+                                              {"inventories", "inventories"},
+                                              {"traits", "traits"},
+                                              {"aggregates", "aggregates"}};
+        for (int k = 0; k < (full ? 4 : 1); k++) {
+            if (k == 2 && !api->provider_traits)
+                continue;
+            struct task *t =
+                add_task(p, T_MERGE, "placement",
+                         fmt_url("%s/resource_providers/%s/%s", api->placement, uuid, what[k][0]));
+            t->key = what[k][1];
+            t->obj = rp;
+            t->member = what[k][1];
+            t->allow_404 = true;
+        }
+    }
+}
+
+/* Heat resources of every stack (nested ones included). */
+static void add_stack_tasks(struct pool *p, json_t *stacks)
+{
+    size_t i;
+    json_t *st;
+    json_array_foreach(stacks, i, st)
+    {
+        const char *id = json_string_value(json_object_get(st, "id"));
+        const char *name = json_string_value(json_object_get(st, "stack_name"));
+        if (!id || !name)
+            continue;
+        struct task *t =
+            add_task(p, T_MERGE, NULL,
+                     fmt_url("%s/stacks/%s/%s/resources?nested_depth=5", p->api->heat, name, id));
+        t->key = "resources";
+        t->obj = st;
+        t->member = "resources";
+        t->allow_404 = true;
+    }
+}
+
+static uint64_t session_requests(struct ls_os_session *s)
+{
+    struct ls_os_session_stats st;
+    ls_os_session_stats(s, &st);
+    return st.requests;
+}
+
+int ls_os_collect_full(struct ls_os_session *s,
+                       const struct ls_os_api *api,
+                       const struct ls_os_collect_opts *o,
+                       struct ls_os_inventory *inv,
+                       struct ls_err *err)
+{
+    inv->full = true;
+    inv->started_us = ls_time_now_us();
+    uint64_t req0 = session_requests(s);
+    struct pool p;
+    pool_init(&p, s, api);
+    int lim = o->page_size > 0 ? o->page_size : 1000;
+    /* Longest first: the server list is the long pole. */
+    struct task *servers =
+        add_list(&p, "compute", "servers",
+                 fmt_url("%s/servers/detail?all_tenants=1&limit=%d", api->compute, lim));
+    struct task *ports = NULL, *networks = NULL, *subnets = NULL, *routers = NULL, *fips = NULL,
+                *volumes = NULL, *providers = NULL, *stacks = NULL, *flavors = NULL;
+    if (api->network[0]) {
+        ports = add_list(&p, NULL, "ports", fmt_url("%s/ports?limit=%d", api->network, lim));
+        networks =
+            add_list(&p, NULL, "networks", fmt_url("%s/networks?limit=%d", api->network, lim));
+        subnets = add_list(&p, NULL, "subnets", fmt_url("%s/subnets?limit=%d", api->network, lim));
+        routers = add_list(&p, NULL, "routers", fmt_url("%s/routers?limit=%d", api->network, lim));
+        fips = add_list(&p, NULL, "floatingips",
+                        fmt_url("%s/floatingips?limit=%d", api->network, lim));
+    }
+    if (api->volume[0])
+        volumes = add_list(&p, "volume", "volumes",
+                           fmt_url("%s/volumes/detail?all_tenants=1&limit=%d", api->volume, lim));
+    struct task *hyps = add_list(
+        &p, "compute", "hypervisors",
+        api->hypervisor_uuids ? fmt_url("%s/os-hypervisors/detail?limit=%d", api->compute, lim)
+                              : fmt_url("%s/os-hypervisors/detail", api->compute));
+    if (api->placement[0])
+        providers = add_list(&p, "placement", "resource_providers",
+                             fmt_url("%s/resource_providers", api->placement));
+    struct task *aggs =
+        add_list(&p, "compute", "aggregates", fmt_url("%s/os-aggregates", api->compute));
+    struct task *zones = add_list(&p, "compute", "availabilityZoneInfo",
+                                  fmt_url("%s/os-availability-zone/detail", api->compute));
+    if (!api->embedded_flavor)
+        flavors = add_list(&p, "compute", "flavors",
+                           fmt_url("%s/flavors/detail?is_public=None", api->compute));
+    struct task *projects = NULL;
+    if (api->identity[0])
+        projects = add_list(&p, NULL, "projects", fmt_url("%s/projects", api->identity));
+    if (api->heat[0]) {
+        stacks = add_list(&p, NULL, "stacks", fmt_url("%s/stacks?global_tenant=True", api->heat));
+        stacks->fallback_url = fmt_url("%s/stacks", api->heat);
+    }
+    int rc = run_tasks(&p, 0, o->concurrency, err);
+    if (rc == LS_OK) {
+        /* Task pointers move when the list grows: take the lists first. */
+        take(servers, inv->servers);
+        take(ports, inv->ports);
+        take(networks, inv->networks);
+        take(subnets, inv->subnets);
+        take(routers, inv->routers);
+        take(fips, inv->floatingips);
+        take(volumes, inv->volumes);
+        take(hyps, inv->hypervisors);
+        take(providers, inv->providers);
+        take(aggs, inv->aggregates);
+        take(zones, inv->zones);
+        take(flavors, inv->flavors);
+        take(projects, inv->projects);
+        take(stacks, inv->stacks);
+        if (stacks && stacks->fell_back)
+            snprintf(inv->warning, sizeof(inv->warning),
+                     "heat: listing all projects' stacks is not allowed (stacks:global_index); "
+                     "only the scoped project's stacks are imported");
+        size_t from = p.n;
+        add_provider_tasks(&p, inv->providers, true);
+        add_stack_tasks(&p, inv->stacks);
+        rc = run_tasks(&p, from, o->concurrency, err);
+    }
+    pool_cleanup(&p);
+    inv->requests = session_requests(s) - req0;
+    return rc;
+}
+
+/* Appends one filtered list task per batch of ids (base + "param=a&param=b..."); returns the
+ * index of the first task added, *count the number added. */
+static size_t add_batched(struct pool *p,
+                          const char *key,
+                          const char *base,
+                          const char *param,
+                          const json_t *ids,
+                          size_t *count)
+{
+    size_t n = json_array_size(ids), first = p->n;
+    *count = 0;
+    for (size_t i = 0; i < n; i += IDS_PER_QUERY) {
+        size_t cap = 64 + IDS_PER_QUERY * 80, len = 0;
+        char *q = ls_xmalloc(cap);
+        q[0] = '\0';
+        for (size_t j = i; j < n && j < i + IDS_PER_QUERY; j++) {
+            const char *id = json_string_value(json_array_get(ids, j));
+            if (id && strlen(id) < 60 && strspn(id, "0123456789abcdefABCDEF-") == strlen(id))
+                len += (size_t)snprintf(q + len, cap - len, "%s%s=%s", len ? "&" : "", param, id);
+        }
+        if (len) {
+            add_list(p, NULL, key, fmt_url("%s%s", base, q));
+            (*count)++;
+        }
+        free(q);
+    }
+    return first;
+}
+
+static bool id_in(const json_t *items, const char *id)
+{
+    size_t i;
+    const json_t *it;
+    json_array_foreach(items, i, it)
+    {
+        const char *x = json_string_value(json_object_get(it, "id"));
+        if (x && !strcmp(x, id))
+            return true;
+    }
+    return false;
+}
+
+int ls_os_collect_incremental(struct ls_os_session *s,
+                              const struct ls_os_api *api,
+                              const struct ls_os_collect_opts *o,
+                              int64_t since_us,
+                              ls_os_touched_fn touched,
+                              void *touched_arg,
+                              struct ls_os_inventory *inv,
+                              struct ls_err *err)
+{
+    inv->full = false;
+    inv->started_us = ls_time_now_us();
+    uint64_t req0 = session_requests(s);
+    char since[40];
+    ls_time_format_rfc3339(since_us - since_us % 1000000, since, sizeof(since));
+    struct pool p;
+    pool_init(&p, s, api);
+    int lim = o->page_size > 0 ? o->page_size : 1000;
+    add_list(&p, "compute", "servers",
+             fmt_url("%s/servers/detail?all_tenants=1&limit=%d&changes-since=%s", api->compute, lim,
+                     since));
+    if (api->volume[0] && api->volume_updated_since)
+        add_list(&p, "volume", "volumes",
+                 fmt_url("%s/volumes/detail?all_tenants=1&limit=%d&updated_at=gte:%s", api->volume,
+                         lim, since));
+    int rc = run_tasks(&p, 0, o->concurrency, err);
+    json_t *changed = json_array(), *port_ids = json_array();
+    if (rc == LS_OK) {
+        json_t *all = json_array();
+        take(&p.t[0], all);
+        if (p.n > 1)
+            take(&p.t[1], inv->volumes);
+        size_t i;
+        json_t *sv;
+        json_array_foreach(all, i, sv)
+        {
+            const char *id = json_string_value(json_object_get(sv, "id"));
+            const char *st = json_string_value(json_object_get(sv, "status"));
+            if (!id)
+                continue;
+            json_array_append_new(changed, json_string(id));
+            if (st && !strcmp(st, "DELETED"))
+                json_array_append_new(inv->deleted_servers, json_string(id));
+            else
+                json_array_append(inv->servers, sv);
+        }
+        if (touched)
+            touched(all, inv->providers, port_ids, touched_arg);
+        json_decref(all);
+        size_t from = p.n, n_dev = 0, n_ids = 0, dev_at = 0, ids_at = 0;
+        if (api->network[0]) {
+            char base[600];
+            snprintf(base, sizeof(base), "%s/ports?", api->network);
+            dev_at = add_batched(&p, "ports", base, "device_id", changed, &n_dev);
+            ids_at = add_batched(&p, "ports", base, "id", port_ids, &n_ids);
+        }
+        if (api->placement[0])
+            add_provider_tasks(&p, inv->providers, false);
+        rc = run_tasks(&p, from, o->concurrency, err);
+        if (rc == LS_OK) {
+            for (size_t k = 0; k < n_dev; k++)
+                take(&p.t[dev_at + k], inv->ports);
+            json_t *by_id = json_array(), *pt;
+            for (size_t k = 0; k < n_ids; k++)
+                take(&p.t[ids_at + k], by_id);
+            json_array_foreach(by_id, i, pt)
+            {
+                const char *pid = json_string_value(json_object_get(pt, "id"));
+                if (pid && !id_in(inv->ports, pid))
+                    json_array_append(inv->ports, pt);
+            }
+            json_array_foreach(port_ids, i, pt)
+            {
+                if (json_is_string(pt) && !id_in(inv->ports, json_string_value(pt)))
+                    json_array_append(inv->missing_ports, pt);
+            }
+            json_decref(by_id);
+        }
+    }
+    json_decref(changed);
+    json_decref(port_ids);
+    pool_cleanup(&p);
+    inv->requests = session_requests(s) - req0;
+    return rc;
+}

@@ -1,0 +1,83 @@
+/* Reading a cloud: service discovery (catalog endpoints, version documents, the
+ * microversions we pin) and the collections of one pass, fetched with bounded concurrency and
+ * every `*_links` next page followed. A pass either returns everything it was asked for or
+ * fails as a whole (nothing partial reaches the mapping). */
+#ifndef LS_IMPORTERS_OPENSTACK_COLLECT_H
+#define LS_IMPORTERS_OPENSTACK_COLLECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "common/err.h"
+#include "importers/openstack/session.h"
+
+/** What discovery found: base URLs ("" = service absent) and pinned microversions. */
+struct ls_os_api {
+    char identity[512], compute[512], placement[512], network[512], volume[512], heat[512];
+    char compute_mv[16], placement_mv[16], volume_mv[16]; /* "" = none sent */
+    bool hypervisor_uuids;                                /* compute >= 2.53: UUID ids, paging */
+    bool embedded_flavor;                                 /* compute >= 2.47 */
+    bool volume_updated_since; /* volume >= 3.60: updated_at=gte: filter */
+    bool provider_traits;      /* placement >= 1.6 */
+};
+
+/** Finds the endpoints and negotiates microversions (and sets them on the session). */
+LS_MUST_CHECK int
+ls_os_discover(struct ls_os_session *s, struct ls_os_api *api, struct ls_err *err);
+
+/** The collections of one pass; every member a JSON array (empty when the service is
+ *  absent). Placement data is merged into each provider object ("inventories", "usages",
+ *  "traits", "aggregates"); Heat resources into each stack ("resources"). */
+struct ls_os_inventory {
+    bool full;          /* everything listed: absence means deleted */
+    int64_t started_us; /* wall clock when the pass began reading */
+    json_t *projects, *hypervisors, *servers, *flavors, *aggregates, *zones, *providers;
+    json_t *networks, *subnets, *ports, *routers, *floatingips, *volumes, *stacks;
+    /* incremental passes only */
+    json_t *deleted_servers; /* ids */
+    json_t *missing_ports;   /* ids asked for by id and not found (deleted) */
+    uint64_t requests;       /* HTTP requests of the pass */
+    char warning[256];       /* a partial view the operator should know of ("" = none) */
+};
+
+void ls_os_inventory_init(struct ls_os_inventory *inv);
+void ls_os_inventory_cleanup(struct ls_os_inventory *inv);
+
+struct ls_os_collect_opts {
+    int concurrency; /* requests in flight */
+    int page_size;   /* `limit` for paginated lists */
+};
+
+/** Reads everything (a full pass). */
+LS_MUST_CHECK int ls_os_collect_full(struct ls_os_session *s,
+                                     const struct ls_os_api *api,
+                                     const struct ls_os_collect_opts *o,
+                                     struct ls_os_inventory *inv,
+                                     struct ls_err *err);
+
+/**
+ * Reads what changed since `since_us` (an incremental pass): servers by changes-since
+ * (deleted ones into deleted_servers), their ports (by device_id) plus the ports in
+ * `port_ids` (JSON array of ids the graph had attached to those servers; those not found
+ * land in missing_ports), volumes by updated_at (when the API allows), and the placement
+ * usages of the resource providers the caller names. Once the servers are read, `touched`
+ * (may be NULL) is called to fill `providers` (append objects with a "uuid" member; other
+ * members are kept, "usages" is added) and `port_ids` (append ids) from what the caller knows
+ * (the graph: the old host of a migrated server, the ports it had).
+ */
+typedef void (*ls_os_touched_fn)(const json_t *servers,
+                                 json_t *providers,
+                                 json_t *port_ids,
+                                 void *arg);
+LS_MUST_CHECK int ls_os_collect_incremental(struct ls_os_session *s,
+                                            const struct ls_os_api *api,
+                                            const struct ls_os_collect_opts *o,
+                                            int64_t since_us,
+                                            ls_os_touched_fn touched,
+                                            void *touched_arg,
+                                            struct ls_os_inventory *inv,
+                                            struct ls_err *err);
+
+#endif

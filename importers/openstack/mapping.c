@@ -1,0 +1,1006 @@
+/* OpenStack answers -> change set (see mapping.h). */
+#include "importers/openstack/mapping.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/map.h"
+#include "model/node.h"
+
+#define ID_MAX 512
+
+struct mapper {
+    const struct ls_os_inventory *inv;
+    const struct ls_os_map_opts *o;
+    const struct ls_snap *snap;
+    struct ls_change_set *cs;
+    const char *origin;
+    json_t *counts;
+    struct ls_map put;      /* node ids put by this set */
+    struct ls_map edges;    /* edge keys put by this set (incremental: old ones are removed) */
+    struct ls_map deleted;  /* node ids deleted by this set */
+    json_t *hv_by_name;     /* hypervisor_hostname and service host -> node id */
+    json_t *ip_count;       /* host_ip -> how many hypervisors report it */
+    json_t *flavors;        /* flavor id -> flavor (old microversions) */
+    json_t *provider_by_hv; /* hypervisor id or name -> provider object */
+    json_t *aliases_extra;  /* scratch */
+    int rc;
+    struct ls_err *err;
+};
+
+void ls_os_origin(const char *cloud, char *out, size_t cap)
+{
+    snprintf(out, cap, "openstack:%s", cloud);
+}
+
+void ls_os_node_id(const struct ls_os_map_opts *o,
+                   const char *service,
+                   const char *type,
+                   const char *native,
+                   char *out,
+                   size_t cap)
+{
+    if (o->tag_ids)
+        snprintf(out, cap, "%s@%s:%s:%s", service, o->cloud, type, native);
+    else
+        snprintf(out, cap, "%s:%s:%s", service, type, native);
+}
+
+static const char *js(const json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+/* A string member, "" when absent. */
+static const char *jss(const json_t *obj, const char *key)
+{
+    const char *s = js(obj, key);
+    return s ? s : "";
+}
+
+/* Copies the listed members of src that are present (null included) into a new object. */
+static json_t *pick(const json_t *src, const char *const *keys)
+{
+    json_t *o = json_object();
+    for (const char *const *k = keys; *k; k++) {
+        json_t *v = json_object_get(src, *k);
+        if (v)
+            json_object_set(o, *k, v);
+    }
+    return o;
+}
+
+/* Is `id` a node the set may point an edge at? Put by this set, or alive in the snapshot and
+ * neither deleted by this set nor (on a full pass) about to be swept as ours. */
+static bool exists(struct mapper *m, const char *id)
+{
+    if (ls_map_get(&m->put, id))
+        return true;
+    if (ls_map_get(&m->deleted, id) || !m->snap)
+        return false;
+    const struct ls_node *n = ls_snap_node(m->snap, id);
+    if (!n)
+        return false;
+    return !m->inv->full || strcmp(n->source, m->origin) != 0;
+}
+
+static void count(struct mapper *m, const char *type)
+{
+    if (!m->counts)
+        return;
+    json_t *v = json_object_get(m->counts, type);
+    json_object_set_new(m->counts, type, json_integer(v ? json_integer_value(v) + 1 : 1));
+}
+
+/* Adds a node; attrs stolen. */
+static void node(struct mapper *m,
+                 const char *id,
+                 const char *type,
+                 const char *name,
+                 const char *state,
+                 json_t *attrs)
+{
+    if (m->rc != LS_OK) {
+        json_decref(attrs);
+        return;
+    }
+    m->rc = ls_change_put_node_new(m->cs, id, type, name ? name : "", state ? state : "", attrs,
+                                   NULL, m->err);
+    if (m->rc == LS_OK) {
+        ls_map_put(&m->put, id, (void *)1);
+        count(m, type);
+    }
+}
+
+/* Adds an edge when both ends exist; attrs stolen (NULL = {}). */
+static void
+edge(struct mapper *m, const char *src, enum ls_edge_type type, const char *dst, json_t *attrs)
+{
+    if (m->rc != LS_OK || !exists(m, src) || !exists(m, dst)) {
+        json_decref(attrs);
+        return;
+    }
+    char key[2 * ID_MAX + 32];
+    snprintf(key, sizeof(key), "%s|%s|%s", src, ls_edge_type_name(type), dst);
+    if (ls_map_get(&m->edges, key)) {
+        json_decref(attrs);
+        return;
+    }
+    m->rc = ls_change_put_edge_new(m->cs, src, type, dst, attrs, LS_ESRC_IMPORTED, 1.0, m->err);
+    if (m->rc == LS_OK)
+        ls_map_put(&m->edges, key, (void *)1);
+}
+
+static void
+id_of(struct mapper *m, char *out, const char *service, const char *type, const char *native)
+{
+    ls_os_node_id(m->o, service, type, native, out, ID_MAX);
+}
+
+/* attrs.aliases: the given names, plus the native id when ids carry the cloud. */
+static void set_aliases(struct mapper *m, json_t *attrs, const char *native, json_t *names)
+{
+    if (m->o->tag_ids && native && *native)
+        json_array_append_new(names, json_string(native));
+    if (json_array_size(names))
+        json_object_set_new(attrs, "aliases", names);
+    else
+        json_decref(names);
+}
+
+/* ---- keystone ---- */
+
+static void map_projects(struct mapper *m)
+{
+    size_t i;
+    json_t *p;
+    char id[ID_MAX];
+    json_array_foreach(m->inv->projects, i, p)
+    {
+        const char *pid = js(p, "id");
+        if (!pid)
+            continue;
+        id_of(m, id, "keystone", "project", pid);
+        static const char *const keys[] = {"domain_id", "description", "parent_id", "is_domain",
+                                           NULL};
+        node(m, id, "project", jss(p, "name"),
+             json_is_false(json_object_get(p, "enabled")) ? "disabled" : "enabled", pick(p, keys));
+    }
+}
+
+/* The project edge every owned thing gets. */
+static void owned_by(struct mapper *m, const char *id, const json_t *obj)
+{
+    const char *pid = js(obj, "project_id");
+    if (!pid)
+        pid = js(obj, "tenant_id");
+    if (!pid)
+        pid = js(obj, "os-vol-tenant-attr:tenant_id");
+    if (!pid)
+        pid = js(obj, "project");
+    if (!pid || !*pid)
+        return;
+    char pj[ID_MAX];
+    id_of(m, pj, "keystone", "project", pid);
+    edge(m, id, LS_EDGE_MEMBER_OF, pj, NULL);
+}
+
+/* ---- nova: hypervisors, placement, aggregates, zones ---- */
+
+/* capacity[rc] = (total - reserved) * allocation_ratio; free[rc] = capacity - used. */
+static void placement_attrs(json_t *attrs, const json_t *rp)
+{
+    json_object_set_new(attrs, "resource_provider", json_string(jss(rp, "uuid")));
+    const json_t *inv = json_object_get(rp, "inventories"), *usages = json_object_get(rp, "usages");
+    json_t *cap = json_object(), *free_ = json_object();
+    const char *rc;
+    json_t *v;
+    json_object_foreach((json_t *)inv, rc, v)
+    {
+        double total = json_number_value(json_object_get(v, "total"));
+        double reserved = json_number_value(json_object_get(v, "reserved"));
+        json_t *ratio_v = json_object_get(v, "allocation_ratio");
+        double ratio = ratio_v ? json_number_value(ratio_v) : 1.0;
+        double c = (total - reserved) * ratio;
+        double used = json_number_value(json_object_get(usages, rc));
+        if (c == floor(c) && fabs(c) < 9e15) {
+            json_object_set_new(cap, rc, json_integer((json_int_t)c));
+            json_object_set_new(free_, rc, json_integer((json_int_t)(c - used)));
+        } else {
+            json_object_set_new(cap, rc, json_real(c));
+            json_object_set_new(free_, rc, json_real(c - used));
+        }
+    }
+    json_object_set_new(attrs, "capacity", cap);
+    json_object_set_new(attrs, "free", free_);
+    if (inv)
+        json_object_set(attrs, "inventories", (json_t *)inv);
+    if (usages)
+        json_object_set(attrs, "usages", (json_t *)usages);
+    const json_t *traits = json_object_get(rp, "traits");
+    if (traits)
+        json_object_set(attrs, "traits", (json_t *)traits);
+    const json_t *aggs = json_object_get(rp, "aggregates");
+    if (aggs)
+        json_object_set(attrs, "placement_aggregates", (json_t *)aggs);
+}
+
+static void index_providers(struct mapper *m)
+{
+    size_t i;
+    json_t *rp;
+    json_array_foreach(m->inv->providers, i, rp)
+    {
+        /* Root providers only: nested ones (NUMA, PCI) belong to their root's node. */
+        const char *parent = js(rp, "parent_provider_uuid");
+        if (parent && *parent)
+            continue;
+        if (js(rp, "uuid"))
+            json_object_set(m->provider_by_hv, js(rp, "uuid"), rp);
+        if (js(rp, "name") && !json_object_get(m->provider_by_hv, js(rp, "name")))
+            json_object_set(m->provider_by_hv, js(rp, "name"), rp);
+    }
+}
+
+static void map_hypervisors(struct mapper *m)
+{
+    size_t i;
+    json_t *h;
+    char id[ID_MAX];
+    json_array_foreach(m->inv->hypervisors, i, h)
+    {
+        const char *ip = js(h, "host_ip");
+        if (ip) {
+            json_t *c = json_object_get(m->ip_count, ip);
+            json_object_set_new(m->ip_count, ip, json_integer(c ? json_integer_value(c) + 1 : 1));
+        }
+    }
+    json_array_foreach(m->inv->hypervisors, i, h)
+    {
+        const char *name = js(h, "hypervisor_hostname");
+        if (!name)
+            continue;
+        const json_t *svc = json_object_get(h, "service");
+        const char *host = js(svc, "host");
+        id_of(m, id, "nova", "hypervisor", name);
+        static const char *const keys[] = {"hypervisor_hostname",
+                                           "host_ip",
+                                           "hypervisor_type",
+                                           "hypervisor_version",
+                                           "status",
+                                           "state",
+                                           NULL};
+        json_t *attrs = pick(h, keys);
+        json_t *hid = json_object_get(h, "id");
+        json_object_set(attrs, "hypervisor_id", hid ? hid : json_null());
+        if (host)
+            json_object_set_new(attrs, "host", json_string(host));
+        if (js(svc, "disabled_reason"))
+            json_object_set(attrs, "disabled_reason", json_object_get(svc, "disabled_reason"));
+        if (json_object_get(h, "vcpus")) { /* before 2.88: nova's own view */
+            static const char *const nk[] = {
+                "vcpus",          "memory_mb",        "local_gb",    "vcpus_used",
+                "memory_mb_used", "local_gb_used",    "running_vms", "free_ram_mb",
+                "free_disk_gb",   "current_workload", NULL};
+            json_object_set_new(attrs, "nova", pick(h, nk));
+        }
+        const json_t *rp = json_string_value(hid)
+                               ? json_object_get(m->provider_by_hv, json_string_value(hid))
+                               : NULL;
+        if (!rp)
+            rp = json_object_get(m->provider_by_hv, name);
+        if (rp)
+            placement_attrs(attrs, rp);
+        json_t *names = json_array();
+        json_array_append_new(names, json_string(name));
+        if (host && strcmp(host, name) != 0)
+            json_array_append_new(names, json_string(host));
+        const char *ip = js(h, "host_ip");
+        json_t *ipc = ip ? json_object_get(m->ip_count, ip) : NULL;
+        if (ipc && json_integer_value(ipc) == 1)
+            json_array_append_new(names, json_string(ip));
+        set_aliases(m, attrs, NULL, names);
+        const char *status = js(h, "status");
+        const char *state = status && !strcmp(status, "disabled") ? "disabled" : js(h, "state");
+        node(m, id, "hypervisor", name, state, attrs);
+        json_object_set_new(m->hv_by_name, name, json_string(id));
+        if (host && !json_object_get(m->hv_by_name, host))
+            json_object_set_new(m->hv_by_name, host, json_string(id));
+    }
+}
+
+/* The hypervisor node id of a host or hypervisor name: this pass's, or the id the name maps
+ * to (an incremental pass reads no hypervisors; the edge is kept only if the node exists). */
+static const char *hypervisor_of(struct mapper *m, const char *name, char *buf)
+{
+    if (!name || !*name)
+        return NULL;
+    const char *id = js(m->hv_by_name, name);
+    if (id)
+        return id;
+    id_of(m, buf, "nova", "hypervisor", name);
+    return buf;
+}
+
+static void map_aggregates(struct mapper *m)
+{
+    size_t i, j;
+    json_t *a, *h;
+    char id[ID_MAX], az[ID_MAX], hbuf[ID_MAX];
+    json_array_foreach(m->inv->aggregates, i, a)
+    {
+        json_t *aid = json_object_get(a, "id");
+        char native[64];
+        if (json_is_integer(aid))
+            snprintf(native, sizeof(native), "%lld", (long long)json_integer_value(aid));
+        else if (json_is_string(aid))
+            snprintf(native, sizeof(native), "%.60s", json_string_value(aid));
+        else
+            continue;
+        id_of(m, id, "nova", "aggregate", native);
+        static const char *const keys[] = {"uuid", "availability_zone", "metadata", "hosts", NULL};
+        node(m, id, "aggregate", jss(a, "name"), "", pick(a, keys));
+        const char *zone = js(a, "availability_zone");
+        if (zone) {
+            id_of(m, az, "nova", "availability_zone", zone);
+            edge(m, id, LS_EDGE_MEMBER_OF, az, NULL);
+        }
+        json_array_foreach(json_object_get(a, "hosts"), j, h)
+        {
+            const char *hv = hypervisor_of(m, json_string_value(h), hbuf);
+            if (hv)
+                edge(m, hv, LS_EDGE_MEMBER_OF, id, NULL);
+        }
+    }
+}
+
+static void map_zones(struct mapper *m)
+{
+    size_t i;
+    json_t *z;
+    char id[ID_MAX], hbuf[ID_MAX];
+    /* Zones first (aggregates point at them), then membership. */
+    json_array_foreach(m->inv->zones, i, z)
+    {
+        const char *name = js(z, "zoneName");
+        if (!name || !strcmp(name, "internal"))
+            continue;
+        id_of(m, id, "nova", "availability_zone", name);
+        bool up = json_is_true(json_object_get(json_object_get(z, "zoneState"), "available"));
+        node(m, id, "availability_zone", name, up ? "available" : "unavailable", NULL);
+    }
+    json_array_foreach(m->inv->zones, i, z)
+    {
+        const char *name = js(z, "zoneName"), *host;
+        if (!name || !strcmp(name, "internal"))
+            continue;
+        id_of(m, id, "nova", "availability_zone", name);
+        json_t *services;
+        json_object_foreach(json_object_get(z, "hosts"), host, services)
+        {
+            if (!json_object_get(services, "nova-compute"))
+                continue;
+            const char *hv = hypervisor_of(m, host, hbuf);
+            if (hv)
+                edge(m, hv, LS_EDGE_MEMBER_OF, id, NULL);
+        }
+    }
+}
+
+/* ---- nova: servers ---- */
+
+/* The flavor as one shape whatever the microversion: name, vcpus, ram_mb, disk_gb,
+ * ephemeral_gb, swap_mb, extra_specs, id (when known). */
+static json_t *flavor_attrs(struct mapper *m, const json_t *f)
+{
+    const char *fid = js(f, "id");
+    if (fid && !json_object_get(f, "vcpus")) {
+        const json_t *full = json_object_get(m->flavors, fid);
+        if (full)
+            f = full;
+    }
+    json_t *o = json_object();
+    const char *name = js(f, "original_name");
+    if (!name)
+        name = js(f, "name");
+    if (name)
+        json_object_set_new(o, "name", json_string(name));
+    if (fid)
+        json_object_set_new(o, "id", json_string(fid));
+    static const char *const from[][2] = {{"vcpus", "vcpus"},
+                                          {"ram", "ram_mb"},
+                                          {"disk", "disk_gb"},
+                                          {"ephemeral", "ephemeral_gb"},
+                                          {"OS-FLV-EXT-DATA:ephemeral", "ephemeral_gb"},
+                                          {"swap", "swap_mb"},
+                                          {"extra_specs", "extra_specs"}};
+    for (size_t i = 0; i < sizeof(from) / sizeof(from[0]); i++) {
+        json_t *v = json_object_get(f, from[i][0]);
+        if (v && !(json_is_string(v) && !strcmp(from[i][0], "swap"))) /* swap "" = none */
+            json_object_set(o, from[i][1], v);
+    }
+    if (json_is_string(json_object_get(f, "swap")))
+        json_object_set_new(o, "swap_mb", json_integer(0));
+    return o;
+}
+
+static void map_servers(struct mapper *m)
+{
+    size_t i, j;
+    json_t *s, *f;
+    char id[ID_MAX], hbuf[ID_MAX];
+    json_array_foreach(m->inv->flavors, i, f)
+    {
+        if (js(f, "id"))
+            json_object_set(m->flavors, js(f, "id"), f);
+    }
+    json_array_foreach(m->inv->servers, i, s)
+    {
+        const char *sid = js(s, "id");
+        if (!sid)
+            continue;
+        id_of(m, id, "nova", "instance", sid);
+        json_t *attrs = json_object();
+        static const char *const map[][2] = {
+            {"OS-EXT-STS:vm_state", "vm_state"},
+            {"OS-EXT-STS:power_state", "power_state"},
+            {"OS-EXT-STS:task_state", "task_state"},
+            {"OS-EXT-SRV-ATTR:host", "host"},
+            {"OS-EXT-SRV-ATTR:hypervisor_hostname", "hypervisor_hostname"},
+            {"OS-EXT-SRV-ATTR:instance_name", "instance_name"},
+            {"OS-EXT-AZ:availability_zone", "availability_zone"},
+            {"tenant_id", "project_id"},
+            {"user_id", "user_id"},
+            {"created", "created"},
+            {"updated", "updated"},
+            {"OS-SRV-USG:launched_at", "launched_at"},
+            {"addresses", "addresses"},
+            {"metadata", "metadata"},
+            {"hostId", "host_id_hash"},
+            {"locked", "locked"},
+        };
+        for (size_t k = 0; k < sizeof(map) / sizeof(map[0]); k++) {
+            json_t *v = json_object_get(s, map[k][0]);
+            if (v)
+                json_object_set(attrs, map[k][1], v);
+        }
+        const json_t *img = json_object_get(s, "image");
+        if (js(img, "id"))
+            json_object_set_new(attrs, "image_id", json_string(js(img, "id")));
+        if (json_is_object(json_object_get(s, "flavor")))
+            json_object_set_new(attrs, "flavor", flavor_attrs(m, json_object_get(s, "flavor")));
+        json_t *vols = json_array(), *v;
+        json_array_foreach(json_object_get(s, "os-extended-volumes:volumes_attached"), j, v)
+        {
+            if (js(v, "id"))
+                json_array_append_new(vols, json_string(js(v, "id")));
+        }
+        json_object_set_new(attrs, "volumes_attached", vols);
+        json_t *names = json_array();
+        const char *inst = js(s, "OS-EXT-SRV-ATTR:instance_name");
+        if (inst && *inst)
+            json_array_append_new(names, json_string(inst));
+        set_aliases(m, attrs, sid, names);
+        node(m, id, "instance", jss(s, "name"), jss(s, "status"), attrs);
+        const char *hv = hypervisor_of(m, js(s, "OS-EXT-SRV-ATTR:hypervisor_hostname"), hbuf);
+        if (!hv)
+            hv = hypervisor_of(m, js(s, "OS-EXT-SRV-ATTR:host"), hbuf);
+        if (hv)
+            edge(m, id, LS_EDGE_RUNS_ON, hv, NULL);
+        owned_by(m, id, s);
+    }
+}
+
+/* ---- neutron ---- */
+
+static void map_networks(struct mapper *m)
+{
+    size_t i;
+    json_t *n;
+    char id[ID_MAX], net[ID_MAX];
+    json_array_foreach(m->inv->networks, i, n)
+    {
+        const char *nid = js(n, "id");
+        if (!nid)
+            continue;
+        id_of(m, id, "neutron", "network", nid);
+        static const char *const keys[] = {"provider:network_type",
+                                           "provider:physical_network",
+                                           "provider:segmentation_id",
+                                           "mtu",
+                                           "shared",
+                                           "router:external",
+                                           "admin_state_up",
+                                           "project_id",
+                                           "availability_zones",
+                                           NULL};
+        node(m, id, "network", jss(n, "name"), jss(n, "status"), pick(n, keys));
+        owned_by(m, id, n);
+    }
+    json_array_foreach(m->inv->subnets, i, n)
+    {
+        const char *sid = js(n, "id");
+        if (!sid)
+            continue;
+        id_of(m, id, "neutron", "subnet", sid);
+        static const char *const keys[] = {"cidr",       "ip_version",    "gateway_ip",
+                                           "network_id", "enable_dhcp",   "allocation_pools",
+                                           "project_id", "subnetpool_id", NULL};
+        const char *name = jss(n, "name");
+        node(m, id, "subnet", *name ? name : jss(n, "cidr"), "", pick(n, keys));
+        if (js(n, "network_id")) {
+            id_of(m, net, "neutron", "network", js(n, "network_id"));
+            edge(m, id, LS_EDGE_MEMBER_OF, net, NULL);
+        }
+    }
+}
+
+static void map_routers(struct mapper *m)
+{
+    size_t i;
+    json_t *r;
+    char id[ID_MAX], net[ID_MAX];
+    json_array_foreach(m->inv->routers, i, r)
+    {
+        const char *rid = js(r, "id");
+        if (!rid)
+            continue;
+        id_of(m, id, "neutron", "router", rid);
+        static const char *const keys[] = {"external_gateway_info", "admin_state_up", "ha",
+                                           "distributed",           "project_id",     NULL};
+        node(m, id, "router", jss(r, "name"), jss(r, "status"), pick(r, keys));
+        owned_by(m, id, r);
+        const char *gw = js(json_object_get(r, "external_gateway_info"), "network_id");
+        if (gw) {
+            id_of(m, net, "neutron", "network", gw);
+            edge(m, id, LS_EDGE_CONNECTED_TO, net, json_pack("{s:s}", "role", "gateway"));
+        }
+    }
+}
+
+static void map_ports(struct mapper *m)
+{
+    size_t i;
+    json_t *p;
+    char id[ID_MAX], other[ID_MAX], hbuf[ID_MAX];
+    json_array_foreach(m->inv->ports, i, p)
+    {
+        const char *pid = js(p, "id");
+        if (!pid)
+            continue;
+        id_of(m, id, "neutron", "port", pid);
+        static const char *const keys[] = {
+            "mac_address",     "fixed_ips",        "device_id",         "device_owner",
+            "binding:host_id", "binding:vif_type", "binding:vnic_type", "network_id",
+            "admin_state_up",  "project_id",       "security_groups",   NULL};
+        json_t *attrs = pick(p, keys);
+        char tap[16];
+        snprintf(tap, sizeof(tap), "tap%.11s", pid);
+        json_object_set_new(attrs, "tap", json_string(tap));
+        json_t *names = json_array();
+        if (js(p, "mac_address"))
+            json_array_append_new(names, json_string(js(p, "mac_address")));
+        json_array_append_new(names, json_string(tap));
+        set_aliases(m, attrs, pid, names);
+        const char *name = jss(p, "name");
+        node(m, id, "port", *name ? name : tap, jss(p, "status"), attrs);
+        const char *dev = jss(p, "device_id"), *owner = jss(p, "device_owner");
+        if (*dev && !strncmp(owner, "compute:", 8)) {
+            id_of(m, other, "nova", "instance", dev);
+            edge(m, id, LS_EDGE_ATTACHED_TO, other, NULL);
+        } else if (*dev && !strncmp(owner, "network:router_", 15)) {
+            id_of(m, other, "neutron", "router", dev);
+            edge(m, id, LS_EDGE_ATTACHED_TO, other, json_pack("{s:s}", "device_owner", owner));
+        }
+        if (js(p, "network_id")) {
+            id_of(m, other, "neutron", "network", js(p, "network_id"));
+            edge(m, id, LS_EDGE_MEMBER_OF, other, NULL);
+        }
+        const char *hv = hypervisor_of(m, js(p, "binding:host_id"), hbuf);
+        if (hv)
+            edge(m, id, LS_EDGE_CONNECTED_TO, hv, json_pack("{s:s}", "role", "binding"));
+        owned_by(m, id, p);
+    }
+}
+
+static void map_floating_ips(struct mapper *m)
+{
+    size_t i;
+    json_t *f;
+    char id[ID_MAX], other[ID_MAX];
+    json_array_foreach(m->inv->floatingips, i, f)
+    {
+        const char *fid = js(f, "id");
+        if (!fid)
+            continue;
+        id_of(m, id, "neutron", "floating_ip", fid);
+        static const char *const keys[] = {
+            "floating_ip_address", "fixed_ip_address", "port_id", "router_id",
+            "floating_network_id", "project_id",       NULL};
+        json_t *attrs = pick(f, keys);
+        json_t *names = json_array();
+        if (js(f, "floating_ip_address"))
+            json_array_append_new(names, json_string(js(f, "floating_ip_address")));
+        set_aliases(m, attrs, fid, names);
+        node(m, id, "floating_ip", jss(f, "floating_ip_address"), jss(f, "status"), attrs);
+        if (js(f, "port_id")) {
+            id_of(m, other, "neutron", "port", js(f, "port_id"));
+            edge(m, id, LS_EDGE_ATTACHED_TO, other, NULL);
+        }
+        if (js(f, "router_id")) {
+            id_of(m, other, "neutron", "router", js(f, "router_id"));
+            edge(m, id, LS_EDGE_USES, other, NULL);
+        }
+        if (js(f, "floating_network_id")) {
+            id_of(m, other, "neutron", "network", js(f, "floating_network_id"));
+            edge(m, id, LS_EDGE_MEMBER_OF, other, NULL);
+        }
+        owned_by(m, id, f);
+    }
+}
+
+/* ---- cinder ---- */
+
+static void map_volumes(struct mapper *m)
+{
+    size_t i, j;
+    json_t *v, *a;
+    char id[ID_MAX], other[ID_MAX];
+    json_array_foreach(m->inv->volumes, i, v)
+    {
+        const char *backend = js(v, "os-vol-host-attr:host");
+        if (!backend || !*backend)
+            continue;
+        id_of(m, other, "cinder", "volume_backend", backend);
+        if (!ls_map_get(&m->put, other)) {
+            /* host@backend#pool */
+            char be[256];
+            snprintf(be, sizeof(be), "%s", backend);
+            node(m, other, "volume_backend", be, "", json_pack("{s:s}", "host", backend));
+        }
+    }
+    json_array_foreach(m->inv->volumes, i, v)
+    {
+        const char *vid = js(v, "id");
+        if (!vid)
+            continue;
+        id_of(m, id, "cinder", "volume", vid);
+        json_t *attrs = json_object();
+        static const char *const map[][2] = {
+            {"size", "size_gb"},
+            {"volume_type", "volume_type"},
+            {"os-vol-host-attr:host", "backend"},
+            {"availability_zone", "availability_zone"},
+            {"bootable", "bootable"},
+            {"multiattach", "multiattach"},
+            {"os-vol-tenant-attr:tenant_id", "project_id"},
+            {"encrypted", "encrypted"},
+            {"created_at", "created_at"},
+            {"updated_at", "updated_at"},
+        };
+        for (size_t k = 0; k < sizeof(map) / sizeof(map[0]); k++) {
+            json_t *x = json_object_get(v, map[k][0]);
+            if (x)
+                json_object_set(attrs, map[k][1], x);
+        }
+        json_t *att = json_array();
+        json_array_foreach(json_object_get(v, "attachments"), j, a)
+        {
+            static const char *const keys[] = {"server_id",   "host_name",     "device",
+                                               "attached_at", "attachment_id", NULL};
+            json_array_append_new(att, pick(a, keys));
+        }
+        json_object_set_new(attrs, "attachments", att);
+        json_t *names = json_array();
+        set_aliases(m, attrs, vid, names);
+        const char *name = jss(v, "name");
+        node(m, id, "volume", *name ? name : vid, jss(v, "status"), attrs);
+        json_array_foreach(json_object_get(v, "attachments"), j, a)
+        {
+            if (!js(a, "server_id"))
+                continue;
+            id_of(m, other, "nova", "instance", js(a, "server_id"));
+            json_t *ea = json_object();
+            if (js(a, "device"))
+                json_object_set(ea, "device", json_object_get(a, "device"));
+            edge(m, id, LS_EDGE_ATTACHED_TO, other, ea);
+        }
+        const char *backend = js(v, "os-vol-host-attr:host");
+        if (backend && *backend) {
+            id_of(m, other, "cinder", "volume_backend", backend);
+            edge(m, id, LS_EDGE_RUNS_ON, other, NULL);
+        }
+        owned_by(m, id, v);
+    }
+}
+
+/* ---- heat ---- */
+
+/* The node a Heat resource made, by resource type. */
+static bool resource_target(struct mapper *m, const json_t *r, char *out)
+{
+    const char *type = jss(r, "resource_type"), *pid = js(r, "physical_resource_id");
+    if (!pid || !*pid)
+        return false;
+    static const char *const map[][3] = {
+        {"OS::Nova::Server", "nova", "instance"},
+        {"OS::Neutron::Port", "neutron", "port"},
+        {"OS::Neutron::Net", "neutron", "network"},
+        {"OS::Neutron::Subnet", "neutron", "subnet"},
+        {"OS::Neutron::Router", "neutron", "router"},
+        {"OS::Neutron::FloatingIP", "neutron", "floating_ip"},
+        {"OS::Cinder::Volume", "cinder", "volume"},
+        {"OS::Heat::Stack", "heat", "stack"},
+    };
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (!strcmp(type, map[i][0])) {
+            id_of(m, out, map[i][1], map[i][2], pid);
+            return true;
+        }
+    id_of(m, out, "heat", "stack", pid); /* a nested template's resource is a stack */
+    return exists(m, out);
+}
+
+/* The id of the stack a resource belongs to: the last path segment of its "stack" link. */
+static const char *resource_stack(const json_t *r, const char *dflt)
+{
+    size_t i;
+    const json_t *l;
+    json_array_foreach(json_object_get(r, "links"), i, l)
+    {
+        const char *rel = js(l, "rel"), *href = js(l, "href");
+        if (rel && href && !strcmp(rel, "stack")) {
+            const char *slash = strrchr(href, '/');
+            return slash && slash[1] ? slash + 1 : dflt;
+        }
+    }
+    return dflt;
+}
+
+static void map_stacks(struct mapper *m)
+{
+    size_t i, j;
+    json_t *st, *r;
+    char id[ID_MAX], rid[ID_MAX], target[ID_MAX];
+    json_array_foreach(m->inv->stacks, i, st)
+    {
+        const char *sid = js(st, "id");
+        if (!sid)
+            continue;
+        id_of(m, id, "heat", "stack", sid);
+        static const char *const keys[] = {"stack_status_reason",
+                                           "creation_time",
+                                           "updated_time",
+                                           "project",
+                                           "parent",
+                                           "tags",
+                                           NULL};
+        node(m, id, "stack", jss(st, "stack_name"), jss(st, "stack_status"), pick(st, keys));
+        owned_by(m, id, st);
+    }
+    json_array_foreach(m->inv->stacks, i, st)
+    {
+        const char *sid = js(st, "id");
+        if (!sid)
+            continue;
+        id_of(m, id, "heat", "stack", sid);
+        json_array_foreach(json_object_get(st, "resources"), j, r)
+        {
+            const char *name = js(r, "resource_name");
+            if (!name)
+                continue;
+            char native[ID_MAX];
+            snprintf(native, sizeof(native), "%.64s:%.300s", resource_stack(r, sid), name);
+            id_of(m, rid, "heat", "stack_resource", native);
+            static const char *const keys[] = {"resource_type",
+                                               "physical_resource_id",
+                                               "logical_resource_id",
+                                               "resource_status_reason",
+                                               "updated_time",
+                                               "required_by",
+                                               NULL};
+            node(m, rid, "stack_resource", name, jss(r, "resource_status"), pick(r, keys));
+            edge(m, id, LS_EDGE_CONTAINS, rid, NULL);
+            if (resource_target(m, r, target))
+                edge(m, rid, LS_EDGE_USES, target, NULL);
+        }
+    }
+}
+
+/* ---- incremental extras ---- */
+
+static void map_deletions(struct mapper *m)
+{
+    size_t i;
+    json_t *x;
+    char id[ID_MAX];
+    json_array_foreach(m->inv->deleted_servers, i, x)
+    {
+        id_of(m, id, "nova", "instance", json_string_value(x));
+        if (m->snap && ls_snap_node(m->snap, id)) {
+            ls_change_del_node(m->cs, id);
+            ls_map_put(&m->deleted, id, (void *)1);
+        }
+    }
+    json_array_foreach(m->inv->missing_ports, i, x)
+    {
+        id_of(m, id, "neutron", "port", json_string_value(x));
+        if (m->snap && ls_snap_node(m->snap, id)) {
+            ls_change_del_node(m->cs, id);
+            ls_map_put(&m->deleted, id, (void *)1);
+        }
+    }
+}
+
+/* Usages of the providers an incremental pass re-read: a patch of the hypervisor's usages and
+ * free figures (capacity from the node). */
+static void map_usages(struct mapper *m)
+{
+    size_t i;
+    json_t *rp;
+    json_array_foreach(m->inv->providers, i, rp)
+    {
+        const char *hv = js(rp, "hypervisor");
+        const json_t *usages = json_object_get(rp, "usages");
+        const struct ls_node *n = hv && m->snap ? ls_snap_node(m->snap, hv) : NULL;
+        if (!n || !usages || m->rc != LS_OK)
+            continue;
+        json_t *scratch = json_object();
+        json_object_set(scratch, "inventories", json_object_get(n->attrs, "inventories"));
+        json_object_set(scratch, "usages", (json_t *)usages);
+        json_object_set_new(scratch, "uuid", json_string(jss(rp, "uuid")));
+        json_t *attrs = json_object();
+        placement_attrs(attrs, scratch);
+        json_decref(scratch);
+        json_t *patch = json_pack("{s:O,s:O}", "usages", json_object_get(attrs, "usages"), "free",
+                                  json_object_get(attrs, "free"));
+        json_decref(attrs);
+        m->rc = ls_change_patch_node_new(m->cs, hv, NULL, NULL, patch, m->err);
+    }
+}
+
+struct stale_arg {
+    struct mapper *m;
+};
+
+static bool drop_stale(const struct ls_edge *e, void *arg)
+{
+    struct mapper *m = ((struct stale_arg *)arg)->m;
+    if (strcmp(e->owner, m->origin) != 0)
+        return true;
+    char key[2 * ID_MAX + 32];
+    snprintf(key, sizeof(key), "%s|%s|%s", e->src, ls_edge_type_name(e->type), e->dst);
+    if (!ls_map_get(&m->edges, key))
+        ls_change_del_edge(m->cs, e->src, e->type, e->dst);
+    return true;
+}
+
+/* Incremental: every node put gets exactly the out-edges this pass gave it. */
+static void drop_stale_edges(struct mapper *m)
+{
+    size_t n = ls_change_set_count(m->cs);
+    struct stale_arg a = {m};
+    for (size_t i = 0; i < n && m->rc == LS_OK; i++) {
+        const struct ls_change *c = ls_change_set_at(m->cs, i);
+        if (c->kind != LS_CH_NODE_PUT || !ls_snap_node(m->snap, c->id))
+            continue;
+        struct ls_err e;
+        if (ls_snap_node_edges(m->snap, c->id, LS_DIR_OUT, -1, drop_stale, &a, &e) != LS_OK)
+            continue; /* the node is new: no old edges */
+    }
+}
+
+int ls_os_map(const struct ls_os_inventory *inv,
+              const struct ls_os_map_opts *o,
+              const struct ls_snap *snap,
+              struct ls_change_set *cs,
+              json_t *counts,
+              struct ls_err *err)
+{
+    struct mapper m = {.inv = inv,
+                       .o = o,
+                       .snap = snap,
+                       .cs = cs,
+                       .origin = ls_change_set_origin(cs),
+                       .counts = counts,
+                       .hv_by_name = json_object(),
+                       .ip_count = json_object(),
+                       .flavors = json_object(),
+                       .provider_by_hv = json_object(),
+                       .rc = LS_OK,
+                       .err = err};
+    ls_map_init(&m.put);
+    ls_map_init(&m.edges);
+    ls_map_init(&m.deleted);
+    if (inv->full)
+        ls_change_set_set_replace(cs, true);
+    else
+        map_deletions(&m);
+    index_providers(&m);
+    map_projects(&m);
+    map_hypervisors(&m);
+    map_zones(&m);
+    map_aggregates(&m);
+    map_networks(&m);
+    map_routers(&m);
+    map_servers(&m);
+    map_ports(&m);
+    map_floating_ips(&m);
+    map_volumes(&m);
+    map_stacks(&m);
+    if (!inv->full) {
+        map_usages(&m);
+        if (snap)
+            drop_stale_edges(&m);
+    }
+    int rc = m.rc;
+    ls_map_cleanup(&m.put);
+    ls_map_cleanup(&m.edges);
+    ls_map_cleanup(&m.deleted);
+    json_decref(m.hv_by_name);
+    json_decref(m.ip_count);
+    json_decref(m.flavors);
+    json_decref(m.provider_by_hv);
+    return rc;
+}
+
+/* ---- the incremental pass's question to the graph ---- */
+
+struct touch_walk {
+    const struct ls_os_map_opts *o;
+    const struct ls_snap *snap;
+    json_t *providers, *port_ids, *seen;
+};
+
+static void add_provider_of(struct touch_walk *w, const char *hv_id)
+{
+    const struct ls_node *hv = ls_snap_node(w->snap, hv_id);
+    const char *uuid = hv ? js(hv->attrs, "resource_provider") : NULL;
+    if (!uuid || json_object_get(w->seen, uuid))
+        return;
+    json_object_set_new(w->seen, uuid, json_true());
+    json_array_append_new(w->providers, json_pack("{s:s,s:s}", "uuid", uuid, "hypervisor", hv_id));
+}
+
+static bool touch_edge(const struct ls_edge *e, void *arg)
+{
+    struct touch_walk *w = arg;
+    if (e->type == LS_EDGE_RUNS_ON) {
+        add_provider_of(w, e->dst);
+    } else if (e->type == LS_EDGE_ATTACHED_TO) {
+        const struct ls_node *p = ls_snap_node(w->snap, e->src);
+        if (p && !strcmp(p->type, "port")) {
+            const char *native = strrchr(e->src, ':');
+            if (native)
+                json_array_append_new(w->port_ids, json_string(native + 1));
+        }
+    }
+    return true;
+}
+
+void ls_os_touched(const json_t *servers, json_t *providers, json_t *port_ids, void *arg)
+{
+    struct ls_os_touch *t = arg;
+    struct touch_walk w = {t->o, t->snap, providers, port_ids, json_object()};
+    size_t i;
+    json_t *s;
+    char id[ID_MAX];
+    json_array_foreach(servers, i, s)
+    {
+        const char *sid = js(s, "id");
+        if (!sid)
+            continue;
+        const char *hvn = js(s, "OS-EXT-SRV-ATTR:hypervisor_hostname");
+        if (hvn && *hvn) {
+            ls_os_node_id(t->o, "nova", "hypervisor", hvn, id, sizeof(id));
+            add_provider_of(&w, id);
+        }
+        ls_os_node_id(t->o, "nova", "instance", sid, id, sizeof(id));
+        struct ls_err e;
+        if (ls_snap_node_edges(t->snap, id, LS_DIR_BOTH, -1, touch_edge, &w, &e) != LS_OK)
+            continue; /* a server the graph does not have yet */
+    }
+    json_decref(w.seen);
+}

@@ -1,0 +1,92 @@
+/* A session with one OpenStack cloud: Keystone v3 authentication (password or application
+ * credential, project or system scope), the token's service catalog, re-authentication before
+ * `expires_at` and once on a 401, microversion headers per service, bounded retries and a
+ * request-rate bound. The only code that includes libcurl for OpenStack.
+ *
+ * Threads: a session is shared; each thread that makes requests owns an ls_os_conn (one curl
+ * handle, kept-alive connections). Secrets (password, token) are never logged or put in
+ * error messages. */
+#ifndef LS_IMPORTERS_OPENSTACK_SESSION_H
+#define LS_IMPORTERS_OPENSTACK_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "common/err.h"
+#include "importers/openstack/cloud.h"
+
+struct ls_os_session_opts {
+    long timeout_s;      /* per request (default 60) */
+    int retries;         /* on 5xx, 429, transport errors (default 3) */
+    double retry_base_s; /* first backoff; doubles each retry (default 0.2) */
+    long max_rps;        /* requests per second over all conns; 0 = unbounded */
+};
+
+struct ls_os_session_stats {
+    uint64_t requests; /* HTTP requests sent, retries and auth included */
+    uint64_t auths;    /* token requests */
+    uint64_t retries;  /* requests repeated after 5xx / 429 / transport errors */
+    uint64_t bytes;    /* response bytes received */
+};
+
+struct ls_os_session;
+struct ls_os_conn;
+
+/** New session for cloud (borrowed; must outlive the session). No network yet. */
+LS_MUST_CHECK int ls_os_session_new(struct ls_os_session **out,
+                                    const struct ls_os_cloud *cloud,
+                                    const struct ls_os_session_opts *o,
+                                    struct ls_err *err);
+void ls_os_session_free(struct ls_os_session *s);
+
+/** Authenticates now (a fresh token and catalog). LS_EUNAVAIL when Keystone is unreachable,
+ *  LS_EINVAL (code "auth_failed") when it refuses the credentials. */
+LS_MUST_CHECK int ls_os_session_auth(struct ls_os_session *s, struct ls_err *err);
+
+/**
+ * The catalog URL of the first of `types` (NULL-terminated, e.g. {"volumev3",
+ * "block-storage", NULL}) for the cloud's interface and region, or its endpoint override.
+ * Copies into out; false when the catalog has none. Authenticates first if needed.
+ */
+bool ls_os_session_endpoint(struct ls_os_session *s,
+                            const char *const *types,
+                            char *out,
+                            size_t cap);
+
+/** Sets the microversion sent to `service` ("compute", "placement", "volume"), e.g. "2.79";
+ *  NULL sends none. */
+void ls_os_session_set_microversion(struct ls_os_session *s,
+                                    const char *service,
+                                    const char *version);
+
+/** The project id of the token's scope ("" for system scope), for endpoints that need it. */
+void ls_os_session_project_id(struct ls_os_session *s, char *out, size_t cap);
+
+void ls_os_session_stats(struct ls_os_session *s, struct ls_os_session_stats *out);
+
+/** A connection for one thread. Free with ls_os_conn_free. */
+struct ls_os_conn *ls_os_conn_new(struct ls_os_session *s);
+void ls_os_conn_free(struct ls_os_conn *c);
+
+/**
+ * GET url with the session's token and the microversion of `service` (may be NULL), and
+ * parses the JSON body.
+ * @param[out] out new reference on success
+ * @param[out] status the final HTTP status (0: transport error); may be NULL
+ * @return LS_OK (2xx with a JSON body); LS_ENOTFOUND (404); LS_EINVAL (other 4xx: code
+ *         "forbidden" for 403, "http_<status>" otherwise; or "invalid_json": a body that is
+ *         not JSON, e.g. truncated); LS_EUNAVAIL (5xx, 429 or transport errors after every
+ *         retry); the message names the URL (without query secrets: OpenStack has none there)
+ *         and the status.
+ */
+LS_MUST_CHECK int ls_os_conn_get(struct ls_os_conn *c,
+                                 const char *service,
+                                 const char *url,
+                                 long *status,
+                                 json_t **out,
+                                 struct ls_err *err);
+
+#endif
