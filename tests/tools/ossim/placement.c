@@ -1,0 +1,5 @@
+#include "tests/tools/ossim/ossim_int.h"
+void placement_handle(struct req *r)
+{
+    req_error(r, 404, "x");
+}
