@@ -333,7 +333,19 @@ int ls_store_apply(struct ls_store *s,
                    uint64_t *out_rev,
                    struct ls_err *err)
 {
+    return ls_store_apply_ops(s, g, cs, out_rev, NULL, err);
+}
+
+int ls_store_apply_ops(struct ls_store *s,
+                       struct ls_graph *g,
+                       const struct ls_change_set *cs,
+                       uint64_t *out_rev,
+                       size_t *out_ops,
+                       struct ls_err *err)
+{
     long long t0 = ls_time_mono_ns();
+    if (out_ops)
+        *out_ops = 0;
     pthread_mutex_lock(&s->wlock);
     struct ls_prepared *p;
     int rc = ls_graph_prepare(g, cs, ls_time_now_us(), &p, err);
@@ -343,6 +355,8 @@ int ls_store_apply(struct ls_store *s,
     }
     size_t n;
     ls_prepared_ops(p, &n);
+    if (out_ops)
+        *out_ops = n;
     uint64_t next = ls_graph_next_revision(g);
     if (n == 0) {
         ls_graph_abort(g, p);

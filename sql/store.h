@@ -45,6 +45,15 @@ LS_MUST_CHECK int ls_store_apply(struct ls_store *s,
                                  uint64_t *out_rev,
                                  struct ls_err *err);
 
+/** Like ls_store_apply; *out_ops (may be NULL) = the operations the set resolved to (0 when
+ *  it changed nothing; set before persisting, so it is also the size of a failed write). */
+LS_MUST_CHECK int ls_store_apply_ops(struct ls_store *s,
+                                     struct ls_graph *g,
+                                     const struct ls_change_set *cs,
+                                     uint64_t *out_rev,
+                                     size_t *out_ops,
+                                     struct ls_err *err);
+
 /** Deletes versions that ended before older_than_us (retention); *out_rows = rows deleted. */
 LS_MUST_CHECK int
 ls_store_prune(struct ls_store *s, int64_t older_than_us, uint64_t *out_rows, struct ls_err *err);

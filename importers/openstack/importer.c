@@ -170,9 +170,9 @@ int ls_os_importer_pass(struct ls_os_importer *imp, enum ls_os_pass kind, struct
     double t_map = secs_since(t1);
     long long t2 = ls_time_mono_ns();
     uint64_t rev = 0;
-    size_t changes = ls_change_set_count(cs);
+    size_t changes = 0;
     if (rc == LS_OK)
-        rc = ls_store_apply(imp->st, imp->g, cs, &rev, &e);
+        rc = ls_store_apply_ops(imp->st, imp->g, cs, &rev, &changes, &e);
     ls_change_set_free(cs);
     double t_apply = secs_since(t2);
 

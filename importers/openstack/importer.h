@@ -68,7 +68,7 @@ LS_MUST_CHECK int ls_os_metrics_header(struct ls_buf *b);
 struct ls_os_pass_stats {
     uint64_t passes, failures;
     uint64_t requests; /* HTTP requests of the last pass */
-    uint64_t changes;  /* changes in the last applied change set */
+    uint64_t changes;  /* operations the last pass applied (0: nothing had changed) */
     double seconds;    /* wall time of the last pass (read + map + apply) */
     double read_seconds, map_seconds, apply_seconds;
     uint64_t revision; /* revision the last pass produced (or the current one) */

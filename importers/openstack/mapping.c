@@ -280,10 +280,9 @@ static void map_hypervisors(struct mapper *m)
         if (js(svc, "disabled_reason"))
             json_object_set(attrs, "disabled_reason", json_object_get(svc, "disabled_reason"));
         if (json_object_get(h, "vcpus")) { /* before 2.88: nova's own view */
-            static const char *const nk[] = {
-                "vcpus",          "memory_mb",        "local_gb",    "vcpus_used",
-                "memory_mb_used", "local_gb_used",    "running_vms", "free_ram_mb",
-                "free_disk_gb",   "current_workload", NULL};
+            /* Totals only: the used figures move with every boot and are read from
+             * placement's usages, which incremental passes keep current. */
+            static const char *const nk[] = {"vcpus", "memory_mb", "local_gb", NULL};
             json_object_set_new(attrs, "nova", pick(h, nk));
         }
         const json_t *rp = json_string_value(hid)

@@ -1,0 +1,186 @@
+/* See osh.h. */
+#include "osh.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static bool started_here;
+static char workdir[256];
+static char harness[512];
+
+static const char *dir_of_harness(void)
+{
+    const char *env = getenv("LS_OPENSTACK_HARNESS");
+    if (env && *env)
+        snprintf(harness, sizeof(harness), "%s", env);
+    else
+        snprintf(harness, sizeof(harness), "%s/../shared/openstack",
+                 getenv("LS_SOURCE_DIR") ? getenv("LS_SOURCE_DIR") : ".");
+    return harness;
+}
+
+/* Runs a shell command; its output goes to ours. */
+static int sh(const char *cmd)
+{
+    fflush(stdout);
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static bool keystone_answers(void)
+{
+    return sh("curl -sf -o /dev/null --max-time 3 http://127.0.0.1:5000/v3") == 0;
+}
+
+/* Exports every `export K=V` line of WORKDIR/openrc. */
+static bool load_openrc(void)
+{
+    char path[300], line[512];
+    snprintf(path, sizeof(path), "%s/openrc", workdir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    while (fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (strncmp(line, "export ", 7) != 0)
+            continue;
+        char *eq = strchr(line + 7, '=');
+        if (!eq)
+            continue;
+        *eq = '\0';
+        char *v = eq + 1;
+        size_t n = strlen(v);
+        if (n >= 2 && (v[0] == '\'' || v[0] == '"') && v[n - 1] == v[0]) {
+            v[n - 1] = '\0';
+            v++;
+        }
+        setenv(line + 7, v, 1);
+    }
+    fclose(f);
+    return getenv("OS_AUTH_URL") != NULL;
+}
+
+bool osh_up(char *why, size_t cap)
+{
+    const char *w = getenv("LS_OSH_DIR");
+    snprintf(workdir, sizeof(workdir), "%s", w && *w ? w : "/tmp/osh");
+    char up[700], cmd[1400];
+    snprintf(up, sizeof(up), "%s/up.sh", dir_of_harness());
+    if (access(up, X_OK) != 0) {
+        snprintf(why, cap, "no OpenStack harness at %s", up);
+        return false;
+    }
+    if (geteuid() != 0) {
+        snprintf(why, cap, "the OpenStack harness must run as root (installs packages)");
+        return false;
+    }
+    bool was_up = keystone_answers();
+    printf("# openstack: %s %s (%s)\n", was_up ? "using the control plane in" : "starting", workdir,
+           was_up ? "already up" : "2-4 minutes");
+    snprintf(cmd, sizeof(cmd), "'%s' '%s' > '%s.up.log' 2>&1", up, workdir, workdir);
+    int rc = sh(cmd);
+    if (rc != 0) {
+        snprintf(cmd, sizeof(cmd), "tail -30 '%s.up.log'", workdir);
+        sh(cmd);
+        snprintf(why, cap, "up.sh failed (exit %d; log %s.up.log)", rc, workdir);
+        return false;
+    }
+    started_here = !was_up;
+    if (!load_openrc()) {
+        snprintf(why, cap, "no openrc in %s", workdir);
+        return false;
+    }
+    return true;
+}
+
+void osh_down(void)
+{
+    if (!started_here)
+        return;
+    char cmd[1400];
+    snprintf(cmd, sizeof(cmd), "'%s/down.sh' '%s' > '%s.down.log' 2>&1", harness, workdir, workdir);
+    printf("# openstack: stopping the control plane this test started\n");
+    sh(cmd);
+    started_here = false;
+}
+
+void osh_write_clouds_yaml(const char *path, const char *name)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return;
+    fprintf(f,
+            "clouds:\n  %s:\n    auth:\n      auth_url: %s\n      username: %s\n"
+            "      password: %s\n      project_name: %s\n      user_domain_name: %s\n"
+            "      project_domain_name: %s\n    region_name: %s\n    interface: public\n",
+            name, getenv("OS_AUTH_URL"), getenv("OS_USERNAME"), getenv("OS_PASSWORD"),
+            getenv("OS_PROJECT_NAME"), getenv("OS_USER_DOMAIN_NAME"),
+            getenv("OS_PROJECT_DOMAIN_NAME"), getenv("OS_REGION_NAME"));
+    fclose(f);
+}
+
+/* Runs `openstack <args>`; output into *out (malloc'd). Returns the exit status. */
+static int run_cli(char **out, const char *fmt, va_list ap)
+{
+    char args[1024], cmd[1200];
+    vsnprintf(args, sizeof(args), fmt, ap);
+    snprintf(cmd, sizeof(cmd), "/usr/bin/openstack %s 2>&1", args);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    size_t n;
+    while ((n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
+        len += n;
+        if (cap - len < 4096) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+        }
+    }
+    buf[len] = '\0';
+    int st = pclose(p);
+    *out = buf;
+    int rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    if (rc != 0)
+        printf("# openstack %s -> exit %d:\n%s\n", args, rc, buf);
+    return rc;
+}
+
+json_t *osh_cli_json(const char *fmt, ...)
+{
+    char f2[1024];
+    snprintf(f2, sizeof(f2), "%s -f json", fmt);
+    va_list ap;
+    va_start(ap, fmt);
+    char *out = NULL;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    int rc = run_cli(&out, f2, ap);
+#pragma GCC diagnostic pop
+    va_end(ap);
+    json_t *j = NULL;
+    if (rc == 0) {
+        json_error_t je;
+        j = json_loads(out, 0, &je);
+        if (!j)
+            printf("# openstack output is not JSON: %s\n%s\n", je.text, out);
+    }
+    free(out);
+    return j;
+}
+
+int osh_cli(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *out = NULL;
+    int rc = run_cli(&out, fmt, ap);
+    va_end(ap);
+    free(out);
+    return rc;
+}

@@ -1,0 +1,25 @@
+/* The real OpenStack control plane of ../shared/openstack for tests: started if it is not
+ * already up (and then stopped again by osh_down), its OS_* variables exported, and the
+ * `openstack` CLI run with JSON output. */
+#ifndef LS_TESTS_OSH_H
+#define LS_TESTS_OSH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+/** Brings the control plane up (WORKDIR /tmp/osh unless LS_OSH_DIR says otherwise). Returns
+ *  true when it answers; false with the reason in why (not root, no harness, it failed). */
+bool osh_up(char *why, size_t cap);
+/** Stops it if osh_up started it. */
+void osh_down(void);
+/** Writes a clouds.yaml with a cloud named `name` for the control plane into path. */
+void osh_write_clouds_yaml(const char *path, const char *name);
+/** Runs `openstack <args> -f json` (args printf-style) and parses the output; NULL (and the
+ *  output printed) when the command fails. */
+json_t *osh_cli_json(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/** Runs `openstack <args>`; returns the exit status (output printed when non-zero). */
+int osh_cli(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,302 @@
+/* importers/openstack against a real OpenStack (../shared/openstack: Keystone, Nova with the
+ * fake driver, Placement, Neutron, Cinder, Heat on loopback): landscaped with --os-cloud
+ * imports it, then follows a server booted, live-migrated, stopped and deleted with the
+ * `openstack` CLI, pass by pass; a reconciliation afterwards finds nothing left to change.
+ * Skipped loudly when the control plane cannot be started here. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <curl/curl.h>
+
+#include "osh.h"
+#include "tests/support/pg_harness.h"
+#include "tests/support/service.h"
+
+static struct {
+    bool up;
+    char why[256];
+    struct ls_service svc;
+    char vm_name[64], vm_id[64];
+} fx;
+
+static int group_setup(void **state)
+{
+    (void)state;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    fx.up = osh_up(fx.why, sizeof(fx.why));
+    if (!fx.up) {
+        printf("# SKIPPING the real-OpenStack tests: %s\n", fx.why);
+        return 0;
+    }
+    if (ls_harness_start() != 0)
+        return -1;
+    char clouds[512];
+    snprintf(clouds, sizeof(clouds), "%s/clouds.yaml", ls_harness_dir());
+    osh_write_clouds_yaml(clouds, "osh");
+    setenv("OS_CLIENT_CONFIG_FILE", clouds, 1);
+    /* Passes only when asked (POST .../sync?wait=true): each step is checked exactly. */
+    const char *args[] = {
+        "--os-cloud", "osh", "--os-sync-interval", "86400", "--os-reconcile-interval",
+        "604800",     NULL};
+    if (ls_service_start(&fx.svc, ls_harness_new_db(), args) != 0)
+        return -1;
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    int rc = 0;
+    if (fx.up) {
+        if (fx.vm_id[0]) /* a failed run must not leave its server behind */
+            (void)osh_cli("server delete %s", fx.vm_id);
+        if (ls_service_stop(&fx.svc) != 0) /* a clean exit: no leak, no crash */
+            rc = -1;
+        ls_harness_stop();
+        osh_down();
+    }
+    curl_global_cleanup();
+    return rc;
+}
+
+#define NEED_OPENSTACK()                                                                           \
+    do {                                                                                           \
+        if (!fx.up) {                                                                              \
+            printf("# skipped: %s\n", fx.why);                                                     \
+            skip();                                                                                \
+        }                                                                                          \
+    } while (0)
+
+/* One pass now, on the request; returns the source status (caller frees). */
+static json_t *sync_pass(bool full)
+{
+    struct ls_http_result r;
+    char path[128];
+    snprintf(path, sizeof(path), "/v1/sources/osh/sync?wait=true&full=%s", full ? "true" : "false");
+    assert_int_equal(ls_http(&fx.svc, "POST", path, NULL, NULL, &r), 0);
+    if (r.status != 200)
+        fail_msg("sync: HTTP %ld: %s", r.status, r.body);
+    json_t *st = json_incref(r.json);
+    ls_http_result_cleanup(&r);
+    return st;
+}
+
+/* GET a node; NULL when 404. */
+static json_t *get_node(const char *id)
+{
+    struct ls_http_result r;
+    char path[300];
+    snprintf(path, sizeof(path), "/v1/nodes/%s", id);
+    assert_int_equal(ls_http(&fx.svc, "GET", path, NULL, NULL, &r), 0);
+    json_t *n = r.status == 200 ? json_incref(r.json) : NULL;
+    if (r.status != 200 && r.status != 404)
+        fail_msg("GET %s: HTTP %ld", path, r.status);
+    ls_http_result_cleanup(&r);
+    return n;
+}
+
+/* The dst of the node's only runs_on edge ("" when none; fails on several). */
+static void runs_on(const char *id, char *out, size_t cap)
+{
+    struct ls_http_result r;
+    char path[300];
+    snprintf(path, sizeof(path), "/v1/edges?src=%s&type=runs_on", id);
+    assert_int_equal(ls_http(&fx.svc, "GET", path, NULL, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    json_t *edges = ls_jget(r.json, "edges");
+    assert_true(json_array_size(edges) <= 1);
+    snprintf(out, cap, "%s", json_array_size(edges) ? ls_jstr(r.json, "edges.0.dst") : "");
+    ls_http_result_cleanup(&r);
+}
+
+/* Polls `openstack server show` until status (and host, when given) match; task_state idle. */
+static json_t *wait_server(const char *id, const char *status, const char *host)
+{
+    for (int i = 0; i < 120; i++) {
+        json_t *s = osh_cli_json("server show %s", id);
+        if (s) {
+            const char *st = json_string_value(json_object_get(s, "status"));
+            const char *h = json_string_value(json_object_get(s, "OS-EXT-SRV-ATTR:host"));
+            json_t *task = json_object_get(s, "OS-EXT-STS:task_state");
+            if (st && !strcmp(st, status) && (!host || (h && !strcmp(h, host))) &&
+                (!task || json_is_null(task)))
+                return s;
+            json_decref(s);
+        }
+        usleep(500 * 1000);
+    }
+    fail_msg("server %s never reached %s%s%s", id, status, host ? " on " : "", host ? host : "");
+    return NULL;
+}
+
+static void test_full_pass_matches_the_cloud(void **state)
+{
+    (void)state;
+    NEED_OPENSTACK();
+    json_t *st = sync_pass(true);
+    assert_string_equal(ls_jstr(st, "state"), "ok");
+    json_t *servers = osh_cli_json("server list --all-projects --long");
+    json_t *hyps = osh_cli_json("hypervisor list");
+    json_t *ports = osh_cli_json("port list");
+    json_t *vols = osh_cli_json("volume list --all-projects");
+    assert_non_null(servers);
+    assert_non_null(hyps);
+    assert_non_null(ports);
+    assert_non_null(vols);
+    json_t *counts = ls_jget(st, "counts");
+    assert_int_equal(json_integer_value(json_object_get(counts, "instance")),
+                     json_array_size(servers));
+    assert_int_equal(json_integer_value(json_object_get(counts, "hypervisor")),
+                     json_array_size(hyps));
+    assert_int_equal(json_integer_value(json_object_get(counts, "port")), json_array_size(ports));
+    assert_int_equal(json_integer_value(json_object_get(counts, "volume")), json_array_size(vols));
+    size_t i;
+    json_t *s;
+    json_array_foreach(servers, i, s)
+    {
+        char id[128], hv[160], got[256];
+        snprintf(id, sizeof(id), "nova:instance:%s", json_string_value(json_object_get(s, "ID")));
+        json_t *n = get_node(id);
+        assert_non_null(n);
+        assert_string_equal(ls_jstr(n, "state"), json_string_value(json_object_get(s, "Status")));
+        assert_string_equal(ls_jstr(n, "name"), json_string_value(json_object_get(s, "Name")));
+        json_decref(n);
+        snprintf(hv, sizeof(hv), "nova:hypervisor:%s",
+                 json_string_value(json_object_get(s, "Host")));
+        runs_on(id, got, sizeof(got));
+        assert_string_equal(got, hv);
+    }
+    /* placement capacity on a hypervisor: (total - reserved) x allocation_ratio */
+    char hv[160];
+    snprintf(hv, sizeof(hv), "nova:hypervisor:%s",
+             json_string_value(json_object_get(json_array_get(hyps, 0), "Hypervisor Hostname")));
+    json_t *h = get_node(hv);
+    assert_non_null(h);
+    json_t *inv = ls_jget(h, "attrs.inventories.VCPU");
+    assert_non_null(inv);
+    double want = (json_number_value(json_object_get(inv, "total")) -
+                   json_number_value(json_object_get(inv, "reserved"))) *
+                  json_number_value(json_object_get(inv, "allocation_ratio"));
+    assert_int_equal(ls_jint(h, "attrs.capacity.VCPU"), (long long)want);
+    json_decref(h);
+    json_decref(servers);
+    json_decref(hyps);
+    json_decref(ports);
+    json_decref(vols);
+    json_decref(st);
+}
+
+static void test_boot_migrate_stop_delete_followed_pass_by_pass(void **state)
+{
+    (void)state;
+    NEED_OPENSTACK();
+    snprintf(fx.vm_name, sizeof(fx.vm_name), "lstest-%d-%ld", (int)getpid(), (long)time(NULL));
+    json_t *s = osh_cli_json("server create --flavor osh.small --image osh-tiny --network osh-net "
+                             "--wait %s",
+                             fx.vm_name);
+    assert_non_null(s);
+    snprintf(fx.vm_id, sizeof(fx.vm_id), "%s", json_string_value(json_object_get(s, "id")));
+    json_decref(s);
+    s = wait_server(fx.vm_id, "ACTIVE", NULL);
+    char host1[128], host2[128] = "", id[128], hv[200], got[256];
+    snprintf(host1, sizeof(host1), "%s",
+             json_string_value(json_object_get(s, "OS-EXT-SRV-ATTR:host")));
+    json_decref(s);
+    snprintf(id, sizeof(id), "nova:instance:%s", fx.vm_id);
+
+    /* boot */
+    json_decref(sync_pass(false));
+    json_t *n = get_node(id);
+    assert_non_null(n);
+    assert_string_equal(ls_jstr(n, "state"), "ACTIVE");
+    json_decref(n);
+    runs_on(id, got, sizeof(got));
+    snprintf(hv, sizeof(hv), "nova:hypervisor:%s", host1);
+    assert_string_equal(got, hv);
+    /* its port, attached */
+    json_t *ports = osh_cli_json("port list --server %s", fx.vm_id);
+    assert_int_equal(json_array_size(ports), 1);
+    char port[128];
+    snprintf(port, sizeof(port), "neutron:port:%s",
+             json_string_value(json_object_get(json_array_get(ports, 0), "ID")));
+    json_decref(ports);
+    n = get_node(port);
+    assert_non_null(n);
+    json_decref(n);
+
+    /* live migration to another host: runs_on moves; history keeps both */
+    for (int k = 1; k <= 3 && !host2[0]; k++) {
+        char cand[64];
+        snprintf(cand, sizeof(cand), "fake-compute-%d", k);
+        if (strcmp(cand, host1) != 0)
+            snprintf(host2, sizeof(host2), "%s", cand);
+    }
+    assert_int_equal(osh_cli("--os-compute-api-version 2.30 server migrate --live-migration "
+                             "--host %s %s",
+                             host2, fx.vm_id),
+                     0);
+    json_decref(wait_server(fx.vm_id, "ACTIVE", host2));
+    json_decref(sync_pass(false));
+    runs_on(id, got, sizeof(got));
+    snprintf(hv, sizeof(hv), "nova:hypervisor:%s", host2);
+    assert_string_equal(got, hv);
+    struct ls_http_result r;
+    char path[300];
+    snprintf(path, sizeof(path), "/v1/nodes/%s/history", id);
+    assert_int_equal(ls_http(&fx.svc, "GET", path, NULL, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, host1));
+    assert_non_null(strstr(r.body, host2));
+    ls_http_result_cleanup(&r);
+    /* the port's binding followed */
+    n = get_node(port);
+    assert_string_equal(ls_jstr(n, "attrs.binding:host_id"), host2);
+    json_decref(n);
+
+    /* stop: a state, not a deletion */
+    assert_int_equal(osh_cli("server stop %s", fx.vm_id), 0);
+    json_decref(wait_server(fx.vm_id, "SHUTOFF", NULL));
+    json_decref(sync_pass(false));
+    n = get_node(id);
+    assert_non_null(n);
+    assert_string_equal(ls_jstr(n, "state"), "SHUTOFF");
+    json_decref(n);
+
+    /* delete: the instance and its port go */
+    assert_int_equal(osh_cli("server delete --wait %s", fx.vm_id), 0);
+    json_t *st = sync_pass(false);
+    assert_string_equal(ls_jstr(st, "last_pass"), "incremental");
+    json_decref(st);
+    assert_null(get_node(id));
+    assert_null(get_node(port));
+    fx.vm_id[0] = '\0';
+}
+
+static void test_reconciliation_after_the_incremental_passes_changes_nothing(void **state)
+{
+    (void)state;
+    NEED_OPENSTACK();
+    json_t *st = sync_pass(true);
+    assert_string_equal(ls_jstr(st, "last_pass"), "full");
+    if (ls_jint(st, "last_changes") != 0)
+        fail_msg("the incremental passes missed %lld changes: %s", ls_jint(st, "last_changes"),
+                 json_dumps(st, 0));
+    json_decref(st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_full_pass_matches_the_cloud),
+        cmocka_unit_test(test_boot_migrate_stop_delete_followed_pass_by_pass),
+        cmocka_unit_test(test_reconciliation_after_the_incremental_passes_changes_nothing),
+    };
+    return cmocka_run_group_tests_name("openstack/real", tests, group_setup, group_teardown);
+}
