@@ -74,7 +74,7 @@ static int hexval(char ch)
     return -1;
 }
 
-static bool parse_uuid(const char *s, struct uuid *u)
+bool parse_uuid(const char *s, struct uuid *u)
 {
     int n = 0;
     for (const char *p = s; *p; p++) {
@@ -145,6 +145,12 @@ static int cmp_net(const struct cloud *c, int a, int b)
 {
     (void)c;
     return cmp_uuid(K_NET, a, b);
+}
+
+static int cmp_subnet(const struct cloud *c, int a, int b)
+{
+    (void)c;
+    return cmp_uuid(K_SUBNET, a, b);
 }
 
 static int cmp_fip(const struct cloud *c, int a, int b)
@@ -410,6 +416,7 @@ int cloud_init(struct cloud *c, const struct ossim_opts *o)
     coll_build(c, &c->vol_order, c->nvol, cmp_vol);
     coll_build(c, &c->net_order, c->nnet, cmp_net);
     coll_build(c, &c->fip_order, c->nfip, cmp_fip);
+    coll_build(c, &c->sub_order, c->nnet, cmp_subnet);
 
     for (int i = 0; i < c->nhv; i++)
         map_put(c, K_HV, i);
@@ -445,6 +452,7 @@ void cloud_cleanup(struct cloud *c)
     free(c->vol_order.v);
     free(c->net_order.v);
     free(c->fip_order.v);
+    free(c->sub_order.v);
     free(c->map);
     memset(c, 0, sizeof(*c));
 }

@@ -554,7 +554,8 @@ static void dispatch(struct req *r, char *pathcopy)
         break;
     case SVC_VOLUME:
         if (r->nseg < 2) {
-            version_docs(r, svc, true);
+            version_docs(r, svc, false);
+            r->status = 200;
             return;
         }
         if (!negotiate(r, "volume", 3000, VOLUME_MAX))

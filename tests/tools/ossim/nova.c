@@ -44,13 +44,20 @@ static void render_hv(struct req *r, int i)
                   ",\"vcpus\":%d,\"memory_mb\":%d,\"local_gb\":%d,\"vcpus_used\":%d,"
                   "\"memory_mb_used\":%d,\"local_gb_used\":%d,\"running_vms\":%d,"
                   "\"free_ram_mb\":%d,\"free_disk_gb\":%d,\"current_workload\":0,"
-                  "\"disk_available_least\":%d,\"cpu_info\":\"{\\\"arch\\\": \\\"x86_64\\\", "
-                  "\\\"model\\\": \\\"Cascadelake-Server\\\", \\\"vendor\\\": \\\"Intel\\\", "
-                  "\\\"topology\\\": {\\\"cores\\\": %d, \\\"threads\\\": 2, \\\"sockets\\\": 2}, "
-                  "\\\"features\\\": [\\\"avx2\\\", \\\"sse4.2\\\", \\\"vmx\\\"]}\"",
+                  "\"disk_available_least\":%d,\"cpu_info\":",
                   h->vcpus, h->mem_mb, h->disk_gb, h->used_vcpus, mem_used, h->used_disk, h->vms,
-                  h->mem_mb - mem_used, h->disk_gb - h->used_disk, h->disk_gb - h->used_disk,
-                  h->vcpus / 4);
+                  h->mem_mb - mem_used, h->disk_gb - h->used_disk, h->disk_gb - h->used_disk);
+        /* A JSON string before 2.28, an object from 2.28 on. */
+        char cpu[256];
+        snprintf(cpu, sizeof(cpu),
+                 "{\"arch\": \"x86_64\", \"model\": \"Cascadelake-Server\", \"vendor\": "
+                 "\"Intel\", \"topology\": {\"cores\": %d, \"threads\": 2, \"sockets\": 2}, "
+                 "\"features\": [\"avx2\", \"sse4.2\", \"vmx\"]}",
+                 h->vcpus / 4);
+        if (r->mv >= 2028)
+            jb_raw(b, cpu);
+        else
+            jb_str(b, cpu);
     } else {
         jb_raw(b, ",\"uptime\":null");
     }

@@ -67,6 +67,8 @@ struct uuid {
 };
 void make_uuid(int kind, int idx, struct uuid *out);
 void uuid_fmt(const struct uuid *u, char out[37]);
+/** Parses a UUID with or without dashes. */
+bool parse_uuid(const char *s, struct uuid *u);
 void id_str(int kind, int idx, char out[37]);
 /** Appends the quoted UUID of (kind, idx). */
 void jb_id(struct jb *b, int kind, int idx);
@@ -134,7 +136,7 @@ struct cloud {
     struct sim_port *pt;
     struct sim_vol *vol;
     struct sim_net *net;
-    struct coll sv_order, pt_order, vol_order, net_order, fip_order;
+    struct coll sv_order, pt_order, vol_order, net_order, fip_order, sub_order;
     struct idmap_slot *map;
     size_t map_cap, map_n;
 };
