@@ -388,15 +388,18 @@ static void control(struct req *r)
     const char *what = r->path + strlen("/_sim/");
     struct jb *b = &r->out;
     if (!strcmp(what, "stats")) {
+        char acid[37];
+        id_str(K_APPCRED, 0, acid);
         pthread_rwlock_rdlock(&s->lock);
         jb_printf(b,
                   "{\"requests\":%llu,\"token_requests\":%llu,\"servers\":%d,"
                   "\"servers_total\":%d,\"hypervisors\":%d,\"ports\":%d,\"volumes\":%d,"
-                  "\"networks\":%d,\"floatingips\":%d,\"stacks\":%d,\"projects\":%d}",
+                  "\"networks\":%d,\"floatingips\":%d,\"stacks\":%d,\"projects\":%d,"
+                  "\"application_credential_id\":\"%s\"}",
                   (unsigned long long)atomic_load(&s->requests),
                   (unsigned long long)atomic_load(&s->token_requests), s->c.live_servers, s->c.nsv,
-                  s->c.nhv, s->c.npt, s->c.nvol, s->c.nnet, s->c.nfip, s->c.nstack,
-                  s->c.o.projects);
+                  s->c.nhv, s->c.npt, s->c.nvol, s->c.nnet, s->c.nfip, s->c.nstack, s->c.o.projects,
+                  acid);
         pthread_rwlock_unlock(&s->lock);
         return;
     }
