@@ -17,7 +17,12 @@ static int demo_start(struct ls_ctx *ctx, struct ls_err *err)
 {
     if (!ctx->cfg->demo)
         return LS_OK;
-    return ls_demo_load(ctx->store, ctx->graph, err);
+    struct ls_demo_opts o;
+    ls_demo_opts_init(&o);
+    /* With a cloud configured (the demo's simulator, or a real one), OpenStack brings the
+     * virtual and service layers; the demo keeps the machines they run on. */
+    o.physical_only = ctx->cfg->os_cloud.n > 0;
+    return ls_demo_load(ctx->store, ctx->graph, &o, err);
 }
 
 static void nothing(struct ls_ctx *ctx)
@@ -156,6 +161,13 @@ static int openstack_start(struct ls_ctx *ctx, struct ls_err *err)
             .collect = {.concurrency = (int)c->os_concurrency, .page_size = (int)c->os_page_size},
         };
         int rc = ls_os_importer_new(&ctx->clouds[i], &o, ctx->graph, ctx->store, err);
+        if (rc == LS_OK && c->demo) {
+            /* The demo's telemetry generator picks its VMs at start: import them first. */
+            struct ls_err pe;
+            if (ls_os_importer_pass(ctx->clouds[i], LS_OS_PASS_FULL, &pe) != LS_OK)
+                ls_log(LS_LOG_WARN, "openstack", "first pass failed; the sync thread retries",
+                       "cloud=%s err=\"%s\"", c->os_cloud.v[i], pe.msg);
+        }
         if (rc == LS_OK)
             rc = ls_os_importer_start(ctx->clouds[i], err);
         if (rc != LS_OK) {
@@ -179,8 +191,8 @@ static void openstack_stop(struct ls_ctx *ctx)
 }
 
 const struct ls_subsystem ls_subsystems[] = {
-    {"openstack", openstack_start, openstack_stop},
     {"demo", demo_start, nothing},
+    {"openstack", openstack_start, openstack_stop},
     {"retention", retention_start, retention_stop},
     {"telemetry", telemetry_start, telemetry_stop},
     {"demo-telemetry", demo_stream_start, demo_stream_stop},

@@ -65,6 +65,13 @@ void ls_demo_opts_init(struct ls_demo_opts *o)
     o->machines = 8;
     o->instances = 300;
     o->stacks = 4;
+    o->physical_only = false;
+}
+
+void ls_demo_machine_name(const struct ls_demo_opts *o, int i, char *out, size_t cap)
+{
+    int per = o->machines > 0 ? o->machines : 1;
+    snprintf(out, cap, "cmp-r%02d-%02d", i / per + 1, i % per + 1);
 }
 
 static const struct {
@@ -109,7 +116,7 @@ physical(struct gen *g, struct ls_change_set *cs, const struct ls_demo_opts *o, 
         edge(g, cs, tor, LS_EDGE_CONNECTED_TO, "lldp:switch:spine-1");
         for (int m = 1; m <= o->machines; m++, h++) {
             struct host *hs = &hosts[h];
-            snprintf(hs->name, sizeof(hs->name), "cmp-r%02d-%02d", r, m);
+            ls_demo_machine_name(o, h, hs->name, sizeof(hs->name));
             char mach[96], fqdn[96];
             snprintf(mach, sizeof(mach), "host:machine:%s", hs->name);
             snprintf(fqdn, sizeof(fqdn), "%s.dc1.example.net", hs->name);
@@ -319,8 +326,10 @@ int ls_demo_build(struct ls_change_set ***out,
     struct ls_change_set *cs = ls_change_set_new("demo");
     ls_change_set_set_replace(cs, true);
     physical(&g, cs, o, hosts);
-    virtual_layer(&g, cs, o, hosts, n_hosts, inst, proj, nets);
-    service_layer(&g, cs, o, inst, proj);
+    if (!o->physical_only) {
+        virtual_layer(&g, cs, o, hosts, n_hosts, inst, proj, nets);
+        service_layer(&g, cs, o, inst, proj);
+    }
     free(hosts);
     free(inst);
     if (g.rc != LS_OK) {

@@ -5,6 +5,7 @@
 #ifndef LS_IMPORTERS_DEMO_H
 #define LS_IMPORTERS_DEMO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/err.h"
@@ -13,11 +14,13 @@
 #include "sql/store.h"
 
 struct ls_demo_opts {
-    unsigned seed; /* same seed, same data center */
-    int racks;     /* default 4 */
-    int machines;  /* per rack, default 8 */
-    int instances; /* default 300 */
-    int stacks;    /* default 4 */
+    unsigned seed;      /* same seed, same data center */
+    int racks;          /* default 4 */
+    int machines;       /* per rack, default 8 */
+    int instances;      /* default 300 */
+    int stacks;         /* default 4 */
+    bool physical_only; /* only racks, switches and machines: an OpenStack importer (or its
+                           simulator) brings the virtual and service layers */
 };
 
 /** Defaults for every field. */
@@ -34,7 +37,14 @@ LS_MUST_CHECK int ls_demo_build(struct ls_change_set ***out,
                                 const struct ls_demo_opts *o,
                                 struct ls_err *err);
 
-/** Builds the demo with default options and applies it through ls_store_apply. */
-LS_MUST_CHECK int ls_demo_load(struct ls_store *store, struct ls_graph *graph, struct ls_err *err);
+/** Builds the demo (o NULL = defaults) and applies it through ls_store_apply. */
+LS_MUST_CHECK int ls_demo_load(struct ls_store *store,
+                               struct ls_graph *graph,
+                               const struct ls_demo_opts *o,
+                               struct ls_err *err);
+
+/** The demo machine names, in order ("cmp-r01-01", ...; racks x machines of them), for a
+ *  simulated cloud whose hypervisors should run on them. Writes name i into out. */
+void ls_demo_machine_name(const struct ls_demo_opts *o, int i, char *out, size_t cap);
 
 #endif

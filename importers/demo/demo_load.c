@@ -4,10 +4,16 @@
 #include "common/log.h"
 #include "importers/demo/demo.h"
 
-int ls_demo_load(struct ls_store *store, struct ls_graph *graph, struct ls_err *err)
+int ls_demo_load(struct ls_store *store,
+                 struct ls_graph *graph,
+                 const struct ls_demo_opts *opts,
+                 struct ls_err *err)
 {
     struct ls_demo_opts o;
-    ls_demo_opts_init(&o);
+    if (opts)
+        o = *opts;
+    else
+        ls_demo_opts_init(&o);
     struct ls_change_set **sets;
     size_t n;
     int rc = ls_demo_build(&sets, &n, &o, err);

@@ -82,20 +82,22 @@ static void index_node(struct side *sd, const char *id, const char *name, const 
     each_name(sd, id, name, attrs, index_name, &a);
 }
 
-static bool deleted_by(struct ls_change_set *cs, const char *id)
+/* The ids cs deletes, as a set (one pass over cs, not one per node looked at). */
+static void deleted_by(struct ls_change_set *cs, struct ls_map *out)
 {
+    ls_map_init(out);
     for (size_t i = 0; i < ls_change_set_count(cs); i++) {
         const struct ls_change *c = ls_change_set_at(cs, i);
-        if (c->kind == LS_CH_NODE_DEL && strcmp(c->id, id) == 0)
-            return true;
+        if (c->kind == LS_CH_NODE_DEL)
+            ls_map_put(out, c->id, (void *)1);
     }
-    return false;
 }
 
 /* Indexes the side's nodes alive in snap (not deleted by cs), then those cs puts. */
 static int index_side(struct side *sd,
                       const struct ls_snap *snap,
                       struct ls_change_set *cs,
+                      const struct ls_map *deleted,
                       struct ls_err *err)
 {
     struct ls_node_filter f = {.type = sd->type, .layer = -1};
@@ -108,7 +110,7 @@ static int index_side(struct side *sd,
         if (rc != LS_OK)
             return rc;
         for (size_t i = 0; i < n; i++)
-            if (!deleted_by(cs, page[i]->id))
+            if (!ls_map_get(deleted, page[i]->id))
                 index_node(sd, page[i]->id, page[i]->name, page[i]->attrs);
         if (n > 0)
             after = page[n - 1]->id;
@@ -197,9 +199,12 @@ int ls_host_join(struct ls_change_set *cs,
     ls_map_init(&machines.shortn);
     ls_map_init(&hypervisors.full);
     ls_map_init(&hypervisors.shortn);
-    int rc = index_side(&machines, snap, cs, err);
+    struct ls_map deleted;
+    deleted_by(cs, &deleted);
+    int rc = index_side(&machines, snap, cs, &deleted, err);
     if (rc == LS_OK)
-        rc = index_side(&hypervisors, snap, cs, err);
+        rc = index_side(&hypervisors, snap, cs, &deleted, err);
+    ls_map_cleanup(&deleted);
     /* A pair is found once from each side when both are in cs: remember what was added. */
     struct ls_map done;
     ls_map_init(&done);

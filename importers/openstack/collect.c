@@ -180,7 +180,9 @@ struct task {
     char *url;
     const char *key;
     json_t *into;       /* T_LIST: owned by the task list until merged */
-    json_t *obj;        /* T_MERGE target (borrowed) */
+    json_t *obj;        /* T_MERGE target (borrowed; several tasks may share it, so the
+                           result is set after the workers are done) */
+    json_t *result;     /* T_MERGE: what to set as obj[member] (owned until merged) */
     const char *member; /* T_MERGE */
     char *fallback_url; /* T_LIST: tried once when url answers 403 */
     bool allow_404;     /* T_MERGE: a 404 leaves obj alone (e.g. deleted meanwhile) */
@@ -335,7 +337,7 @@ static int run_merge(struct ls_os_conn *c, struct task *t, struct ls_err *err)
         return ls_err_set(err, LS_EINVAL, "invalid_answer", "%s: no \"%s\" in the answer", t->url,
                           t->key);
     }
-    json_object_set(t->obj, t->member, v);
+    t->result = json_incref(v);
     json_decref(doc);
     return LS_OK;
 }
@@ -383,6 +385,11 @@ static int run_tasks(struct pool *p, size_t from, int threads, struct ls_err *er
         worker(p);
     for (int i = 0; i < started; i++)
         pthread_join(th[i], NULL);
+    for (size_t i = from; i < p->n; i++) /* objects are shared between tasks: set them here */
+        if (p->t[i].kind == T_MERGE && p->t[i].result) {
+            json_object_set_new(p->t[i].obj, p->t[i].member, p->t[i].result);
+            p->t[i].result = NULL;
+        }
     if (atomic_load(&p->failed)) {
         if (err)
             *err = p->err;
@@ -405,6 +412,7 @@ static void pool_cleanup(struct pool *p)
         free(p->t[i].url);
         free(p->t[i].fallback_url);
         json_decref(p->t[i].into);
+        json_decref(p->t[i].result);
     }
     free(p->t);
     pthread_mutex_destroy(&p->lock);
@@ -585,17 +593,19 @@ static size_t add_batched(struct pool *p,
     return first;
 }
 
-static bool id_in(const json_t *items, const char *id)
+/* The ids of a list of objects, as a set (new object). */
+static json_t *id_set(const json_t *items)
 {
+    json_t *set = json_object();
     size_t i;
     const json_t *it;
     json_array_foreach(items, i, it)
     {
         const char *x = json_string_value(json_object_get(it, "id"));
-        if (x && !strcmp(x, id))
-            return true;
+        if (x)
+            json_object_set_new(set, x, json_true());
     }
-    return false;
+    return set;
 }
 
 int ls_os_collect_incremental(struct ls_os_session *s,
@@ -659,21 +669,32 @@ int ls_os_collect_incremental(struct ls_os_session *s,
         if (rc == LS_OK) {
             for (size_t k = 0; k < n_dev; k++)
                 take(&p.t[dev_at + k], inv->ports);
-            json_t *by_id = json_array(), *pt;
+            json_t *by_id = json_array(), *pt, *have = id_set(inv->ports);
+            json_t *asked = json_object();
+            json_array_foreach(port_ids, i, pt)
+            {
+                if (json_is_string(pt))
+                    json_object_set_new(asked, json_string_value(pt), json_true());
+            }
             for (size_t k = 0; k < n_ids; k++)
                 take(&p.t[ids_at + k], by_id);
             json_array_foreach(by_id, i, pt)
             {
+                /* only what was asked for: a service that ignores the id filter answers more */
                 const char *pid = json_string_value(json_object_get(pt, "id"));
-                if (pid && !id_in(inv->ports, pid))
+                if (pid && json_object_get(asked, pid) && !json_object_get(have, pid)) {
                     json_array_append(inv->ports, pt);
+                    json_object_set_new(have, pid, json_true());
+                }
             }
             json_array_foreach(port_ids, i, pt)
             {
-                if (json_is_string(pt) && !id_in(inv->ports, json_string_value(pt)))
+                if (json_is_string(pt) && !json_object_get(have, json_string_value(pt)))
                     json_array_append(inv->missing_ports, pt);
             }
             json_decref(by_id);
+            json_decref(have);
+            json_decref(asked);
         }
     }
     json_decref(changed);

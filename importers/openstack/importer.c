@@ -247,6 +247,12 @@ static void *loop(void *arg)
     double backoff = 5;
     bool full = true;
     long long last_full = 0;
+    if (imp->last_full_start_us != 0) { /* a first pass ran already (the demo's) */
+        last_full = ls_time_mono_ns();
+        full = false;
+        if (!wait_for(imp, (double)imp->o.sync_interval_s, &full))
+            return NULL;
+    }
     for (;;) {
         struct ls_err e;
         bool was_full = full || imp->last_full_start_us == 0 ||

@@ -42,10 +42,10 @@ void ls_os_node_id(const struct ls_os_map_opts *o,
                    char *out,
                    size_t cap)
 {
-    if (o->tag_ids)
-        snprintf(out, cap, "%s@%s:%s:%s", service, o->cloud, type, native);
-    else
-        snprintf(out, cap, "%s:%s:%s", service, type, native);
+    int n = o->tag_ids ? snprintf(out, cap, "%s@%s:%s:%s", service, o->cloud, type, native)
+                       : snprintf(out, cap, "%s:%s:%s", service, type, native);
+    if (n < 0 || (size_t)n >= cap) /* an over-long native id: kept cut, still unique enough */
+        out[cap - 1] = '\0';
 }
 
 static const char *js(const json_t *obj, const char *key)
@@ -428,7 +428,7 @@ static json_t *flavor_attrs(struct mapper *m, const json_t *f)
 static void map_servers(struct mapper *m)
 {
     size_t i, j;
-    json_t *s, *f;
+    json_t *s, *f, *v;
     char id[ID_MAX], hbuf[ID_MAX];
     json_array_foreach(m->inv->flavors, i, f)
     {
@@ -455,22 +455,37 @@ static void map_servers(struct mapper *m)
             {"created", "created"},
             {"updated", "updated"},
             {"OS-SRV-USG:launched_at", "launched_at"},
-            {"addresses", "addresses"},
             {"metadata", "metadata"},
-            {"hostId", "host_id_hash"},
             {"locked", "locked"},
         };
         for (size_t k = 0; k < sizeof(map) / sizeof(map[0]); k++) {
-            json_t *v = json_object_get(s, map[k][0]);
+            v = json_object_get(s, map[k][0]);
             if (v)
                 json_object_set(attrs, map[k][1], v);
         }
+        /* The addresses, flat: {"ip": .., "network": .., "type": fixed|floating, "mac": ..};
+         * ports carry the rest. */
+        json_t *ips = json_array(), *addr;
+        const char *netname;
+        json_object_foreach(json_object_get(s, "addresses"), netname, v)
+        {
+            json_array_foreach(v, j, addr)
+            {
+                json_t *a = json_pack("{s:s,s:s}", "ip", jss(addr, "addr"), "network", netname);
+                if (js(addr, "OS-EXT-IPS:type"))
+                    json_object_set_new(a, "type", json_string(js(addr, "OS-EXT-IPS:type")));
+                if (js(addr, "OS-EXT-IPS-MAC:mac_addr"))
+                    json_object_set_new(a, "mac", json_string(js(addr, "OS-EXT-IPS-MAC:mac_addr")));
+                json_array_append_new(ips, a);
+            }
+        }
+        json_object_set_new(attrs, "ips", ips);
         const json_t *img = json_object_get(s, "image");
         if (js(img, "id"))
             json_object_set_new(attrs, "image_id", json_string(js(img, "id")));
         if (json_is_object(json_object_get(s, "flavor")))
             json_object_set_new(attrs, "flavor", flavor_attrs(m, json_object_get(s, "flavor")));
-        json_t *vols = json_array(), *v;
+        json_t *vols = json_array();
         json_array_foreach(json_object_get(s, "os-extended-volumes:volumes_attached"), j, v)
         {
             if (js(v, "id"))
@@ -586,7 +601,8 @@ static void map_ports(struct mapper *m)
         const char *name = jss(p, "name");
         node(m, id, "port", *name ? name : tap, jss(p, "status"), attrs);
         const char *dev = jss(p, "device_id"), *owner = jss(p, "device_owner");
-        if (*dev && !strncmp(owner, "compute:", 8)) {
+        bool on_instance = *dev && !strncmp(owner, "compute:", 8);
+        if (on_instance) {
             id_of(m, other, "nova", "instance", dev);
             edge(m, id, LS_EDGE_ATTACHED_TO, other, NULL);
         } else if (*dev && !strncmp(owner, "network:router_", 15)) {
@@ -597,7 +613,9 @@ static void map_ports(struct mapper *m)
             id_of(m, other, "neutron", "network", js(p, "network_id"));
             edge(m, id, LS_EDGE_MEMBER_OF, other, NULL);
         }
-        const char *hv = hypervisor_of(m, js(p, "binding:host_id"), hbuf);
+        /* A VM's port reaches its host through the VM (runs_on); other bound ports (router,
+         * DHCP, unattached) get their own edge to the host they are bound on. */
+        const char *hv = on_instance ? NULL : hypervisor_of(m, js(p, "binding:host_id"), hbuf);
         if (hv)
             edge(m, id, LS_EDGE_CONNECTED_TO, hv, json_pack("{s:s}", "role", "binding"));
         owned_by(m, id, p);

@@ -1,6 +1,7 @@
 /* ossim: Neutron (network v2.0) — networks, subnets, ports, routers and floating IPs, sorted
  * by id and paged by marker (id > marker) with "<collection>_links". Ports filter on repeated
- * device_id (through the servers' port lists, not a scan), network_id and device_owner. */
+ * device_id (through the servers' port lists, not a scan), id (repeatable), network_id and
+ * device_owner. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -336,10 +337,17 @@ collect_dev(void *cls, enum MHD_ValueKind kind, const char *key, const char *val
 {
     (void)kind;
     struct devids *d = cls;
+    const struct cloud *c = d->c;
+    if (!strcmp(key, "id") && value) { /* ports?id=A&id=B: those ports, when they exist */
+        d->any = true;
+        int p = cloud_lookup(c, K_PORT, value);
+        if (p >= 0 && !c->pt[p].deleted)
+            cand_add(d, p);
+        return MHD_YES;
+    }
     if (strcmp(key, "device_id") != 0 || !value)
         return MHD_YES;
     d->any = true;
-    const struct cloud *c = d->c;
     int sv = cloud_lookup(c, K_SERVER, value);
     if (sv >= 0) {
         for (int k = 0; k < c->sv[sv].nports; k++)

@@ -79,7 +79,8 @@ static void full_inventory(struct ls_os_inventory *inv)
          "\"device_owner\":\"compute:nova\",\"network_id\":\"" NET "\","
          "\"mac_address\":\"fa:16:3e:00:00:01\",\"binding:host_id\":\"hv-1\"},"
          "{\"id\":\"" P2 "\",\"name\":\"rtr-if\",\"status\":\"ACTIVE\",\"device_id\":\"" RTR "\","
-         "\"device_owner\":\"network:router_interface\",\"network_id\":\"" NET "\"}]");
+         "\"device_owner\":\"network:router_interface\",\"network_id\":\"" NET "\","
+         "\"binding:host_id\":\"hv-1\"}]");
     load(&inv->volumes, "[{\"id\":\"" VOL "\",\"name\":\"data\",\"status\":\"in-use\",\"size\":10,"
                         "\"os-vol-host-attr:host\":\"cinder@ceph#ceph\","
                         "\"os-vol-tenant-attr:tenant_id\":\"p1\","
@@ -172,7 +173,9 @@ static void test_full_pass_nodes_edges_and_capacity(void **state)
     assert_true(has_edge("nova:instance:" S1, LS_EDGE_MEMBER_OF, "keystone:project:p1"));
     assert_true(has_edge("neutron:port:" P1, LS_EDGE_ATTACHED_TO, "nova:instance:" S1));
     assert_true(has_edge("neutron:port:" P1, LS_EDGE_MEMBER_OF, "neutron:network:" NET));
-    assert_true(has_edge("neutron:port:" P1, LS_EDGE_CONNECTED_TO, "nova:hypervisor:" HV1));
+    /* a VM's port reaches the host through the VM; a router port has its own binding edge */
+    assert_false(has_edge("neutron:port:" P1, LS_EDGE_CONNECTED_TO, "nova:hypervisor:" HV1));
+    assert_true(has_edge("neutron:port:" P2, LS_EDGE_CONNECTED_TO, "nova:hypervisor:" HV1));
     assert_true(has_edge("neutron:port:" P2, LS_EDGE_ATTACHED_TO, "neutron:router:" RTR));
     assert_true(has_edge("neutron:router:" RTR, LS_EDGE_CONNECTED_TO, "neutron:network:" NET));
     assert_true(has_edge("neutron:subnet:sn1", LS_EDGE_MEMBER_OF, "neutron:network:" NET));
@@ -210,8 +213,9 @@ static void test_incremental_moves_and_deletes_and_a_full_pass_sweeps(void **sta
     map_apply(&inv, &o);
     assert_true(has_edge("nova:instance:" S1, LS_EDGE_RUNS_ON, "nova:hypervisor:hv-2"));
     assert_false(has_edge("nova:instance:" S1, LS_EDGE_RUNS_ON, "nova:hypervisor:" HV1));
-    assert_true(has_edge("neutron:port:" P1, LS_EDGE_CONNECTED_TO, "nova:hypervisor:hv-2"));
-    assert_false(has_edge("neutron:port:" P1, LS_EDGE_CONNECTED_TO, "nova:hypervisor:" HV1));
+    assert_string_equal(
+        json_string_value(json_object_get(node("neutron:port:" P1)->attrs, "binding:host_id")),
+        "hv-2");
     assert_true(has_edge("nova:instance:" S1, LS_EDGE_MEMBER_OF, "keystone:project:p1"));
     assert_null(node("nova:instance:" S2));
     assert_null(node("neutron:port:" P2));
