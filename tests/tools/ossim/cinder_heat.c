@@ -39,8 +39,8 @@ static void render_volume(struct req *r, int i)
         jb_id(b, K_VOL, i);
         jb_raw(b, ",\"server_id\":");
         jb_id(b, K_SERVER, v->server);
-        jb_printf(b, ",\"host_name\":\"sim-hv-%d\",\"device\":\"/dev/vdb\",\"attached_at\":",
-                  c->sv[v->server].hv);
+        jb_printf(b, ",\"host_name\":\"%s\",\"device\":\"/dev/vdb\",\"attached_at\":",
+                  cloud_hv_name(c, c->sv[v->server].hv));
         jb_time(b, v->attached_at, T_USEC);
         jb_raw(b, "}");
     }

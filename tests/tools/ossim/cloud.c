@@ -344,6 +344,18 @@ int cloud_init(struct cloud *c, const struct ossim_opts *o)
     c->nstack = p->stacks;
 
     c->hv = calloc((size_t)c->nhv, sizeof(*c->hv));
+    c->hv_names = calloc((size_t)c->nhv, sizeof(*c->hv_names));
+    if (!c->hv_names)
+        return -1;
+    bool named = p->hypervisor_names != NULL; /* a NULL entry ends the list */
+    for (int i = 0; i < c->nhv; i++) {
+        named = named && p->hypervisor_names[i];
+        if (named)
+            snprintf(c->hv_names[i], sizeof(c->hv_names[i]), "%s", p->hypervisor_names[i]);
+        else
+            snprintf(c->hv_names[i], sizeof(c->hv_names[i]), "sim-hv-%d", i);
+    }
+    p->hypervisor_names = NULL; /* copied: the caller's array may go */
     c->net = calloc((size_t)c->nnet, sizeof(*c->net));
     c->vol = calloc((size_t)c->nvol + 1, sizeof(*c->vol));
     c->capsv = p->servers + 64;
@@ -440,8 +452,14 @@ int cloud_init(struct cloud *c, const struct ossim_opts *o)
     return 0;
 }
 
+const char *cloud_hv_name(const struct cloud *c, int i)
+{
+    return c->hv_names[i];
+}
+
 void cloud_cleanup(struct cloud *c)
 {
+    free(c->hv_names);
     free(c->hv);
     free(c->sv);
     free(c->pt);

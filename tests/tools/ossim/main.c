@@ -14,7 +14,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: ossim [--port N] [--hypervisors N] [--servers N] [--ports-per-server N]\n"
                "             [--extra-ports N] [--volumes N] [--networks N] [--projects N]\n"
                "             [--aggregates N] [--stacks N] [--page-max N] [--token-ttl S]\n"
-               "             [--password P] [--compute-max-version 2.N] [--clouds-yaml FILE]\n");
+               "             [--password P] [--compute-max-version 2.N] [--clouds-yaml FILE]\n"
+               "             [--hypervisor-names NAME,NAME,...]\n");
 }
 
 static int parse_int(const char *flag, const char *v, int *out)
@@ -59,6 +60,7 @@ int main(int argc, char **argv)
     struct ossim_opts o;
     ossim_opts_default(&o);
     const char *clouds = NULL;
+    char *names_buf = NULL, **names = NULL;
     struct {
         const char *flag;
         int *dst;
@@ -108,6 +110,27 @@ int main(int argc, char **argv)
             o.compute_max_version = v;
         } else if (!strcmp(a, "--clouds-yaml")) {
             clouds = v;
+        } else if (!strcmp(a, "--hypervisor-names")) {
+            /* comma-separated; sets --hypervisors to their number */
+            free(names_buf);
+            free(names);
+            names_buf = strdup(v);
+            size_t n = 1;
+            for (const char *q = v; *q; q++)
+                n += *q == ',';
+            names = calloc(n + 1, sizeof(*names));
+            if (!names_buf || !names)
+                return 2;
+            int k = 0;
+            for (char *tok = names_buf, *next; tok; tok = next) {
+                next = strchr(tok, ',');
+                if (next)
+                    *next++ = '\0';
+                if (*tok)
+                    names[k++] = tok;
+            }
+            o.hypervisor_names = (const char *const *)names;
+            o.hypervisors = k;
         } else {
             fprintf(stderr, "ossim: unknown flag %s\n", a);
             usage(stderr);
@@ -139,5 +162,7 @@ int main(int argc, char **argv)
     int sig = 0;
     sigwait(&set, &sig);
     ossim_stop(s);
+    free(names_buf);
+    free(names);
     return 0;
 }

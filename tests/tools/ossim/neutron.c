@@ -46,7 +46,7 @@ static void render_port(struct req *r, int p)
     int project = pt->server >= 0 ? c->sv[pt->server].project : 0;
     const char *status = "DOWN", *vif = "unbound";
     if (pt->server >= 0) {
-        snprintf(host, sizeof(host), "sim-hv-%d", c->sv[pt->server].hv);
+        snprintf(host, sizeof(host), "%s", cloud_hv_name(c, c->sv[pt->server].hv));
         status = c->sv[pt->server].status == ST_ACTIVE ? "ACTIVE" : "DOWN";
         vif = "ovs";
     } else if (pt->owner != OWN_NONE) {

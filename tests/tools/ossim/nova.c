@@ -7,9 +7,9 @@
 
 #include "tests/tools/ossim/ossim_int.h"
 
-static void hv_name(int i, char *out, size_t cap)
+static void hv_name(const struct cloud *c, int i, char *out, size_t cap)
 {
-    snprintf(out, cap, "sim-hv-%d", i);
+    snprintf(out, cap, "%s", cloud_hv_name(c, i));
 }
 
 /* ---- hypervisors ---- */
@@ -29,15 +29,15 @@ static void render_hv(struct req *r, int i)
         jb_printf(b, "{\"id\":%d", i + 1);
     }
     jb_printf(b,
-              ",\"hypervisor_hostname\":\"sim-hv-%d\",\"state\":\"up\",\"status\":\"enabled\","
+              ",\"hypervisor_hostname\":\"%s\",\"state\":\"up\",\"status\":\"enabled\","
               "\"hypervisor_type\":\"QEMU\",\"hypervisor_version\":6002000,\"host_ip\":\"%s\","
               "\"service\":{\"id\":",
-              i, ip);
+              cloud_hv_name(c, i), ip);
     if (r->mv >= 2053)
         jb_id(b, K_SERVICE, 100 + i);
     else
         jb_printf(b, "%d", i + 10);
-    jb_printf(b, ",\"host\":\"sim-hv-%d\",\"disabled_reason\":null}", i);
+    jb_printf(b, ",\"host\":\"%s\",\"disabled_reason\":null}", cloud_hv_name(c, i));
     if (r->mv < 2088) {
         int mem_used = 512 + h->used_mem;
         jb_printf(b,
@@ -101,9 +101,9 @@ static void hypervisors(struct req *r, bool detail)
                 jb_printf(b, "{\"id\":%d", i + 1);
             }
             jb_printf(b,
-                      ",\"hypervisor_hostname\":\"sim-hv-%d\",\"state\":\"up\","
+                      ",\"hypervisor_hostname\":\"%s\",\"state\":\"up\","
                       "\"status\":\"enabled\"}",
-                      i);
+                      cloud_hv_name(c, i));
         }
     }
     jb_raw(b, "]");
@@ -199,11 +199,12 @@ static void render_server(struct req *r, int i)
     jb_raw(b, ",\"OS-SRV-USG:terminated_at\":");
     jb_time(b, s->deleted_at, T_USEC);
     jb_printf(b,
-              ",\"OS-EXT-SRV-ATTR:host\":\"sim-hv-%d\",\"OS-EXT-SRV-ATTR:instance_name\":"
-              "\"instance-%08x\",\"OS-EXT-SRV-ATTR:hypervisor_hostname\":\"sim-hv-%d\","
+              ",\"OS-EXT-SRV-ATTR:host\":\"%s\",\"OS-EXT-SRV-ATTR:instance_name\":"
+              "\"instance-%08x\",\"OS-EXT-SRV-ATTR:hypervisor_hostname\":\"%s\","
               "\"OS-EXT-STS:task_state\":null,\"OS-EXT-STS:vm_state\":\"%s\","
               "\"OS-EXT-STS:power_state\":%d,\"os-extended-volumes:volumes_attached\":[",
-              s->hv, (unsigned)i + 1, s->hv, vm_states[s->status], power_states[s->status]);
+              cloud_hv_name(c, s->hv), (unsigned)i + 1, cloud_hv_name(c, s->hv),
+              vm_states[s->status], power_states[s->status]);
     if (s->vol >= 0) {
         jb_raw(b, "{\"id\":");
         jb_id(b, K_VOL, s->vol);
@@ -242,11 +243,13 @@ static void servers(struct req *r)
     const char *host = req_arg(r, "host");
     int only_hv = -1;
     if (host) {
-        if (strncmp(host, "sim-hv-", 7) != 0) {
+        for (int i = 0; i < c->nhv && only_hv < 0; i++)
+            if (!strcmp(host, cloud_hv_name(c, i)))
+                only_hv = i;
+        if (only_hv < 0) {
             jb_raw(b, "{\"servers\":[]}");
             return;
         }
-        only_hv = atoi(host + 7);
     }
     int pos = 0;
     if (marker) {
@@ -309,7 +312,7 @@ static void aggregates(struct req *r)
         jb_raw(b, ",\"hosts\":[");
         for (int i = k; i < c->nhv; i += c->o.aggregates) {
             jb_sep(b);
-            jb_printf(b, "\"sim-hv-%d\"", i);
+            jb_printf(b, "\"%s\"", cloud_hv_name(c, i));
         }
         jb_raw(b, "],\"metadata\":{");
         if (agg_zoned(k))
@@ -347,7 +350,7 @@ static void zones(struct req *r)
                   "\"hosts\":{",
                   k);
         for (int i = k; i < c->nhv; i += a) {
-            hv_name(i, name, sizeof(name));
+            hv_name(c, i, name, sizeof(name));
             zone_host(b, c, name, "nova-compute");
         }
         jb_raw(b, "}}");
@@ -359,7 +362,7 @@ static void zones(struct req *r)
         if (!any)
             jb_raw(b, ",{\"zoneName\":\"nova\",\"zoneState\":{\"available\":true},\"hosts\":{");
         any = true;
-        hv_name(i, name, sizeof(name));
+        hv_name(c, i, name, sizeof(name));
         zone_host(b, c, name, "nova-compute");
     }
     if (any)

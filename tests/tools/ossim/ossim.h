@@ -36,7 +36,9 @@ struct ossim_opts {
     const char *user;     /* default "admin" */
     const char *password; /* default "secret" */
     const char *region;   /* default "RegionOne" */
-    const char *compute_max_version; /* default "2.96"; "2.1" simulates an old cloud */
+    const char *compute_max_version;     /* default "2.96"; "2.1" simulates an old cloud */
+    const char *const *hypervisor_names; /* NULL: "sim-hv-<i>"; else `hypervisors` names (e.g.
+                                            the demo's machines), copied */
 };
 
 /** Fills o with the defaults above. */

@@ -137,11 +137,14 @@ struct cloud {
     struct sim_vol *vol;
     struct sim_net *net;
     struct coll sv_order, pt_order, vol_order, net_order, fip_order, sub_order;
+    char (*hv_names)[64]; /* hostnames */
     struct idmap_slot *map;
     size_t map_cap, map_n;
 };
 
 int cloud_init(struct cloud *c, const struct ossim_opts *o);
+/** Hypervisor i's hostname (also its compute service host). */
+const char *cloud_hv_name(const struct cloud *c, int i);
 void cloud_cleanup(struct cloud *c);
 /** Index of the entity of kind with UUID string id, or -1. */
 int cloud_lookup(const struct cloud *c, int kind, const char *id);

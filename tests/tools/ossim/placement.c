@@ -22,7 +22,7 @@ static void provider(struct req *r, int i)
     char id[37];
     id_str(K_HV, i, id);
     jb_sep(b);
-    jb_printf(b, "{\"uuid\":\"%s\",\"name\":\"sim-hv-%d\",\"generation\":%d", id, i,
+    jb_printf(b, "{\"uuid\":\"%s\",\"name\":\"%s\",\"generation\":%d", id, cloud_hv_name(c, i),
               c->hv[i].generation);
     if (r->mv >= 1014)
         jb_printf(b, ",\"parent_provider_uuid\":null,\"root_provider_uuid\":\"%s\"", id);
@@ -107,7 +107,7 @@ void placement_handle(struct req *r)
         for (int i = 0; i < c->nhv; i++) {
             if (name) {
                 char hn[32];
-                snprintf(hn, sizeof(hn), "sim-hv-%d", i);
+                snprintf(hn, sizeof(hn), "%s", cloud_hv_name(c, i));
                 if (strcmp(hn, name) != 0)
                     continue;
             }
