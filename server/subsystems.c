@@ -140,6 +140,15 @@ static void telemetry_stop(struct ls_ctx *ctx)
     consumer = NULL;
 }
 
+static void openstack_stop(struct ls_ctx *ctx)
+{
+    for (int i = 0; i < ctx->n_clouds; i++)
+        ls_os_importer_free(ctx->clouds[i]);
+    free(ctx->clouds);
+    ctx->clouds = NULL;
+    ctx->n_clouds = 0;
+}
+
 /* OpenStack: one importer (and sync thread) per --os-cloud. A cloud that cannot be loaded
  * from clouds.yaml / OS_* stops the start with its error; an unreachable cloud does not (its
  * thread retries and /v1/sources shows the error). */
@@ -174,20 +183,12 @@ static int openstack_start(struct ls_ctx *ctx, struct ls_err *err)
             ls_err_wrap(err, "--os-cloud %s", c->os_cloud.v[i]);
             ls_os_importer_free(ctx->clouds[i]);
             ctx->clouds[i] = NULL;
+            openstack_stop(ctx); /* this subsystem did not start: undo the clouds before it */
             return rc;
         }
         ctx->n_clouds = i + 1;
     }
     return LS_OK;
-}
-
-static void openstack_stop(struct ls_ctx *ctx)
-{
-    for (int i = 0; i < ctx->n_clouds; i++)
-        ls_os_importer_free(ctx->clouds[i]);
-    free(ctx->clouds);
-    ctx->clouds = NULL;
-    ctx->n_clouds = 0;
 }
 
 const struct ls_subsystem ls_subsystems[] = {

@@ -124,7 +124,7 @@ static int negotiate(struct ls_os_session *s,
 int ls_os_discover(struct ls_os_session *s, struct ls_os_api *api, struct ls_err *err)
 {
     memset(api, 0, sizeof(*api));
-    int rc = ls_os_session_auth(s, err);
+    int rc = ls_os_session_ensure(s, err); /* the catalog comes with the token */
     if (rc != LS_OK)
         return rc;
     static const char *const identity[] = {"identity", NULL}, *const compute[] = {"compute", NULL},

@@ -14,7 +14,7 @@
 #include "common/time.h"
 
 #define MAX_BODY_BYTES  (512u << 20)      /* one response; a 1000-item page is ~2 MB */
-#define TOKEN_MARGIN_US (120 * 1000000LL) /* re-authenticate this long before expiry */
+#define TOKEN_MARGIN_US (120 * 1000000LL) /* re-authenticate this long before expiry (at most) */
 #define N_SERVICES      3
 
 static const char *const mv_services[N_SERVICES] = {"compute", "placement", "volume"};
@@ -26,7 +26,8 @@ struct ls_os_session {
     char *token;          /* owned; NULL until authenticated */
     uint64_t generation;  /* bumped by every authentication */
     int64_t expires_us;
-    json_t *catalog; /* the token's catalog array */
+    int64_t refresh_us; /* re-authenticate from then on: expires_at minus a margin */
+    json_t *catalog;    /* the token's catalog array */
     char project_id[128];
     char microversion[N_SERVICES][16];
     long long next_slot_ns; /* rate bound: the earliest time of the next request */
@@ -288,6 +289,11 @@ static int auth_locked(struct ls_os_session *s, struct ls_err *err)
             }
             s->token = ls_xstrdup(h.token);
             s->expires_us = exp_us;
+            /* 2 minutes early, or a quarter of the lifetime for short-lived tokens */
+            int64_t life = exp_us - ls_time_now_us(), margin = TOKEN_MARGIN_US;
+            if (life / 4 < margin)
+                margin = life > 0 ? life / 4 : 0;
+            s->refresh_us = exp_us - margin;
             s->generation++;
             json_decref(s->catalog);
             s->catalog = json_incref(json_object_get(token, "catalog"));
@@ -321,14 +327,22 @@ static int current_token(struct ls_os_session *s,
 {
     pthread_mutex_lock(&s->lock);
     int rc = LS_OK;
-    if (!s->token || ls_time_now_us() > s->expires_us - TOKEN_MARGIN_US ||
-        (stale && s->generation == stale))
+    if (!s->token || ls_time_now_us() > s->refresh_us || (stale && s->generation == stale))
         rc = auth_locked(s, err);
     if (rc == LS_OK) {
         snprintf(out, cap, "X-Auth-Token: %s", s->token);
         *gen = s->generation;
     }
     pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+int ls_os_session_ensure(struct ls_os_session *s, struct ls_err *err)
+{
+    char tok[4200];
+    uint64_t gen;
+    int rc = current_token(s, 0, tok, sizeof(tok), &gen, err);
+    memset(tok, 0, sizeof(tok));
     return rc;
 }
 

@@ -46,6 +46,9 @@ void ls_os_session_free(struct ls_os_session *s);
  *  LS_EINVAL (code "auth_failed") when it refuses the credentials. */
 LS_MUST_CHECK int ls_os_session_auth(struct ls_os_session *s, struct ls_err *err);
 
+/** Authenticates only when there is no token or it is close to expiry (same errors). */
+LS_MUST_CHECK int ls_os_session_ensure(struct ls_os_session *s, struct ls_err *err);
+
 /**
  * The catalog URL of the first of `types` (NULL-terminated, e.g. {"volumev3",
  * "block-storage", NULL}) for the cloud's interface and region, or its endpoint override.

@@ -1,0 +1,467 @@
+/* importers/openstack against the scale simulator (tests/tools/ossim, HTTP on loopback) and a
+ * private Postgres: pagination over many pages, faults (a token that expires mid-pass: one
+ * re-auth, then success; 500s: retries, then the pass fails and nothing changes; truncated
+ * JSON: the pass fails with a clear error), a deletion missed while the importer was down
+ * found by the next start's reconciliation, an old compute API, and two clouds at once in
+ * a running landscaped (ids tagged with the cloud, /v1/sources, /metrics). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <curl/curl.h>
+
+#include "importers/openstack/importer.h"
+#include "model/node.h"
+#include "tests/support/pg_harness.h"
+#include "tests/support/service.h"
+#include "tests/tools/ossim/ossim.h"
+
+struct fx {
+    struct ossim *sim;
+    struct ls_store *store;
+    struct ls_graph *g;
+    struct ls_os_importer *imp;
+    char clouds[512];
+};
+
+static void
+write_clouds(const char *path, const char *const *names, struct ossim *const *sims, int n)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "clouds:\n");
+    for (int i = 0; i < n; i++)
+        fprintf(f,
+                "  %s:\n    auth:\n      auth_url: %s\n      username: admin\n"
+                "      password: secret\n      project_name: admin\n"
+                "      user_domain_name: Default\n      project_domain_name: Default\n"
+                "    region_name: RegionOne\n",
+                names[i], ossim_auth_url(sims[i]));
+    fclose(f);
+}
+
+static struct fx *start(const struct ossim_opts *so)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    char errbuf[256];
+    f->sim = ossim_start(so, errbuf, sizeof(errbuf));
+    if (!f->sim)
+        fail_msg("ossim: %s", errbuf);
+    static int n;
+    snprintf(f->clouds, sizeof(f->clouds), "%s/clouds-%d.yaml", ls_harness_dir(), n++);
+    const char *names[] = {"sim"};
+    write_clouds(f->clouds, names, &f->sim, 1);
+    setenv("OS_CLIENT_CONFIG_FILE", f->clouds, 1);
+    f->store = ls_harness_new_store();
+    f->g = ls_graph_new();
+    struct ls_err err;
+    struct ls_os_importer_opts o = {
+        .cloud = "sim",
+        .session = {.timeout_s = 10, .retries = 2, .retry_base_s = 0.01},
+        .collect = {.concurrency = 3, .page_size = 1000}};
+    if (ls_os_importer_new(&f->imp, &o, f->g, f->store, &err) != LS_OK)
+        fail_msg("importer: %s", err.msg);
+    return f;
+}
+
+static void stop(struct fx *f)
+{
+    ls_os_importer_free(f->imp);
+    ls_store_close(f->store);
+    ls_graph_free(f->g);
+    ossim_stop(f->sim);
+    free(f);
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    return ls_harness_start();
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    ls_harness_stop();
+    curl_global_cleanup();
+    return 0;
+}
+
+static size_t count_type(struct ls_graph *g, const char *type)
+{
+    struct ls_snap *s = ls_graph_snap(g);
+    struct ls_node_filter nf = {.type = type, .layer = -1};
+    const struct ls_node *page[4096];
+    size_t n = 0, total = 0;
+    bool more = true;
+    const char *after = NULL;
+    char last[256];
+    while (more) {
+        struct ls_err err;
+        assert_int_equal(ls_snap_list_nodes(s, &nf, after, 4096, page, &n, &more, &err), LS_OK);
+        total += n;
+        if (n == 0)
+            break;
+        snprintf(last, sizeof(last), "%s", page[n - 1]->id);
+        after = last;
+    }
+    ls_snap_release(s);
+    return total;
+}
+
+static const char *runs_on(struct ls_graph *g, const char *server_id, char *out, size_t cap)
+{
+    char id[128];
+    snprintf(id, sizeof(id), "nova:instance:%s", server_id);
+    struct ls_snap *s = ls_graph_snap(g);
+    out[0] = '\0';
+    const struct ls_node *n = ls_snap_node(s, id);
+    if (n) {
+        const char *h = json_string_value(json_object_get(n->attrs, "hypervisor_hostname"));
+        char hv[160];
+        snprintf(hv, sizeof(hv), "nova:hypervisor:%s", h ? h : "");
+        if (ls_snap_edge(s, id, LS_EDGE_RUNS_ON, hv))
+            snprintf(out, cap, "%s", h);
+    }
+    ls_snap_release(s);
+    return out;
+}
+
+static void test_pages_are_all_followed(void **state)
+{
+    (void)state;
+    struct ossim_opts so;
+    ossim_opts_default(&so);
+    so.hypervisors = 23;
+    so.servers = 157;
+    so.volumes = 41;
+    so.page_max = 7; /* the simulator caps every page at 7 whatever limit is asked */
+    struct fx *f = start(&so);
+    struct ls_err err;
+    assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_FULL, &err), LS_OK);
+    assert_int_equal(count_type(f->g, "instance"), 157);
+    assert_int_equal(count_type(f->g, "hypervisor"), 23);
+    assert_int_equal(count_type(f->g, "volume"), 41);
+    assert_int_equal(count_type(f->g, "port"), 157 + 1 /* router gateway */ + 1 /* interface */);
+    struct ls_os_pass_stats st;
+    ls_os_importer_stats(f->imp, &st);
+    /* servers alone take ceil(157 / 7) = 23 pages */
+    assert_true(st.requests > 23 + 4 + 23 * 4);
+    /* every server runs on its hypervisor */
+    char sid[37], host[64], want[64];
+    for (int i = 0; i < 157; i += 13) {
+        ossim_server_id(f->sim, i, sid);
+        ossim_hypervisor_name(i % 23, want, sizeof(want));
+        assert_string_equal(runs_on(f->g, sid, host, sizeof(host)), want);
+    }
+    stop(f);
+}
+
+static void test_token_expiring_mid_pass_costs_one_reauth(void **state)
+{
+    (void)state;
+    struct ossim_opts so;
+    ossim_opts_default(&so);
+    so.servers = 50;
+    so.page_max = 5;
+    struct fx *f = start(&so);
+    struct ls_err err;
+    assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_FULL, &err), LS_OK);
+    uint64_t tokens = ossim_token_requests(f->sim);
+    /* the 4th server page of the next pass answers 401: one re-auth, and the pass goes on */
+    struct ossim_fault mid = {.kind = OSSIM_FAULT_STATUS,
+                              .path_contains = "/servers/detail",
+                              .status = 401,
+                              .count = 1,
+                              .skip = 3};
+    ossim_fault(f->sim, &mid);
+    ossim_migrate(f->sim, 7, 2);
+    assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_FULL, &err), LS_OK);
+    assert_int_equal(ossim_token_requests(f->sim) - tokens, 1);
+    /* every token revoked between passes: the next pass re-authenticates once */
+    struct ossim_fault ex = {.kind = OSSIM_FAULT_EXPIRE};
+    ossim_fault(f->sim, &ex);
+    assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_FULL, &err), LS_OK);
+    assert_int_equal(ossim_token_requests(f->sim) - tokens, 2);
+    char sid[37], host[64];
+    ossim_server_id(f->sim, 7, sid);
+    assert_string_equal(runs_on(f->g, sid, host, sizeof(host)), "sim-hv-2");
+    stop(f);
+}
+
+static void test_tokens_are_renewed_before_they_expire(void **state)
+{
+    (void)state;
+    struct ossim_opts so;
+    ossim_opts_default(&so);
+    so.servers = 10;
+    so.token_ttl_s = 8; /* renewed a quarter of the lifetime early: after 6 s, before 8 s */
+    struct fx *f = start(&so);
+    struct ls_err err;
+    assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_FULL, &err), LS_OK);
+    assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_INCREMENTAL, &err), LS_OK);
+    assert_int_equal(ossim_token_requests(f->sim), 1);
+    usleep(6500 * 1000);
+    uint64_t before = ossim_requests(f->sim);
+    assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_INCREMENTAL, &err), LS_OK);
+    assert_int_equal(ossim_token_requests(f->sim), 2);
+    /* renewed ahead of time: no request was refused (a 401 would have cost one more) */
+    struct ls_os_pass_stats st;
+    ls_os_importer_stats(f->imp, &st);
+    assert_int_equal(ossim_requests(f->sim) - before, st.requests);
+    stop(f);
+}
+
+static void test_500s_retry_then_fail_the_pass_and_change_nothing(void **state)
+{
+    (void)state;
+    struct ossim_opts so;
+    ossim_opts_default(&so);
+    so.servers = 30;
+    so.page_max = 4;
+    struct fx *f = start(&so);
+    struct ls_err err;
+    assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_FULL, &err), LS_OK);
+    uint64_t rev = ls_graph_next_revision(f->g);
+    /* one 500 on a port page: retried, and the pass succeeds */
+    struct ossim_fault one = {.kind = OSSIM_FAULT_STATUS,
+                              .path_contains = "/v2.0/ports",
+                              .status = 500,
+                              .count = 1,
+                              .skip = 1};
+    ossim_fault(f->sim, &one);
+    ossim_migrate(f->sim, 3, 1);
+    assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_FULL, &err), LS_OK);
+    assert_true(ls_graph_next_revision(f->g) > rev);
+    /* now 503s on every volume page: after the retries the pass fails, the graph stays */
+    rev = ls_graph_next_revision(f->g);
+    ossim_delete_server(f->sim, 4);
+    ossim_migrate(f->sim, 5, 2);
+    struct ossim_fault all = {
+        .kind = OSSIM_FAULT_STATUS, .path_contains = "/volumes/detail", .status = 503, .count = -1};
+    ossim_fault(f->sim, &all);
+    assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_FULL, &err), LS_EUNAVAIL);
+    assert_non_null(strstr(err.msg, "HTTP 503"));
+    assert_non_null(strstr(err.msg, "/volumes/detail"));
+    assert_int_equal(ls_graph_next_revision(f->g), rev);
+    char sid[37], host[64];
+    ossim_server_id(f->sim, 4, sid);
+    assert_string_equal(runs_on(f->g, sid, host, sizeof(host)), "sim-hv-1"); /* still there */
+    json_t *status = ls_os_importer_status(f->imp);
+    assert_string_equal(json_string_value(json_object_get(status, "state")), "degraded");
+    assert_non_null(
+        strstr(json_string_value(json_object_get(json_object_get(status, "last_error"), "message")),
+               "HTTP 503"));
+    json_decref(status);
+    ossim_clear_faults(f->sim);
+    assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_FULL, &err), LS_OK);
+    assert_string_equal(runs_on(f->g, sid, host, sizeof(host)), ""); /* deleted now */
+    stop(f);
+}
+
+static void test_truncated_json_fails_the_pass_with_a_clear_error(void **state)
+{
+    (void)state;
+    struct ossim_opts so;
+    ossim_opts_default(&so);
+    so.servers = 20;
+    struct fx *f = start(&so);
+    struct ls_err err;
+    struct ossim_fault tr = {
+        .kind = OSSIM_FAULT_TRUNCATE, .path_contains = "/servers/detail", .count = 1};
+    ossim_fault(f->sim, &tr);
+    assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_FULL, &err), LS_EINVAL);
+    assert_string_equal(err.code, "invalid_json");
+    assert_non_null(strstr(err.msg, "/compute/v2.1/servers/detail: the body is not JSON"));
+    assert_int_equal(count_type(f->g, "instance"), 0);
+    assert_int_equal(ls_graph_next_revision(f->g), 1); /* nothing was applied */
+    assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_FULL, &err), LS_OK);
+    assert_int_equal(count_type(f->g, "instance"), 20);
+    stop(f);
+}
+
+static void test_incremental_follows_and_a_restart_reconciles_what_was_missed(void **state)
+{
+    (void)state;
+    struct ossim_opts so;
+    ossim_opts_default(&so);
+    so.hypervisors = 5;
+    so.servers = 40;
+    struct fx *f = start(&so);
+    struct ls_err err;
+    assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_FULL, &err), LS_OK);
+    sleep(1); /* changes-since compares whole seconds */
+    ossim_migrate(f->sim, 1, 4);
+    ossim_set_status(f->sim, 2, "SHUTOFF");
+    ossim_delete_server(f->sim, 3);
+    int added = ossim_add_server(f->sim, 0);
+    assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_INCREMENTAL, &err), LS_OK);
+    struct ls_os_pass_stats st;
+    ls_os_importer_stats(f->imp, &st);
+    assert_true(st.requests < 20); /* an incremental pass reads what changed */
+    char sid[37], host[64], id[128];
+    ossim_server_id(f->sim, 1, sid);
+    assert_string_equal(runs_on(f->g, sid, host, sizeof(host)), "sim-hv-4");
+    ossim_server_id(f->sim, 2, sid);
+    snprintf(id, sizeof(id), "nova:instance:%s", sid);
+    struct ls_snap *s = ls_graph_snap(f->g);
+    assert_string_equal(ls_snap_node(s, id)->state, "SHUTOFF");
+    ls_snap_release(s);
+    ossim_server_id(f->sim, 3, sid);
+    assert_string_equal(runs_on(f->g, sid, host, sizeof(host)), "");
+    ossim_server_id(f->sim, added, sid);
+    assert_string_equal(runs_on(f->g, sid, host, sizeof(host)), "sim-hv-0");
+    assert_int_equal(count_type(f->g, "instance"), 40);
+
+    /* Landscape goes down; meanwhile a server is deleted and one migrates */
+    ls_os_importer_free(f->imp);
+    ossim_delete_server(f->sim, 10);
+    ossim_migrate(f->sim, 11, 3);
+    struct ls_os_importer_opts o = {.cloud = "sim",
+                                    .session = {.timeout_s = 10, .retries = 2},
+                                    .collect = {.concurrency = 2, .page_size = 1000}};
+    assert_int_equal(ls_os_importer_new(&f->imp, &o, f->g, f->store, &err), LS_OK);
+    /* a fresh importer's first pass is a full one, even when asked for an incremental one */
+    assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_INCREMENTAL, &err), LS_OK);
+    ossim_server_id(f->sim, 10, sid);
+    assert_string_equal(runs_on(f->g, sid, host, sizeof(host)), "");
+    ossim_server_id(f->sim, 11, sid);
+    assert_string_equal(runs_on(f->g, sid, host, sizeof(host)), "sim-hv-3");
+    assert_int_equal(count_type(f->g, "instance"), 39);
+    /* and a reconciliation right after finds nothing */
+    assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_FULL, &err), LS_OK);
+    ls_os_importer_stats(f->imp, &st);
+    assert_int_equal(st.changes, 0);
+    stop(f);
+}
+
+static void test_old_compute_api_without_uuids_or_embedded_flavors(void **state)
+{
+    (void)state;
+    struct ossim_opts so;
+    ossim_opts_default(&so);
+    so.servers = 12;
+    so.compute_max_version = "2.1";
+    struct fx *f = start(&so);
+    struct ls_err err;
+    assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_FULL, &err), LS_OK);
+    assert_int_equal(count_type(f->g, "instance"), 12);
+    char sid[37], id[128];
+    ossim_server_id(f->sim, 0, sid);
+    snprintf(id, sizeof(id), "nova:instance:%s", sid);
+    struct ls_snap *s = ls_graph_snap(f->g);
+    const struct ls_node *n = ls_snap_node(s, id);
+    assert_non_null(n);
+    /* the flavor read from /flavors/detail, since servers only carry its id */
+    assert_true(json_integer_value(json_object_get(json_object_get(n->attrs, "flavor"), "vcpus")) >
+                0);
+    ls_snap_release(s);
+    json_t *status = ls_os_importer_status(f->imp);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(status, "microversions"), "compute")),
+        "2.1");
+    json_decref(status);
+    stop(f);
+}
+
+static void test_two_clouds_in_one_landscaped(void **state)
+{
+    (void)state;
+    struct ossim_opts a, b;
+    ossim_opts_default(&a);
+    ossim_opts_default(&b);
+    a.servers = 6;
+    b.servers = 9;
+    char errbuf[256], clouds[512];
+    struct ossim *sims[2] = {ossim_start(&a, errbuf, sizeof(errbuf)),
+                             ossim_start(&b, errbuf, sizeof(errbuf))};
+    assert_non_null(sims[0]);
+    assert_non_null(sims[1]);
+    snprintf(clouds, sizeof(clouds), "%s/two-clouds.yaml", ls_harness_dir());
+    const char *names[] = {"east", "west"};
+    write_clouds(clouds, names, sims, 2);
+    setenv("OS_CLIENT_CONFIG_FILE", clouds, 1);
+    struct ls_service svc;
+    const char *args[] = {"--os-cloud", "east", "--os-cloud", "west", NULL};
+    assert_int_equal(ls_service_start(&svc, ls_harness_new_db(), args), 0);
+    struct ls_http_result r;
+    /* the passes run on the sync threads at start; ask for one more on each and wait */
+    assert_int_equal(ls_http(&svc, "POST", "/v1/sources/east/sync?wait=true", NULL, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    ls_http_result_cleanup(&r);
+    assert_int_equal(ls_http(&svc, "POST", "/v1/sources/west/sync?wait=true", NULL, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    ls_http_result_cleanup(&r);
+    assert_int_equal(ls_http(&svc, "GET", "/v1/sources", NULL, NULL, &r), 0);
+    assert_int_equal(json_array_size(ls_jget(r.json, "sources")), 2);
+    assert_string_equal(ls_jstr(r.json, "sources.0.name"), "east");
+    assert_int_equal(ls_jint(r.json, "sources.0.counts.instance"), 6);
+    assert_int_equal(ls_jint(r.json, "sources.1.counts.instance"), 9);
+    assert_string_equal(ls_jstr(r.json, "sources.1.state"), "ok");
+    ls_http_result_cleanup(&r);
+    char sid[37], path[256];
+    ossim_server_id(sims[1], 0, sid);
+    snprintf(path, sizeof(path), "/v1/nodes/nova@west:instance:%s", sid);
+    assert_int_equal(ls_http(&svc, "GET", path, NULL, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(ls_jstr(r.json, "source"), "openstack:west");
+    ls_http_result_cleanup(&r);
+    assert_int_equal(ls_http(&svc, "GET", "/v1/sources/nope", NULL, NULL, &r), 0);
+    assert_int_equal(r.status, 404);
+    assert_string_equal(ls_jstr(r.json, "error.code"), "source_not_found");
+    ls_http_result_cleanup(&r);
+    assert_int_equal(ls_http(&svc, "GET", "/metrics", NULL, NULL, &r), 0);
+    assert_non_null(strstr(r.body, "landscape_openstack_up{cloud=\"west\"} 1"));
+    assert_non_null(
+        strstr(r.body, "landscape_openstack_nodes{cloud=\"east\",type=\"instance\"} 6"));
+    ls_http_result_cleanup(&r);
+    assert_int_equal(ls_service_stop(&svc), 0);
+    ossim_stop(sims[0]);
+    ossim_stop(sims[1]);
+}
+
+static void test_a_cloud_missing_from_clouds_yaml_stops_the_start(void **state)
+{
+    (void)state;
+    char clouds[512];
+    snprintf(clouds, sizeof(clouds), "%s/empty-clouds.yaml", ls_harness_dir());
+    FILE *f = fopen(clouds, "w");
+    fputs("clouds: {}\n", f);
+    fclose(f);
+    setenv("OS_CLIENT_CONFIG_FILE", clouds, 1);
+    struct ls_service svc;
+    const char *args[] = {"--os-cloud", "nowhere", NULL};
+    printf("# a start failure is expected here:\n");
+    assert_int_not_equal(ls_service_start(&svc, ls_harness_new_db(), args), 0);
+    char path[400], line[1024];
+    snprintf(path, sizeof(path), "%s/service.log", svc.dir);
+    FILE *log = fopen(path, "r");
+    assert_non_null(log);
+    bool named = false;
+    while (fgets(line, sizeof(line), log))
+        named = named || strstr(line, "--os-cloud nowhere: cloud 'nowhere' is not in") != NULL;
+    fclose(log);
+    assert_true(named);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pages_are_all_followed),
+        cmocka_unit_test(test_token_expiring_mid_pass_costs_one_reauth),
+        cmocka_unit_test(test_tokens_are_renewed_before_they_expire),
+        cmocka_unit_test(test_500s_retry_then_fail_the_pass_and_change_nothing),
+        cmocka_unit_test(test_truncated_json_fails_the_pass_with_a_clear_error),
+        cmocka_unit_test(test_incremental_follows_and_a_restart_reconciles_what_was_missed),
+        cmocka_unit_test(test_old_compute_api_without_uuids_or_embedded_flavors),
+        cmocka_unit_test(test_two_clouds_in_one_landscaped),
+        cmocka_unit_test(test_a_cloud_missing_from_clouds_yaml_stops_the_start),
+    };
+    return cmocka_run_group_tests_name("openstack/simulator", tests, group_setup, group_teardown);
+}
