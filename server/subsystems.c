@@ -89,6 +89,21 @@ static void retention_stop(struct ls_ctx *ctx)
 /* Kafka telemetry: one consumer in the configured group, when --kafka and topics are set. */
 static struct ls_tel_consumer *consumer;
 
+/* The fast path: OpenStack notifications on the consumed topics make the clouds' importers
+ * re-read what changed now instead of at the next poll. Which cloud sent an event is not in
+ * the notification, so every configured cloud is told (a pass that finds nothing changes
+ * nothing). */
+static void inventory_event(const struct ls_tel_inv_event *ev, void *arg)
+{
+    struct ls_ctx *ctx = arg;
+    if (ev->kind == LS_INV_OTHER)
+        return;
+    ls_log(LS_LOG_DEBUG, "openstack", "notification", "event=%s kind=%s id=%s", ev->event_type,
+           ls_tel_inv_kind_name(ev->kind), ev->id);
+    for (int i = 0; i < ctx->n_clouds; i++)
+        ls_os_importer_notify(ctx->clouds[i], ls_tel_inv_kind_name(ev->kind), ev->id);
+}
+
 static int telemetry_start(struct ls_ctx *ctx, struct ls_err *err)
 {
     const struct ls_config *c = ctx->cfg;
@@ -106,7 +121,9 @@ static int telemetry_start(struct ls_ctx *ctx, struct ls_err *err)
                                      .formats = (const char *const *)c->telemetry_format.v,
                                      .n_formats = c->telemetry_format.n,
                                      .pending = ctx->pending,
-                                     .dead_letter = c->telemetry_dead_letter};
+                                     .dead_letter = c->telemetry_dead_letter,
+                                     .on_inventory = ctx->n_clouds ? inventory_event : NULL,
+                                     .inventory_arg = ctx};
     int rc = ls_tel_consumer_start(&consumer, &o, ctx->graph, ctx->aliases, ctx->telemetry, err);
     ctx->consumer = rc == LS_OK ? consumer : NULL;
     return rc;

@@ -178,7 +178,8 @@ int ls_pg_embedded_start(struct ls_pg_embedded **out, const char *data_dir, stru
     char opts[900], pgctl[600];
     snprintf(opts, sizeof(opts),
              "-c listen_addresses='' -c unix_socket_directories='%s' -p %d -c fsync=%s "
-             "-c synchronous_commit=%s -c full_page_writes=%s -c max_connections=64",
+             "-c synchronous_commit=%s -c full_page_writes=%s -c max_connections=64 "
+             "-c shared_buffers=256MB -c max_wal_size=4GB -c wal_buffers=32MB",
              pg->sockdir, pg->port, getenv("LANDSCAPE_PG_FSYNC") ? "on" : "off",
              getenv("LANDSCAPE_PG_FSYNC") ? "on" : "off",
              getenv("LANDSCAPE_PG_FSYNC") ? "on" : "off");

@@ -353,6 +353,7 @@ int ls_store_apply_ops(struct ls_store *s,
         pthread_mutex_unlock(&s->wlock);
         return rc;
     }
+    long long t_prepared = ls_time_mono_ns();
     size_t n;
     ls_prepared_ops(p, &n);
     if (out_ops)
@@ -384,6 +385,7 @@ int ls_store_apply_ops(struct ls_store *s,
         PQfinish(s->w);
         s->w = NULL;
     }
+    long long t_persisted = ls_time_mono_ns();
     if (rc != LS_OK) {
         ls_graph_abort(g, p);
     } else {
@@ -392,6 +394,12 @@ int ls_store_apply_ops(struct ls_store *s,
             *out_rev = rev;
     }
     pthread_mutex_unlock(&s->wlock);
+    if (ls_log_enabled(LS_LOG_DEBUG, "sql"))
+        ls_log(LS_LOG_DEBUG, "sql", "change set applied",
+               "origin=%s ops=%zu prepare_s=%.3f persist_s=%.3f publish_s=%.3f",
+               ls_change_set_origin(cs), n, (double)(t_prepared - t0) / 1e9,
+               (double)(t_persisted - t_prepared) / 1e9,
+               (double)(ls_time_mono_ns() - t_persisted) / 1e9);
     pthread_mutex_lock(&s->stat_lock);
     s->writes++;
     s->write_seconds += (double)(ls_time_mono_ns() - t0) / 1e9;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "common/time.h"
 #include "importers/openstack/importer.h"
 #include "sql/embedded.h"
@@ -44,6 +45,8 @@ int main(int argc, char **argv)
     so.projects = 50;
     so.aggregates = 20;
     so.stacks = 100;
+    if (getenv("LS_BENCH_DEBUG"))
+        ls_log_debug_module(getenv("LS_BENCH_DEBUG"));
     char errbuf[256];
     long long t0 = ls_time_mono_ns();
     struct ossim *sim = ossim_start(&so, errbuf, sizeof(errbuf));

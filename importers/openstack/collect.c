@@ -612,6 +612,7 @@ int ls_os_collect_incremental(struct ls_os_session *s,
                               const struct ls_os_api *api,
                               const struct ls_os_collect_opts *o,
                               int64_t since_us,
+                              const json_t *stack_ids,
                               ls_os_touched_fn touched,
                               void *touched_arg,
                               struct ls_os_inventory *inv,
@@ -628,17 +629,53 @@ int ls_os_collect_incremental(struct ls_os_session *s,
     add_list(&p, "compute", "servers",
              fmt_url("%s/servers/detail?all_tenants=1&limit=%d&changes-since=%s", api->compute, lim,
                      since));
-    if (api->volume[0] && api->volume_updated_since)
+    size_t volumes_at = 0;
+    if (api->volume[0] && api->volume_updated_since) {
+        volumes_at = p.n;
         add_list(&p, "volume", "volumes",
                  fmt_url("%s/volumes/detail?all_tenants=1&limit=%d&updated_at=gte:%s", api->volume,
                          lim, since));
+    }
+    size_t stacks_at = 0;
+    bool want_stacks = api->heat[0] && json_array_size(stack_ids) > 0;
+    if (want_stacks) {
+        stacks_at = p.n;
+        struct task *t =
+            add_list(&p, NULL, "stacks", fmt_url("%s/stacks?global_tenant=True", api->heat));
+        t->fallback_url = fmt_url("%s/stacks", api->heat);
+    }
     int rc = run_tasks(&p, 0, o->concurrency, err);
     json_t *changed = json_array(), *port_ids = json_array();
+    if (rc == LS_OK && want_stacks) {
+        /* only the stacks the events named (and their resources) */
+        json_t *all = json_array(), *st, *x;
+        take(&p.t[stacks_at], all);
+        json_t *listed = id_set(all);
+        size_t k, j;
+        json_array_foreach(all, k, st)
+        {
+            const char *sid = json_string_value(json_object_get(st, "id"));
+            json_array_foreach(stack_ids, j, x)
+            {
+                if (sid && json_is_string(x) && !strcmp(sid, json_string_value(x))) {
+                    json_array_append(inv->stacks, st);
+                    break;
+                }
+            }
+        }
+        json_array_foreach(stack_ids, k, x)
+        {
+            if (json_is_string(x) && !json_object_get(listed, json_string_value(x)))
+                json_array_append(inv->missing_stacks, x);
+        }
+        json_decref(listed);
+        json_decref(all);
+    }
     if (rc == LS_OK) {
         json_t *all = json_array();
         take(&p.t[0], all);
-        if (p.n > 1)
-            take(&p.t[1], inv->volumes);
+        if (volumes_at)
+            take(&p.t[volumes_at], inv->volumes);
         size_t i;
         json_t *sv;
         json_array_foreach(all, i, sv)
@@ -665,6 +702,7 @@ int ls_os_collect_incremental(struct ls_os_session *s,
         }
         if (api->placement[0])
             add_provider_tasks(&p, inv->providers, false);
+        add_stack_tasks(&p, inv->stacks);
         rc = run_tasks(&p, from, o->concurrency, err);
         if (rc == LS_OK) {
             for (size_t k = 0; k < n_dev; k++)

@@ -38,6 +38,7 @@ struct ls_os_inventory {
     /* incremental passes only */
     json_t *deleted_servers; /* ids */
     json_t *missing_ports;   /* ids asked for by id and not found (deleted) */
+    json_t *missing_stacks;  /* stacks named by events and no longer listed (deleted) */
     uint64_t requests;       /* HTTP requests of the pass */
     char warning[256];       /* a partial view the operator should know of ("" = none) */
 };
@@ -71,10 +72,13 @@ typedef void (*ls_os_touched_fn)(const json_t *servers,
                                  json_t *providers,
                                  json_t *port_ids,
                                  void *arg);
+/* stack_ids (may be NULL): stacks an event named; the stack list and those stacks' resources
+ * are read, and the ones no longer listed land in missing_stacks. */
 LS_MUST_CHECK int ls_os_collect_incremental(struct ls_os_session *s,
                                             const struct ls_os_api *api,
                                             const struct ls_os_collect_opts *o,
                                             int64_t since_us,
+                                            const json_t *stack_ids,
                                             ls_os_touched_fn touched,
                                             void *touched_arg,
                                             struct ls_os_inventory *inv,

@@ -31,7 +31,9 @@ struct ls_os_importer {
     pthread_mutex_t lock;      /* status, kick, stop */
     pthread_cond_t cond;
     pthread_t thread;
-    bool running, stop, kick_full, kick_any;
+    bool running, stop, kick_full, kick_any, kick_soon;
+    json_t *hint_ports, *hint_stacks; /* ids events named since the last pass (sets) */
+    uint64_t events;
 
     /* status (under lock) */
     int64_t last_full_start_us; /* start of the last successful full pass (0: none) */
@@ -71,6 +73,8 @@ int ls_os_importer_new(struct ls_os_importer **out,
         imp->o.sync_interval_s = 60;
     if (imp->o.reconcile_interval_s <= 0)
         imp->o.reconcile_interval_s = 3600;
+    imp->hint_ports = json_object();
+    imp->hint_stacks = json_object();
     pthread_mutex_init(&imp->pass_lock, NULL);
     pthread_mutex_init(&imp->lock, NULL);
     pthread_cond_init(&imp->cond, NULL);
@@ -104,6 +108,8 @@ void ls_os_importer_free(struct ls_os_importer *imp)
     }
     ls_os_session_free(imp->session);
     ls_os_cloud_free(imp->cloud);
+    json_decref(imp->hint_ports);
+    json_decref(imp->hint_stacks);
     pthread_mutex_destroy(&imp->pass_lock);
     pthread_mutex_destroy(&imp->lock);
     pthread_cond_destroy(&imp->cond);
@@ -128,6 +134,32 @@ static void record_failure(struct ls_os_importer *imp, int kind, const struct ls
            "cloud=%s pass=%s err=\"%s\"", imp->cloud_name, kind ? "incremental" : "full", e->msg);
 }
 
+/* Takes the ids events named (as arrays) and clears them. */
+static json_t *take_hints(json_t **set)
+{
+    json_t *arr = json_array(), *v;
+    const char *k;
+    json_object_foreach(*set, k, v)
+    {
+        json_array_append_new(arr, json_string(k));
+    }
+    json_object_clear(*set);
+    return arr;
+}
+
+struct touch_hints {
+    struct ls_os_touch touch;
+    json_t *ports;
+};
+
+/* ls_os_touched plus the ports events named. */
+static void touched(const json_t *servers, json_t *providers, json_t *port_ids, void *arg)
+{
+    struct touch_hints *h = arg;
+    ls_os_touched(servers, providers, port_ids, &h->touch);
+    json_array_extend(port_ids, h->ports);
+}
+
 int ls_os_importer_pass(struct ls_os_importer *imp, enum ls_os_pass kind, struct ls_err *err)
 {
     pthread_mutex_lock(&imp->pass_lock);
@@ -136,6 +168,7 @@ int ls_os_importer_pass(struct ls_os_importer *imp, enum ls_os_pass kind, struct
     if (kind == LS_OS_PASS_INCREMENTAL && imp->last_full_start_us == 0)
         kind = LS_OS_PASS_FULL;
     imp->last_attempt_us = ls_time_now_us();
+    json_t *hint_ports = take_hints(&imp->hint_ports), *hint_stacks = take_hints(&imp->hint_stacks);
     pthread_mutex_unlock(&imp->lock);
 
     long long t0 = ls_time_mono_ns();
@@ -150,13 +183,14 @@ int ls_os_importer_pass(struct ls_os_importer *imp, enum ls_os_pass kind, struct
     struct ls_os_inventory inv;
     ls_os_inventory_init(&inv);
     struct ls_snap *snap = ls_graph_snap(imp->g);
-    struct ls_os_touch touch = {&imp->map, snap};
+    struct touch_hints touch = {{&imp->map, snap}, hint_ports};
     if (rc == LS_OK) {
         if (kind == LS_OS_PASS_FULL)
             rc = ls_os_collect_full(imp->session, &imp->api, &imp->o.collect, &inv, &e);
         else
             rc = ls_os_collect_incremental(imp->session, &imp->api, &imp->o.collect,
-                                           since - OVERLAP_US, ls_os_touched, &touch, &inv, &e);
+                                           since - OVERLAP_US, hint_stacks, touched, &touch, &inv,
+                                           &e);
     }
     double t_read = secs_since(t0);
     long long t1 = ls_time_mono_ns();
@@ -167,6 +201,16 @@ int ls_os_importer_pass(struct ls_os_importer *imp, enum ls_os_pass kind, struct
     if (rc == LS_OK)
         rc = ls_host_join(cs, snap, NULL, &e);
     ls_snap_release(snap);
+    json_decref(hint_ports);
+    json_decref(hint_stacks);
+    /* The answers are in the change set now: give their memory back before the write. */
+    size_t n_servers = json_array_size(inv.servers), n_hyps = json_array_size(inv.hypervisors),
+           n_ports = json_array_size(inv.ports), n_vols = json_array_size(inv.volumes);
+    char warning[sizeof(inv.warning)];
+    snprintf(warning, sizeof(warning), "%s", inv.warning);
+    int64_t started_us = inv.started_us;
+    uint64_t requests = inv.requests;
+    ls_os_inventory_cleanup(&inv);
     double t_map = secs_since(t1);
     long long t2 = ls_time_mono_ns();
     uint64_t rev = 0;
@@ -185,15 +229,15 @@ int ls_os_importer_pass(struct ls_os_importer *imp, enum ls_os_pass kind, struct
         imp->passes[kind]++;
         imp->stats.passes++;
         imp->consecutive_failures = 0;
-        imp->last_start_us = inv.started_us;
+        imp->last_start_us = started_us;
         if (kind == LS_OS_PASS_FULL) {
-            imp->last_full_start_us = inv.started_us;
-            snprintf(imp->warning, sizeof(imp->warning), "%s", inv.warning);
+            imp->last_full_start_us = started_us;
+            snprintf(imp->warning, sizeof(imp->warning), "%s", warning);
         }
         imp->last_success_us = ls_time_now_us();
         snprintf(imp->last_kind, sizeof(imp->last_kind), "%s",
                  kind == LS_OS_PASS_FULL ? "full" : "incremental");
-        imp->stats.requests = inv.requests;
+        imp->stats.requests = requests;
         imp->stats.changes = changes;
         imp->stats.seconds = secs_since(t0);
         imp->stats.read_seconds = t_read;
@@ -204,15 +248,13 @@ int ls_os_importer_pass(struct ls_os_importer *imp, enum ls_os_pass kind, struct
         ls_log(LS_LOG_INFO, "openstack", "pass applied",
                "cloud=%s pass=%s servers=%zu hypervisors=%zu ports=%zu volumes=%zu changes=%zu "
                "requests=%llu seconds=%.3f revision=%llu",
-               imp->cloud_name, kind == LS_OS_PASS_FULL ? "full" : "incremental",
-               json_array_size(inv.servers), json_array_size(inv.hypervisors),
-               json_array_size(inv.ports), json_array_size(inv.volumes), changes,
-               (unsigned long long)inv.requests, secs_since(t0), (unsigned long long)rev);
-        if (inv.warning[0] && kind == LS_OS_PASS_FULL)
+               imp->cloud_name, kind == LS_OS_PASS_FULL ? "full" : "incremental", n_servers, n_hyps,
+               n_ports, n_vols, changes, (unsigned long long)requests, secs_since(t0),
+               (unsigned long long)rev);
+        if (warning[0] && kind == LS_OS_PASS_FULL)
             ls_log(LS_LOG_WARN, "openstack", "partial view", "cloud=%s warning=\"%s\"",
-                   imp->cloud_name, inv.warning);
+                   imp->cloud_name, warning);
     }
-    ls_os_inventory_cleanup(&inv);
     pthread_mutex_unlock(&imp->pass_lock);
     return rc;
 }
@@ -233,10 +275,17 @@ static bool wait_for(struct ls_os_importer *imp, double sec, bool *full)
     while (!imp->stop && !imp->kick_any)
         if (pthread_cond_timedwait(&imp->cond, &imp->lock, &ts) != 0)
             break;
+    if (imp->kick_soon && !imp->stop) {
+        /* an event: let the burst it belongs to (start/end, port and instance) arrive */
+        pthread_mutex_unlock(&imp->lock);
+        struct timespec d = {0, 200 * 1000000L};
+        nanosleep(&d, NULL);
+        pthread_mutex_lock(&imp->lock);
+    }
     bool go = !imp->stop;
     if (imp->kick_any && imp->kick_full)
         *full = true;
-    imp->kick_any = imp->kick_full = false;
+    imp->kick_any = imp->kick_full = imp->kick_soon = false;
     pthread_mutex_unlock(&imp->lock);
     return go;
 }
@@ -287,6 +336,19 @@ void ls_os_importer_kick(struct ls_os_importer *imp, bool full)
     pthread_mutex_lock(&imp->lock);
     imp->kick_any = true;
     imp->kick_full = imp->kick_full || full;
+    pthread_cond_broadcast(&imp->cond);
+    pthread_mutex_unlock(&imp->lock);
+}
+
+void ls_os_importer_notify(struct ls_os_importer *imp, const char *kind, const char *id)
+{
+    pthread_mutex_lock(&imp->lock);
+    imp->events++;
+    if (id && *id && !strcmp(kind, "port"))
+        json_object_set_new(imp->hint_ports, id, json_true());
+    else if (id && *id && !strcmp(kind, "stack"))
+        json_object_set_new(imp->hint_stacks, id, json_true());
+    imp->kick_any = imp->kick_soon = true;
     pthread_cond_broadcast(&imp->cond);
     pthread_mutex_unlock(&imp->lock);
 }
@@ -361,6 +423,7 @@ json_t *ls_os_importer_status(struct ls_os_importer *imp)
         "full", (json_int_t)imp->failures[0], "incremental", (json_int_t)imp->failures[1],
         "consecutive_failures", (json_int_t)imp->consecutive_failures, "microversions", "compute",
         imp->api.compute_mv, "placement", imp->api.placement_mv, "volume", imp->api.volume_mv);
+    json_object_set_new(o, "events", json_integer((json_int_t)imp->events));
     if (imp->warning[0])
         json_object_set_new(o, "warning", json_string(imp->warning));
     pthread_mutex_unlock(&imp->lock);

@@ -56,6 +56,13 @@ LS_MUST_CHECK int ls_os_importer_start(struct ls_os_importer *imp, struct ls_err
 /** Wakes the thread for a pass now (full = reconciliation). */
 void ls_os_importer_kick(struct ls_os_importer *imp, bool full);
 
+/**
+ * The fast path: an OpenStack notification said entity `id` of `kind` ("instance", "port",
+ * "volume", "stack") changed. The sync thread runs an incremental pass soon (events arriving
+ * within 200 ms share one pass) that also re-reads the ports and stacks named. Thread-safe.
+ */
+void ls_os_importer_notify(struct ls_os_importer *imp, const char *kind, const char *id);
+
 /** The status object of GET /v1/sources (new reference). */
 json_t *ls_os_importer_status(struct ls_os_importer *imp);
 

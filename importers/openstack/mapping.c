@@ -851,6 +851,36 @@ static void map_deletions(struct mapper *m)
     }
 }
 
+static bool del_resource(const struct ls_edge *e, void *arg)
+{
+    struct mapper *m = arg;
+    if (e->type == LS_EDGE_CONTAINS && !strcmp(e->owner, m->origin)) {
+        ls_change_del_node(m->cs, e->dst);
+        ls_map_put(&m->deleted, e->dst, (void *)1);
+    }
+    return true;
+}
+
+/* Stacks an event named that are no longer listed: the stack and its resources go. */
+static void map_deleted_stacks(struct mapper *m)
+{
+    size_t i;
+    json_t *x;
+    char id[ID_MAX];
+    json_array_foreach(m->inv->missing_stacks, i, x)
+    {
+        id_of(m, id, "heat", "stack", json_string_value(x));
+        if (!m->snap || !ls_snap_node(m->snap, id))
+            continue;
+        struct ls_err e;
+        if (ls_snap_node_edges(m->snap, id, LS_DIR_OUT, LS_EDGE_CONTAINS, del_resource, m, &e) !=
+            LS_OK)
+            continue;
+        ls_change_del_node(m->cs, id);
+        ls_map_put(&m->deleted, id, (void *)1);
+    }
+}
+
 /* Usages of the providers an incremental pass re-read: a patch of the hypervisor's usages and
  * free figures (capacity from the node). */
 static void map_usages(struct mapper *m)
@@ -933,8 +963,10 @@ int ls_os_map(const struct ls_os_inventory *inv,
     ls_map_init(&m.deleted);
     if (inv->full)
         ls_change_set_set_replace(cs, true);
-    else
+    else {
         map_deletions(&m);
+        map_deleted_stacks(&m);
+    }
     index_providers(&m);
     map_projects(&m);
     map_hypervisors(&m);

@@ -31,6 +31,8 @@ struct ls_tel_consumer {
     struct ls_alias *a;
     struct ls_telemetry *t;
     struct ls_tel_pending *pending;
+    ls_tel_inventory_fn on_inventory; /* the fast path (may be NULL) */
+    void *inventory_arg;
     struct pin pins[MAX_PINS];
     int n_pins;
     pthread_mutex_t lock; /* stats */
@@ -82,6 +84,13 @@ static void handle(struct ls_tel_consumer *c, rd_kafka_message_t *m)
         c->st.unmatched += r.unmatched;
     } else if (rc == LS_ENOTFOUND) {
         c->st.inventory++;
+        struct ls_tel_inv_event ev;
+        if (c->on_inventory &&
+            ls_tel_inventory_parse(m->payload ? m->payload : "", m->len, &ev, &err) == LS_OK) {
+            pthread_mutex_unlock(&c->lock); /* the callback may take its own locks */
+            c->on_inventory(&ev, c->inventory_arg);
+            pthread_mutex_lock(&c->lock);
+        }
     } else {
         count_bad(c, err.code);
         if (c->dlq) {
@@ -184,6 +193,8 @@ int ls_tel_consumer_start(struct ls_tel_consumer **out,
     c->a = a;
     c->t = t;
     c->pending = o->pending;
+    c->on_inventory = o->on_inventory;
+    c->inventory_arg = o->inventory_arg;
     pthread_mutex_init(&c->lock, NULL);
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     int rc = set(conf, "bootstrap.servers", o->brokers, err);

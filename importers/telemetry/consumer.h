@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
+#include "importers/telemetry/inventory.h"
 #include "model/alias.h"
 #include "model/graph.h"
 #include "model/telemetry.h"
@@ -27,9 +28,11 @@ struct ls_tel_consumer_opts {
     int n_props;
     const char *const *formats; /* per-topic format pins "topic=format" */
     int n_formats;
-    const char *client_id;          /* NULL = "landscape" */
-    struct ls_tel_pending *pending; /* where unmatched samples wait (NULL: dropped) */
-    const char *dead_letter;        /* topic for records that cannot be decoded, or NULL */
+    const char *client_id;            /* NULL = "landscape" */
+    struct ls_tel_pending *pending;   /* where unmatched samples wait (NULL: dropped) */
+    const char *dead_letter;          /* topic for records that cannot be decoded, or NULL */
+    ls_tel_inventory_fn on_inventory; /* OpenStack inventory events (the fast path), or NULL */
+    void *inventory_arg;
 };
 
 struct ls_tel_consumer_stats {

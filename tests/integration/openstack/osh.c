@@ -64,12 +64,26 @@ static bool load_openrc(void)
     return getenv("OS_AUTH_URL") != NULL;
 }
 
-bool osh_up(char *why, size_t cap)
+static bool was_up_before_kafka;
+
+/* Runs up.sh with extra environment assignments (e.g. "OSH_FRESH=1"). */
+static int run_up(const char *up, const char *env)
+{
+    char cmd[1600];
+    snprintf(cmd, sizeof(cmd), "%s '%s' '%s' > '%s.up.log' 2>&1", env, up, workdir, workdir);
+    int rc = sh(cmd);
+    if (rc != 0) {
+        snprintf(cmd, sizeof(cmd), "tail -30 '%s.up.log'", workdir);
+        sh(cmd);
+    }
+    return rc;
+}
+
+static bool preflight(char *up, size_t upcap, char *why, size_t cap)
 {
     const char *w = getenv("LS_OSH_DIR");
     snprintf(workdir, sizeof(workdir), "%s", w && *w ? w : "/tmp/osh");
-    char up[700], cmd[1400];
-    snprintf(up, sizeof(up), "%s/up.sh", dir_of_harness());
+    snprintf(up, upcap, "%s/up.sh", dir_of_harness());
     if (access(up, X_OK) != 0) {
         snprintf(why, cap, "no OpenStack harness at %s", up);
         return false;
@@ -78,14 +92,56 @@ bool osh_up(char *why, size_t cap)
         snprintf(why, cap, "the OpenStack harness must run as root (installs packages)");
         return false;
     }
+    return true;
+}
+
+bool osh_up_with_kafka(const char *bootstrap, char *why, size_t cap)
+{
+    char up[700], env[300];
+    if (!preflight(up, sizeof(up), why, cap))
+        return false;
+    was_up_before_kafka = keystone_answers();
+    printf("# openstack: (re)starting %s with notifications to Kafka %s (about a minute, more "
+           "the first time)\n",
+           workdir, bootstrap);
+    snprintf(env, sizeof(env), "OSH_FRESH=1 OSH_NOTIFY_KAFKA='%s'", bootstrap);
+    int rc = run_up(up, env);
+    if (rc != 0) {
+        snprintf(why, cap, "up.sh with OSH_NOTIFY_KAFKA failed (exit %d; log %s.up.log)", rc,
+                 workdir);
+        return false;
+    }
+    if (!load_openrc()) {
+        snprintf(why, cap, "no openrc in %s", workdir);
+        return false;
+    }
+    return true;
+}
+
+void osh_restore(void)
+{
+    char up[700], why[256];
+    if (!preflight(up, sizeof(up), why, sizeof(why)))
+        return;
+    if (was_up_before_kafka) {
+        printf("# openstack: restarting %s without notifications, as it was\n", workdir);
+        run_up(up, "OSH_FRESH=1");
+    } else {
+        started_here = true;
+        osh_down();
+    }
+}
+
+bool osh_up(char *why, size_t cap)
+{
+    char up[700];
+    if (!preflight(up, sizeof(up), why, cap))
+        return false;
     bool was_up = keystone_answers();
     printf("# openstack: %s %s (%s)\n", was_up ? "using the control plane in" : "starting", workdir,
            was_up ? "already up" : "2-4 minutes");
-    snprintf(cmd, sizeof(cmd), "'%s' '%s' > '%s.up.log' 2>&1", up, workdir, workdir);
-    int rc = sh(cmd);
+    int rc = run_up(up, "");
     if (rc != 0) {
-        snprintf(cmd, sizeof(cmd), "tail -30 '%s.up.log'", workdir);
-        sh(cmd);
         snprintf(why, cap, "up.sh failed (exit %d; log %s.up.log)", rc, workdir);
         return false;
     }

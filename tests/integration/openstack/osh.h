@@ -14,6 +14,12 @@
 bool osh_up(char *why, size_t cap);
 /** Stops it if osh_up started it. */
 void osh_down(void);
+/** (Re)starts it fresh with its notifications sent to the Kafka broker at bootstrap
+ *  (OSH_NOTIFY_KAFKA); false with the reason in why. osh_restore puts it back afterwards. */
+bool osh_up_with_kafka(const char *bootstrap, char *why, size_t cap);
+/** After osh_up_with_kafka: restarts it fresh without notifications if it was up before, or
+ *  stops it. */
+void osh_restore(void);
 /** Writes a clouds.yaml with a cloud named `name` for the control plane into path. */
 void osh_write_clouds_yaml(const char *path, const char *name);
 /** Runs `openstack <args> -f json` (args printf-style) and parses the output; NULL (and the

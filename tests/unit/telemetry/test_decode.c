@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "importers/telemetry/decode.h"
+#include "importers/telemetry/inventory.h"
 
 #define T0 1747140780000000LL /* 2025-05-13T12:53:00Z */
 
@@ -282,6 +283,60 @@ static void test_batch_bound_and_pinned_format(void **state)
     assert_false(ls_tel_format_parse("graphite2", &f));
 }
 
+/* The fast path's view of the inventory notifications: which entity changed, and when. */
+static void test_inventory_events_name_their_entity(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *file, *type, *id;
+        enum ls_tel_inv_kind kind;
+    } cases[] = {
+        {"nova-instance-create-end.json", "instance.create.end",
+         "3f6c5f2e-8d1a-4c57-9b0e-2a4e5d7c9b11", LS_INV_INSTANCE},
+        {"nova-instance-live_migration_post-end.json", "instance.live_migration_post.end",
+         "3f6c5f2e-8d1a-4c57-9b0e-2a4e5d7c9b11", LS_INV_INSTANCE},
+        {"nova-instance-delete-end.json", "instance.delete.end",
+         "3f6c5f2e-8d1a-4c57-9b0e-2a4e5d7c9b11", LS_INV_INSTANCE},
+        {"nova-compute-instance-create-end-legacy.json", "compute.instance.create.end",
+         "3f6c5f2e-8d1a-4c57-9b0e-2a4e5d7c9b11", LS_INV_INSTANCE},
+        {"neutron-port-create-end.json", "port.create.end", "c1a7e3d2-5b4f-4a69-8e2d-7f3b1c0a9e58",
+         LS_INV_PORT},
+        {"neutron-port-update-end.json", "port.update.end", "c1a7e3d2-5b4f-4a69-8e2d-7f3b1c0a9e58",
+         LS_INV_PORT},
+        {"cinder-volume-attach-end.json", "volume.attach.end",
+         "7d2e9c4b-1f3a-4b6e-8c5d-2e9f1a3b4c5d", LS_INV_VOLUME},
+        {"nova-service-update.json", "service.update", "", LS_INV_OTHER},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t len;
+        char *text = slurp(cases[i].file, &len);
+        struct ls_tel_inv_event ev;
+        struct ls_err err;
+        assert_int_equal(ls_tel_inventory_parse(text, len, &ev, &err), LS_OK);
+        assert_string_equal(ev.event_type, cases[i].type);
+        assert_int_equal(ev.kind, cases[i].kind);
+        assert_string_equal(ev.id, cases[i].id);
+        assert_true(ev.time_us > T0 - 86400000000LL);
+        free(text);
+    }
+    /* a delete carries only port_id; a stack is named by its identity URL */
+    const char *port_del = "{\"event_type\":\"port.delete.end\",\"publisher_id\":\"network.x\","
+                           "\"payload\":{\"port_id\":\"p-1\"}}";
+    const char *stack = "{\"oslo.version\":\"2.0\",\"oslo.message\":\"{\\\"event_type\\\":"
+                        "\\\"orchestration.stack.delete.end\\\",\\\"publisher_id\\\":\\\"h\\\","
+                        "\\\"payload\\\":{\\\"stack_identity\\\":\\\"arn:openstack:heat::p:"
+                        "stacks/shop/s-9\\\"}}\"}";
+    struct ls_tel_inv_event ev;
+    struct ls_err err;
+    assert_int_equal(ls_tel_inventory_parse(port_del, strlen(port_del), &ev, &err), LS_OK);
+    assert_int_equal(ev.kind, LS_INV_PORT);
+    assert_string_equal(ev.id, "p-1");
+    assert_int_equal(ls_tel_inventory_parse(stack, strlen(stack), &ev, &err), LS_OK);
+    assert_int_equal(ev.kind, LS_INV_STACK);
+    assert_string_equal(ev.id, "s-9");
+    assert_int_equal(ls_tel_inventory_parse("{\"a\":1}", 7, &ev, &err), LS_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -295,6 +350,7 @@ int main(void)
         cmocka_unit_test(test_otlp_sum_and_gauge_points),
         cmocka_unit_test(test_malformed_and_unknown_records_are_named),
         cmocka_unit_test(test_batch_bound_and_pinned_format),
+        cmocka_unit_test(test_inventory_events_name_their_entity),
     };
     return cmocka_run_group_tests_name("importers/telemetry/decode", tests, NULL, NULL);
 }
