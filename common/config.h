@@ -58,6 +58,10 @@ struct ls_config {
     struct ls_strlist kafka_property;   /* librdkafka "key=value" (SASL, TLS, ...) */
     struct ls_strlist telemetry_format; /* per-topic decoder pins "topic=format" */
     char *telemetry_dead_letter;        /* topic for undecodable records; "" = none */
+    bool telemetry_rollups;             /* per-minute rollups in Postgres */
+    long telemetry_rollup_grace;        /* seconds a minute stays open after its end */
+    long telemetry_flush_interval;      /* seconds between rollup writes */
+    long telemetry_retention_days;      /* rollup days kept */
 };
 
 /** Sets every option to its default. Free with ls_config_cleanup. */

@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "common/err.h"
 #include "common/map.h"
 #include "common/time.h"
+#include "model/rollup.h"
 
 #define STRIPES    16
 #define EWMA_ALPHA 0.2
@@ -36,7 +38,25 @@ struct stripe {
 
 struct ls_telemetry {
     struct stripe s[STRIPES];
+    struct ls_rollup *_Atomic rollup; /* per-minute rollups fed with what the series take */
 };
+
+void ls_telemetry_set_rollup(struct ls_telemetry *t, struct ls_rollup *r)
+{
+    atomic_store(&t->rollup, r);
+}
+
+/* The value a series took goes to the open minute too (the key as node_json shows it). */
+static void to_rollup(
+    struct ls_telemetry *t, const char *node_id, const struct series *x, double v, int64_t time_us)
+{
+    struct ls_rollup *r = atomic_load(&t->rollup);
+    if (!r)
+        return;
+    char key[320];
+    snprintf(key, sizeof(key), "%s%s%s", x->metric, x->series[0] ? "/" : "", x->series);
+    ls_rollup_add(r, node_id, key, x->unit, time_us, v);
+}
 
 struct ls_telemetry *ls_telemetry_new(void)
 {
@@ -134,12 +154,14 @@ enum ls_tel_applied ls_telemetry_apply(struct ls_telemetry *t,
         } else {
             double dt = (double)(time_us - x->raw_prev_us) / 1e6;
             record(x, (value - x->raw_prev) / dt, time_us);
+            to_rollup(t, node_id, x, (value - x->raw_prev) / dt, time_us);
         }
         x->raw_prev = value;
         x->raw_prev_us = time_us;
         x->has_raw = 1;
     } else {
         record(x, value, time_us);
+        to_rollup(t, node_id, x, value, time_us);
     }
     pthread_mutex_unlock(&st->lock);
     return res;

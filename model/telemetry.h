@@ -13,6 +13,7 @@
 #define LS_TEL_RING 16
 
 struct ls_telemetry;
+struct ls_rollup;
 
 enum ls_tel_applied {
     LS_TEL_APPLIED = 0, /* the series took the value */
@@ -52,6 +53,10 @@ json_t *ls_telemetry_node_json_step(struct ls_telemetry *t,
                                     int64_t from,
                                     int64_t to,
                                     int64_t step_us);
+
+/** From now on every value a series takes also goes to r's open minute (NULL: none). r must
+ *  outlive t's use. */
+void ls_telemetry_set_rollup(struct ls_telemetry *t, struct ls_rollup *r);
 
 /** Series and nodes with state. */
 void ls_telemetry_counts(struct ls_telemetry *t, size_t *nodes, size_t *series);

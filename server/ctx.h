@@ -16,6 +16,7 @@ struct ls_alias;
 struct ls_tel_consumer;
 struct ls_tel_pending;
 struct ls_os_importer;
+struct ls_rollup;
 
 struct ls_ctx {
     struct ls_config *cfg;  /* borrowed; immutable while serving */
@@ -27,6 +28,7 @@ struct ls_ctx {
     struct ls_alias *aliases;         /* producer names -> node ids (model/alias.h) */
     struct ls_tel_consumer *consumer; /* the Kafka consumer while one runs, else NULL */
     struct ls_tel_pending *pending;   /* unmatched samples waiting for their node */
+    struct ls_rollup *rollup;         /* open telemetry minutes (NULL: rollups off) */
     struct ls_os_importer **clouds;   /* one OpenStack importer per --os-cloud (may be NULL) */
     int n_clouds;
     int64_t started_us;

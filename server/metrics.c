@@ -8,6 +8,7 @@
 #include "importers/openstack/importer.h"
 #include "importers/telemetry/consumer.h"
 #include "model/alias.h"
+#include "model/rollup.h"
 #include "model/telemetry.h"
 #include "server/router.h"
 
@@ -174,6 +175,24 @@ char *ls_metrics_render(struct ls_metrics *m, struct ls_ctx *ctx, size_t *len)
         for (int i = 0; i < st.n_reasons && rc == LS_OK; i++)
             rc = ls_buf_printf(&b, "landscape_kafka_bad_records_total{reason=\"%s\"} %llu\n",
                                st.reasons[i], (unsigned long long)st.bad_by_reason[i]);
+    }
+    if (ctx->rollup && rc == LS_OK) {
+        struct ls_rollup_stats rs;
+        ls_rollup_stats(ctx->rollup, &rs);
+        rc = ls_buf_printf(&b,
+                           "# HELP landscape_rollup_samples_total Samples added to open minutes, "
+                           "and late ones (their minute was already written).\n"
+                           "# TYPE landscape_rollup_samples_total counter\n"
+                           "landscape_rollup_samples_total{result=\"added\"} %llu\n"
+                           "landscape_rollup_samples_total{result=\"late\"} %llu\n"
+                           "# TYPE landscape_rollup_open_rows gauge\n"
+                           "landscape_rollup_open_rows %zu\n"
+                           "# HELP landscape_rollup_watermark_seconds Minutes ending by then are "
+                           "written.\n"
+                           "# TYPE landscape_rollup_watermark_seconds gauge\n"
+                           "landscape_rollup_watermark_seconds %.0f\n",
+                           (unsigned long long)rs.added, (unsigned long long)rs.late, rs.open_rows,
+                           (double)rs.watermark_us / 1e6);
     }
     if (ctx->n_clouds > 0 && rc == LS_OK)
         rc = ls_os_metrics_header(&b);

@@ -12,6 +12,8 @@
 #include "importers/openstack/importer.h"
 #include "importers/telemetry/consumer.h"
 #include "importers/telemetry/demo_stream.h"
+#include "model/rollup.h"
+#include "model/telemetry.h"
 
 static int demo_start(struct ls_ctx *ctx, struct ls_err *err)
 {
@@ -86,6 +88,97 @@ static void retention_stop(struct ls_ctx *ctx)
     retention.running = false;
 }
 
+/* Telemetry rollups: every value a series takes goes to its open minute; closed minutes
+ * (minute end + grace) are written every flush interval, and the watermark lets the Kafka
+ * consumer store offsets only for records whose minutes are durable. Day partitions older
+ * than the retention are dropped once an hour. */
+static struct {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool stop, running;
+} flusher = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+
+/* Writes the closed minutes; on failure they go back and are tried again next time. */
+static void flush_rollups(struct ls_ctx *ctx)
+{
+    struct ls_rollup_row *rows;
+    int64_t through;
+    size_t n = ls_rollup_take(ctx->rollup, ls_time_now_us(), &rows, &through);
+    struct ls_err err;
+    if (ls_store_rollups_write(ctx->store, rows, n, &err) == LS_OK) {
+        ls_rollup_flushed(ctx->rollup, through);
+        ls_rollup_rows_free(rows, n);
+    } else {
+        ls_log(LS_LOG_WARN, "telemetry", "rollup write failed; kept for the next try",
+               "rows=%zu err=\"%s\"", n, err.msg);
+        ls_rollup_putback(ctx->rollup, rows, n);
+    }
+}
+
+static void *flusher_loop(void *arg)
+{
+    struct ls_ctx *ctx = arg;
+    long long last_prune = 0;
+    pthread_mutex_lock(&flusher.lock);
+    while (!flusher.stop) {
+        pthread_mutex_unlock(&flusher.lock);
+        flush_rollups(ctx);
+        if (last_prune == 0 || ls_time_mono_ns() - last_prune > 3600LL * 1000000000LL) {
+            last_prune = ls_time_mono_ns();
+            int dropped = 0;
+            struct ls_err err;
+            int64_t bound =
+                ls_time_now_us() - ctx->cfg->telemetry_retention_days * 86400LL * 1000000LL;
+            if (ls_store_rollups_prune(ctx->store, bound, &dropped, &err) != LS_OK)
+                ls_log(LS_LOG_WARN, "telemetry", "rollup retention failed", "err=\"%s\"", err.msg);
+            else if (dropped)
+                ls_log(LS_LOG_INFO, "telemetry", "old rollup days dropped", "days=%d", dropped);
+        }
+        pthread_mutex_lock(&flusher.lock);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += ctx->cfg->telemetry_flush_interval;
+        if (!flusher.stop)
+            pthread_cond_timedwait(&flusher.cond, &flusher.lock, &ts);
+    }
+    pthread_mutex_unlock(&flusher.lock);
+    return NULL;
+}
+
+static int rollups_start(struct ls_ctx *ctx, struct ls_err *err)
+{
+    if (!ctx->cfg->telemetry_rollups)
+        return LS_OK;
+    ctx->rollup = ls_rollup_new(ctx->cfg->telemetry_rollup_grace * 1000000LL);
+    ls_telemetry_set_rollup(ctx->telemetry, ctx->rollup);
+    flusher.stop = false;
+    if (pthread_create(&flusher.thread, NULL, flusher_loop, ctx) != 0)
+        return ls_err_set(err, LS_ERR, NULL, "cannot start the rollup flusher");
+    flusher.running = true;
+    return LS_OK;
+}
+
+static void rollups_stop(struct ls_ctx *ctx)
+{
+    if (!ctx->rollup)
+        return;
+    if (flusher.running) {
+        pthread_mutex_lock(&flusher.lock);
+        flusher.stop = true;
+        pthread_cond_signal(&flusher.cond);
+        pthread_mutex_unlock(&flusher.lock);
+        pthread_join(flusher.thread, NULL);
+        flusher.running = false;
+    }
+    /* The closed minutes are written; open ones are not: their Kafka records were not
+     * committed and are read again at the next start (a minute is written once, whole). */
+    flush_rollups(ctx);
+    ls_telemetry_set_rollup(ctx->telemetry, NULL);
+    ls_rollup_free(ctx->rollup);
+    ctx->rollup = NULL;
+}
+
 /* Kafka telemetry: one consumer in the configured group, when --kafka and topics are set. */
 static struct ls_tel_consumer *consumer;
 
@@ -123,6 +216,7 @@ static int telemetry_start(struct ls_ctx *ctx, struct ls_err *err)
                                      .pending = ctx->pending,
                                      .dead_letter = c->telemetry_dead_letter,
                                      .on_inventory = ctx->n_clouds ? inventory_event : NULL,
+                                     .rollup = ctx->rollup,
                                      .inventory_arg = ctx};
     int rc = ls_tel_consumer_start(&consumer, &o, ctx->graph, ctx->aliases, ctx->telemetry, err);
     ctx->consumer = rc == LS_OK ? consumer : NULL;
@@ -212,6 +306,7 @@ const struct ls_subsystem ls_subsystems[] = {
     {"demo", demo_start, nothing},
     {"openstack", openstack_start, openstack_stop},
     {"retention", retention_start, retention_stop},
+    {"rollups", rollups_start, rollups_stop},
     {"telemetry", telemetry_start, telemetry_stop},
     {"demo-telemetry", demo_stream_start, demo_stream_stop},
 };

@@ -78,13 +78,12 @@ static json_t *edge_row(const PGresult *r, int row, int col, bool validity)
     return o;
 }
 
-/* Runs a read query on a pooled connection. */
-static int query(struct ls_store *s,
-                 PGresult **out,
-                 const char *sql,
-                 int n,
-                 const char *const *params,
-                 struct ls_err *err)
+int store_query(struct ls_store *s,
+                PGresult **out,
+                const char *sql,
+                int n,
+                const char *const *params,
+                struct ls_err *err)
 {
     int slot;
     int rc = store_reader_get(s, &slot, err);
@@ -101,9 +100,9 @@ int ls_store_node_at(
     char ts[40];
     const char *params[] = {id, ls_time_format_rfc3339(at, ts, sizeof(ts))};
     PGresult *r = NULL;
-    int rc =
-        query(s, &r, "SELECT " NODE_COLS " FROM node_version WHERE id = $1 AND " ALIVE_AT("$2"), 2,
-              params, err);
+    int rc = store_query(s, &r,
+                         "SELECT " NODE_COLS " FROM node_version WHERE id = $1 AND " ALIVE_AT("$2"),
+                         2, params, err);
     if (rc == LS_OK && PQntuples(r) == 0)
         rc = ls_err_set(err, LS_ENOTFOUND, "node_not_found", "node '%.200s' did not exist at %s",
                         id, ts);
@@ -160,7 +159,7 @@ static int page(struct ls_store *s,
                 struct ls_err *err)
 {
     PGresult *r = NULL;
-    int rc = query(s, &r, q->sql.data, q->n, q->params, err);
+    int rc = store_query(s, &r, q->sql.data, q->n, q->params, err);
     ls_buf_cleanup(&q->sql);
     if (rc != LS_OK)
         return rc;
@@ -278,7 +277,7 @@ int ls_store_subgraph_at(struct ls_store *s,
                   "SELECT n.depth, " NODE_COLS " FROM reached n JOIN node_version v USING (id) "
                   "WHERE " ALIVE_AT("$2") " ORDER BY n.depth, v.id";
     PGresult *r = NULL;
-    rc = query(s, &r, walk, 7, params, err);
+    rc = store_query(s, &r, walk, 7, params, err);
     if (rc != LS_OK)
         return rc;
     json_t *nodes = json_array();
@@ -301,11 +300,11 @@ int ls_store_subgraph_at(struct ls_store *s,
     LS_ASSERT(ls_buf_puts(&ids, "}") == LS_OK);
     PQclear(r);
     const char *eparams[] = {ids.data, ts, params[3]};
-    rc = query(s, &r,
-               "SELECT " EDGE_COLS " FROM edge_version WHERE " ALIVE_AT(
-                   "$2") " AND src = ANY($1::text[]) AND dst = ANY($1::text[])"
-                         " AND ($3::text IS NULL OR type = $3) ORDER BY src, type, dst",
-               3, eparams, err);
+    rc = store_query(s, &r,
+                     "SELECT " EDGE_COLS " FROM edge_version WHERE " ALIVE_AT(
+                         "$2") " AND src = ANY($1::text[]) AND dst = ANY($1::text[])"
+                               " AND ($3::text IS NULL OR type = $3) ORDER BY src, type, dst",
+                     3, eparams, err);
     ls_buf_cleanup(&ids);
     if (rc != LS_OK) {
         json_decref(nodes);
@@ -327,10 +326,10 @@ int ls_store_node_history(
     snprintf(lim, sizeof(lim), "%zu", limit);
     const char *params[] = {id, lim};
     PGresult *r = NULL;
-    int rc = query(s, &r,
-                   "SELECT " NODE_COLS " FROM node_version WHERE id = $1 "
-                   "ORDER BY valid_from, rev_from LIMIT $2::int",
-                   2, params, err);
+    int rc = store_query(s, &r,
+                         "SELECT " NODE_COLS " FROM node_version WHERE id = $1 "
+                         "ORDER BY valid_from, rev_from LIMIT $2::int",
+                         2, params, err);
     if (rc != LS_OK)
         return rc;
     if (PQntuples(r) == 0) {
@@ -341,10 +340,10 @@ int ls_store_node_history(
     for (int i = 0; i < PQntuples(r); i++)
         json_array_append_new(versions, node_row(r, i, 0, true));
     PQclear(r);
-    rc = query(s, &r,
-               "SELECT " EDGE_COLS " FROM edge_version WHERE src = $1 OR dst = $1 "
-               "ORDER BY valid_from, rev_from LIMIT $2::int",
-               2, params, err);
+    rc = store_query(s, &r,
+                     "SELECT " EDGE_COLS " FROM edge_version WHERE src = $1 OR dst = $1 "
+                     "ORDER BY valid_from, rev_from LIMIT $2::int",
+                     2, params, err);
     if (rc != LS_OK) {
         json_decref(versions);
         return rc;
@@ -368,7 +367,7 @@ static int diff_part(struct ls_store *s,
                      struct ls_err *err)
 {
     PGresult *r = NULL;
-    int rc = query(s, &r, sql, 3, params, err);
+    int rc = store_query(s, &r, sql, 3, params, err);
     if (rc != LS_OK)
         return rc;
     json_t *arr = json_array();
@@ -520,7 +519,7 @@ int ls_store_changes_since(
                               "ops o"
                               "   WHERE o.revision = l.revision)::text "
                               "FROM l ORDER BY l.revision";
-    int rc = query(s, &r, sql, 2, params, err);
+    int rc = store_query(s, &r, sql, 2, params, err);
     if (rc != LS_OK)
         return rc;
     json_t *arr = json_array();

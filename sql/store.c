@@ -54,6 +54,7 @@ int ls_store_open(struct ls_store **out, const char *dsn, struct ls_err *err)
     pthread_mutex_init(&s->rlock, NULL);
     pthread_cond_init(&s->rcond, NULL);
     pthread_mutex_init(&s->stat_lock, NULL);
+    pthread_mutex_init(&s->rollup_lock, NULL);
     int rc = ls_pg_connect(&s->w, dsn, err);
     if (rc == LS_OK)
         rc = ls_migrate(s->w, &s->schema, err);
@@ -78,6 +79,8 @@ void ls_store_close(struct ls_store *s)
     pthread_mutex_destroy(&s->rlock);
     pthread_cond_destroy(&s->rcond);
     pthread_mutex_destroy(&s->stat_lock);
+    PQfinish(s->rollup_w);
+    pthread_mutex_destroy(&s->rollup_lock);
     free(s->dsn);
     free(s);
 }

@@ -58,6 +58,30 @@ LS_MUST_CHECK int ls_store_apply_ops(struct ls_store *s,
 LS_MUST_CHECK int
 ls_store_prune(struct ls_store *s, int64_t older_than_us, uint64_t *out_rows, struct ls_err *err);
 
+/* ---- telemetry rollups (model/rollup.h rows; table telemetry_rollup, daily partitions) ---- */
+
+struct ls_rollup_row;
+/** Writes closed minutes once (a row already there is left alone), making the day
+ *  partitions they need. One transaction. */
+LS_MUST_CHECK int ls_store_rollups_write(struct ls_store *s,
+                                         const struct ls_rollup_row *rows,
+                                         size_t n,
+                                         struct ls_err *err);
+/** Drops the day partitions wholly before older_than_us; *dropped = how many. */
+LS_MUST_CHECK int
+ls_store_rollups_prune(struct ls_store *s, int64_t older_than_us, int *dropped, struct ls_err *err);
+/** A node's rollups in [from, to), per metric (prefix match; NULL = all), grouped into
+ *  buckets of step_s seconds (at least 60), aligned to the epoch: new object
+ *  {"<metric>": {"unit", "points": [[start, mean, min, max, count], ...]}}. */
+LS_MUST_CHECK int ls_store_rollups_query(struct ls_store *s,
+                                         const char *node_id,
+                                         const char *metric_prefix,
+                                         int64_t from_us,
+                                         int64_t to_us,
+                                         long step_s,
+                                         json_t **out,
+                                         struct ls_err *err);
+
 /** Checks Postgres answers and the schema is current (for /readyz). */
 LS_MUST_CHECK int ls_store_ping(struct ls_store *s, struct ls_err *err);
 /** Schema version applied. */

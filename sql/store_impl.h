@@ -23,7 +23,17 @@ struct ls_store {
     pthread_mutex_t stat_lock;
     uint64_t writes;
     double write_seconds;
+    PGconn *rollup_w; /* telemetry rollup writes (sql/rollup.c), under rollup_lock; lazy */
+    pthread_mutex_t rollup_lock;
 };
+
+/* Runs a read query on a pooled connection (history.c, rollup.c). */
+int store_query(struct ls_store *s,
+                PGresult **out,
+                const char *sql,
+                int n,
+                const char *const *params,
+                struct ls_err *err);
 
 /* Borrows a reader connection (blocks while all are busy); reconnects a broken one. */
 int store_reader_get(struct ls_store *s, int *slot, struct ls_err *err);

@@ -10,8 +10,10 @@
 #include <librdkafka/rdkafka.h>
 
 #include "common/log.h"
+#include "common/time.h"
 #include "importers/telemetry/decode.h"
 #include "importers/telemetry/resolve.h"
+#include "model/rollup.h"
 
 #define MAX_PINS               16
 #define MAX_SAMPLES_PER_RECORD 100000
@@ -35,10 +37,130 @@ struct ls_tel_consumer {
     void *inventory_arg;
     struct pin pins[MAX_PINS];
     int n_pins;
+    struct ls_rollup *rollup; /* offsets wait for the rollups (NULL: stored after apply) */
+    struct part_q *held;      /* per partition: offsets waiting for their minutes */
+    int n_held, cap_held;
     pthread_mutex_t lock; /* stats */
     struct ls_tel_consumer_stats st;
     struct ls_log_limit bad_log;
 };
+
+/* Offsets held until the rollups of their records are durable: per partition a short queue of
+ * (minute end needed, highest offset), merged at the tail (never stored early). */
+#define HELD_Q 64
+struct part_q {
+    char topic[128];
+    int32_t partition;
+    int64_t max_t;       /* the newest sample time read from this partition */
+    long long active_ns; /* monotonic time of its last record */
+    struct {
+        int64_t need;
+        int64_t offset;
+    } q[HELD_Q];
+    int head, n;
+};
+
+static struct part_q *held_q(struct ls_tel_consumer *c, const char *topic, int32_t partition)
+{
+    for (int i = 0; i < c->n_held; i++)
+        if (c->held[i].partition == partition && !strcmp(c->held[i].topic, topic))
+            return &c->held[i];
+    if (c->n_held == c->cap_held) {
+        c->cap_held = c->cap_held ? c->cap_held * 2 : 8;
+        struct part_q *g = realloc(c->held, (size_t)c->cap_held * sizeof(*g));
+        if (!g)
+            ls_oom((size_t)c->cap_held * sizeof(*g));
+        c->held = g;
+    }
+    struct part_q *p = &c->held[c->n_held++];
+    memset(p, 0, sizeof(*p));
+    snprintf(p->topic, sizeof(p->topic), "%s", topic);
+    p->partition = partition;
+    return p;
+}
+
+static void store_offset(struct ls_tel_consumer *c, const char *topic, int32_t part, int64_t off)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, topic, part)->offset = off + 1;
+    rd_kafka_offsets_store(c->rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* A record is done: its offset may be stored once every minute in `need` is durable. */
+static void hold(struct ls_tel_consumer *c,
+                 const char *topic,
+                 int32_t part,
+                 int64_t off,
+                 int64_t need,
+                 int64_t newest)
+{
+    struct part_q *p = held_q(c, topic, part);
+    if (newest > p->max_t)
+        p->max_t = newest;
+    p->active_ns = ls_time_mono_ns();
+    if (p->n == 0 && need <= ls_rollup_watermark(c->rollup)) {
+        store_offset(c, topic, part, off);
+        return;
+    }
+    int tail = (p->head + p->n - 1) % HELD_Q;
+    if (p->n > 0 && (need <= p->q[tail].need || p->n == HELD_Q)) {
+        if (need > p->q[tail].need)
+            p->q[tail].need = need;
+        p->q[tail].offset = off;
+        return;
+    }
+    int at = (p->head + p->n) % HELD_Q;
+    p->q[at].need = need;
+    p->q[at].offset = off;
+    p->n++;
+}
+
+#define IDLE_NS 30000000000LL /* a partition with no record for 30 s does not hold the clock */
+
+/* The data's clock for the rollups: the oldest newest-sample-time over the partitions that
+ * are receiving records (a lagging partition holds it back, so its samples are not late);
+ * when none is, the newest over all of them (everything read is caught up). */
+static void advance_clock(struct ls_tel_consumer *c)
+{
+    long long now = ls_time_mono_ns();
+    int64_t low = 0, high = 0;
+    bool any_active = false;
+    for (int i = 0; i < c->n_held; i++) {
+        const struct part_q *p = &c->held[i];
+        if (p->max_t == 0)
+            continue;
+        if (p->max_t > high)
+            high = p->max_t;
+        if (now - p->active_ns < IDLE_NS && (!any_active || p->max_t < low)) {
+            low = p->max_t;
+            any_active = true;
+        }
+    }
+    int64_t clock = any_active ? low : high;
+    if (clock)
+        ls_rollup_set_clock(c->rollup, clock);
+}
+
+/* Stores the offsets whose minutes are now durable. */
+static void release_held(struct ls_tel_consumer *c)
+{
+    if (!c->rollup)
+        return;
+    advance_clock(c);
+    int64_t w = ls_rollup_watermark(c->rollup);
+    for (int i = 0; i < c->n_held; i++) {
+        struct part_q *p = &c->held[i];
+        int64_t last = -1;
+        while (p->n > 0 && p->q[p->head].need <= w) {
+            last = p->q[p->head].offset;
+            p->head = (p->head + 1) % HELD_Q;
+            p->n--;
+        }
+        if (last >= 0)
+            store_offset(c, p->topic, p->partition, last);
+    }
+}
 
 static void count_bad(struct ls_tel_consumer *c, const char *reason)
 {
@@ -121,12 +243,22 @@ static void handle(struct ls_tel_consumer *c, rd_kafka_message_t *m)
         }
     }
     pthread_mutex_unlock(&c->lock);
+    /* applied (or skipped for good): only now may the offset be committed — and with rollups,
+     * only once the minutes its samples went to are written */
+    if (c->rollup) {
+        int64_t need = 0, newest = 0;
+        for (size_t i = 0; rc == LS_OK && i < b.n; i++) {
+            int64_t end = ls_minute_end(b.v[i].time_us);
+            if (end > need)
+                need = end;
+            if (b.v[i].time_us > newest)
+                newest = b.v[i].time_us;
+        }
+        hold(c, topic, m->partition, m->offset, need, newest);
+    } else {
+        store_offset(c, topic, m->partition, m->offset);
+    }
     ls_tel_batch_cleanup(&b);
-    /* applied (or skipped for good): only now may the offset be committed */
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(l, topic, m->partition)->offset = m->offset + 1;
-    rd_kafka_offsets_store(c->rk, l);
-    rd_kafka_topic_partition_list_destroy(l);
 }
 
 static void *run(void *arg)
@@ -134,6 +266,7 @@ static void *run(void *arg)
     struct ls_tel_consumer *c = arg;
     while (!atomic_load(&c->stop)) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, 100);
+        release_held(c);
         if (m == NULL)
             continue;
         if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR)
@@ -164,6 +297,10 @@ static void on_rebalance(rd_kafka_t *rk,
         pthread_mutex_unlock(&c->lock);
         ls_log(LS_LOG_INFO, "telemetry", "partitions assigned", "count=%d", parts->cnt);
     } else {
+        /* Held offsets are not stored: their records were applied here but their minutes
+         * are not durable yet, so the next owner reads them again (duplicates are ignored by
+         * the live state; a minute is written once). */
+        c->n_held = 0;
         rd_kafka_commit(rk, NULL, 0); /* synchronous; an empty store is fine */
         rd_kafka_assign(rk, NULL);
         pthread_mutex_lock(&c->lock);
@@ -195,6 +332,7 @@ int ls_tel_consumer_start(struct ls_tel_consumer **out,
     c->pending = o->pending;
     c->on_inventory = o->on_inventory;
     c->inventory_arg = o->inventory_arg;
+    c->rollup = o->rollup;
     pthread_mutex_init(&c->lock, NULL);
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     int rc = set(conf, "bootstrap.servers", o->brokers, err);
@@ -295,6 +433,7 @@ void ls_tel_consumer_stop(struct ls_tel_consumer *c)
         return;
     atomic_store(&c->stop, 1);
     pthread_join(c->thread, NULL);
+    release_held(c);                /* what is durable by now */
     rd_kafka_consumer_close(c->rk); /* commits stored offsets and leaves the group */
     rd_kafka_destroy(c->rk);
     if (c->dlq) {
@@ -302,6 +441,7 @@ void ls_tel_consumer_stop(struct ls_tel_consumer *c)
         rd_kafka_destroy(c->dlq);
     }
     pthread_mutex_destroy(&c->lock);
+    free(c->held);
     free(c);
 }
 

@@ -33,6 +33,8 @@ struct ls_tel_consumer_opts {
     const char *dead_letter;          /* topic for records that cannot be decoded, or NULL */
     ls_tel_inventory_fn on_inventory; /* OpenStack inventory events (the fast path), or NULL */
     void *inventory_arg;
+    struct ls_rollup *rollup; /* when set, a record's offset is stored only once the rollup
+                                 minutes of its samples are durable (model/rollup.h) */
 };
 
 struct ls_tel_consumer_stats {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/time.h"
 #include "importers/telemetry/decode.h"
 #include "importers/telemetry/resolve.h"
 #include "model/alias.h"
@@ -68,11 +69,21 @@ void ls_h_node_telemetry(struct ls_req *req, struct ls_resp *resp)
         ERR_OUT(resp, err);
     if (!h_node_exists_or_404(req, resp, req->param))
         return;
+    json_t *rollups = NULL;
+    if (has_from && req->ctx->rollup) {
+        /* a window: the written minutes answer it, however old (the live ring is short) */
+        int64_t until = has_to ? to : ls_time_now_us();
+        if (ls_store_rollups_query(req->ctx->store, req->param, ls_req_query(req, "metric"), from,
+                                   until, step ? step : 60, &rollups, &err))
+            ERR_OUT(resp, err);
+    }
     json_t *m =
         ls_telemetry_node_json_step(req->ctx->telemetry, req->param, ls_req_query(req, "metric"),
                                     has_from ? from : 0, has_to ? to : 0, step * 1000000LL);
-    ls_resp_json_new(resp, 200,
-                     json_pack("{s:s,s:o}", "node", req->param, "metrics", m ? m : json_object()));
+    json_t *o = json_pack("{s:s,s:o}", "node", req->param, "metrics", m ? m : json_object());
+    if (rollups)
+        json_object_set_new(o, "rollups", rollups);
+    ls_resp_json_new(resp, 200, o);
 }
 
 void ls_h_alias_create(struct ls_req *req, struct ls_resp *resp)

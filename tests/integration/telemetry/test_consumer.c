@@ -2,8 +2,10 @@
  * loopback), fed by a real producer: samples land on the right nodes, poison records are
  * skipped and counted, a broker outage loses nothing, two consumers of one group split the
  * partitions, and replaying records changes nothing. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,10 +17,14 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include "common/time.h"
 #include "importers/telemetry/consumer.h"
 #include "model/alias.h"
 #include "model/graph.h"
+#include "model/rollup.h"
 #include "model/telemetry.h"
+#include "sql/store.h"
+#include "tests/support/pg_harness.h"
 
 #define TOPIC      "metrics"
 #define PARTITIONS 4
@@ -320,6 +326,158 @@ static void test_poison_is_copied_to_the_dead_letter_topic(void **state)
     assert_string_equal(reasons[1], "unknown_format");
 }
 
+/* The rollup flusher of landscaped, in small: write the closed minutes every 100 ms. */
+struct flusher {
+    struct ls_rollup *r;
+    struct ls_store *st;
+    _Atomic int stop;
+    pthread_t th;
+};
+
+static void *flush_loop(void *arg)
+{
+    struct flusher *fl = arg;
+    while (!atomic_load(&fl->stop)) {
+        struct ls_rollup_row *rows;
+        int64_t through;
+        size_t n = ls_rollup_take(fl->r, ls_time_now_us(), &rows, &through);
+        struct ls_err err;
+        if (ls_store_rollups_write(fl->st, rows, n, &err) == LS_OK) {
+            ls_rollup_flushed(fl->r, through);
+            ls_rollup_rows_free(rows, n);
+        } else {
+            ls_rollup_putback(fl->r, rows, n);
+        }
+        sleep_ms(100);
+    }
+    return NULL;
+}
+
+static struct ls_tel_consumer *start_rollups(struct fx *f, const char *group, struct ls_rollup *r)
+{
+    const char *topics[] = {TOPIC};
+    const char *props[] = {"log_level=0"};
+    struct ls_tel_consumer_opts o = {.brokers = f->brokers,
+                                     .group = group,
+                                     .topics = topics,
+                                     .n_topics = 1,
+                                     .props = props,
+                                     .n_props = 1,
+                                     .rollup = r};
+    struct ls_tel_consumer *c;
+    struct ls_err err;
+    if (ls_tel_consumer_start(&c, &o, f->g, f->a, f->t, &err) != LS_OK)
+        fail_msg("consumer: %s", err.msg);
+    return c;
+}
+
+/* Per VM: the rollup minutes in Postgres and the samples they count. */
+static void check_rollups(struct ls_store *st, int minutes, int per_minute)
+{
+    for (int i = 0; i < VMS; i++) {
+        char id[64];
+        snprintf(id, sizeof(id), "nova:instance:00000000-0000-4000-8000-%012d", i);
+        json_t *o = NULL;
+        struct ls_err err;
+        assert_int_equal(ls_store_rollups_query(st, id, NULL, 1747140780000000LL,
+                                                1747140780000000LL + 3600000000LL, 60, &o, &err),
+                         LS_OK);
+        json_t *pts = json_object_get(json_object_get(o, "libvirt.mem"), "points");
+        assert_int_equal(json_array_size(pts), minutes);
+        for (int k = 0; k < minutes; k++) {
+            json_t *p = json_array_get(pts, (size_t)k);
+            assert_int_equal(json_integer_value(json_array_get(p, 4)), per_minute);
+            /* values are i * 1000 + s: the minute k holds s = 60k .. 60k + 59 */
+            assert_true(json_real_value(json_array_get(p, 2)) == i * 1000 + 60 * k);
+            assert_true(json_real_value(json_array_get(p, 3)) == i * 1000 + 60 * k + 59);
+        }
+        json_decref(o);
+    }
+}
+
+static void test_rollups_across_a_broker_outage_lose_nothing_and_count_nothing_twice(void **state)
+{
+    struct fx *f = *state;
+    struct ls_store *st = ls_harness_new_store();
+    struct ls_rollup *r = ls_rollup_new(0); /* no grace: the partitions' low mark decides */
+    ls_telemetry_set_rollup(f->t, r);
+    struct flusher fl = {.r = r, .st = st};
+    assert_int_equal(pthread_create(&fl.th, NULL, flush_loop, &fl), 0);
+    struct ls_tel_consumer *c = start_rollups(f, "landscape-rollups", r);
+    for (int s = 0; s < 60; s++)
+        for (int i = 0; i < VMS; i++)
+            produce_sample(f, i, s);
+    rd_kafka_flush(f->producer, 10000);
+    /* a broker goes away for the second minute's records */
+    rd_kafka_mock_broker_set_down(f->mc, 1);
+    for (int s = 60; s < 180; s++)
+        for (int i = 0; i < VMS; i++)
+            produce_sample(f, i, s);
+    sleep_ms(500);
+    rd_kafka_mock_broker_set_up(f->mc, 1);
+    rd_kafka_flush(f->producer, 20000);
+    wait_records(c, NULL, VMS * 180);
+    /* the third minute closes when the data passes it: one more sample per VM a minute on */
+    for (int i = 0; i < VMS; i++)
+        produce_sample(f, i, 240);
+    rd_kafka_flush(f->producer, 10000);
+    wait_records(c, NULL, VMS * 181);
+    for (int i = 0; i < 200 && ls_rollup_watermark(r) < 1747140780000000LL + 180000000LL; i++)
+        sleep_ms(100);
+    sleep_ms(300); /* the consumer stores the released offsets on its next poll */
+    ls_tel_consumer_stop(c);
+    struct ls_rollup_stats rs;
+    ls_rollup_stats(r, &rs);
+    check_rollups(st, 3, 60);
+    assert_int_equal(rs.late, 0);
+    assert_int_equal(rs.added, VMS * 181);
+
+    /* the same group again: the offsets of the written minutes were committed; only the
+     * records of the minute still open (not written yet) are read again */
+    c = start_rollups(f, "landscape-rollups", r);
+    wait_records(c, NULL, VMS);
+    sleep_ms(2000);
+    assert_int_equal(records(c), VMS);
+    ls_tel_consumer_stop(c);
+
+    /* a crash before the offsets were stored looks like this: everything read again by a
+     * fresh process (new live state, new open minutes) — the written minutes do not change */
+    atomic_store(&fl.stop, 1);
+    pthread_join(fl.th, NULL);
+    ls_telemetry_set_rollup(f->t, NULL);
+    ls_rollup_free(r);
+    ls_telemetry_free(f->t);
+    f->t = ls_telemetry_new();
+    r = ls_rollup_new(0);
+    ls_telemetry_set_rollup(f->t, r);
+    fl = (struct flusher){.r = r, .st = st};
+    assert_int_equal(pthread_create(&fl.th, NULL, flush_loop, &fl), 0);
+    c = start_rollups(f, "landscape-rollups-replay", r);
+    wait_records(c, NULL, VMS * 181);
+    for (int i = 0; i < 200 && ls_rollup_watermark(r) < 1747140780000000LL + 180000000LL; i++)
+        sleep_ms(100);
+    ls_tel_consumer_stop(c);
+    atomic_store(&fl.stop, 1);
+    pthread_join(fl.th, NULL);
+    check_rollups(st, 3, 60);
+    ls_telemetry_set_rollup(f->t, NULL);
+    ls_rollup_free(r);
+    ls_store_close(st);
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    return ls_harness_start();
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    ls_harness_stop();
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -331,6 +489,10 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_poison_is_copied_to_the_dead_letter_topic, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_rollups_across_a_broker_outage_lose_nothing_and_count_nothing_twice, setup,
+            teardown),
     };
-    return cmocka_run_group_tests_name("integration/telemetry/consumer", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("integration/telemetry/consumer", tests, group_setup,
+                                       group_teardown);
 }
