@@ -14,6 +14,7 @@
 #include "importers/demo/demo.h"
 #include "importers/telemetry/decode.h"
 #include "importers/telemetry/generator.h"
+#include "model/rollup.h"
 #include "importers/telemetry/resolve.h"
 
 static rd_kafka_t *consumer(const char *brokers, const char *group, const char *topic)
@@ -193,6 +194,9 @@ int main(int argc, char **argv)
         }
         rd_kafka_flush(prod, 60000);
         struct ls_telemetry *t = ls_telemetry_new();
+        /* as landscaped runs it: every value also goes to its open rollup minute */
+        struct ls_rollup *ru = ls_rollup_new(60 * 1000000LL);
+        ls_telemetry_set_rollup(t, ru);
         size_t s_ceiling, s_ours;
         int c1, c2;
         double ceiling = run(brokers, topic, n, 0, g, a, t, &s_ceiling, &c1);
@@ -200,6 +204,8 @@ int main(int argc, char **argv)
         printf("%-12s %14.0f %14.0f %14.0f %8.2f   (%d records read)\n",
                ls_tel_format_name((enum ls_tel_format)f), ceiling, ours,
                ours * (double)s_ours / (c2 ? c2 : 1), ours / ceiling, c2);
+        ls_telemetry_set_rollup(t, NULL);
+        ls_rollup_free(ru);
         ls_telemetry_free(t);
     }
     /* end-to-end lag at a fixed rate: produce -> decoded, resolved and applied (at that

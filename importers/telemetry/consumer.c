@@ -119,8 +119,9 @@ static void hold(struct ls_tel_consumer *c,
 #define IDLE_NS 30000000000LL /* a partition with no record for 30 s does not hold the clock */
 
 /* The data's clock for the rollups: the oldest newest-sample-time over the partitions that
- * are receiving records (a lagging partition holds it back, so its samples are not late);
- * when none is, the newest over all of them (everything read is caught up). */
+ * are receiving records (a lagging partition holds it back, so its samples are not late; one
+ * assigned but not heard from yet holds it still); when none is, the newest over all of them
+ * (everything read is caught up). */
 static void advance_clock(struct ls_tel_consumer *c)
 {
     long long now = ls_time_mono_ns();
@@ -128,11 +129,12 @@ static void advance_clock(struct ls_tel_consumer *c)
     bool any_active = false;
     for (int i = 0; i < c->n_held; i++) {
         const struct part_q *p = &c->held[i];
-        if (p->max_t == 0)
-            continue;
+        bool active = now - p->active_ns < IDLE_NS;
+        if (p->max_t == 0 && active)
+            return; /* assigned, nothing read yet: its data may be older than everyone's */
         if (p->max_t > high)
             high = p->max_t;
-        if (now - p->active_ns < IDLE_NS && (!any_active || p->max_t < low)) {
+        if (p->max_t && active && (!any_active || p->max_t < low)) {
             low = p->max_t;
             any_active = true;
         }
@@ -292,6 +294,11 @@ static void on_rebalance(rd_kafka_t *rk,
     pthread_mutex_unlock(&c->lock);
     if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         rd_kafka_assign(rk, parts);
+        /* every assigned partition holds the rollup clock until it delivers (or idles) */
+        for (int i = 0; c->rollup && i < parts->cnt; i++) {
+            struct part_q *p = held_q(c, parts->elems[i].topic, parts->elems[i].partition);
+            p->active_ns = ls_time_mono_ns();
+        }
         pthread_mutex_lock(&c->lock);
         c->st.assigned = parts->cnt;
         pthread_mutex_unlock(&c->lock);

@@ -50,7 +50,7 @@ static void test_posted_samples_are_answered_from_rollups(void **state)
     ls_http_result_cleanup(&r);
     /* two whole minutes an hour ago (values 0..59, then 100..159), then one sample a minute
      * later that carries the data's clock past them */
-    long long m0 = (long long)time(NULL) / 60 * 60 - 3600;
+    long long m0 = (long long)time(NULL) / 120 * 120 - 3600; /* on a 2-minute boundary */
     struct ls_buf b;
     ls_buf_init(&b, 0);
     for (int s = 0; s < 120; s++)
