@@ -14,8 +14,8 @@
 #include "importers/demo/demo.h"
 #include "importers/telemetry/decode.h"
 #include "importers/telemetry/generator.h"
-#include "model/rollup.h"
 #include "importers/telemetry/resolve.h"
+#include "model/rollup.h"
 
 static rd_kafka_t *consumer(const char *brokers, const char *group, const char *topic)
 {

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
+
 static const struct ls_tel_decoder *const decoders[] = {
     &ls_tel_dec_oslo,       &ls_tel_dec_ceilometer, &ls_tel_dec_monasca,  &ls_tel_dec_otlp,
     &ls_tel_dec_prometheus, &ls_tel_dec_telegraf,   &ls_tel_dec_collectd,
@@ -119,6 +121,148 @@ int ls_tel_each_line(
     return LS_OK;
 }
 
+/* ---- the oslo 2.0 envelope without parsing it twice ----
+ * {"oslo.version": "2.0", "oslo.message": "<the notification as a JSON string>"}: a jansson
+ * parse of the envelope would unescape the inner string into a JSON value only for it to be
+ * parsed again. An object whose members are all strings is scanned here instead, and the
+ * inner string unescaped straight into a buffer for the one real parse. */
+
+static const char *skip_ws(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+        p++;
+    return p;
+}
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+static bool hex4(const char *p, const char *end, unsigned *out)
+{
+    if (end - p < 4)
+        return false;
+    unsigned v = 0;
+    for (int k = 0; k < 4; k++) {
+        int h = hexval(p[k]);
+        if (h < 0)
+            return false;
+        v = v * 16 + (unsigned)h;
+    }
+    *out = v;
+    return true;
+}
+
+static void put_utf8(struct ls_buf *b, unsigned cp, bool *ok)
+{
+    char u[4];
+    size_t n;
+    if (cp < 0x80) {
+        u[0] = (char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        u[0] = (char)(0xC0 | (cp >> 6));
+        u[1] = (char)(0x80 | (cp & 0x3F));
+        n = 2;
+    } else if (cp < 0x10000) {
+        u[0] = (char)(0xE0 | (cp >> 12));
+        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[2] = (char)(0x80 | (cp & 0x3F));
+        n = 3;
+    } else {
+        u[0] = (char)(0xF0 | (cp >> 18));
+        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[3] = (char)(0x80 | (cp & 0x3F));
+        n = 4;
+    }
+    *ok = *ok && ls_buf_append(b, u, n) == LS_OK;
+}
+
+/* Scans one JSON string at p (after its opening quote); unescaped into b when b is not NULL.
+ * Returns the position after the closing quote, or NULL when it is not a valid string. */
+static const char *scan_string(const char *p, const char *end, struct ls_buf *b)
+{
+    bool ok = true;
+    while (p < end && ok) {
+        const char *q = p;
+        while (q < end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
+            q++;
+        if (b && q > p)
+            ok = ls_buf_append(b, p, (size_t)(q - p)) == LS_OK;
+        if (q == end || (unsigned char)*q < 0x20)
+            return NULL;
+        if (*q == '"')
+            return ok ? q + 1 : NULL;
+        if (q + 1 >= end) /* a backslash at the end */
+            return NULL;
+        char c = q[1];
+        static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+        const char *hit = c ? strchr(from, c) : NULL;
+        if (hit) {
+            if (b)
+                ok = ls_buf_append(b, &to[hit - from], 1) == LS_OK;
+            p = q + 2;
+        } else if (c == 'u') {
+            unsigned cp, lo;
+            if (!hex4(q + 2, end, &cp))
+                return NULL;
+            p = q + 6;
+            if (cp >= 0xD800 && cp < 0xDC00 && end - p >= 6 && p[0] == '\\' && p[1] == 'u' &&
+                hex4(p + 2, end, &lo) && lo >= 0xDC00 && lo < 0xE000) {
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                p += 6;
+            }
+            if (b)
+                put_utf8(b, cp, &ok);
+        } else {
+            return NULL;
+        }
+    }
+    return NULL;
+}
+
+/* The oslo.message of a 2.0 envelope, unescaped into b; false when the text is not one (the
+ * general path then parses it as usual). */
+static bool oslo_unwrap(const char *p, const char *end, struct ls_buf *b)
+{
+    bool version = false, message = false;
+    p = skip_ws(p, end);
+    if (p == end || *p != '{')
+        return false;
+    p = skip_ws(p + 1, end);
+    while (p < end && *p == '"') {
+        const char *key = p + 1, *after = scan_string(key, end, NULL);
+        if (!after)
+            return false;
+        size_t klen = (size_t)(after - 1 - key);
+        p = skip_ws(after, end);
+        if (p == end || *p != ':')
+            return false;
+        p = skip_ws(p + 1, end);
+        if (p == end || *p != '"') /* a member that is not a string: not the envelope */
+            return false;
+        bool is_msg = klen == 12 && memcmp(key, "oslo.message", 12) == 0;
+        version = version || (klen == 12 && memcmp(key, "oslo.version", 12) == 0);
+        if (is_msg && message)
+            return false;
+        p = scan_string(p + 1, end, is_msg ? b : NULL);
+        if (!p)
+            return false;
+        message = message || is_msg;
+        p = skip_ws(p, end);
+        if (p < end && *p == ',')
+            p = skip_ws(p + 1, end);
+        else
+            break;
+    }
+    return p < end && *p == '}' && skip_ws(p + 1, end) == end && version && message;
+}
+
 static const struct ls_tel_decoder *by_format(enum ls_tel_format f)
 {
     for (size_t i = 0; i < N_DECODERS; i++)
@@ -146,7 +290,20 @@ int ls_tel_decode(const char *data,
     json_t *json = NULL;
     if (data[i] == '{' || data[i] == '[') {
         json_error_t je;
-        json = json_loadb(data + i, len - i, 0, &je);
+        struct ls_buf inner;
+        ls_buf_init(&inner, len);
+        if ((!forced || forced == LS_TEL_OSLO) && oslo_unwrap(data + i, data + len, &inner)) {
+            /* the notification itself: the oslo decoder reads it in its plain form */
+            json = json_loadb(inner.data ? inner.data : "", inner.len, 0, &je);
+            if (json == NULL) {
+                ls_buf_cleanup(&inner);
+                return ls_err_set(err, LS_EINVAL, "malformed_record",
+                                  "oslo: oslo.message is not JSON: %s", je.text);
+            }
+        } else {
+            json = json_loadb(data + i, len - i, 0, &je);
+        }
+        ls_buf_cleanup(&inner);
         if (json == NULL)
             return ls_err_set(err, LS_EINVAL, "malformed_json", "malformed JSON at column %d: %s",
                               je.column, je.text);
