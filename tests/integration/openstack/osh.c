@@ -8,6 +8,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/support/pg_harness.h"
+#include "tests/support/service.h"
+
 static bool started_here;
 static char workdir[256];
 static char harness[512];
@@ -177,6 +180,17 @@ void osh_write_clouds_yaml(const char *path, const char *name)
             getenv("OS_PROJECT_NAME"), getenv("OS_USER_DOMAIN_NAME"),
             getenv("OS_PROJECT_DOMAIN_NAME"), getenv("OS_REGION_NAME"));
     fclose(f);
+}
+
+int osh_landscape_start(struct ls_service *svc, const char *const *args)
+{
+    if (ls_harness_start() != 0)
+        return -1;
+    char clouds[512];
+    snprintf(clouds, sizeof(clouds), "%s/clouds.yaml", ls_harness_dir());
+    osh_write_clouds_yaml(clouds, "osh");
+    setenv("OS_CLIENT_CONFIG_FILE", clouds, 1);
+    return ls_service_start(svc, ls_harness_new_db(), args);
 }
 
 /* Runs `openstack <args>`; output into *out (malloc'd). Returns the exit status. */

@@ -22,6 +22,11 @@ bool osh_up_with_kafka(const char *bootstrap, char *why, size_t cap);
 void osh_restore(void);
 /** Writes a clouds.yaml with a cloud named `name` for the control plane into path. */
 void osh_write_clouds_yaml(const char *path, const char *name);
+struct ls_service;
+/** Starts a private Postgres and landscaped with a clouds.yaml for this control plane (cloud
+ *  "osh", OS_CLIENT_CONFIG_FILE set) and the given extra arguments. 0, or -1. */
+int osh_landscape_start(struct ls_service *svc, const char *const *args);
+
 /** Runs `openstack <args> -f json` (args printf-style) and parses the output; NULL (and the
  *  output printed) when the command fails. */
 json_t *osh_cli_json(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

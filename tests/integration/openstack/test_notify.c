@@ -54,12 +54,6 @@ static int group_setup(void **state)
         printf("# SKIPPING the OpenStack notification tests: %s\n", fx.why);
         return 0;
     }
-    if (ls_harness_start() != 0)
-        return -1;
-    char clouds[512];
-    snprintf(clouds, sizeof(clouds), "%s/clouds.yaml", ls_harness_dir());
-    osh_write_clouds_yaml(clouds, "osh");
-    setenv("OS_CLIENT_CONFIG_FILE", clouds, 1);
     const char *args[] = {"--os-cloud",
                           "osh",
                           "--os-sync-interval",
@@ -77,7 +71,7 @@ static int group_setup(void **state)
                           "--kafka-property",
                           "auto.offset.reset=latest",
                           NULL};
-    if (ls_service_start(&fx.svc, ls_harness_new_db(), args) != 0)
+    if (osh_landscape_start(&fx.svc, args) != 0)
         return -1;
     return 0;
 }

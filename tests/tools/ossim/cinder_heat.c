@@ -69,15 +69,9 @@ static void volumes(struct req *r)
     int only_project = req_flag(r, "all_tenants") || r->project < 0 ? -1 : r->project;
     int pos = 0;
     if (marker) {
-        int m = cloud_lookup(c, K_VOL, marker);
-        pos = m < 0 ? -1 : coll_pos(c, &c->vol_order, m);
-        if (pos < 0) {
-            char msg[128];
-            snprintf(msg, sizeof(msg), "Marker %.60s could not be found.", marker);
-            req_error(r, 400, msg);
+        pos = req_marker_pos(r, K_VOL, &c->vol_order, marker, "Marker ", " could not be found.");
+        if (pos < 0)
             return;
-        }
-        pos++;
     }
     jb_reserve(b, (size_t)limit * 1000);
     jb_raw(b, "{\"volumes\":[");

@@ -807,6 +807,25 @@ void ossim_server_id(const struct ossim *s, int i, char out[37])
     id_str(K_SERVER, i, out);
 }
 
+int req_marker_pos(struct req *r,
+                   int kind,
+                   const struct coll *order,
+                   const char *marker,
+                   const char *what,
+                   const char *tail)
+{
+    const struct cloud *c = &r->s->c;
+    int m = cloud_lookup(c, kind, marker);
+    int pos = m < 0 ? -1 : order ? coll_pos(c, order, m) : m;
+    if (pos < 0) {
+        char msg[160];
+        snprintf(msg, sizeof(msg), "%s%.60s%s", what, marker, tail);
+        req_error(r, 400, msg);
+        return -1;
+    }
+    return pos + 1;
+}
+
 void ossim_hypervisor_name(int i, char *out, size_t cap)
 {
     snprintf(out, cap, "sim-hv-%d", i);

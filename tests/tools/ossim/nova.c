@@ -75,14 +75,9 @@ static void hypervisors(struct req *r, bool detail)
         if (!req_paging(r, &limit, &marker))
             return;
         if (marker) {
-            int m = cloud_lookup(c, K_HV, marker);
-            if (m < 0) {
-                char msg[128];
-                snprintf(msg, sizeof(msg), "marker [%.60s] not found", marker);
-                req_error(r, 400, msg);
+            start = req_marker_pos(r, K_HV, NULL, marker, "marker [", "] not found");
+            if (start < 0)
                 return;
-            }
-            start = m + 1;
         }
         if (end - start > limit)
             end = start + limit;
@@ -253,15 +248,9 @@ static void servers(struct req *r)
     }
     int pos = 0;
     if (marker) {
-        int m = cloud_lookup(c, K_SERVER, marker);
-        pos = m < 0 ? -1 : coll_pos(c, &c->sv_order, m);
-        if (pos < 0) {
-            char msg[128];
-            snprintf(msg, sizeof(msg), "marker [%.60s] not found", marker);
-            req_error(r, 400, msg);
+        pos = req_marker_pos(r, K_SERVER, &c->sv_order, marker, "marker [", "] not found");
+        if (pos < 0)
             return;
-        }
-        pos++;
     }
     jb_reserve(b, (size_t)limit * 1800);
     jb_raw(b, "{\"servers\":[");

@@ -215,6 +215,14 @@ const char *req_arg(const struct req *r, const char *name);
 void req_header(struct req *r, const char *name, const char *value);
 /** Sets an error answer: status and {"error":{"code","title","message"}}. */
 void req_error(struct req *r, int status, const char *message);
+/** Where a page starts after `marker` (an entity id of kind) in order (NULL: the index
+ *  itself); answers 400 with "<what><marker><tail>" and returns -1 when it is unknown. */
+int req_marker_pos(struct req *r,
+                   int kind,
+                   const struct coll *order,
+                   const char *marker,
+                   const char *what,
+                   const char *tail);
 /** Parses the paging args: limit (capped at page_max; 400 on garbage) and marker.
  *  Returns false after setting an error answer. */
 bool req_paging(struct req *r, int *limit, const char **marker);
