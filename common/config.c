@@ -57,7 +57,7 @@ static const struct opt opts[] = {
     {"retention-days", OPT_LONG, O(retention_days), "0", 0, 36500, false,
      "prune versions that ended longer ago (0 keeps everything)"},
     {"os-cloud", OPT_LIST, O(os_cloud), "", 0, 0, false,
-     "OpenStack cloud from clouds.yaml to import (repeatable)"},
+     "OpenStack cloud from clouds.yaml to import (repeatable; envvars = the OS_* variables)"},
     {"os-sync-interval", OPT_LONG, O(os_sync_interval), "60", 1, 86400, false,
      "seconds between incremental OpenStack passes"},
     {"os-reconcile-interval", OPT_LONG, O(os_reconcile_interval), "3600", 10, 604800, false,

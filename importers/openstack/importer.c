@@ -196,8 +196,11 @@ int ls_os_importer_pass(struct ls_os_importer *imp, enum ls_os_pass kind, struct
     long long t1 = ls_time_mono_ns();
     struct ls_change_set *cs = ls_change_set_new(imp->origin);
     ls_change_set_set_time(cs, inv.started_us);
+    json_t *facts = json_object();
     if (rc == LS_OK)
-        rc = ls_os_map(&inv, &imp->map, snap, cs, NULL, &e);
+        rc = ls_os_map(&inv, &imp->map, snap, cs, facts, &e);
+    bool new_hosts = json_integer_value(json_object_get(facts, "unknown_hypervisor")) > 0;
+    json_decref(facts);
     if (rc == LS_OK)
         rc = ls_host_join(cs, snap, NULL, &e);
     ls_snap_release(snap);
@@ -254,6 +257,16 @@ int ls_os_importer_pass(struct ls_os_importer *imp, enum ls_os_pass kind, struct
         if (warning[0] && kind == LS_OS_PASS_FULL)
             ls_log(LS_LOG_WARN, "openstack", "partial view", "cloud=%s warning=\"%s\"",
                    imp->cloud_name, warning);
+        if (new_hosts) {
+            /* servers landed on a hypervisor the graph does not have: read the hosts now
+             * rather than at the next reconciliation */
+            ls_log(LS_LOG_INFO, "openstack", "new hypervisor seen; full pass scheduled", "cloud=%s",
+                   imp->cloud_name);
+            pthread_mutex_lock(&imp->lock);
+            imp->kick_any = imp->kick_full = true;
+            pthread_cond_broadcast(&imp->cond);
+            pthread_mutex_unlock(&imp->lock);
+        }
     }
     pthread_mutex_unlock(&imp->pass_lock);
     return rc;

@@ -501,6 +501,8 @@ static void map_servers(struct mapper *m)
         const char *hv = hypervisor_of(m, js(s, "OS-EXT-SRV-ATTR:hypervisor_hostname"), hbuf);
         if (!hv)
             hv = hypervisor_of(m, js(s, "OS-EXT-SRV-ATTR:host"), hbuf);
+        if (hv && !m->inv->full && !exists(m, hv))
+            count(m, "unknown_hypervisor"); /* a host added since the last full pass */
         if (hv)
             edge(m, id, LS_EDGE_RUNS_ON, hv, NULL);
         owned_by(m, id, s);

@@ -44,7 +44,9 @@ void ls_os_node_id(const struct ls_os_map_opts *o,
  * Adds inv's changes to cs (whose origin must be ls_os_origin(o->cloud)); sets replace for a
  * full inventory.
  * @param snap borrowed; the graph the set will be applied on
- * @param counts if not NULL, a JSON object that gets {type: nodes put} (caller owns it)
+ * @param counts if not NULL, a JSON object that gets {type: nodes put} (caller owns it), and
+ *        on an incremental pass "unknown_hypervisor": servers on a hypervisor the graph does
+ *        not have yet (only a full pass reads hypervisors: the caller should run one)
  * @return LS_OK; LS_EINVAL when a put fails (an id too long, a broken answer).
  */
 LS_MUST_CHECK int ls_os_map(const struct ls_os_inventory *inv,

@@ -220,6 +220,20 @@ static void test_incremental_moves_and_deletes_and_a_full_pass_sweeps(void **sta
     assert_null(node("nova:instance:" S2));
     assert_null(node("neutron:port:" P2));
     assert_non_null(node("cinder:volume:" VOL)); /* untouched by the incremental pass */
+    /* a server on a hypervisor the graph does not know: no edge, and the caller is told */
+    ls_os_inventory_init(&inv);
+    load(&inv.servers, "[{\"id\":\"" S1 "\",\"name\":\"web-1\",\"status\":\"ACTIVE\","
+                       "\"OS-EXT-SRV-ATTR:hypervisor_hostname\":\"hv-new\"}]");
+    struct ls_change_set *cs = ls_change_set_new("openstack:c1");
+    json_t *facts = json_object();
+    struct ls_snap *snap = ls_graph_snap(g);
+    struct ls_err err;
+    assert_int_equal(ls_os_map(&inv, &o, snap, cs, facts, &err), LS_OK);
+    ls_snap_release(snap);
+    assert_int_equal(json_integer_value(json_object_get(facts, "unknown_hypervisor")), 1);
+    json_decref(facts);
+    ls_change_set_free(cs);
+    ls_os_inventory_cleanup(&inv);
     /* a full pass without the volume: swept */
     full_inventory(&inv);
     load(&inv.volumes, "[]");
