@@ -319,16 +319,20 @@ static char *slurp(const char *path)
     return buf;
 }
 
-/* The directories clients search, in order (openstacksdk: cwd, user config, /etc). */
+/* The directories clients search, in order (openstacksdk: the working directory, the user's
+ * config dir ($XDG_CONFIG_HOME/openstack, ~/.config/openstack), the site's (/etc/xdg/openstack,
+ * /etc/openstack)). */
 static int search_dirs(char dirs[][512], int max)
 {
     int n = 0;
     const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
     snprintf(dirs[n++], 512, ".");
-    if (xdg && *xdg)
+    if (xdg && *xdg && n < max)
         snprintf(dirs[n++], 512, "%s/openstack", xdg);
-    else if (home && *home)
+    if (home && *home && n < max)
         snprintf(dirs[n++], 512, "%s/.config/openstack", home);
+    if (n < max)
+        snprintf(dirs[n++], 512, "/etc/xdg/openstack");
     if (n < max)
         snprintf(dirs[n++], 512, "/etc/openstack");
     return n;
@@ -344,8 +348,8 @@ int ls_os_cloud_load(struct ls_os_cloud **out, const char *name, struct ls_err *
     if (!strcmp(name, "envvars"))
         return ls_os_cloud_parse(out, name, NULL, NULL, "the environment", err);
 
-    char dirs[4][512], path[600], looked[1024] = "";
-    int nd = search_dirs(dirs, 4);
+    char dirs[5][512], path[600], looked[2048] = "";
+    int nd = search_dirs(dirs, 5);
     char *clouds = NULL, *secure = NULL;
     const char *explicit_file = getenv("OS_CLIENT_CONFIG_FILE");
     if (explicit_file && *explicit_file) {

@@ -1,8 +1,8 @@
 /* Credentials and endpoint choices of one OpenStack cloud, found the way every OpenStack client
  * finds them: a named cloud in clouds.yaml (OS_CLIENT_CONFIG_FILE, ./clouds.yaml,
- * $XDG_CONFIG_HOME/openstack or ~/.config/openstack, /etc/openstack; secrets may live in a
- * secure.yaml beside it), the cloud named by OS_CLOUD, or the OS_* variables ("envvars").
- * Secrets are never logged: ls_os_cloud_describe prints everything but them. */
+ * $XDG_CONFIG_HOME/openstack, ~/.config/openstack, /etc/xdg/openstack, /etc/openstack; secrets
+ * may live in a secure.yaml in the same places), the cloud named by OS_CLOUD, or the OS_* variables
+ * ("envvars"). Secrets are never logged: ls_os_cloud_describe prints everything but them. */
 #ifndef LS_IMPORTERS_OPENSTACK_CLOUD_H
 #define LS_IMPORTERS_OPENSTACK_CLOUD_H
 
