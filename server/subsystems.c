@@ -32,72 +32,99 @@ static void nothing(struct ls_ctx *ctx)
     (void)ctx;
 }
 
-/* Retention: once an hour, prune versions that ended more than retention-days ago. */
-static struct {
+/* A job run on its own thread at start and then every interval, until stopped (retention,
+ * rollup writes, rollup retention). */
+struct periodic {
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t cond;
     bool stop, running;
-} retention = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+    long interval_s;
+    void (*fn)(struct ls_ctx *ctx);
+    struct ls_ctx *ctx;
+};
+#define PERIODIC_INIT                                                                              \
+    {                                                                                              \
+        .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER                        \
+    }
 
-static void *retention_loop(void *arg)
+static void *periodic_loop(void *arg)
 {
-    struct ls_ctx *ctx = arg;
-    pthread_mutex_lock(&retention.lock);
-    while (!retention.stop) {
-        pthread_mutex_unlock(&retention.lock);
-        int64_t bound = ls_time_now_us() - ctx->cfg->retention_days * 86400LL * 1000000LL;
-        uint64_t rows = 0;
-        struct ls_err err;
-        if (ls_store_prune(ctx->store, bound, &rows, &err) != LS_OK)
-            ls_log(LS_LOG_WARN, "retention", "prune failed", "err=\"%s\"", err.msg);
-        else if (rows)
-            ls_log(LS_LOG_INFO, "retention", "old versions pruned", "rows=%llu",
-                   (unsigned long long)rows);
-        pthread_mutex_lock(&retention.lock);
+    struct periodic *p = arg;
+    pthread_mutex_lock(&p->lock);
+    while (!p->stop) {
+        pthread_mutex_unlock(&p->lock);
+        p->fn(p->ctx);
+        pthread_mutex_lock(&p->lock);
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += 3600;
-        if (!retention.stop)
-            pthread_cond_timedwait(&retention.cond, &retention.lock, &ts);
+        ts.tv_sec += p->interval_s;
+        if (!p->stop)
+            pthread_cond_timedwait(&p->cond, &p->lock, &ts);
     }
-    pthread_mutex_unlock(&retention.lock);
+    pthread_mutex_unlock(&p->lock);
     return NULL;
+}
+
+static int periodic_start(struct periodic *p,
+                          struct ls_ctx *ctx,
+                          long interval_s,
+                          void (*fn)(struct ls_ctx *ctx),
+                          struct ls_err *err)
+{
+    p->stop = false;
+    p->interval_s = interval_s;
+    p->fn = fn;
+    p->ctx = ctx;
+    p->running = pthread_create(&p->thread, NULL, periodic_loop, p) == 0;
+    return p->running ? LS_OK : ls_err_set(err, LS_ERR, NULL, "cannot start a thread");
+}
+
+static void periodic_stop(struct periodic *p)
+{
+    if (!p->running)
+        return;
+    pthread_mutex_lock(&p->lock);
+    p->stop = true;
+    pthread_cond_signal(&p->cond);
+    pthread_mutex_unlock(&p->lock);
+    pthread_join(p->thread, NULL);
+    p->running = false;
+}
+
+/* Retention: once an hour, prune versions that ended more than retention-days ago. */
+static struct periodic retention = PERIODIC_INIT;
+
+static void prune_versions(struct ls_ctx *ctx)
+{
+    int64_t bound = ls_time_now_us() - ctx->cfg->retention_days * 86400LL * 1000000LL;
+    uint64_t rows = 0;
+    struct ls_err err;
+    if (ls_store_prune(ctx->store, bound, &rows, &err) != LS_OK)
+        ls_log(LS_LOG_WARN, "retention", "prune failed", "err=\"%s\"", err.msg);
+    else if (rows)
+        ls_log(LS_LOG_INFO, "retention", "old versions pruned", "rows=%llu",
+               (unsigned long long)rows);
 }
 
 static int retention_start(struct ls_ctx *ctx, struct ls_err *err)
 {
-    (void)err;
     if (ctx->cfg->retention_days <= 0)
         return LS_OK;
-    retention.stop = false;
-    retention.running = pthread_create(&retention.thread, NULL, retention_loop, ctx) == 0;
-    return LS_OK;
+    return periodic_start(&retention, ctx, 3600, prune_versions, err);
 }
 
 static void retention_stop(struct ls_ctx *ctx)
 {
     (void)ctx;
-    if (!retention.running)
-        return;
-    pthread_mutex_lock(&retention.lock);
-    retention.stop = true;
-    pthread_cond_signal(&retention.cond);
-    pthread_mutex_unlock(&retention.lock);
-    pthread_join(retention.thread, NULL);
-    retention.running = false;
+    periodic_stop(&retention);
 }
 
 /* Telemetry rollups: every value a series takes goes to its open minute; closed minutes
  * (minute end + grace) are written every flush interval, and the watermark lets the Kafka
  * consumer store offsets only for records whose minutes are durable. Day partitions older
  * than the retention are dropped once an hour. */
-static struct {
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    bool stop, running;
-} flusher = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+static struct periodic flusher = PERIODIC_INIT, rollup_retention = PERIODIC_INIT;
 
 /* Writes the closed minutes; on failure they go back and are tried again next time. */
 static void flush_rollups(struct ls_ctx *ctx)
@@ -116,35 +143,18 @@ static void flush_rollups(struct ls_ctx *ctx)
     }
 }
 
-static void *flusher_loop(void *arg)
+static void prune_rollups(struct ls_ctx *ctx)
 {
-    struct ls_ctx *ctx = arg;
-    long long last_prune = 0;
-    pthread_mutex_lock(&flusher.lock);
-    while (!flusher.stop) {
-        pthread_mutex_unlock(&flusher.lock);
-        flush_rollups(ctx);
-        if (last_prune == 0 || ls_time_mono_ns() - last_prune > 3600LL * 1000000000LL) {
-            last_prune = ls_time_mono_ns();
-            int dropped = 0;
-            struct ls_err err;
-            int64_t bound =
-                ls_time_now_us() - ctx->cfg->telemetry_retention_days * 86400LL * 1000000LL;
-            if (ls_store_rollups_prune(ctx->store, bound, &dropped, &err) != LS_OK)
-                ls_log(LS_LOG_WARN, "telemetry", "rollup retention failed", "err=\"%s\"", err.msg);
-            else if (dropped)
-                ls_log(LS_LOG_INFO, "telemetry", "old rollup days dropped", "days=%d", dropped);
-        }
-        pthread_mutex_lock(&flusher.lock);
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += ctx->cfg->telemetry_flush_interval;
-        if (!flusher.stop)
-            pthread_cond_timedwait(&flusher.cond, &flusher.lock, &ts);
-    }
-    pthread_mutex_unlock(&flusher.lock);
-    return NULL;
+    int dropped = 0;
+    struct ls_err err;
+    int64_t bound = ls_time_now_us() - ctx->cfg->telemetry_retention_days * 86400LL * 1000000LL;
+    if (ls_store_rollups_prune(ctx->store, bound, &dropped, &err) != LS_OK)
+        ls_log(LS_LOG_WARN, "telemetry", "rollup retention failed", "err=\"%s\"", err.msg);
+    else if (dropped)
+        ls_log(LS_LOG_INFO, "telemetry", "old rollup days dropped", "days=%d", dropped);
 }
+
+static void rollups_stop(struct ls_ctx *ctx);
 
 static int rollups_start(struct ls_ctx *ctx, struct ls_err *err)
 {
@@ -152,25 +162,20 @@ static int rollups_start(struct ls_ctx *ctx, struct ls_err *err)
         return LS_OK;
     ctx->rollup = ls_rollup_new(ctx->cfg->telemetry_rollup_grace * 1000000LL);
     ls_telemetry_set_rollup(ctx->telemetry, ctx->rollup);
-    flusher.stop = false;
-    if (pthread_create(&flusher.thread, NULL, flusher_loop, ctx) != 0)
-        return ls_err_set(err, LS_ERR, NULL, "cannot start the rollup flusher");
-    flusher.running = true;
-    return LS_OK;
+    int rc = periodic_start(&flusher, ctx, ctx->cfg->telemetry_flush_interval, flush_rollups, err);
+    if (rc == LS_OK)
+        rc = periodic_start(&rollup_retention, ctx, 3600, prune_rollups, err);
+    if (rc != LS_OK)
+        rollups_stop(ctx); /* this subsystem did not start: undo what it made */
+    return rc;
 }
 
 static void rollups_stop(struct ls_ctx *ctx)
 {
     if (!ctx->rollup)
         return;
-    if (flusher.running) {
-        pthread_mutex_lock(&flusher.lock);
-        flusher.stop = true;
-        pthread_cond_signal(&flusher.cond);
-        pthread_mutex_unlock(&flusher.lock);
-        pthread_join(flusher.thread, NULL);
-        flusher.running = false;
-    }
+    periodic_stop(&rollup_retention);
+    periodic_stop(&flusher);
     /* The closed minutes are written; open ones are not: their Kafka records were not
      * committed and are read again at the next start (a minute is written once, whole). */
     flush_rollups(ctx);
