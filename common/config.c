@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 enum opt_type { OPT_STR, OPT_LONG, OPT_BOOL, OPT_LIST };
 
@@ -108,6 +109,22 @@ static const struct opt *find(const char *name, size_t len)
     return NULL;
 }
 
+bool ls_parse_bool(const char *s, bool *out)
+{
+    static const char *const yes[] = {"true", "1", "yes"}, *const no[] = {"false", "0", "no"};
+    for (size_t i = 0; i < 3; i++) {
+        if (strcasecmp(s, yes[i]) == 0) {
+            *out = true;
+            return true;
+        }
+        if (strcasecmp(s, no[i]) == 0) {
+            *out = false;
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Sets one option from text; `from` names the source for messages. */
 static int
 set(struct ls_config *c, const struct opt *o, const char *v, const char *from, struct ls_err *err)
@@ -132,17 +149,11 @@ set(struct ls_config *c, const struct opt *o, const char *v, const char *from, s
         *(long *)field(c, o) = n;
         return LS_OK;
     }
-    case OPT_BOOL: {
-        bool *b = field(c, o);
-        if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || strcmp(v, "yes") == 0)
-            *b = true;
-        else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0 || strcmp(v, "no") == 0)
-            *b = false;
-        else
+    case OPT_BOOL:
+        if (!ls_parse_bool(v, field(c, o)))
             return ls_err_set(err, LS_EINVAL, "invalid_config", "%s: %s: expected true or false",
                               from, o->name);
         return LS_OK;
-    }
     case OPT_LIST: {
         struct ls_strlist *l = field(c, o);
         if (*v == '\0')

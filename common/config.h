@@ -64,6 +64,10 @@ struct ls_config {
     long telemetry_retention_days;      /* rollup days kept */
 };
 
+/** Reads a boolean as options, query arguments and environment variables write it: true / 1 /
+ *  yes or false / 0 / no, in any case. false when s is none of them (*out unchanged). */
+bool ls_parse_bool(const char *s, bool *out);
+
 /** Sets every option to its default. Free with ls_config_cleanup. */
 void ls_config_defaults(struct ls_config *c);
 void ls_config_cleanup(struct ls_config *c);

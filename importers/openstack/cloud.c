@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/config.h"
 #include "common/err.h"
 #include "common/yaml_json.h"
 
@@ -67,14 +68,10 @@ static bool bool_of(const json_t *obj, const char *key, bool dflt)
     const json_t *v = json_object_get(obj, key);
     if (json_is_boolean(v))
         return json_is_true(v);
-    if (json_is_string(v)) {
-        const char *s = json_string_value(v);
-        if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "1") || !strcmp(s, "yes"))
-            return true;
-        if (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "0") || !strcmp(s, "no"))
-            return false;
-    }
-    return dflt;
+    bool b = dflt;
+    if (json_is_string(v)) /* OS_INSECURE=true, or a quoted YAML value */
+        ls_parse_bool(json_string_value(v), &b);
+    return b;
 }
 
 /* Keystone v3 lives under /v3: an auth_url without it (http://keystone:5000) gets it. */

@@ -128,6 +128,19 @@ static void test_check_config_prints_secrets_redacted(void **state)
     ls_config_cleanup(&c);
 }
 
+static void test_booleans_read_one_way_everywhere(void **state)
+{
+    (void)state;
+    bool b = false;
+    assert_true(ls_parse_bool("Yes", &b) && b);
+    assert_true(ls_parse_bool("TRUE", &b) && b);
+    assert_true(ls_parse_bool("0", &b) && !b);
+    assert_true(ls_parse_bool("no", &b) && !b);
+    b = true;
+    assert_false(ls_parse_bool("maybe", &b));
+    assert_true(b); /* unchanged */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -135,6 +148,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_values_name_the_option_and_the_source, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_check_config_prints_secrets_redacted, setup, teardown),
+        cmocka_unit_test(test_booleans_read_one_way_everywhere),
     };
     return cmocka_run_group_tests_name("common/config", tests, NULL, NULL);
 }
