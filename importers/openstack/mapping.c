@@ -190,11 +190,12 @@ static void owned_by(struct mapper *m, const char *id, const json_t *obj)
 /* ---- nova: hypervisors, placement, aggregates, zones ---- */
 
 /* capacity[rc] = (total - reserved) * allocation_ratio; free[rc] = capacity - used. */
-static void placement_attrs(json_t *attrs, const json_t *rp)
+/* Per resource class: capacity = (total - reserved) x allocation_ratio, free = capacity -
+ * used. Both new objects. */
+static void capacity_free(const json_t *inv, const json_t *usages, json_t **cap, json_t **free_)
 {
-    json_object_set_new(attrs, "resource_provider", json_string(jss(rp, "uuid")));
-    const json_t *inv = json_object_get(rp, "inventories"), *usages = json_object_get(rp, "usages");
-    json_t *cap = json_object(), *free_ = json_object();
+    *cap = json_object();
+    *free_ = json_object();
     const char *rc;
     json_t *v;
     json_object_foreach((json_t *)inv, rc, v)
@@ -206,25 +207,32 @@ static void placement_attrs(json_t *attrs, const json_t *rp)
         double c = (total - reserved) * ratio;
         double used = json_number_value(json_object_get(usages, rc));
         if (c == floor(c) && fabs(c) < 9e15) {
-            json_object_set_new(cap, rc, json_integer((json_int_t)c));
-            json_object_set_new(free_, rc, json_integer((json_int_t)(c - used)));
+            json_object_set_new(*cap, rc, json_integer((json_int_t)c));
+            json_object_set_new(*free_, rc, json_integer((json_int_t)(c - used)));
         } else {
-            json_object_set_new(cap, rc, json_real(c));
-            json_object_set_new(free_, rc, json_real(c - used));
+            json_object_set_new(*cap, rc, json_real(c));
+            json_object_set_new(*free_, rc, json_real(c - used));
         }
     }
+}
+
+static void placement_attrs(json_t *attrs, const json_t *rp)
+{
+    json_object_set_new(attrs, "resource_provider", json_string(jss(rp, "uuid")));
+    const json_t *inv = json_object_get(rp, "inventories"), *usages = json_object_get(rp, "usages");
+    json_t *cap, *free_;
+    capacity_free(inv, usages, &cap, &free_);
     json_object_set_new(attrs, "capacity", cap);
     json_object_set_new(attrs, "free", free_);
-    if (inv)
-        json_object_set(attrs, "inventories", (json_t *)inv);
-    if (usages)
-        json_object_set(attrs, "usages", (json_t *)usages);
-    const json_t *traits = json_object_get(rp, "traits");
-    if (traits)
-        json_object_set(attrs, "traits", (json_t *)traits);
-    const json_t *aggs = json_object_get(rp, "aggregates");
-    if (aggs)
-        json_object_set(attrs, "placement_aggregates", (json_t *)aggs);
+    static const char *const keep[][2] = {{"inventories", "inventories"},
+                                          {"usages", "usages"},
+                                          {"traits", "traits"},
+                                          {"aggregates", "placement_aggregates"}};
+    for (size_t k = 0; k < sizeof(keep) / sizeof(keep[0]); k++) {
+        json_t *v = json_object_get(rp, keep[k][0]);
+        if (v)
+            json_object_set(attrs, keep[k][1], v);
+    }
 }
 
 static void index_providers(struct mapper *m)
@@ -896,27 +904,17 @@ static void map_usages(struct mapper *m)
         const struct ls_node *n = hv && m->snap ? ls_snap_node(m->snap, hv) : NULL;
         if (!n || !usages || m->rc != LS_OK)
             continue;
-        json_t *scratch = json_object();
-        json_object_set(scratch, "inventories", json_object_get(n->attrs, "inventories"));
-        json_object_set(scratch, "usages", (json_t *)usages);
-        json_object_set_new(scratch, "uuid", json_string(jss(rp, "uuid")));
-        json_t *attrs = json_object();
-        placement_attrs(attrs, scratch);
-        json_decref(scratch);
-        json_t *patch = json_pack("{s:O,s:O}", "usages", json_object_get(attrs, "usages"), "free",
-                                  json_object_get(attrs, "free"));
-        json_decref(attrs);
+        json_t *cap, *free_;
+        capacity_free(json_object_get(n->attrs, "inventories"), usages, &cap, &free_);
+        json_decref(cap);
+        json_t *patch = json_pack("{s:O,s:o}", "usages", usages, "free", free_);
         m->rc = ls_change_patch_node_new(m->cs, hv, NULL, NULL, patch, m->err);
     }
 }
 
-struct stale_arg {
-    struct mapper *m;
-};
-
 static bool drop_stale(const struct ls_edge *e, void *arg)
 {
-    struct mapper *m = ((struct stale_arg *)arg)->m;
+    struct mapper *m = arg;
     if (strcmp(e->owner, m->origin) != 0)
         return true;
     char key[2 * ID_MAX + 32];
@@ -930,13 +928,12 @@ static bool drop_stale(const struct ls_edge *e, void *arg)
 static void drop_stale_edges(struct mapper *m)
 {
     size_t n = ls_change_set_count(m->cs);
-    struct stale_arg a = {m};
     for (size_t i = 0; i < n && m->rc == LS_OK; i++) {
         const struct ls_change *c = ls_change_set_at(m->cs, i);
         if (c->kind != LS_CH_NODE_PUT || !ls_snap_node(m->snap, c->id))
             continue;
         struct ls_err e;
-        if (ls_snap_node_edges(m->snap, c->id, LS_DIR_OUT, -1, drop_stale, &a, &e) != LS_OK)
+        if (ls_snap_node_edges(m->snap, c->id, LS_DIR_OUT, -1, drop_stale, m, &e) != LS_OK)
             continue; /* the node is new: no old edges */
     }
 }

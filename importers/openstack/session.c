@@ -358,11 +358,8 @@ bool ls_os_session_endpoint(struct ls_os_session *s,
             return true;
         }
     }
-    char tok[4200];
-    uint64_t gen;
-    if (current_token(s, 0, tok, sizeof(tok), &gen, NULL) != LS_OK)
+    if (ls_os_session_ensure(s, NULL) != LS_OK)
         return false;
-    memset(tok, 0, sizeof(tok));
     bool found = false;
     pthread_mutex_lock(&s->lock);
     for (const char *const *t = types; *t && !found; t++) {

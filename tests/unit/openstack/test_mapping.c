@@ -210,7 +210,17 @@ static void test_incremental_moves_and_deletes_and_a_full_pass_sweeps(void **sta
                      "\",\"binding:host_id\":\"hv-2\"}]");
     load(&inv.deleted_servers, "[\"" S2 "\"]");
     load(&inv.missing_ports, "[\"" P2 "\"]");
+    /* the placement usages of the host it left, re-read: free follows from the stored capacity */
+    load(&inv.providers, "[{\"uuid\":\"rp-1\",\"hypervisor\":\"nova:hypervisor:" HV1 "\","
+                         "\"usages\":{\"VCPU\":10,\"MEMORY_MB\":0}}]");
     map_apply(&inv, &o);
+    const struct ls_node *hv = node("nova:hypervisor:" HV1);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(hv->attrs, "free"), "VCPU")), 110);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(hv->attrs, "usages"), "VCPU")), 10);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(hv->attrs, "capacity"), "VCPU")), 120);
     assert_true(has_edge("nova:instance:" S1, LS_EDGE_RUNS_ON, "nova:hypervisor:hv-2"));
     assert_false(has_edge("nova:instance:" S1, LS_EDGE_RUNS_ON, "nova:hypervisor:" HV1));
     assert_string_equal(
