@@ -39,6 +39,7 @@ struct ls_tel_consumer {
     int n_pins;
     struct ls_rollup *rollup; /* offsets wait for the rollups (NULL: stored after apply) */
     struct part_q *held;      /* per partition: offsets waiting for their minutes */
+    int64_t watermark;        /* the rollups' durable boundary, as of the last poll */
     int n_held, cap_held;
     pthread_mutex_t lock; /* stats */
     struct ls_tel_consumer_stats st;
@@ -99,7 +100,7 @@ static void hold(struct ls_tel_consumer *c,
     if (newest > p->max_t)
         p->max_t = newest;
     p->active_ns = ls_time_mono_ns();
-    if (p->n == 0 && need <= ls_rollup_watermark(c->rollup)) {
+    if (p->n == 0 && need <= c->watermark) {
         store_offset(c, topic, part, off);
         return;
     }
@@ -150,7 +151,7 @@ static void release_held(struct ls_tel_consumer *c)
     if (!c->rollup)
         return;
     advance_clock(c);
-    int64_t w = ls_rollup_watermark(c->rollup);
+    int64_t w = c->watermark = ls_rollup_watermark(c->rollup);
     for (int i = 0; i < c->n_held; i++) {
         struct part_q *p = &c->held[i];
         int64_t last = -1;
