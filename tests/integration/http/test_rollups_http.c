@@ -103,6 +103,7 @@ static void test_posted_samples_are_answered_from_rollups(void **state)
     snprintf(path, sizeof(path), "/v1/nodes/host:machine:web-1/telemetry?from=%s&to=%s&step=120",
              from, to);
     assert_int_equal(ls_http(&svc, "GET", path, NULL, NULL, &r), 0);
+    assert_int_equal(json_object_size(ls_jget(r.json, "rollups")), 1); /* the one series */
     const char *metric;
     json_t *v;
     json_object_foreach(ls_jget(r.json, "rollups"), metric, v)

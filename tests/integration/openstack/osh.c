@@ -193,6 +193,15 @@ int osh_landscape_start(struct ls_service *svc, const char *const *args)
     return ls_service_start(svc, ls_harness_new_db(), args);
 }
 
+int osh_landscape_stop(struct ls_service *svc, const char *vm_id)
+{
+    if (vm_id[0])
+        (void)osh_cli("server delete %s", vm_id);
+    int rc = ls_service_stop(svc) == 0 ? 0 : -1;
+    ls_harness_stop();
+    return rc;
+}
+
 /* Runs `openstack <args>`; output into *out (malloc'd). Returns the exit status. */
 static int run_cli(char **out, const char *fmt, va_list ap)
 {

@@ -26,6 +26,9 @@ struct ls_service;
 /** Starts a private Postgres and landscaped with a clouds.yaml for this control plane (cloud
  *  "osh", OS_CLIENT_CONFIG_FILE set) and the given extra arguments. 0, or -1. */
 int osh_landscape_start(struct ls_service *svc, const char *const *args);
+/** Undoes osh_landscape_start; first deletes the server vm_id when it is not "" (a failed run
+ *  must not leave its server behind). 0 when landscaped exited cleanly (no leak, no crash). */
+int osh_landscape_stop(struct ls_service *svc, const char *vm_id);
 
 /** Runs `openstack <args> -f json` (args printf-style) and parses the output; NULL (and the
  *  output printed) when the command fails. */

@@ -80,13 +80,8 @@ static int group_teardown(void **state)
 {
     (void)state;
     int rc = 0;
-    if (fx.up) {
-        if (fx.vm_id[0])
-            (void)osh_cli("server delete %s", fx.vm_id);
-        if (ls_service_stop(&fx.svc) != 0)
-            rc = -1;
-        ls_harness_stop();
-    }
+    if (fx.up)
+        rc = osh_landscape_stop(&fx.svc, fx.vm_id);
     osh_restore(); /* the control plane as it was (and off the broker that goes away now) */
     rd_kafka_mock_cluster_destroy(fx.mc);
     rd_kafka_destroy(fx.mock_rk);
