@@ -68,7 +68,9 @@ void ls_demo_opts_init(struct ls_demo_opts *o)
     o->physical_only = false;
 }
 
-void ls_demo_machine_name(const struct ls_demo_opts *o, int i, char *out, size_t cap)
+/* The demo machine names, in order: "cmp-r01-01", ... (scripts/demo-serve.sh names the
+ * simulated hypervisors the same way). */
+static void machine_name(const struct ls_demo_opts *o, int i, char *out, size_t cap)
 {
     int per = o->machines > 0 ? o->machines : 1;
     snprintf(out, cap, "cmp-r%02d-%02d", i / per + 1, i % per + 1);
@@ -116,7 +118,7 @@ physical(struct gen *g, struct ls_change_set *cs, const struct ls_demo_opts *o, 
         edge(g, cs, tor, LS_EDGE_CONNECTED_TO, "lldp:switch:spine-1");
         for (int m = 1; m <= o->machines; m++, h++) {
             struct host *hs = &hosts[h];
-            ls_demo_machine_name(o, h, hs->name, sizeof(hs->name));
+            machine_name(o, h, hs->name, sizeof(hs->name));
             char mach[96], fqdn[96];
             snprintf(mach, sizeof(mach), "host:machine:%s", hs->name);
             snprintf(fqdn, sizeof(fqdn), "%s.dc1.example.net", hs->name);

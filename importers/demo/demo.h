@@ -43,8 +43,4 @@ LS_MUST_CHECK int ls_demo_load(struct ls_store *store,
                                const struct ls_demo_opts *o,
                                struct ls_err *err);
 
-/** The demo machine names, in order ("cmp-r01-01", ...; racks x machines of them), for a
- *  simulated cloud whose hypervisors should run on them. Writes name i into out. */
-void ls_demo_machine_name(const struct ls_demo_opts *o, int i, char *out, size_t cap);
-
 #endif

@@ -28,7 +28,6 @@ struct ls_os_session {
     int64_t expires_us;
     int64_t refresh_us; /* re-authenticate from then on: expires_at minus a margin */
     json_t *catalog;    /* the token's catalog array */
-    char project_id[128];
     char microversion[N_SERVICES][16];
     long long next_slot_ns; /* rate bound: the earliest time of the next request */
     struct ls_os_session_stats stats;
@@ -297,22 +296,11 @@ static int auth_locked(struct ls_os_session *s, struct ls_err *err)
             s->generation++;
             json_decref(s->catalog);
             s->catalog = json_incref(json_object_get(token, "catalog"));
-            const char *pid =
-                json_string_value(json_object_get(json_object_get(token, "project"), "id"));
-            snprintf(s->project_id, sizeof(s->project_id), "%s", pid ? pid : "");
         }
     }
     memset(h.token, 0, sizeof(h.token));
     json_decref(doc);
     ls_buf_cleanup(&resp);
-    return rc;
-}
-
-int ls_os_session_auth(struct ls_os_session *s, struct ls_err *err)
-{
-    pthread_mutex_lock(&s->lock);
-    int rc = auth_locked(s, err);
-    pthread_mutex_unlock(&s->lock);
     return rc;
 }
 
@@ -404,13 +392,6 @@ void ls_os_session_set_microversion(struct ls_os_session *s,
     for (int i = 0; i < N_SERVICES; i++)
         if (!strcmp(mv_services[i], service))
             snprintf(s->microversion[i], sizeof(s->microversion[i]), "%s", version ? version : "");
-    pthread_mutex_unlock(&s->lock);
-}
-
-void ls_os_session_project_id(struct ls_os_session *s, char *out, size_t cap)
-{
-    pthread_mutex_lock(&s->lock);
-    snprintf(out, cap, "%s", s->project_id);
     pthread_mutex_unlock(&s->lock);
 }
 

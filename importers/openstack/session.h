@@ -42,11 +42,8 @@ LS_MUST_CHECK int ls_os_session_new(struct ls_os_session **out,
                                     struct ls_err *err);
 void ls_os_session_free(struct ls_os_session *s);
 
-/** Authenticates now (a fresh token and catalog). LS_EUNAVAIL when Keystone is unreachable,
- *  LS_EINVAL (code "auth_failed") when it refuses the credentials. */
-LS_MUST_CHECK int ls_os_session_auth(struct ls_os_session *s, struct ls_err *err);
-
-/** Authenticates only when there is no token or it is close to expiry (same errors). */
+/** Authenticates when there is no token or it is close to expiry. LS_EUNAVAIL when Keystone
+ *  is unreachable, LS_EINVAL (code "auth_failed") when it refuses the credentials. */
 LS_MUST_CHECK int ls_os_session_ensure(struct ls_os_session *s, struct ls_err *err);
 
 /**
@@ -64,9 +61,6 @@ bool ls_os_session_endpoint(struct ls_os_session *s,
 void ls_os_session_set_microversion(struct ls_os_session *s,
                                     const char *service,
                                     const char *version);
-
-/** The project id of the token's scope ("" for system scope), for endpoints that need it. */
-void ls_os_session_project_id(struct ls_os_session *s, char *out, size_t cap);
 
 void ls_os_session_stats(struct ls_os_session *s, struct ls_os_session_stats *out);
 
