@@ -593,19 +593,19 @@ static size_t add_batched(struct pool *p,
     return first;
 }
 
-/* The ids of a list of objects, as a set (new object). */
-static json_t *id_set(const json_t *items)
+/* A list of objects indexed by their "id" (new object: id -> the object). */
+static json_t *by_id(const json_t *items)
 {
-    json_t *set = json_object();
+    json_t *index = json_object();
     size_t i;
-    const json_t *it;
+    json_t *it;
     json_array_foreach(items, i, it)
     {
         const char *x = json_string_value(json_object_get(it, "id"));
         if (x)
-            json_object_set_new(set, x, json_true());
+            json_object_set(index, x, it);
     }
-    return set;
+    return index;
 }
 
 int ls_os_collect_incremental(struct ls_os_session *s,
@@ -650,23 +650,12 @@ int ls_os_collect_incremental(struct ls_os_session *s,
         /* only the stacks the events named (and their resources) */
         json_t *all = json_array(), *st, *x;
         take(&p.t[stacks_at], all);
-        json_t *listed = id_set(all);
-        size_t k, j;
-        json_array_foreach(all, k, st)
-        {
-            const char *sid = json_string_value(json_object_get(st, "id"));
-            json_array_foreach(stack_ids, j, x)
-            {
-                if (sid && json_is_string(x) && !strcmp(sid, json_string_value(x))) {
-                    json_array_append(inv->stacks, st);
-                    break;
-                }
-            }
-        }
+        json_t *listed = by_id(all);
+        size_t k;
         json_array_foreach(stack_ids, k, x)
         {
-            if (json_is_string(x) && !json_object_get(listed, json_string_value(x)))
-                json_array_append(inv->missing_stacks, x);
+            st = json_is_string(x) ? json_object_get(listed, json_string_value(x)) : NULL;
+            json_array_append(st ? inv->stacks : inv->missing_stacks, st ? st : x);
         }
         json_decref(listed);
         json_decref(all);
@@ -707,7 +696,7 @@ int ls_os_collect_incremental(struct ls_os_session *s,
         if (rc == LS_OK) {
             for (size_t k = 0; k < n_dev; k++)
                 take(&p.t[dev_at + k], inv->ports);
-            json_t *by_id = json_array(), *pt, *have = id_set(inv->ports);
+            json_t *found = json_array(), *pt, *have = by_id(inv->ports);
             json_t *asked = json_object();
             json_array_foreach(port_ids, i, pt)
             {
@@ -715,14 +704,14 @@ int ls_os_collect_incremental(struct ls_os_session *s,
                     json_object_set_new(asked, json_string_value(pt), json_true());
             }
             for (size_t k = 0; k < n_ids; k++)
-                take(&p.t[ids_at + k], by_id);
-            json_array_foreach(by_id, i, pt)
+                take(&p.t[ids_at + k], found);
+            json_array_foreach(found, i, pt)
             {
                 /* only what was asked for: a service that ignores the id filter answers more */
                 const char *pid = json_string_value(json_object_get(pt, "id"));
                 if (pid && json_object_get(asked, pid) && !json_object_get(have, pid)) {
                     json_array_append(inv->ports, pt);
-                    json_object_set_new(have, pid, json_true());
+                    json_object_set(have, pid, pt);
                 }
             }
             json_array_foreach(port_ids, i, pt)
@@ -730,7 +719,7 @@ int ls_os_collect_incremental(struct ls_os_session *s,
                 if (json_is_string(pt) && !json_object_get(have, json_string_value(pt)))
                     json_array_append(inv->missing_ports, pt);
             }
-            json_decref(by_id);
+            json_decref(found);
             json_decref(have);
             json_decref(asked);
         }

@@ -230,6 +230,12 @@ static void test_incremental_moves_and_deletes_and_a_full_pass_sweeps(void **sta
     assert_null(node("nova:instance:" S2));
     assert_null(node("neutron:port:" P2));
     assert_non_null(node("cinder:volume:" VOL)); /* untouched by the incremental pass */
+    /* an event named the stack and it is no longer listed: the stack and its resources go */
+    ls_os_inventory_init(&inv);
+    load(&inv.missing_stacks, "[\"" STK "\"]");
+    map_apply(&inv, &o);
+    assert_null(node("heat:stack:" STK));
+    assert_null(node("heat:stack_resource:" STK ":server"));
     /* a server on a hypervisor the graph does not know: no edge, and the caller is told */
     ls_os_inventory_init(&inv);
     load(&inv.servers, "[{\"id\":\"" S1 "\",\"name\":\"web-1\",\"status\":\"ACTIVE\","
