@@ -126,6 +126,16 @@ ls_rollup_take(struct ls_rollup *r, int64_t now_us, struct ls_rollup_row **out, 
     int64_t through = clock ? ls_minute_end(clock - r->grace_us) - LS_MINUTE_US : 0;
     if (through < r->taken_through)
         through = r->taken_through;
+    size_t closing = 0;
+    for (size_t i = 0; i < r->n; i++)
+        closing += r->rows[i].minute_us + LS_MINUTE_US <= through;
+    if (closing == 0) { /* most flushes: nothing closed since the last one, keep the index */
+        r->taken_through = through;
+        pthread_mutex_unlock(&r->lock);
+        *out = NULL;
+        *through_us = through;
+        return 0;
+    }
     struct ls_rollup_row *keep = NULL, *taken = NULL;
     size_t nk = 0, nt = 0;
     if (r->n) {
@@ -151,10 +161,6 @@ ls_rollup_take(struct ls_rollup *r, int64_t now_us, struct ls_rollup_row **out, 
     }
     r->taken_through = through;
     pthread_mutex_unlock(&r->lock);
-    if (nt == 0) {
-        free(taken);
-        taken = NULL;
-    }
     *out = taken;
     *through_us = through;
     return nt;
