@@ -16,26 +16,34 @@
 #define MAX_PAGES     1000000
 #define IDS_PER_QUERY 80 /* ids per filtered query: keeps URLs well under 8 KB */
 
+/* Every list of an inventory, once (init and cleanup walk the same table). */
+#define N_LISTS 17
+static void lists(struct ls_os_inventory *inv, json_t **out[N_LISTS])
+{
+    json_t **all[N_LISTS] = {&inv->projects,      &inv->hypervisors,   &inv->servers,
+                             &inv->flavors,       &inv->aggregates,    &inv->zones,
+                             &inv->providers,     &inv->networks,      &inv->subnets,
+                             &inv->ports,         &inv->routers,       &inv->floatingips,
+                             &inv->volumes,       &inv->stacks,        &inv->deleted_servers,
+                             &inv->missing_ports, &inv->missing_stacks};
+    memcpy(out, all, sizeof(all));
+}
+
 void ls_os_inventory_init(struct ls_os_inventory *inv)
 {
     memset(inv, 0, sizeof(*inv));
-    json_t **all[] = {
-        &inv->projects,   &inv->hypervisors, &inv->servers,         &inv->flavors,
-        &inv->aggregates, &inv->zones,       &inv->providers,       &inv->networks,
-        &inv->subnets,    &inv->ports,       &inv->routers,         &inv->floatingips,
-        &inv->volumes,    &inv->stacks,      &inv->deleted_servers, &inv->missing_ports};
-    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+    json_t **all[N_LISTS];
+    lists(inv, all);
+    for (size_t i = 0; i < N_LISTS; i++)
         *all[i] = json_array();
 }
 
 void ls_os_inventory_cleanup(struct ls_os_inventory *inv)
 {
-    json_t *all[] = {inv->projects,   inv->hypervisors, inv->servers,         inv->flavors,
-                     inv->aggregates, inv->zones,       inv->providers,       inv->networks,
-                     inv->subnets,    inv->ports,       inv->routers,         inv->floatingips,
-                     inv->volumes,    inv->stacks,      inv->deleted_servers, inv->missing_ports};
-    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-        json_decref(all[i]);
+    json_t **all[N_LISTS];
+    lists(inv, all);
+    for (size_t i = 0; i < N_LISTS; i++)
+        json_decref(*all[i]);
     memset(inv, 0, sizeof(*inv));
 }
 

@@ -341,6 +341,41 @@ static void test_incremental_follows_and_a_restart_reconciles_what_was_missed(vo
     stop(f);
 }
 
+/* The fast path's hints: an event names a stack that was deleted; the next incremental pass
+ * lists the stacks, finds it gone and takes it and its resources out — the others stay. */
+static void test_a_stack_named_by_an_event_and_gone_is_removed(void **state)
+{
+    (void)state;
+    struct ossim_opts so;
+    ossim_opts_default(&so);
+    so.servers = 6;
+    so.volumes = 3;
+    so.stacks = 2;
+    struct fx *f = start(&so);
+    struct ls_err err;
+    assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_FULL, &err), LS_OK);
+    assert_int_equal(count_type(f->g, "stack"), 2);
+    size_t resources = count_type(f->g, "stack_resource");
+    assert_true(resources >= 2);
+    char sid[37], id[128];
+    ossim_stack_id(f->sim, 0, sid);
+    ossim_delete_stack(f->sim, 0);
+    ls_os_importer_notify(f->imp, "stack", sid);
+    assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_INCREMENTAL, &err), LS_OK);
+    snprintf(id, sizeof(id), "heat:stack:%s", sid);
+    struct ls_snap *s = ls_graph_snap(f->g);
+    assert_null(ls_snap_node(s, id));
+    ls_snap_release(s);
+    assert_int_equal(count_type(f->g, "stack"), 1);
+    assert_int_equal(count_type(f->g, "stack_resource"), resources / 2);
+    /* and a reconciliation agrees */
+    assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_FULL, &err), LS_OK);
+    struct ls_os_pass_stats st;
+    ls_os_importer_stats(f->imp, &st);
+    assert_int_equal(st.changes, 0);
+    stop(f);
+}
+
 static void test_old_compute_api_without_uuids_or_embedded_flavors(void **state)
 {
     (void)state;
@@ -459,6 +494,7 @@ int main(void)
         cmocka_unit_test(test_500s_retry_then_fail_the_pass_and_change_nothing),
         cmocka_unit_test(test_truncated_json_fails_the_pass_with_a_clear_error),
         cmocka_unit_test(test_incremental_follows_and_a_restart_reconciles_what_was_missed),
+        cmocka_unit_test(test_a_stack_named_by_an_event_and_gone_is_removed),
         cmocka_unit_test(test_old_compute_api_without_uuids_or_embedded_flavors),
         cmocka_unit_test(test_two_clouds_in_one_landscaped),
         cmocka_unit_test(test_a_cloud_missing_from_clouds_yaml_stops_the_start),

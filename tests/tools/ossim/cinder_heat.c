@@ -138,7 +138,8 @@ static void stacks(struct req *r)
     jb_raw(b, "{\"stacks\":[");
     for (int j = 0; j < c->nstack; j++) {
         int project = c->sv[j].project;
-        if (!global && r->project >= 0 && project != r->project)
+        if ((!global && r->project >= 0 && project != r->project) ||
+            (j < 64 && (c->stacks_deleted >> j & 1)))
             continue;
         jb_sep(b);
         jb_raw(b, "{\"id\":");
@@ -197,7 +198,7 @@ static void resources(struct req *r)
     /* stacks/<name>/<id>/resources, or stacks/<id>/resources */
     const char *id = r->nseg == 4 ? r->seg[2] : r->seg[1];
     int j = cloud_lookup(c, K_STACK, id);
-    if (j < 0 || j >= c->nstack) {
+    if (j < 0 || j >= c->nstack || (j < 64 && (c->stacks_deleted >> j & 1))) {
         req_error(r, 404, "The Stack could not be found.");
         return;
     }

@@ -853,6 +853,20 @@ void ossim_delete_server(struct ossim *s, int server)
     pthread_rwlock_unlock(&s->lock);
 }
 
+void ossim_delete_stack(struct ossim *s, int stack)
+{
+    pthread_rwlock_wrlock(&s->lock);
+    if (stack >= 0 && stack < 64)
+        s->c.stacks_deleted |= 1ULL << stack;
+    pthread_rwlock_unlock(&s->lock);
+}
+
+void ossim_stack_id(const struct ossim *s, int j, char out[37])
+{
+    (void)s;
+    id_str(K_STACK, j, out);
+}
+
 int ossim_add_server(struct ossim *s, int hv)
 {
     pthread_rwlock_wrlock(&s->lock);

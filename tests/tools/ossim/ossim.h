@@ -67,6 +67,10 @@ void ossim_set_status(struct ossim *s, int server, const char *status);
 /** Deletes server i: gone from lists, reported by changes-since with status "DELETED";
  *  its ports are deleted, its volumes detached. */
 void ossim_delete_server(struct ossim *s, int server);
+/** Deletes Heat stack j (gone from the list; its resources answer 404). */
+void ossim_delete_stack(struct ossim *s, int stack);
+/** Writes stack j's UUID into out (37 bytes). */
+void ossim_stack_id(const struct ossim *s, int j, char out[37]);
 /** Adds a new server on hypervisor hv with one port; returns its index. */
 int ossim_add_server(struct ossim *s, int hv);
 /** Changes `fraction` of the live servers (every k-th: status flip or migration to the next

@@ -137,7 +137,8 @@ struct cloud {
     struct sim_vol *vol;
     struct sim_net *net;
     struct coll sv_order, pt_order, vol_order, net_order, fip_order, sub_order;
-    char (*hv_names)[64]; /* hostnames */
+    char (*hv_names)[64];    /* hostnames */
+    uint64_t stacks_deleted; /* bit j: stack j deleted (the first 64 stacks can be) */
     struct idmap_slot *map;
     size_t map_cap, map_n;
 };
