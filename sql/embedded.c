@@ -176,10 +176,13 @@ int ls_pg_embedded_start(struct ls_pg_embedded **out, const char *data_dir, stru
     }
     pg->port = pick_port();
     char opts[900], pgctl[600];
+    /* A private server with no replicas: minimal WAL (an index built in the transaction that
+     * made it is not WAL-logged), WAL segments not zero-filled first. */
     snprintf(opts, sizeof(opts),
              "-c listen_addresses='' -c unix_socket_directories='%s' -p %d -c fsync=%s "
              "-c synchronous_commit=%s -c full_page_writes=%s -c max_connections=64 "
-             "-c shared_buffers=256MB -c max_wal_size=4GB -c wal_buffers=32MB",
+             "-c shared_buffers=256MB -c max_wal_size=4GB -c wal_buffers=32MB -c wal_init_zero=off "
+             "-c wal_level=minimal -c max_wal_senders=0",
              pg->sockdir, pg->port, getenv("LANDSCAPE_PG_FSYNC") ? "on" : "off",
              getenv("LANDSCAPE_PG_FSYNC") ? "on" : "off",
              getenv("LANDSCAPE_PG_FSYNC") ? "on" : "off");

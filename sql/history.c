@@ -39,7 +39,7 @@ static json_t *node_row(const PGresult *r, int row, int col, bool validity)
 {
     enum ls_layer layer = LS_LAYER_PHYSICAL;
     ls_layer_parse(PQgetvalue(r, row, col + 1), &layer);
-    json_t *attrs = json_loads(PQgetvalue(r, row, col + 5), 0, NULL);
+    json_t *attrs = json_loads(PQgetvalue(r, row, col + 5), JSON_ALLOW_NUL, NULL);
     const char *type = PQgetvalue(r, row, col + 2);
     enum ls_layer reg;
     struct ls_node *n =
@@ -63,7 +63,7 @@ static json_t *edge_row(const PGresult *r, int row, int col, bool validity)
     enum ls_edge_source es = LS_ESRC_IMPORTED;
     ls_edge_type_parse(PQgetvalue(r, row, col + 1), &type);
     ls_edge_source_parse(PQgetvalue(r, row, col + 4), &es);
-    json_t *attrs = json_loads(PQgetvalue(r, row, col + 3), 0, NULL);
+    json_t *attrs = json_loads(PQgetvalue(r, row, col + 3), JSON_ALLOW_NUL, NULL);
     struct ls_edge *e =
         ls_edge_new(PQgetvalue(r, row, col), PQgetvalue(r, row, col + 2), type, attrs, es,
                     PQgetvalue(r, row, col + 5), strtod(PQgetvalue(r, row, col + 6), NULL));

@@ -1,6 +1,7 @@
 /* libpq helpers: parameters only, every PGresult cleared once, SQLSTATE -> ls_status. */
 #include "sql/pg.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,24 +79,34 @@ int ls_pg_exec(PGconn *c,
     return LS_OK;
 }
 
-int ls_pg_copy(PGconn *c, const char *sql, const char *data, size_t len, struct ls_err *err)
+static int copy_start(PGconn *c, const char *sql, struct ls_err *err)
 {
     PGresult *r = PQexec(c, sql);
-    if (r == NULL || PQresultStatus(r) != PGRES_COPY_IN) {
-        int rc = ls_pg_error(c, r, err);
-        PQclear(r);
-        return rc;
-    }
+    int rc = LS_OK;
+    if (r == NULL || PQresultStatus(r) != PGRES_COPY_IN)
+        rc = ls_pg_error(c, r, err);
     PQclear(r);
+    return rc;
+}
+
+/* PQputCopyData takes int lengths: sends in pieces. 1 = sent. */
+static int copy_put(PGconn *c, const char *data, size_t len)
+{
     int ok = 1;
-    /* PQputCopyData takes int lengths: send in chunks */
     for (size_t off = 0; off < len && ok == 1; off += 1 << 20) {
         size_t n = len - off < (1u << 20) ? len - off : (1u << 20);
         ok = PQputCopyData(c, data + off, (int)n);
     }
+    return ok;
+}
+
+/* Ends the COPY (aborting it unless ok == 1) and reads its result. */
+static int copy_finish(PGconn *c, int ok, struct ls_err *err)
+{
     if (PQputCopyEnd(c, ok == 1 ? NULL : "client error") != 1)
         ok = 0;
     int rc = LS_OK;
+    PGresult *r;
     while ((r = PQgetResult(c)) != NULL) {
         if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == LS_OK)
             rc = ls_pg_error(c, r, err);
@@ -104,6 +115,130 @@ int ls_pg_copy(PGconn *c, const char *sql, const char *data, size_t len, struct 
     if (ok != 1 && rc == LS_OK)
         rc = ls_pg_error(c, NULL, err);
     return rc;
+}
+
+int ls_pg_copy(PGconn *c, const char *sql, const char *data, size_t len, struct ls_err *err)
+{
+    int rc = copy_start(c, sql, err);
+    return rc == LS_OK ? copy_finish(c, copy_put(c, data, len), err) : rc;
+}
+
+#define COPY_CHUNK (1u << 20)
+
+/* The thread that sends full chunks while the next one is built: one chunk in flight. */
+struct copy_sender {
+    PGconn *c;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    struct ls_buf chunk; /* being sent when busy */
+    bool busy, done;
+    int ok; /* 1 while every send succeeded */
+};
+
+static void *sender_main(void *arg)
+{
+    struct copy_sender *cs = arg;
+    pthread_mutex_lock(&cs->lock);
+    for (;;) {
+        while (!cs->busy && !cs->done)
+            pthread_cond_wait(&cs->cond, &cs->lock);
+        if (!cs->busy)
+            break;
+        pthread_mutex_unlock(&cs->lock);
+        int ok = cs->ok == 1 ? copy_put(cs->c, cs->chunk.data, cs->chunk.len) : cs->ok;
+        ls_buf_reset(&cs->chunk);
+        pthread_mutex_lock(&cs->lock);
+        cs->ok = ok;
+        cs->busy = false;
+        pthread_cond_broadcast(&cs->cond);
+    }
+    pthread_mutex_unlock(&cs->lock);
+    return NULL;
+}
+
+/* Waits until the sender is idle; then the caller owns cs->chunk and cs->ok. */
+static void sender_wait(struct copy_sender *cs)
+{
+    pthread_mutex_lock(&cs->lock);
+    while (cs->busy)
+        pthread_cond_wait(&cs->cond, &cs->lock);
+    pthread_mutex_unlock(&cs->lock);
+}
+
+int ls_pg_copy_stream_begin(struct ls_pg_copy_stream *s,
+                            PGconn *c,
+                            const char *sql,
+                            struct ls_err *err)
+{
+    s->err = err;
+    s->sender = NULL;
+    ls_buf_init(&s->buf, 0);
+    s->rc = copy_start(c, sql, err);
+    if (s->rc != LS_OK)
+        return s->rc;
+    struct copy_sender *cs = ls_xcalloc(1, sizeof(*cs));
+    cs->c = c;
+    cs->ok = 1;
+    ls_buf_init(&cs->chunk, 0);
+    pthread_mutex_init(&cs->lock, NULL);
+    pthread_cond_init(&cs->cond, NULL);
+    if (pthread_create(&cs->thread, NULL, sender_main, cs) != 0)
+        cs->done = true; /* no thread: chunks are sent in line */
+    s->sender = cs;
+    return LS_OK;
+}
+
+int ls_pg_copy_stream_flush(struct ls_pg_copy_stream *s)
+{
+    struct copy_sender *cs = s->sender;
+    if (s->rc != LS_OK || s->buf.len < COPY_CHUNK)
+        return s->rc;
+    sender_wait(cs);
+    if (cs->ok != 1) {
+        s->rc = ls_pg_error(cs->c, NULL, s->err);
+        return s->rc;
+    }
+    struct ls_buf full = s->buf; /* swap: the sender takes the full buffer */
+    s->buf = cs->chunk;
+    cs->chunk = full;
+    if (cs->done) { /* no sender thread */
+        cs->ok = copy_put(cs->c, cs->chunk.data, cs->chunk.len);
+        ls_buf_reset(&cs->chunk);
+        return s->rc;
+    }
+    pthread_mutex_lock(&cs->lock);
+    cs->busy = true;
+    pthread_cond_broadcast(&cs->cond);
+    pthread_mutex_unlock(&cs->lock);
+    return s->rc;
+}
+
+int ls_pg_copy_stream_end(struct ls_pg_copy_stream *s)
+{
+    struct copy_sender *cs = s->sender;
+    if (cs) {
+        bool threaded = !cs->done;
+        pthread_mutex_lock(&cs->lock);
+        while (cs->busy)
+            pthread_cond_wait(&cs->cond, &cs->lock);
+        cs->done = true;
+        pthread_cond_broadcast(&cs->cond);
+        pthread_mutex_unlock(&cs->lock);
+        if (threaded)
+            pthread_join(cs->thread, NULL);
+        int ok = s->rc == LS_OK && cs->ok == 1 ? copy_put(cs->c, s->buf.data, s->buf.len) : 0;
+        int rc = copy_finish(cs->c, ok, s->err);
+        if (s->rc == LS_OK)
+            s->rc = rc;
+        pthread_mutex_destroy(&cs->lock);
+        pthread_cond_destroy(&cs->cond);
+        ls_buf_cleanup(&cs->chunk);
+        free(cs);
+        s->sender = NULL;
+    }
+    ls_buf_cleanup(&s->buf);
+    return s->rc;
 }
 
 int ls_pg_copy_str(struct ls_buf *b, const char *s)
@@ -132,6 +267,99 @@ int ls_pg_copy_str(struct ls_buf *b, const char *s)
         if (ls_buf_append(b, run, (size_t)(p - run)) != LS_OK || ls_buf_puts(b, esc) != LS_OK)
             return LS_ELIMIT;
         run = p + 1;
+    }
+}
+
+/* A JSON string, its JSON escapes with every backslash doubled for COPY (compact JSON has
+ * no raw tab or newline to escape otherwise). */
+static int copy_json_string(struct ls_buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    int rc = ls_buf_append(b, "\"", 1);
+    size_t run = 0;
+    for (size_t i = 0; i < n && rc == LS_OK; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        char esc[8];
+        size_t len = 0;
+        if (ch == '"') { /* JSON \" */
+            memcpy(esc, "\\\\\"", 3);
+            len = 3;
+        } else if (ch == '\\') { /* JSON \\ */
+            memcpy(esc, "\\\\\\\\", 4);
+            len = 4;
+        } else if (ch < 0x20) {
+            const char *short_esc = ch == '\n'   ? "n"
+                                    : ch == '\t' ? "t"
+                                    : ch == '\r' ? "r"
+                                    : ch == '\b' ? "b"
+                                    : ch == '\f' ? "f"
+                                                 : NULL;
+            memcpy(esc, "\\\\", 2);
+            len = 2;
+            if (short_esc) {
+                esc[len++] = short_esc[0];
+            } else {
+                memcpy(esc + len, "u00", 3);
+                len += 3;
+                esc[len++] = hex[ch >> 4];
+                esc[len++] = hex[ch & 15];
+            }
+        } else {
+            continue;
+        }
+        rc = ls_buf_append(b, s + run, i - run);
+        rc = rc ? rc : ls_buf_append(b, esc, len);
+        run = i + 1;
+    }
+    rc = rc ? rc : ls_buf_append(b, s + run, n - run);
+    return rc ? rc : ls_buf_append(b, "\"", 1);
+}
+
+int ls_pg_copy_json(struct ls_buf *b, const json_t *v)
+{
+    char num[40];
+    int n;
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        int rc = ls_buf_append(b, "{", 1);
+        const char *key;
+        json_t *m;
+        bool first = true;
+        json_object_foreach((json_t *)v, key, m)
+        {
+            rc = rc || first ? rc : ls_buf_append(b, ",", 1);
+            first = false;
+            rc = rc ? rc : copy_json_string(b, key, strlen(key));
+            rc = rc ? rc : ls_buf_append(b, ":", 1);
+            rc = rc ? rc : ls_pg_copy_json(b, m);
+        }
+        return rc ? rc : ls_buf_append(b, "}", 1);
+    }
+    case JSON_ARRAY: {
+        int rc = ls_buf_append(b, "[", 1);
+        for (size_t i = 0; i < json_array_size(v) && rc == LS_OK; i++) {
+            rc = i ? ls_buf_append(b, ",", 1) : LS_OK;
+            rc = rc ? rc : ls_pg_copy_json(b, json_array_get(v, i));
+        }
+        return rc ? rc : ls_buf_append(b, "]", 1);
+    }
+    case JSON_STRING:
+        return copy_json_string(b, json_string_value(v), json_string_length(v));
+    case JSON_INTEGER:
+        n = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        return ls_buf_append(b, num, (size_t)n);
+    case JSON_REAL:
+        /* as jansson writes a real: 17 digits, and never a bare integer */
+        n = snprintf(num, sizeof(num), "%.17g", json_real_value(v));
+        if (strspn(num, "0123456789-") == (size_t)n)
+            n += snprintf(num + n, sizeof(num) - (size_t)n, ".0");
+        return ls_buf_append(b, num, (size_t)n);
+    case JSON_TRUE:
+        return ls_buf_puts(b, "true");
+    case JSON_FALSE:
+        return ls_buf_puts(b, "false");
+    default:
+        return ls_buf_puts(b, "null");
     }
 }
 

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
 #include <libpq-fe.h>
 
 #include "common/buf.h"
@@ -32,8 +33,37 @@ LS_MUST_CHECK int ls_pg_exec(PGconn *c,
 LS_MUST_CHECK int
 ls_pg_copy(PGconn *c, const char *sql, const char *data, size_t len, struct ls_err *err);
 
+/**
+ * A COPY ... FROM STDIN fed while its rows are being made: the caller appends rows to `buf`
+ * and calls ls_pg_copy_stream_flush after each; once `buf` holds a chunk it is handed to a
+ * sender thread, so Postgres parses one chunk while the caller builds the next (a blocking
+ * send would make the two take turns). The connection belongs to the stream until
+ * ls_pg_copy_stream_end. The first error sticks (later calls do nothing) and is returned by
+ * ls_pg_copy_stream_end, which always releases the stream.
+ */
+struct ls_pg_copy_stream {
+    struct ls_buf buf;          /* rows being built (owned) */
+    struct copy_sender *sender; /* owned; NULL when the COPY did not start */
+    int rc;
+    struct ls_err *err;
+};
+LS_MUST_CHECK int ls_pg_copy_stream_begin(struct ls_pg_copy_stream *s,
+                                          PGconn *c,
+                                          const char *sql,
+                                          struct ls_err *err);
+/** Hands the buffer over once it holds at least a chunk. @return the stream's status. */
+int ls_pg_copy_stream_flush(struct ls_pg_copy_stream *s);
+/** Sends the rest, ends the COPY and reads its result. */
+LS_MUST_CHECK int ls_pg_copy_stream_end(struct ls_pg_copy_stream *s);
+
 /** Appends s to b escaped for COPY text format (backslash, tab, newline, CR). */
 LS_MUST_CHECK int ls_pg_copy_str(struct ls_buf *b, const char *s);
+
+/**
+ * Appends v as compact JSON (members in their order, as json_dumps with JSON_COMPACT writes
+ * them) escaped for COPY text format, in one pass.
+ */
+LS_MUST_CHECK int ls_pg_copy_json(struct ls_buf *b, const json_t *v);
 
 /** Maps a failed result (or a NULL one) to a status with the message in err. */
 int ls_pg_error(PGconn *c, const PGresult *r, struct ls_err *err);

@@ -160,89 +160,184 @@ static int put_str(struct ls_buf *b, const char *v, char sep)
     return ls_buf_append(b, &sep, 1);
 }
 
-static int put_time(struct ls_buf *b, int64_t t, char sep)
-{
-    char ts[40];
-    return put_str(b, ls_time_format_rfc3339(t, ts, sizeof(ts)), sep);
-}
-
-static int put_json(struct ls_buf *b, json_t *v, char sep)
-{
-    char *txt = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-    if (txt == NULL)
-        ls_json_oom();
-    int rc = put_str(b, txt, sep);
-    free(txt);
-    return rc;
-}
-
-struct batch {
-    struct ls_buf node_close, edge_close, nodes, edges;
+/* Timestamps repeat (a change set's versions share their time): the last one is kept formatted. */
+struct time_cache {
+    int64_t t;
+    char text[40];
 };
 
-static void batch_init(struct batch *b)
+static int put_time(struct ls_buf *b, struct time_cache *tc, int64_t t, char sep)
 {
-    ls_buf_init(&b->node_close, 0);
-    ls_buf_init(&b->edge_close, 0);
-    ls_buf_init(&b->nodes, 0);
-    ls_buf_init(&b->edges, 0);
+    if (tc->text[0] == '\0' || tc->t != t) {
+        ls_time_format_rfc3339(t, tc->text, sizeof(tc->text));
+        tc->t = t;
+    }
+    return put_str(b, tc->text, sep);
 }
 
-static void batch_cleanup(struct batch *b)
+static int put_json(struct ls_buf *b, const json_t *v, char sep)
 {
-    ls_buf_cleanup(&b->node_close);
-    ls_buf_cleanup(&b->edge_close);
-    ls_buf_cleanup(&b->nodes);
-    ls_buf_cleanup(&b->edges);
+    int rc = ls_pg_copy_json(b, v);
+    return rc ? rc : ls_buf_append(b, &sep, 1);
 }
 
-/* Fills the COPY buffers from the resolved operations. Unbounded buffers: only OOM fails. */
-static void build_batch(struct batch *b, const struct ls_op *ops, size_t n, uint64_t rev)
+/* The rows of the versions a change set closes (the temp tables node_closing, edge_closing). */
+static void
+build_closing(struct ls_buf *nodes, struct ls_buf *edges, const struct ls_op *ops, size_t n)
 {
-    char r[32];
-    snprintf(r, sizeof(r), "%llu", (unsigned long long)rev);
+    struct time_cache tc = {0};
     int rc = LS_OK;
     for (size_t i = 0; i < n && rc == LS_OK; i++) {
         const struct ls_op *op = &ops[i];
-        const struct ls_node *nd = op->node;
-        const struct ls_edge *e = op->edge;
-        if (nd && (op->kind == LS_OP_NODE_DEL || !op->created)) {
-            rc = put_str(&b->node_close, nd->id, '\t');
-            rc = rc ? rc : put_time(&b->node_close, op->time_us, '\n');
+        if (op->node && (op->kind == LS_OP_NODE_DEL || !op->created)) {
+            rc = put_str(nodes, op->node->id, '\t');
+            rc = rc ? rc : put_time(nodes, &tc, op->time_us, '\n');
         }
-        if (e && (op->kind == LS_OP_EDGE_DEL || !op->created)) {
-            rc = put_str(&b->edge_close, e->src, '\t');
-            rc = rc ? rc : put_str(&b->edge_close, ls_edge_type_name(e->type), '\t');
-            rc = rc ? rc : put_str(&b->edge_close, e->dst, '\t');
-            rc = rc ? rc : put_time(&b->edge_close, op->time_us, '\n');
-        }
-        if (op->kind == LS_OP_NODE_PUT) {
-            struct ls_buf *o = &b->nodes;
-            rc = rc ? rc : put_str(o, nd->id, '\t');
-            rc = rc ? rc : put_str(o, ls_layer_name(nd->layer), '\t');
-            rc = rc ? rc : put_str(o, nd->type, '\t');
-            rc = rc ? rc : put_str(o, nd->name, '\t');
-            rc = rc ? rc : put_str(o, nd->state, '\t');
-            rc = rc ? rc : put_json(o, nd->attrs, '\t');
-            rc = rc ? rc : put_str(o, nd->source, '\t');
-            rc = rc ? rc : put_time(o, nd->created_at, '\t');
-            rc = rc ? rc : put_time(o, op->time_us, '\t');
-            rc = rc ? rc : ls_buf_printf(o, "\\N\t%s\t\\N\n", r);
-        } else if (op->kind == LS_OP_EDGE_PUT) {
-            struct ls_buf *o = &b->edges;
-            rc = rc ? rc : put_str(o, e->src, '\t');
-            rc = rc ? rc : put_str(o, ls_edge_type_name(e->type), '\t');
-            rc = rc ? rc : put_str(o, e->dst, '\t');
-            rc = rc ? rc : put_json(o, e->attrs, '\t');
-            rc = rc ? rc : put_str(o, ls_edge_source_name(e->esource), '\t');
-            rc = rc ? rc : put_str(o, e->owner, '\t');
-            rc = rc ? rc : ls_buf_printf(o, "%.17g\t", e->weight);
-            rc = rc ? rc : put_time(o, e->created_at, '\t');
-            rc = rc ? rc : put_time(o, op->time_us, '\t');
-            rc = rc ? rc : ls_buf_printf(o, "\\N\t%s\t\\N\n", r);
+        if (op->edge && (op->kind == LS_OP_EDGE_DEL || !op->created)) {
+            const struct ls_edge *e = op->edge;
+            rc = rc ? rc : put_str(edges, e->src, '\t');
+            rc = rc ? rc : put_str(edges, ls_edge_type_name(e->type), '\t');
+            rc = rc ? rc : put_str(edges, e->dst, '\t');
+            rc = rc ? rc : put_time(edges, &tc, op->time_us, '\n');
         }
     }
     LS_ASSERT(rc == LS_OK); /* unbounded buffers fail only by aborting on OOM */
+}
+
+/* One node_version or edge_version row (COPY text) of a put. */
+static int
+put_row(struct ls_buf *o, struct time_cache tc[2], const struct ls_op *op, const char *rev)
+{
+    const struct ls_node *nd = op->node;
+    const struct ls_edge *e = op->edge;
+    int rc;
+    if (op->kind == LS_OP_NODE_PUT) {
+        rc = put_str(o, nd->id, '\t');
+        rc = rc ? rc : put_str(o, ls_layer_name(nd->layer), '\t');
+        rc = rc ? rc : put_str(o, nd->type, '\t');
+        rc = rc ? rc : put_str(o, nd->name, '\t');
+        rc = rc ? rc : put_str(o, nd->state, '\t');
+        rc = rc ? rc : put_json(o, nd->attrs, '\t');
+        rc = rc ? rc : put_str(o, nd->source, '\t');
+        rc = rc ? rc : put_time(o, &tc[0], nd->created_at, '\t');
+    } else {
+        char w[32];
+        snprintf(w, sizeof(w), "%.17g", e->weight);
+        rc = put_str(o, e->src, '\t');
+        rc = rc ? rc : put_str(o, ls_edge_type_name(e->type), '\t');
+        rc = rc ? rc : put_str(o, e->dst, '\t');
+        rc = rc ? rc : put_json(o, e->attrs, '\t');
+        rc = rc ? rc : put_str(o, ls_edge_source_name(e->esource), '\t');
+        rc = rc ? rc : put_str(o, e->owner, '\t');
+        rc = rc ? rc : put_str(o, w, '\t');
+        rc = rc ? rc : put_time(o, &tc[0], e->created_at, '\t');
+    }
+    rc = rc ? rc : put_time(o, &tc[1], op->time_us, '\t');
+    rc = rc ? rc : ls_buf_puts(o, "\\N\t");
+    rc = rc ? rc : put_str(o, rev, '\t');
+    return rc ? rc : ls_buf_puts(o, "\\N\n");
+}
+
+/* Streams the rows of one kind of put (LS_OP_NODE_PUT or LS_OP_EDGE_PUT) into a COPY, built
+ * while Postgres parses the chunk before. */
+static int copy_puts(PGconn *c,
+                     const char *sql,
+                     enum ls_op_kind kind,
+                     const struct ls_op *ops,
+                     size_t n,
+                     const char *rev,
+                     struct ls_err *err)
+{
+    struct ls_pg_copy_stream cs;
+    struct time_cache tc[2] = {{0}, {0}};
+    int rc = ls_pg_copy_stream_begin(&cs, c, sql, err);
+    for (size_t i = 0; i < n && rc == LS_OK; i++) {
+        if (ops[i].kind != kind)
+            continue;
+        LS_ASSERT(put_row(&cs.buf, tc, &ops[i], rev) == LS_OK); /* unbounded: OOM aborts */
+        rc = ls_pg_copy_stream_flush(&cs);
+    }
+    int end = ls_pg_copy_stream_end(&cs);
+    return rc ? rc : end;
+}
+
+#define BULK_ROWS 100000 /* a load this big into a table less than half its size: bulk */
+
+/* A bulk load into a nearly empty table (the first import of a large cloud) drops the table's
+ * own indexes and builds them again after the COPY, in the same transaction: one sort per
+ * index instead of a B-tree descent per row. Readers of the table wait for the commit; a
+ * lock not had within a second leaves the indexes alone. *defs gets the CREATE statements to
+ * replay (NULL: not bulk, or the indexes are kept); the caller frees them with bulk_end. */
+static int bulk_begin(PGconn *c, const char *table, size_t puts, char ***defs, struct ls_err *err)
+{
+    *defs = NULL;
+    if (puts < BULK_ROWS)
+        return LS_OK;
+    char q[200], lim[32];
+    snprintf(lim, sizeof(lim), "%zu", puts / 2);
+    snprintf(q, sizeof(q), "SELECT count(*) FROM (SELECT 1 FROM %s LIMIT $1) x", table);
+    const char *params[] = {lim}, *tparam[] = {table};
+    PGresult *r = NULL;
+    int rc = ls_pg_exec(c, &r, q, 1, params, err);
+    bool small = rc == LS_OK && (size_t)ls_pg_int(r, 0, 0) < puts / 2;
+    PQclear(r);
+    r = NULL;
+    if (!small)
+        return rc;
+    rc = ls_pg_exec(c, NULL, "SAVEPOINT bulk", 0, NULL, err);
+    if (rc != LS_OK)
+        return rc;
+    struct ls_err soft;
+    ls_err_clear(&soft);
+    snprintf(q, sizeof(q), "LOCK TABLE %s IN ACCESS EXCLUSIVE MODE", table);
+    int lrc = ls_pg_exec(c, NULL, "SET LOCAL lock_timeout = '1s'", 0, NULL, &soft);
+    lrc = lrc ? lrc : ls_pg_exec(c, NULL, q, 0, NULL, &soft);
+    lrc = lrc ? lrc
+              : ls_pg_exec(c, &r,
+                           "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+                           "JOIN pg_class i ON i.oid = x.indexrelid "
+                           "WHERE x.indrelid = $1::regclass AND NOT EXISTS "
+                           "(SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid)",
+                           1, tparam, &soft);
+    char **d = NULL;
+    if (lrc == LS_OK) {
+        int n = PQntuples(r);
+        d = ls_xcalloc((size_t)n + 1, sizeof(*d));
+        for (int i = 0; i < n && lrc == LS_OK; i++) {
+            char *name = PQescapeIdentifier(c, PQgetvalue(r, i, 0), strlen(PQgetvalue(r, i, 0)));
+            char drop[300];
+            snprintf(drop, sizeof(drop), "DROP INDEX %s", name ? name : "\"\"");
+            PQfreemem(name);
+            d[i] = ls_xstrdup(PQgetvalue(r, i, 1));
+            lrc = ls_pg_exec(c, NULL, drop, 0, NULL, &soft);
+        }
+    }
+    PQclear(r);
+    lrc = lrc ? lrc : ls_pg_exec(c, NULL, "RESET lock_timeout", 0, NULL, &soft);
+    if (lrc == LS_OK) {
+        *defs = d;
+        return LS_OK;
+    }
+    /* no lock within the timeout (a long reader) or no right to drop: an ordinary load */
+    ls_log(LS_LOG_INFO, "sql", "bulk load keeps the indexes", "table=%s err=\"%s\"", table,
+           soft.msg);
+    for (size_t i = 0; d && d[i]; i++)
+        free(d[i]);
+    free(d);
+    return ls_pg_exec(c, NULL, "ROLLBACK TO SAVEPOINT bulk", 0, NULL, err);
+}
+
+/* Builds the indexes bulk_begin dropped and frees defs. */
+static int bulk_end(PGconn *c, char **defs, struct ls_err *err)
+{
+    int rc = LS_OK;
+    for (size_t i = 0; defs && defs[i]; i++) {
+        if (rc == LS_OK)
+            rc = ls_pg_exec(c, NULL, defs[i], 0, NULL, err);
+        free(defs[i]);
+    }
+    free(defs);
+    return rc;
 }
 
 /* One transaction: close replaced versions, insert new ones, log the change. */
@@ -253,12 +348,14 @@ static int persist(struct ls_store *s,
                    uint64_t *out_rev,
                    struct ls_err *err)
 {
-    size_t n;
+    size_t n, node_puts = 0, edge_puts = 0;
     const struct ls_op *ops = ls_prepared_ops(p, &n);
+    for (size_t i = 0; i < n; i++) {
+        node_puts += ops[i].kind == LS_OP_NODE_PUT;
+        edge_puts += ops[i].kind == LS_OP_EDGE_PUT;
+    }
     PGconn *c = s->w;
     PGresult *r = NULL;
-    struct batch b;
-    batch_init(&b);
     int rc = ls_pg_exec(c, NULL, "BEGIN", 0, NULL, err);
     if (rc == LS_OK)
         rc = ls_pg_exec(c, &r, "SELECT coalesce(max(revision), 0) + 1 FROM change_log", 0, NULL,
@@ -268,7 +365,6 @@ static int persist(struct ls_store *s,
         rev = (uint64_t)ls_pg_int(r, 0, 0);
         if (rev < min_rev)
             rev = min_rev;
-        build_batch(&b, ops, n, rev);
     }
     PQclear(r);
     char revs[32], ts[40], count[32];
@@ -276,18 +372,23 @@ static int persist(struct ls_store *s,
     snprintf(count, sizeof(count), "%zu", n);
     ls_time_format_rfc3339(ls_prepared_time(p), ts, sizeof(ts));
     const char *rev_param[] = {revs};
-    if (rc == LS_OK && b.node_close.len) {
-        rc = ls_pg_copy(c, "COPY node_closing (id, t) FROM STDIN", b.node_close.data,
-                        b.node_close.len, err);
+    struct ls_buf node_close, edge_close;
+    ls_buf_init(&node_close, 0);
+    ls_buf_init(&edge_close, 0);
+    if (rc == LS_OK)
+        build_closing(&node_close, &edge_close, ops, n);
+    if (rc == LS_OK && node_close.len) {
+        rc = ls_pg_copy(c, "COPY node_closing (id, t) FROM STDIN", node_close.data, node_close.len,
+                        err);
         if (rc == LS_OK)
             rc = ls_pg_exec(c, NULL,
                             "UPDATE node_version n SET valid_to = c.t, rev_to = $1 "
                             "FROM node_closing c WHERE n.id = c.id AND n.valid_to IS NULL",
                             1, rev_param, err);
     }
-    if (rc == LS_OK && b.edge_close.len) {
-        rc = ls_pg_copy(c, "COPY edge_closing (src, type, dst, t) FROM STDIN", b.edge_close.data,
-                        b.edge_close.len, err);
+    if (rc == LS_OK && edge_close.len) {
+        rc = ls_pg_copy(c, "COPY edge_closing (src, type, dst, t) FROM STDIN", edge_close.data,
+                        edge_close.len, err);
         if (rc == LS_OK)
             rc = ls_pg_exec(c, NULL,
                             "UPDATE edge_version e SET valid_to = c.t, rev_to = $1 "
@@ -295,16 +396,27 @@ static int persist(struct ls_store *s,
                             "AND e.dst = c.dst AND e.valid_to IS NULL",
                             1, rev_param, err);
     }
-    if (rc == LS_OK && b.nodes.len)
-        rc = ls_pg_copy(c,
-                        "COPY node_version (id, layer, type, name, state, attrs, source, "
-                        "created_at, valid_from, valid_to, rev_from, rev_to) FROM STDIN",
-                        b.nodes.data, b.nodes.len, err);
-    if (rc == LS_OK && b.edges.len)
-        rc = ls_pg_copy(c,
-                        "COPY edge_version (src, type, dst, attrs, esource, owner, weight, "
-                        "created_at, valid_from, valid_to, rev_from, rev_to) FROM STDIN",
-                        b.edges.data, b.edges.len, err);
+    ls_buf_cleanup(&node_close);
+    ls_buf_cleanup(&edge_close);
+    char **node_idx = NULL, **edge_idx = NULL;
+    if (rc == LS_OK)
+        rc = bulk_begin(c, "node_version", node_puts, &node_idx, err);
+    if (rc == LS_OK)
+        rc = bulk_begin(c, "edge_version", edge_puts, &edge_idx, err);
+    if (rc == LS_OK && node_puts)
+        rc = copy_puts(c,
+                       "COPY node_version (id, layer, type, name, state, attrs, source, "
+                       "created_at, valid_from, valid_to, rev_from, rev_to) FROM STDIN",
+                       LS_OP_NODE_PUT, ops, n, revs, err);
+    if (rc == LS_OK && edge_puts)
+        rc = copy_puts(c,
+                       "COPY edge_version (src, type, dst, attrs, esource, owner, weight, "
+                       "created_at, valid_from, valid_to, rev_from, rev_to) FROM STDIN",
+                       LS_OP_EDGE_PUT, ops, n, revs, err);
+    int idx_rc = bulk_end(c, node_idx, err);
+    rc = rc ? rc : idx_rc;
+    idx_rc = bulk_end(c, edge_idx, err);
+    rc = rc ? rc : idx_rc;
     if (rc == LS_OK) {
         const char *params[] = {revs, ts, origin, count};
         rc = ls_pg_exec(c, NULL,
@@ -325,7 +437,6 @@ static int persist(struct ls_store *s,
         r = PQexec(c, "ROLLBACK");
         PQclear(r);
     }
-    batch_cleanup(&b);
     *out_rev = rev;
     return rc;
 }
@@ -417,7 +528,7 @@ int ls_store_apply_ops(struct ls_store *s,
 static json_t *parse_attrs(const char *txt, const char *what, struct ls_err *err)
 {
     json_error_t je;
-    json_t *v = json_loads(txt, JSON_REJECT_DUPLICATES, &je);
+    json_t *v = json_loads(txt, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
     if (v == NULL || !json_is_object(v)) {
         json_decref(v);
         ls_err_set(err, LS_ERR, "corrupt_row", "%s: stored attrs are not an object", what);

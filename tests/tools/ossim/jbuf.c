@@ -135,8 +135,10 @@ void fmt_time(int64_t t, int style, char *out, size_t cap)
     char sep = style == T_SPACE ? ' ' : 'T';
     if (style == T_SPACE)
         tail = "";
-    snprintf(out, cap, "%04d-%02d-%02d%c%02d:%02d:%02d%s", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, sep, tm.tm_hour, tm.tm_min, tm.tm_sec, tail);
+    int n = snprintf(out, cap, "%04d-%02d-%02d%c%02d:%02d:%02d%s", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, sep, tm.tm_hour, tm.tm_min, tm.tm_sec, tail);
+    if (n < 0 || (size_t)n >= cap)
+        out[0] = '\0'; /* a year past 9999 does not fit the caller's buffer */
 }
 
 void jb_time(struct jb *b, int64_t t, int style)
