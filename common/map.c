@@ -32,12 +32,12 @@ void ls_map_cleanup(struct ls_map *m)
     ls_map_init(m);
 }
 
-static struct ls_map_entry *find(const struct ls_map *m, const char *key)
+static struct ls_map_entry *find(const struct ls_map *m, const char *key, uint64_t h)
 {
     size_t mask = m->cap - 1;
-    for (size_t i = ls_hash_str(key) & mask;; i = (i + 1) & mask) {
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
         struct ls_map_entry *e = &m->tab[i];
-        if (e->key == NULL || strcmp(e->key, key) == 0)
+        if (e->key == NULL || (e->hash == h && strcmp(e->key, key) == 0))
             return e;
     }
 }
@@ -46,7 +46,7 @@ void *ls_map_get(const struct ls_map *m, const char *key)
 {
     if (m->cap == 0)
         return NULL;
-    struct ls_map_entry *e = find(m, key);
+    struct ls_map_entry *e = find(m, key, ls_hash_str(key));
     return e->key ? e->value : NULL;
 }
 
@@ -55,10 +55,13 @@ static void grow(struct ls_map *m)
     struct ls_map old = *m;
     m->cap = old.cap ? old.cap * 2 : 16;
     m->tab = ls_xcalloc(m->cap, sizeof(*m->tab));
+    size_t mask = m->cap - 1;
     for (size_t i = 0; i < old.cap; i++) {
-        if (old.tab[i].key) {
-            struct ls_map_entry *e = find(m, old.tab[i].key);
-            *e = old.tab[i];
+        if (old.tab[i].key) { /* keys are distinct: the first free slot */
+            size_t j = old.tab[i].hash & mask;
+            while (m->tab[j].key)
+                j = (j + 1) & mask;
+            m->tab[j] = old.tab[i];
         }
     }
     free(old.tab);
@@ -68,7 +71,8 @@ void *ls_map_put(struct ls_map *m, const char *key, void *value)
 {
     if ((m->len + 1) * 2 > m->cap)
         grow(m);
-    struct ls_map_entry *e = find(m, key);
+    uint64_t h = ls_hash_str(key);
+    struct ls_map_entry *e = find(m, key, h);
     if (e->key) {
         void *prev = e->value;
         e->value = value;
@@ -76,6 +80,7 @@ void *ls_map_put(struct ls_map *m, const char *key, void *value)
     }
     e->key = ls_xstrdup(key);
     e->value = value;
+    e->hash = h;
     m->len++;
     return NULL;
 }

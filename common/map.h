@@ -8,8 +8,9 @@
 #include <stdint.h>
 
 struct ls_map_entry {
-    char *key;   /* owned; NULL = empty */
-    void *value; /* borrowed */
+    char *key;     /* owned; NULL = empty */
+    void *value;   /* borrowed */
+    uint64_t hash; /* of key: probes compare it before the string */
 };
 
 struct ls_map {

@@ -135,7 +135,18 @@ void ls_edge_free(struct ls_edge *e)
 
 char *ls_edge_key(const char *src, enum ls_edge_type type, const char *dst, char *buf, size_t cap)
 {
-    snprintf(buf, cap, "%s|%s|%s", src, ls_edge_type_name(type), dst);
+    /* "src|type|dst", cut at cap like snprintf (this is on every edge's path: no format) */
+    const char *parts[] = {src, "|", ls_edge_type_name(type), "|", dst};
+    size_t len = 0;
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]) && cap > 0; i++) {
+        size_t n = strlen(parts[i]);
+        if (len + n >= cap)
+            n = cap - 1 - len;
+        memcpy(buf + len, parts[i], n);
+        len += n;
+    }
+    if (cap > 0)
+        buf[len] = '\0';
     return buf;
 }
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -21,15 +22,29 @@ static int fail(const char *what, const struct ls_err *err)
     return 1;
 }
 
+/* CPU seconds (user + system) this process has used: importer and simulator threads, not
+ * Postgres. */
+static double cpu_seconds(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static double cpu_mark;
+
 static void report(const char *what, struct ls_os_importer *imp)
 {
     struct ls_os_pass_stats st;
     ls_os_importer_stats(imp, &st);
+    double cpu = cpu_seconds();
     printf("%-26s wall %7.3f s (read %6.3f, map %6.3f, apply %6.3f)  requests %6llu  "
-           "rows %8llu  rows/s (apply) %9.0f\n",
+           "rows %8llu  rows/s (apply) %9.0f  cpu %.1f s\n",
            what, st.seconds, st.read_seconds, st.map_seconds, st.apply_seconds,
            (unsigned long long)st.requests, (unsigned long long)st.changes,
-           st.apply_seconds > 0 ? (double)st.changes / st.apply_seconds : 0.0);
+           st.apply_seconds > 0 ? (double)st.changes / st.apply_seconds : 0.0, cpu - cpu_mark);
+    cpu_mark = cpu;
 }
 
 int main(int argc, char **argv)
@@ -59,6 +74,7 @@ int main(int argc, char **argv)
            so.hypervisors, so.servers, so.servers * so.ports_per_server, so.volumes,
            (double)(ls_time_mono_ns() - t0) / 1e9);
 
+    setvbuf(stdout, NULL, _IOLBF, 0); /* figures as they come */
     char dir[] = "/tmp/ls-bench-os-XXXXXX", clouds[128];
     if (mkdtemp(dir) == NULL)
         return 1;
@@ -88,6 +104,7 @@ int main(int argc, char **argv)
     struct ls_os_importer *imp;
     if (ls_os_importer_new(&imp, &o, g, store, &err))
         return fail("importer", &err);
+    cpu_mark = cpu_seconds();
     if (ls_os_importer_pass(imp, LS_OS_PASS_FULL, &err))
         return fail("full pass", &err);
     report("full import", imp);
@@ -101,6 +118,7 @@ int main(int argc, char **argv)
 
     sleep(1); /* changes-since has second resolution */
     int changed = ossim_churn(sim, 0.01);
+    cpu_mark = cpu_seconds();
     if (ls_os_importer_pass(imp, LS_OS_PASS_INCREMENTAL, &err))
         return fail("incremental pass", &err);
     char what[64];

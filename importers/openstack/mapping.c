@@ -91,7 +91,10 @@ static void count(struct mapper *m, const char *type)
     if (!m->counts)
         return;
     json_t *v = json_object_get(m->counts, type);
-    json_object_set_new(m->counts, type, json_integer(v ? json_integer_value(v) + 1 : 1));
+    if (v)
+        json_integer_set(v, json_integer_value(v) + 1);
+    else
+        json_object_set_new(m->counts, type, json_integer(1));
 }
 
 /* Adds a node; attrs stolen. */
@@ -122,14 +125,18 @@ edge(struct mapper *m, const char *src, enum ls_edge_type type, const char *dst,
         json_decref(attrs);
         return;
     }
+    /* An incremental pass keeps the edges it put (the others are removed); a full one needs
+     * no such list, and a repeated edge is one edge to the graph. */
     char key[2 * ID_MAX + 32];
-    snprintf(key, sizeof(key), "%s|%s|%s", src, ls_edge_type_name(type), dst);
-    if (ls_map_get(&m->edges, key)) {
-        json_decref(attrs);
-        return;
+    if (!m->inv->full) {
+        ls_edge_key(src, type, dst, key, sizeof(key));
+        if (ls_map_get(&m->edges, key)) {
+            json_decref(attrs);
+            return;
+        }
     }
     m->rc = ls_change_put_edge_new(m->cs, src, type, dst, attrs, LS_ESRC_IMPORTED, 1.0, m->err);
-    if (m->rc == LS_OK)
+    if (m->rc == LS_OK && !m->inv->full)
         ls_map_put(&m->edges, key, (void *)1);
 }
 
@@ -918,7 +925,7 @@ static bool drop_stale(const struct ls_edge *e, void *arg)
     if (strcmp(e->owner, m->origin) != 0)
         return true;
     char key[2 * ID_MAX + 32];
-    snprintf(key, sizeof(key), "%s|%s|%s", e->src, ls_edge_type_name(e->type), e->dst);
+    ls_edge_key(e->src, e->type, e->dst, key, sizeof(key));
     if (!ls_map_get(&m->edges, key))
         ls_change_del_edge(m->cs, e->src, e->type, e->dst);
     return true;
