@@ -154,12 +154,37 @@ static void set_pending_node(struct pend_node *p, struct ls_node *n)
     p->touched = true;
 }
 
+/* attrs of a change (NULL = {}) equal to a version's. */
+static bool same_attrs(const json_t *version, const json_t *change)
+{
+    return change ? json_equal((json_t *)version, (json_t *)change)
+                  : json_object_size(version) == 0;
+}
+
+/* A put that leaves the alive version as it is (a reconciliation's common case): no new
+ * version is made only to be found equal and freed when the ops are emitted. */
+static bool
+node_put_unchanged(const struct resolver *r, const struct pend_node *p, const struct ls_change *c)
+{
+    const struct ls_node *cur = p->cur;
+    if (!cur || p->deleted || p->next || (c->created_at && c->created_at != cur->created_at))
+        return false;
+    const char *source = c->source ? c->source : ls_change_set_origin(r->cs);
+    return strcmp(cur->type, c->type) == 0 && strcmp(cur->name, c->name ? c->name : "") == 0 &&
+           strcmp(cur->state, c->state ? c->state : "") == 0 && strcmp(cur->source, source) == 0 &&
+           same_attrs(cur->attrs, c->attrs);
+}
+
 static int do_node_put(struct resolver *r, const struct ls_change *c)
 {
     struct pend_node *p = pnode(r, c->id);
     const struct ls_node *base = p->deleted ? NULL : (p->next ? p->next : p->cur);
     if (base && c->if_absent)
         return ls_err_set(r->err, LS_ECONFLICT, "node_exists", "node '%s' already exists", c->id);
+    if (node_put_unchanged(r, p, c)) {
+        p->touched = true;
+        return LS_OK;
+    }
     if (base && strcmp(base->type, c->type) != 0)
         return ls_err_set(r->err, LS_EINVAL, "type_change",
                           "node '%s' is a %s; its type cannot change to %s", c->id, base->type,
@@ -220,6 +245,17 @@ static void set_pending_edge(struct pend_edge *p, struct ls_edge *e)
     p->touched = true;
 }
 
+static bool
+edge_put_unchanged(const struct resolver *r, const struct pend_edge *p, const struct ls_change *c)
+{
+    const struct ls_edge *cur = p->cur;
+    if (!cur || p->deleted || p->next || (c->created_at && c->created_at != cur->created_at))
+        return false;
+    const char *owner = c->owner ? c->owner : ls_change_set_origin(r->cs);
+    return cur->esource == c->esource && cur->weight == c->weight &&
+           strcmp(cur->owner, owner) == 0 && same_attrs(cur->attrs, c->attrs);
+}
+
 static int do_edge_put(struct resolver *r, const struct ls_change *c)
 {
     int rc = check_end(r, "src", c->src);
@@ -233,6 +269,10 @@ static int do_edge_put(struct resolver *r, const struct ls_change *c)
         char key[1024];
         return ls_err_set(r->err, LS_ECONFLICT, "edge_exists", "edge '%s' already exists",
                           ls_edge_key(c->src, c->etype, c->dst, key, sizeof(key)));
+    }
+    if (edge_put_unchanged(r, p, c)) {
+        p->touched = true;
+        return LS_OK;
     }
     struct ls_edge *e = ls_edge_new(c->src, c->dst, c->etype, c->attrs, c->esource,
                                     c->owner ? c->owner : ls_change_set_origin(r->cs), c->weight);

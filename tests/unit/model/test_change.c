@@ -73,6 +73,76 @@ static void test_put_then_identical_put_makes_no_new_version(void **state)
     ls_snap_release(s);
 }
 
+/* A put equal to the alive version makes no version (the resolver's short cut) and later
+ * changes of the same set still see that version: a patch after it, a delete after it, a
+ * replace set that puts everything again, edges likewise; NULL attrs equal {} only. */
+static void test_unchanged_puts_are_skipped_and_later_changes_still_apply(void **state)
+{
+    struct ls_graph *g = *state;
+    struct ls_change_set *cs = ls_change_set_new("imp");
+    PUT_NODE(cs, "a", "machine", "A");
+    PUT_NODE(cs, "b", "machine", "B");
+    assert_int_equal(ls_change_put_node_new(cs, "c", "machine", "C", "up",
+                                            json_pack("{s:i}", "cpus", 4), NULL, NULL),
+                     LS_OK);
+    PUT_EDGE(cs, "a", LS_EDGE_CONNECTED_TO, "b");
+    assert_int_equal(prepare_count(g, cs, NULL), 4);
+    ls_change_set_free(cs);
+
+    /* the same again, as a replace set: nothing to do, nothing swept */
+    cs = ls_change_set_new("imp");
+    ls_change_set_set_replace(cs, true);
+    PUT_NODE(cs, "a", "machine", "A");
+    PUT_NODE(cs, "b", "machine", "B");
+    assert_int_equal(ls_change_put_node_new(cs, "c", "machine", "C", "up",
+                                            json_pack("{s:i}", "cpus", 4), NULL, NULL),
+                     LS_OK);
+    PUT_EDGE(cs, "a", LS_EDGE_CONNECTED_TO, "b");
+    assert_int_equal(prepare_count(g, cs, NULL), 0);
+    ls_change_set_free(cs);
+
+    /* unchanged put, then a patch: one version with the patch over the alive one */
+    cs = ls_change_set_new("imp");
+    PUT_NODE(cs, "a", "machine", "A");
+    assert_int_equal(ls_change_patch_node_new(cs, "a", NULL, "down", NULL, NULL), LS_OK);
+    /* unchanged put, then a delete: gone (with its edge) */
+    PUT_NODE(cs, "b", "machine", "B");
+    ls_change_del_node(cs, "b");
+    /* NULL attrs are {}: on c (which has attrs) that is a change */
+    PUT_NODE(cs, "c", "machine", "C");
+    assert_int_equal(prepare_count(g, cs, NULL), 4); /* a put, c put, edge del, b del */
+    ls_change_set_free(cs);
+    struct ls_snap *s = ls_graph_snap(g);
+    assert_string_equal(ls_snap_node(s, "a")->name, "A");
+    assert_string_equal(ls_snap_node(s, "a")->state, "down");
+    assert_null(ls_snap_node(s, "b"));
+    assert_null(ls_snap_edge(s, "a", LS_EDGE_CONNECTED_TO, "b"));
+    assert_int_equal(json_object_size(ls_snap_node(s, "c")->attrs), 0);
+    ls_snap_release(s);
+
+    /* edges: the same edge is nothing, another weight is a version */
+    cs = ls_change_set_new("imp");
+    PUT_NODE(cs, "b", "machine", "B");
+    PUT_EDGE(cs, "a", LS_EDGE_CONNECTED_TO, "b");
+    assert_int_equal(prepare_count(g, cs, NULL), 2);
+    ls_change_set_free(cs);
+    cs = ls_change_set_new("imp");
+    PUT_EDGE(cs, "a", LS_EDGE_CONNECTED_TO, "b");
+    assert_int_equal(prepare_count(g, cs, NULL), 0);
+    ls_change_set_free(cs);
+    cs = ls_change_set_new("imp");
+    assert_int_equal(
+        ls_change_put_edge_new(cs, "a", LS_EDGE_CONNECTED_TO, "b", NULL, LS_ESRC_MANUAL, 0.5, NULL),
+        LS_OK);
+    struct ls_op op;
+    assert_int_equal(prepare_count(g, cs, &op), 1);
+    assert_int_equal(op.kind, LS_OP_EDGE_PUT);
+    ls_change_set_free(cs);
+    s = ls_graph_snap(g);
+    assert_true(ls_snap_edge(s, "a", LS_EDGE_CONNECTED_TO, "b")->weight == 0.5);
+    ls_snap_release(s);
+}
+
 static void test_patch_merges_attrs_and_null_removes_a_key(void **state)
 {
     struct ls_graph *g = *state;
@@ -339,6 +409,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_put_then_identical_put_makes_no_new_version, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_unchanged_puts_are_skipped_and_later_changes_still_apply, setup, teardown),
         cmocka_unit_test_setup_teardown(test_patch_merges_attrs_and_null_removes_a_key, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_errors_leave_the_graph_unchanged, setup, teardown),
