@@ -107,6 +107,14 @@ static struct ls_change *push(struct ls_change_set *cs, enum ls_change_kind kind
     return c;
 }
 
+void ls_change_set_move(struct ls_change_set *dst, struct ls_change_set *src, size_t i)
+{
+    LS_ASSERT(i < src->n);
+    struct ls_change *c = push(dst, src->items[i].kind);
+    *c = src->items[i];
+    memset(&src->items[i], 0, sizeof(src->items[i])); /* owns nothing now */
+}
+
 static char *dup_or_null(const char *s)
 {
     return s ? ls_xstrdup(s) : NULL;

@@ -125,5 +125,8 @@ void ls_change_del_edge(struct ls_change_set *cs,
  *  a caller may set restore fields (created_at, updated_at, if_absent) on the last added. */
 size_t ls_change_set_count(const struct ls_change_set *cs);
 struct ls_change *ls_change_set_at(struct ls_change_set *cs, size_t i);
+/** Moves change i of src to the end of dst, strings and attrs included. src keeps an emptied
+ *  slot in its place: free it afterwards, do not apply it. */
+void ls_change_set_move(struct ls_change_set *dst, struct ls_change_set *src, size_t i);
 
 #endif

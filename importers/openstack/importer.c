@@ -34,6 +34,8 @@ struct ls_os_importer {
     bool running, stop, kick_full, kick_any, kick_soon;
     json_t *hint_ports, *hint_stacks; /* ids events named since the last pass (sets) */
     uint64_t events;
+    pthread_t reaper; /* frees the last pass's answers (under pass_lock) */
+    bool reaping;
 
     /* status (under lock) */
     int64_t last_full_start_us; /* start of the last successful full pass (0: none) */
@@ -95,6 +97,13 @@ const char *ls_os_importer_name(const struct ls_os_importer *imp)
     return imp->cloud_name;
 }
 
+static void reaper_join(struct ls_os_importer *imp)
+{
+    if (imp->reaping)
+        pthread_join(imp->reaper, NULL);
+    imp->reaping = false;
+}
+
 void ls_os_importer_free(struct ls_os_importer *imp)
 {
     if (!imp)
@@ -106,6 +115,7 @@ void ls_os_importer_free(struct ls_os_importer *imp)
         pthread_mutex_unlock(&imp->lock);
         pthread_join(imp->thread, NULL);
     }
+    reaper_join(imp);
     ls_os_session_free(imp->session);
     ls_os_cloud_free(imp->cloud);
     json_decref(imp->hint_ports);
@@ -114,6 +124,26 @@ void ls_os_importer_free(struct ls_os_importer *imp)
     pthread_mutex_destroy(&imp->lock);
     pthread_cond_destroy(&imp->cond);
     free(imp);
+}
+
+static void *reap(void *arg)
+{
+    struct ls_os_inventory *inv = arg;
+    ls_os_inventory_cleanup(inv);
+    free(inv);
+    return NULL;
+}
+
+/* The answers are in the change set now: their JSON (gigabytes for a large cloud; a second
+ * to free) goes on a thread of its own while the set is applied. */
+static void reap_inventory(struct ls_os_importer *imp, struct ls_os_inventory *inv)
+{
+    struct ls_os_inventory *dead = ls_xmalloc(sizeof(*dead));
+    *dead = *inv;
+    memset(inv, 0, sizeof(*inv));
+    imp->reaping = pthread_create(&imp->reaper, NULL, reap, dead) == 0;
+    if (!imp->reaping)
+        reap(dead);
 }
 
 static double secs_since(long long t0)
@@ -171,6 +201,7 @@ int ls_os_importer_pass(struct ls_os_importer *imp, enum ls_os_pass kind, struct
     json_t *hint_ports = take_hints(&imp->hint_ports), *hint_stacks = take_hints(&imp->hint_stacks);
     pthread_mutex_unlock(&imp->lock);
 
+    reaper_join(imp); /* the last pass's answers are freed */
     long long t0 = ls_time_mono_ns();
     struct ls_err e;
     ls_err_clear(&e);
@@ -206,14 +237,13 @@ int ls_os_importer_pass(struct ls_os_importer *imp, enum ls_os_pass kind, struct
     ls_snap_release(snap);
     json_decref(hint_ports);
     json_decref(hint_stacks);
-    /* The answers are in the change set now: give their memory back before the write. */
     size_t n_servers = json_array_size(inv.servers), n_hyps = json_array_size(inv.hypervisors),
            n_ports = json_array_size(inv.ports), n_vols = json_array_size(inv.volumes);
     char warning[sizeof(inv.warning)];
     snprintf(warning, sizeof(warning), "%s", inv.warning);
     int64_t started_us = inv.started_us;
     uint64_t requests = inv.requests;
-    ls_os_inventory_cleanup(&inv);
+    reap_inventory(imp, &inv);
     double t_map = secs_since(t1);
     long long t2 = ls_time_mono_ns();
     uint64_t rev = 0;

@@ -2,9 +2,12 @@
 #include "importers/openstack/mapping.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/map.h"
 #include "model/node.h"
@@ -26,6 +29,8 @@ struct mapper {
     json_t *flavors;        /* flavor id -> flavor (old microversions) */
     json_t *provider_by_hv; /* hypervisor id or name -> provider object */
     json_t *aliases_extra;  /* scratch */
+    bool full;              /* a full inventory: what is not listed is gone */
+    bool defer;             /* a page (ls_os_map_page): edges are checked when merged */
     int rc;
     struct ls_err *err;
 };
@@ -83,7 +88,7 @@ static bool exists(struct mapper *m, const char *id)
     const struct ls_node *n = ls_snap_node(m->snap, id);
     if (!n)
         return false;
-    return !m->inv->full || strcmp(n->source, m->origin) != 0;
+    return !m->full || strcmp(n->source, m->origin) != 0;
 }
 
 static void count(struct mapper *m, const char *type)
@@ -121,14 +126,14 @@ static void node(struct mapper *m,
 static void
 edge(struct mapper *m, const char *src, enum ls_edge_type type, const char *dst, json_t *attrs)
 {
-    if (m->rc != LS_OK || !exists(m, src) || !exists(m, dst)) {
+    if (m->rc != LS_OK || (!m->defer && (!exists(m, src) || !exists(m, dst)))) {
         json_decref(attrs);
         return;
     }
     /* An incremental pass keeps the edges it put (the others are removed); a full one needs
      * no such list, and a repeated edge is one edge to the graph. */
     char key[2 * ID_MAX + 32];
-    if (!m->inv->full) {
+    if (!m->full) {
         ls_edge_key(src, type, dst, key, sizeof(key));
         if (ls_map_get(&m->edges, key)) {
             json_decref(attrs);
@@ -136,7 +141,7 @@ edge(struct mapper *m, const char *src, enum ls_edge_type type, const char *dst,
         }
     }
     m->rc = ls_change_put_edge_new(m->cs, src, type, dst, attrs, LS_ESRC_IMPORTED, 1.0, m->err);
-    if (m->rc == LS_OK && !m->inv->full)
+    if (m->rc == LS_OK && !m->full)
         ls_map_put(&m->edges, key, (void *)1);
 }
 
@@ -440,88 +445,101 @@ static json_t *flavor_attrs(struct mapper *m, const json_t *f)
     return o;
 }
 
-static void map_servers(struct mapper *m)
+static void map_server(struct mapper *m, const json_t *s)
 {
-    size_t i, j;
-    json_t *s, *f, *v;
+    size_t j;
+    json_t *v;
     char id[ID_MAX], hbuf[ID_MAX];
+    const char *sid = js(s, "id");
+    if (!sid)
+        return;
+    id_of(m, id, "nova", "instance", sid);
+    json_t *attrs = json_object();
+    static const char *const map[][2] = {
+        {"OS-EXT-STS:vm_state", "vm_state"},
+        {"OS-EXT-STS:power_state", "power_state"},
+        {"OS-EXT-STS:task_state", "task_state"},
+        {"OS-EXT-SRV-ATTR:host", "host"},
+        {"OS-EXT-SRV-ATTR:hypervisor_hostname", "hypervisor_hostname"},
+        {"OS-EXT-SRV-ATTR:instance_name", "instance_name"},
+        {"OS-EXT-AZ:availability_zone", "availability_zone"},
+        {"tenant_id", "project_id"},
+        {"user_id", "user_id"},
+        {"created", "created"},
+        {"updated", "updated"},
+        {"OS-SRV-USG:launched_at", "launched_at"},
+        {"metadata", "metadata"},
+        {"locked", "locked"},
+    };
+    for (size_t k = 0; k < sizeof(map) / sizeof(map[0]); k++) {
+        v = json_object_get(s, map[k][0]);
+        if (v)
+            json_object_set(attrs, map[k][1], v);
+    }
+    /* The addresses, flat: {"ip": .., "network": .., "type": fixed|floating, "mac": ..};
+     * ports carry the rest. */
+    json_t *ips = json_array(), *addr;
+    const char *netname;
+    json_object_foreach(json_object_get(s, "addresses"), netname, v)
+    {
+        json_array_foreach(v, j, addr)
+        {
+            json_t *a = json_object();
+            json_object_set_new(a, "ip", json_string(jss(addr, "addr")));
+            json_object_set_new(a, "network", json_string(netname));
+            if (js(addr, "OS-EXT-IPS:type"))
+                json_object_set_new(a, "type", json_string(js(addr, "OS-EXT-IPS:type")));
+            if (js(addr, "OS-EXT-IPS-MAC:mac_addr"))
+                json_object_set_new(a, "mac", json_string(js(addr, "OS-EXT-IPS-MAC:mac_addr")));
+            json_array_append_new(ips, a);
+        }
+    }
+    json_object_set_new(attrs, "ips", ips);
+    const json_t *img = json_object_get(s, "image");
+    if (js(img, "id"))
+        json_object_set_new(attrs, "image_id", json_string(js(img, "id")));
+    if (json_is_object(json_object_get(s, "flavor")))
+        json_object_set_new(attrs, "flavor", flavor_attrs(m, json_object_get(s, "flavor")));
+    json_t *vols = json_array();
+    json_array_foreach(json_object_get(s, "os-extended-volumes:volumes_attached"), j, v)
+    {
+        if (js(v, "id"))
+            json_array_append_new(vols, json_string(js(v, "id")));
+    }
+    json_object_set_new(attrs, "volumes_attached", vols);
+    json_t *names = json_array();
+    const char *inst = js(s, "OS-EXT-SRV-ATTR:instance_name");
+    if (inst && *inst)
+        json_array_append_new(names, json_string(inst));
+    set_aliases(m, attrs, sid, names);
+    node(m, id, "instance", jss(s, "name"), jss(s, "status"), attrs);
+    const char *hv = hypervisor_of(m, js(s, "OS-EXT-SRV-ATTR:hypervisor_hostname"), hbuf);
+    if (!hv)
+        hv = hypervisor_of(m, js(s, "OS-EXT-SRV-ATTR:host"), hbuf);
+    if (hv && !m->full && !exists(m, hv))
+        count(m, "unknown_hypervisor"); /* a host added since the last full pass */
+    if (hv)
+        edge(m, id, LS_EDGE_RUNS_ON, hv, NULL);
+    owned_by(m, id, s);
+}
+
+/* flavor id -> flavor, for servers that only name theirs (compute < 2.47) */
+static void index_flavors(struct mapper *m)
+{
+    size_t i;
+    json_t *f;
     json_array_foreach(m->inv->flavors, i, f)
     {
         if (js(f, "id"))
             json_object_set(m->flavors, js(f, "id"), f);
     }
-    json_array_foreach(m->inv->servers, i, s)
-    {
-        const char *sid = js(s, "id");
-        if (!sid)
-            continue;
-        id_of(m, id, "nova", "instance", sid);
-        json_t *attrs = json_object();
-        static const char *const map[][2] = {
-            {"OS-EXT-STS:vm_state", "vm_state"},
-            {"OS-EXT-STS:power_state", "power_state"},
-            {"OS-EXT-STS:task_state", "task_state"},
-            {"OS-EXT-SRV-ATTR:host", "host"},
-            {"OS-EXT-SRV-ATTR:hypervisor_hostname", "hypervisor_hostname"},
-            {"OS-EXT-SRV-ATTR:instance_name", "instance_name"},
-            {"OS-EXT-AZ:availability_zone", "availability_zone"},
-            {"tenant_id", "project_id"},
-            {"user_id", "user_id"},
-            {"created", "created"},
-            {"updated", "updated"},
-            {"OS-SRV-USG:launched_at", "launched_at"},
-            {"metadata", "metadata"},
-            {"locked", "locked"},
-        };
-        for (size_t k = 0; k < sizeof(map) / sizeof(map[0]); k++) {
-            v = json_object_get(s, map[k][0]);
-            if (v)
-                json_object_set(attrs, map[k][1], v);
-        }
-        /* The addresses, flat: {"ip": .., "network": .., "type": fixed|floating, "mac": ..};
-         * ports carry the rest. */
-        json_t *ips = json_array(), *addr;
-        const char *netname;
-        json_object_foreach(json_object_get(s, "addresses"), netname, v)
-        {
-            json_array_foreach(v, j, addr)
-            {
-                json_t *a = json_pack("{s:s,s:s}", "ip", jss(addr, "addr"), "network", netname);
-                if (js(addr, "OS-EXT-IPS:type"))
-                    json_object_set_new(a, "type", json_string(js(addr, "OS-EXT-IPS:type")));
-                if (js(addr, "OS-EXT-IPS-MAC:mac_addr"))
-                    json_object_set_new(a, "mac", json_string(js(addr, "OS-EXT-IPS-MAC:mac_addr")));
-                json_array_append_new(ips, a);
-            }
-        }
-        json_object_set_new(attrs, "ips", ips);
-        const json_t *img = json_object_get(s, "image");
-        if (js(img, "id"))
-            json_object_set_new(attrs, "image_id", json_string(js(img, "id")));
-        if (json_is_object(json_object_get(s, "flavor")))
-            json_object_set_new(attrs, "flavor", flavor_attrs(m, json_object_get(s, "flavor")));
-        json_t *vols = json_array();
-        json_array_foreach(json_object_get(s, "os-extended-volumes:volumes_attached"), j, v)
-        {
-            if (js(v, "id"))
-                json_array_append_new(vols, json_string(js(v, "id")));
-        }
-        json_object_set_new(attrs, "volumes_attached", vols);
-        json_t *names = json_array();
-        const char *inst = js(s, "OS-EXT-SRV-ATTR:instance_name");
-        if (inst && *inst)
-            json_array_append_new(names, json_string(inst));
-        set_aliases(m, attrs, sid, names);
-        node(m, id, "instance", jss(s, "name"), jss(s, "status"), attrs);
-        const char *hv = hypervisor_of(m, js(s, "OS-EXT-SRV-ATTR:hypervisor_hostname"), hbuf);
-        if (!hv)
-            hv = hypervisor_of(m, js(s, "OS-EXT-SRV-ATTR:host"), hbuf);
-        if (hv && !m->inv->full && !exists(m, hv))
-            count(m, "unknown_hypervisor"); /* a host added since the last full pass */
-        if (hv)
-            edge(m, id, LS_EDGE_RUNS_ON, hv, NULL);
-        owned_by(m, id, s);
-    }
+}
+
+static void map_servers(struct mapper *m)
+{
+    size_t i;
+    json_t *s;
+    json_array_foreach(m->inv->servers, i, s) map_server(m, s);
 }
 
 /* ---- neutron ---- */
@@ -591,52 +609,54 @@ static void map_routers(struct mapper *m)
     }
 }
 
+static void map_port(struct mapper *m, const json_t *p)
+{
+    char id[ID_MAX], other[ID_MAX], hbuf[ID_MAX];
+    const char *pid = js(p, "id");
+    if (!pid)
+        return;
+    id_of(m, id, "neutron", "port", pid);
+    static const char *const keys[] = {"mac_address",       "fixed_ips",       "device_id",
+                                       "device_owner",      "binding:host_id", "binding:vif_type",
+                                       "binding:vnic_type", "network_id",      "admin_state_up",
+                                       "project_id",        "security_groups", NULL};
+    json_t *attrs = pick(p, keys);
+    char tap[16];
+    snprintf(tap, sizeof(tap), "tap%.11s", pid);
+    json_object_set_new(attrs, "tap", json_string(tap));
+    json_t *names = json_array();
+    if (js(p, "mac_address"))
+        json_array_append_new(names, json_string(js(p, "mac_address")));
+    json_array_append_new(names, json_string(tap));
+    set_aliases(m, attrs, pid, names);
+    const char *name = jss(p, "name");
+    node(m, id, "port", *name ? name : tap, jss(p, "status"), attrs);
+    const char *dev = jss(p, "device_id"), *owner = jss(p, "device_owner");
+    bool on_instance = *dev && !strncmp(owner, "compute:", 8);
+    if (on_instance) {
+        id_of(m, other, "nova", "instance", dev);
+        edge(m, id, LS_EDGE_ATTACHED_TO, other, NULL);
+    } else if (*dev && !strncmp(owner, "network:router_", 15)) {
+        id_of(m, other, "neutron", "router", dev);
+        edge(m, id, LS_EDGE_ATTACHED_TO, other, json_pack("{s:s}", "device_owner", owner));
+    }
+    if (js(p, "network_id")) {
+        id_of(m, other, "neutron", "network", js(p, "network_id"));
+        edge(m, id, LS_EDGE_MEMBER_OF, other, NULL);
+    }
+    /* A VM's port reaches its host through the VM (runs_on); other bound ports (router,
+     * DHCP, unattached) get their own edge to the host they are bound on. */
+    const char *hv = on_instance ? NULL : hypervisor_of(m, js(p, "binding:host_id"), hbuf);
+    if (hv)
+        edge(m, id, LS_EDGE_CONNECTED_TO, hv, json_pack("{s:s}", "role", "binding"));
+    owned_by(m, id, p);
+}
+
 static void map_ports(struct mapper *m)
 {
     size_t i;
     json_t *p;
-    char id[ID_MAX], other[ID_MAX], hbuf[ID_MAX];
-    json_array_foreach(m->inv->ports, i, p)
-    {
-        const char *pid = js(p, "id");
-        if (!pid)
-            continue;
-        id_of(m, id, "neutron", "port", pid);
-        static const char *const keys[] = {
-            "mac_address",     "fixed_ips",        "device_id",         "device_owner",
-            "binding:host_id", "binding:vif_type", "binding:vnic_type", "network_id",
-            "admin_state_up",  "project_id",       "security_groups",   NULL};
-        json_t *attrs = pick(p, keys);
-        char tap[16];
-        snprintf(tap, sizeof(tap), "tap%.11s", pid);
-        json_object_set_new(attrs, "tap", json_string(tap));
-        json_t *names = json_array();
-        if (js(p, "mac_address"))
-            json_array_append_new(names, json_string(js(p, "mac_address")));
-        json_array_append_new(names, json_string(tap));
-        set_aliases(m, attrs, pid, names);
-        const char *name = jss(p, "name");
-        node(m, id, "port", *name ? name : tap, jss(p, "status"), attrs);
-        const char *dev = jss(p, "device_id"), *owner = jss(p, "device_owner");
-        bool on_instance = *dev && !strncmp(owner, "compute:", 8);
-        if (on_instance) {
-            id_of(m, other, "nova", "instance", dev);
-            edge(m, id, LS_EDGE_ATTACHED_TO, other, NULL);
-        } else if (*dev && !strncmp(owner, "network:router_", 15)) {
-            id_of(m, other, "neutron", "router", dev);
-            edge(m, id, LS_EDGE_ATTACHED_TO, other, json_pack("{s:s}", "device_owner", owner));
-        }
-        if (js(p, "network_id")) {
-            id_of(m, other, "neutron", "network", js(p, "network_id"));
-            edge(m, id, LS_EDGE_MEMBER_OF, other, NULL);
-        }
-        /* A VM's port reaches its host through the VM (runs_on); other bound ports (router,
-         * DHCP, unattached) get their own edge to the host they are bound on. */
-        const char *hv = on_instance ? NULL : hypervisor_of(m, js(p, "binding:host_id"), hbuf);
-        if (hv)
-            edge(m, id, LS_EDGE_CONNECTED_TO, hv, json_pack("{s:s}", "role", "binding"));
-        owned_by(m, id, p);
-    }
+    json_array_foreach(m->inv->ports, i, p) map_port(m, p);
 }
 
 static void map_floating_ips(struct mapper *m)
@@ -677,16 +697,14 @@ static void map_floating_ips(struct mapper *m)
 
 /* ---- cinder ---- */
 
-static void map_volumes(struct mapper *m)
+/* A volume, after its backend (host@backend#pool) when this set does not have it yet. */
+static void map_volume(struct mapper *m, const json_t *v)
 {
-    size_t i, j;
-    json_t *v, *a;
+    size_t j;
+    json_t *a;
     char id[ID_MAX], other[ID_MAX];
-    json_array_foreach(m->inv->volumes, i, v)
-    {
-        const char *backend = js(v, "os-vol-host-attr:host");
-        if (!backend || !*backend)
-            continue;
+    const char *backend = js(v, "os-vol-host-attr:host");
+    if (backend && *backend) {
         id_of(m, other, "cinder", "volume_backend", backend);
         if (!ls_map_get(&m->put, other)) {
             /* host@backend#pool */
@@ -695,59 +713,62 @@ static void map_volumes(struct mapper *m)
             node(m, other, "volume_backend", be, "", json_pack("{s:s}", "host", backend));
         }
     }
-    json_array_foreach(m->inv->volumes, i, v)
-    {
-        const char *vid = js(v, "id");
-        if (!vid)
-            continue;
-        id_of(m, id, "cinder", "volume", vid);
-        json_t *attrs = json_object();
-        static const char *const map[][2] = {
-            {"size", "size_gb"},
-            {"volume_type", "volume_type"},
-            {"os-vol-host-attr:host", "backend"},
-            {"availability_zone", "availability_zone"},
-            {"bootable", "bootable"},
-            {"multiattach", "multiattach"},
-            {"os-vol-tenant-attr:tenant_id", "project_id"},
-            {"encrypted", "encrypted"},
-            {"created_at", "created_at"},
-            {"updated_at", "updated_at"},
-        };
-        for (size_t k = 0; k < sizeof(map) / sizeof(map[0]); k++) {
-            json_t *x = json_object_get(v, map[k][0]);
-            if (x)
-                json_object_set(attrs, map[k][1], x);
-        }
-        json_t *att = json_array();
-        json_array_foreach(json_object_get(v, "attachments"), j, a)
-        {
-            static const char *const keys[] = {"server_id",   "host_name",     "device",
-                                               "attached_at", "attachment_id", NULL};
-            json_array_append_new(att, pick(a, keys));
-        }
-        json_object_set_new(attrs, "attachments", att);
-        json_t *names = json_array();
-        set_aliases(m, attrs, vid, names);
-        const char *name = jss(v, "name");
-        node(m, id, "volume", *name ? name : vid, jss(v, "status"), attrs);
-        json_array_foreach(json_object_get(v, "attachments"), j, a)
-        {
-            if (!js(a, "server_id"))
-                continue;
-            id_of(m, other, "nova", "instance", js(a, "server_id"));
-            json_t *ea = json_object();
-            if (js(a, "device"))
-                json_object_set(ea, "device", json_object_get(a, "device"));
-            edge(m, id, LS_EDGE_ATTACHED_TO, other, ea);
-        }
-        const char *backend = js(v, "os-vol-host-attr:host");
-        if (backend && *backend) {
-            id_of(m, other, "cinder", "volume_backend", backend);
-            edge(m, id, LS_EDGE_RUNS_ON, other, NULL);
-        }
-        owned_by(m, id, v);
+    const char *vid = js(v, "id");
+    if (!vid)
+        return;
+    id_of(m, id, "cinder", "volume", vid);
+    json_t *attrs = json_object();
+    static const char *const map[][2] = {
+        {"size", "size_gb"},
+        {"volume_type", "volume_type"},
+        {"os-vol-host-attr:host", "backend"},
+        {"availability_zone", "availability_zone"},
+        {"bootable", "bootable"},
+        {"multiattach", "multiattach"},
+        {"os-vol-tenant-attr:tenant_id", "project_id"},
+        {"encrypted", "encrypted"},
+        {"created_at", "created_at"},
+        {"updated_at", "updated_at"},
+    };
+    for (size_t k = 0; k < sizeof(map) / sizeof(map[0]); k++) {
+        json_t *x = json_object_get(v, map[k][0]);
+        if (x)
+            json_object_set(attrs, map[k][1], x);
     }
+    json_t *att = json_array();
+    json_array_foreach(json_object_get(v, "attachments"), j, a)
+    {
+        static const char *const keys[] = {"server_id",   "host_name",     "device",
+                                           "attached_at", "attachment_id", NULL};
+        json_array_append_new(att, pick(a, keys));
+    }
+    json_object_set_new(attrs, "attachments", att);
+    json_t *names = json_array();
+    set_aliases(m, attrs, vid, names);
+    const char *name = jss(v, "name");
+    node(m, id, "volume", *name ? name : vid, jss(v, "status"), attrs);
+    json_array_foreach(json_object_get(v, "attachments"), j, a)
+    {
+        if (!js(a, "server_id"))
+            continue;
+        id_of(m, other, "nova", "instance", js(a, "server_id"));
+        json_t *ea = json_object();
+        if (js(a, "device"))
+            json_object_set(ea, "device", json_object_get(a, "device"));
+        edge(m, id, LS_EDGE_ATTACHED_TO, other, ea);
+    }
+    if (backend && *backend) {
+        id_of(m, other, "cinder", "volume_backend", backend);
+        edge(m, id, LS_EDGE_RUNS_ON, other, NULL);
+    }
+    owned_by(m, id, v);
+}
+
+static void map_volumes(struct mapper *m)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(m->inv->volumes, i, v) map_volume(m, v);
 }
 
 /* ---- heat ---- */
@@ -945,6 +966,160 @@ static void drop_stale_edges(struct mapper *m)
     }
 }
 
+static void mapper_init(struct mapper *m,
+                        const struct ls_os_map_opts *o,
+                        struct ls_change_set *cs,
+                        struct ls_err *err)
+{
+    memset(m, 0, sizeof(*m));
+    m->o = o;
+    m->cs = cs;
+    m->origin = ls_change_set_origin(cs);
+    m->hv_by_name = json_object();
+    m->ip_count = json_object();
+    m->flavors = json_object();
+    m->provider_by_hv = json_object();
+    m->rc = LS_OK;
+    m->err = err;
+    ls_map_init(&m->put);
+    ls_map_init(&m->edges);
+    ls_map_init(&m->deleted);
+}
+
+static void mapper_cleanup(struct mapper *m)
+{
+    ls_map_cleanup(&m->put);
+    ls_map_cleanup(&m->edges);
+    ls_map_cleanup(&m->deleted);
+    json_decref(m->hv_by_name);
+    json_decref(m->ip_count);
+    json_decref(m->flavors);
+    json_decref(m->provider_by_hv);
+}
+
+/* ---- the long lists of a full pass, on several threads ---- */
+
+#define CHUNK       1000 /* items per job */
+#define MAP_THREADS 4    /* at most; no more than the machine's processors */
+
+/* A slice of servers, ports or volumes mapped into a set of its own: node puts and edges whose
+ * ends are checked when the slices are merged (in order) into the pass's set. */
+struct chunk {
+    const json_t *items;
+    size_t from, n;
+    void (*fn)(struct mapper *, const json_t *);
+    struct ls_change_set *cs;
+    int rc;
+    struct ls_err err;
+};
+
+struct chunk_run {
+    const struct mapper *m; /* the pass's mapper: options, hypervisor names, flavors (read) */
+    struct chunk *jobs;
+    size_t n;
+    atomic_size_t next;
+};
+
+static void map_chunk(const struct mapper *pm, struct chunk *c)
+{
+    struct mapper m;
+    ls_err_clear(&c->err);
+    mapper_init(&m, pm->o, c->cs, &c->err);
+    m.full = m.defer = true;
+    /* what the pass mapped already, shared read-only (lookups do not change an object) */
+    json_decref(m.hv_by_name);
+    json_decref(m.flavors);
+    m.hv_by_name = json_incref(pm->hv_by_name);
+    m.flavors = json_incref(pm->flavors);
+    for (size_t i = c->from; i < c->from + c->n && m.rc == LS_OK; i++)
+        c->fn(&m, json_array_get(c->items, i));
+    c->rc = m.rc;
+    mapper_cleanup(&m);
+}
+
+static void *chunk_worker(void *arg)
+{
+    struct chunk_run *run = arg;
+    for (size_t i; (i = atomic_fetch_add(&run->next, 1)) < run->n;)
+        map_chunk(run->m, &run->jobs[i]);
+    return NULL;
+}
+
+/* The chunks into the set: every node first (an edge may point at a later chunk's node), then
+ * the edges whose ends exist. */
+static void merge_chunks(struct mapper *m, struct chunk *jobs, size_t n)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t j = 0; j < n; j++) {
+            struct ls_change_set *cs = jobs[j].cs;
+            for (size_t i = 0; i < ls_change_set_count(cs); i++) {
+                struct ls_change *c = ls_change_set_at(cs, i);
+                if (pass == 0 && c->kind == LS_CH_NODE_PUT && !ls_map_get(&m->put, c->id)) {
+                    ls_map_put(&m->put, c->id, (void *)1);
+                    count(m, c->type);
+                    ls_change_set_move(m->cs, cs, i);
+                } else if (pass == 1 && c->kind == LS_CH_EDGE_PUT && exists(m, c->src) &&
+                           exists(m, c->dst)) {
+                    ls_change_set_move(m->cs, cs, i);
+                }
+            }
+        }
+    }
+}
+
+/* Servers, ports and volumes of a full pass (most of a cloud): mapped in slices on up to
+ * MAP_THREADS threads, after the hypervisors (their names) and flavors, then merged. */
+static void map_long_lists(struct mapper *m)
+{
+    const struct {
+        const json_t *items;
+        void (*fn)(struct mapper *, const json_t *);
+    } lists[] = {
+        {m->inv->servers, map_server}, {m->inv->ports, map_port}, {m->inv->volumes, map_volume}};
+    size_t n = 0, cap = 0;
+    struct chunk *jobs = NULL;
+    for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
+        size_t size = json_array_size(lists[l].items);
+        for (size_t from = 0; from < size; from += CHUNK) {
+            if (n == cap) {
+                cap = cap ? cap * 2 : 64;
+                jobs = ls_xrealloc(jobs, cap * sizeof(*jobs));
+            }
+            jobs[n++] = (struct chunk){.items = lists[l].items,
+                                       .from = from,
+                                       .n = size - from < CHUNK ? size - from : CHUNK,
+                                       .fn = lists[l].fn,
+                                       .cs = ls_change_set_new(m->origin)};
+        }
+    }
+    struct chunk_run run = {.m = m, .jobs = jobs, .n = n};
+    atomic_init(&run.next, 0);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t threads = cpus > 1 ? (size_t)cpus : 1;
+    if (threads > MAP_THREADS)
+        threads = MAP_THREADS;
+    if (threads > n)
+        threads = n;
+    pthread_t th[MAP_THREADS];
+    size_t started = 0;
+    for (size_t i = 1; i < threads; i++) /* this thread is one of them */
+        if (pthread_create(&th[started], NULL, chunk_worker, &run) == 0)
+            started++;
+    chunk_worker(&run);
+    for (size_t i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    for (size_t j = 0; j < n && m->rc == LS_OK; j++)
+        if (jobs[j].rc != LS_OK) {
+            m->rc = jobs[j].rc;
+            *m->err = jobs[j].err;
+        }
+    if (m->rc == LS_OK)
+        merge_chunks(m, jobs, n);
+    for (size_t j = 0; j < n; j++)
+        ls_change_set_free(jobs[j].cs);
+    free(jobs);
+}
+
 int ls_os_map(const struct ls_os_inventory *inv,
               const struct ls_os_map_opts *o,
               const struct ls_snap *snap,
@@ -952,21 +1127,12 @@ int ls_os_map(const struct ls_os_inventory *inv,
               json_t *counts,
               struct ls_err *err)
 {
-    struct mapper m = {.inv = inv,
-                       .o = o,
-                       .snap = snap,
-                       .cs = cs,
-                       .origin = ls_change_set_origin(cs),
-                       .counts = counts,
-                       .hv_by_name = json_object(),
-                       .ip_count = json_object(),
-                       .flavors = json_object(),
-                       .provider_by_hv = json_object(),
-                       .rc = LS_OK,
-                       .err = err};
-    ls_map_init(&m.put);
-    ls_map_init(&m.edges);
-    ls_map_init(&m.deleted);
+    struct mapper m;
+    mapper_init(&m, o, cs, err);
+    m.inv = inv;
+    m.snap = snap;
+    m.counts = counts;
+    m.full = inv->full;
     if (inv->full)
         ls_change_set_set_replace(cs, true);
     else {
@@ -980,10 +1146,15 @@ int ls_os_map(const struct ls_os_inventory *inv,
     map_aggregates(&m);
     map_networks(&m);
     map_routers(&m);
-    map_servers(&m);
-    map_ports(&m);
+    index_flavors(&m);
+    if (inv->full) {
+        map_long_lists(&m);
+    } else {
+        map_servers(&m);
+        map_ports(&m);
+        map_volumes(&m);
+    }
     map_floating_ips(&m);
-    map_volumes(&m);
     map_stacks(&m);
     if (!inv->full) {
         map_usages(&m);
@@ -991,13 +1162,7 @@ int ls_os_map(const struct ls_os_inventory *inv,
             drop_stale_edges(&m);
     }
     int rc = m.rc;
-    ls_map_cleanup(&m.put);
-    ls_map_cleanup(&m.edges);
-    ls_map_cleanup(&m.deleted);
-    json_decref(m.hv_by_name);
-    json_decref(m.ip_count);
-    json_decref(m.flavors);
-    json_decref(m.provider_by_hv);
+    mapper_cleanup(&m);
     return rc;
 }
 
