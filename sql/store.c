@@ -35,10 +35,23 @@ static int writer_setup(PGconn *c, struct ls_err *err)
     return rc;
 }
 
+/* A bulk load's ANALYZE runs after its commit without the write waiting for it: whatever uses
+ * the writer next collects its result first (under wlock). */
+static void writer_settle(struct ls_store *s)
+{
+    if (!s->w_pending)
+        return;
+    PGresult *r;
+    while ((r = PQgetResult(s->w)) != NULL)
+        PQclear(r);
+    s->w_pending = false;
+}
+
 static int writer_connect(struct ls_store *s, struct ls_err *err)
 {
     PQfinish(s->w);
     s->w = NULL;
+    s->w_pending = false;
     int rc = ls_pg_connect(&s->w, s->dsn, err);
     if (rc == LS_OK)
         rc = writer_setup(s->w, err);
@@ -429,10 +442,9 @@ static int persist(struct ls_store *s,
     if (rc == LS_OK) {
         r = PQexec(c, "NOTIFY landscape_changes"); /* followers re-read the change log */
         PQclear(r);
-        if (n > 20000) { /* a bulk load: refresh the planner's statistics now, not later */
-            r = PQexec(c, "ANALYZE node_version, edge_version");
-            PQclear(r);
-        }
+        /* a bulk load: the planner's statistics are refreshed now, not by autovacuum later */
+        if (n > 20000)
+            s->w_pending = PQsendQuery(c, "ANALYZE node_version, edge_version") == 1;
     } else if (!ls_pg_broken(c)) {
         r = PQexec(c, "ROLLBACK");
         PQclear(r);
@@ -482,6 +494,7 @@ int ls_store_apply_ops(struct ls_store *s,
     }
     uint64_t rev = 0;
     int64_t deadline = ls_time_now_us() + s->write_timeout_us;
+    writer_settle(s);
     for (int attempt = 0;; attempt++) {
         if (ls_pg_broken(s->w))
             rc = writer_connect(s, err);
@@ -601,6 +614,7 @@ static int load_rows(struct ls_store *s, struct ls_change_set *cs, struct ls_err
 int ls_store_load(struct ls_store *s, struct ls_graph *g, struct ls_err *err)
 {
     pthread_mutex_lock(&s->wlock);
+    writer_settle(s);
     PGresult *r = NULL;
     struct ls_change_set *cs = ls_change_set_new("store");
     int rc =
@@ -641,6 +655,7 @@ int ls_store_prune(struct ls_store *s,
     const char *params[] = {ls_time_format_rfc3339(older_than_us, ts, sizeof(ts))};
     PGresult *a = NULL, *b = NULL;
     pthread_mutex_lock(&s->wlock);
+    writer_settle(s);
     int rc = ls_pg_exec(s->w, &a, "DELETE FROM node_version WHERE valid_to < $1", 1, params, err);
     if (rc == LS_OK)
         rc = ls_pg_exec(s->w, &b, "DELETE FROM edge_version WHERE valid_to < $1", 1, params, err);

@@ -12,7 +12,8 @@
 
 struct ls_store {
     char *dsn;
-    PGconn *w; /* the writer connection, under wlock */
+    PGconn *w;      /* the writer connection, under wlock */
+    bool w_pending; /* a statement sent on w whose result is not read yet (writer_settle) */
     pthread_mutex_t wlock;
     PGconn *readers[LS_STORE_READERS]; /* history reads; opened on first use */
     bool busy[LS_STORE_READERS];
