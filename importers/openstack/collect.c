@@ -195,6 +195,7 @@ struct task {
     char *fallback_url; /* T_LIST: tried once when url answers 403 */
     bool allow_404;     /* T_MERGE: a 404 leaves obj alone (e.g. deleted meanwhile) */
     bool fell_back;
+    bool prefetch; /* T_LIST: the next page fetched while this one is parsed (long lists) */
 };
 
 struct pool {
@@ -282,6 +283,30 @@ static char *rebase(const char *href, const char *asked)
     return fmt_url("%.*s%s", (int)origin, asked, hpath ? hpath : "/");
 }
 
+/* One answer of a list: its items appended to the task's, *next the next page's URL (NULL:
+ * the last page). Takes doc. */
+static int list_page(struct task *t, const char *url, json_t *doc, char **next, struct ls_err *err)
+{
+    *next = NULL;
+    json_t *items = json_object_get(doc, t->key);
+    if (!json_is_array(items)) {
+        json_decref(doc);
+        return ls_err_set(err, LS_EINVAL, "invalid_answer", "%s: no \"%s\" list in the answer",
+                          t->url, t->key);
+    }
+    json_array_extend(t->into, items);
+    const char *n = json_array_size(items) ? next_link(doc, t->key) : NULL;
+    char *nu = n ? rebase(n, url) : NULL;
+    json_decref(doc);
+    if (nu && !strcmp(nu, url)) {
+        free(nu);
+        return ls_err_set(err, LS_EINVAL, "invalid_answer", "%s: a next link points at itself",
+                          t->url);
+    }
+    *next = nu;
+    return LS_OK;
+}
+
 static int run_list(struct pool *p, struct ls_os_conn *c, struct task *t, struct ls_err *err)
 {
     char *url = ls_xstrdup(t->url);
@@ -302,32 +327,222 @@ static int run_list(struct pool *p, struct ls_os_conn *c, struct task *t, struct
             page = -1;
             continue;
         }
-        if (rc != LS_OK)
-            break;
-        json_t *items = json_object_get(doc, t->key);
-        if (!json_is_array(items)) {
-            json_decref(doc);
-            rc = ls_err_set(err, LS_EINVAL, "invalid_answer", "%s: no \"%s\" list in the answer",
-                            t->url, t->key);
-            break;
-        }
-        json_array_extend(t->into, items);
-        const char *next = json_array_size(items) ? next_link(doc, t->key) : NULL;
-        char *n = next ? rebase(next, url) : NULL;
-        if (n && !strcmp(n, url)) {
-            free(n);
-            json_decref(doc);
-            rc = ls_err_set(err, LS_EINVAL, "invalid_answer", "%s: a next link points at itself",
-                            t->url);
-            break;
-        }
+        char *next = NULL;
+        if (rc == LS_OK)
+            rc = list_page(t, url, doc, &next, err);
         free(url);
-        url = n;
-        json_decref(doc);
-        if (atomic_load(&p->failed))
+        url = next;
+        if (rc != LS_OK || atomic_load(&p->failed))
             break;
     }
     free(url);
+    return rc;
+}
+
+/* ---- long lists: the next page fetched while this one is parsed ----
+ * A list's pages come one after another (each answer holds the next page's link), and parsing
+ * a page of 1,000 servers takes as long as fetching it. So the next link is guessed from the
+ * end of the body text (the "<key>_links" array, parsed alone) and fetched at once while a
+ * second thread parses the page; the guess is checked against the parsed answer before the
+ * fetched page is used, and a wrong guess only costs a refetch. */
+
+/* The next link named by the last "<key>_links" array of a body, or NULL. */
+static char *guess_next(const struct ls_buf *body, const char *key, const char *url)
+{
+    char name[96], pat[100];
+    snprintf(name, sizeof(name), "%s_links", key);
+    snprintf(pat, sizeof(pat), "\"%s\"", name);
+    size_t plen = strlen(pat);
+    const char *found = NULL;
+    for (size_t i = body->len >= plen ? body->len - plen + 1 : 0; i-- > 0 && !found;)
+        if (body->data[i] == '"' && memcmp(body->data + i, pat, plen) == 0)
+            found = body->data + i;
+    const char *end = body->data + body->len, *colon = NULL;
+    if (found)
+        colon = memchr(found + plen, ':', (size_t)(end - (found + plen)));
+    json_error_t je;
+    json_t *links =
+        colon ? json_loadb(colon + 1, (size_t)(end - colon - 1), JSON_DISABLE_EOF_CHECK, &je)
+              : NULL;
+    if (!links)
+        return NULL;
+    json_t *doc = json_object();
+    json_object_set_new(doc, name, links);
+    const char *n = next_link(doc, key);
+    char *out = n ? rebase(n, url) : NULL;
+    json_decref(doc);
+    /* a next page is the same list: only its query differs (nothing else is fetched on a
+     * guess) */
+    size_t path = strcspn(url, "?");
+    if (out && (strncmp(out, url, path) != 0 || (out[path] != '?' && out[path] != '\0'))) {
+        free(out);
+        out = NULL;
+    }
+    return out;
+}
+
+struct parser {
+    struct task *t;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool busy, done;
+    /* the page in hand (while busy) */
+    struct ls_buf body;
+    char *url, *guess;
+    /* after each page: the first failure, and a next link other than the guess */
+    int rc;
+    struct ls_err err;
+    bool mismatch;
+    char *next; /* the parsed next link when mismatch (owned) */
+};
+
+static void parse_page(struct parser *ps)
+{
+    json_t *doc = NULL;
+    char *next = NULL;
+    struct ls_err e;
+    ls_err_clear(&e);
+    int rc = ls_os_parse_body(ps->url, ps->body.data, ps->body.len, &doc, &e);
+    if (rc == LS_OK)
+        rc = list_page(ps->t, ps->url, doc, &next, &e);
+    bool same = (!next && !ps->guess) || (next && ps->guess && !strcmp(next, ps->guess));
+    pthread_mutex_lock(&ps->lock);
+    if (rc != LS_OK && ps->rc == LS_OK) {
+        ps->rc = rc;
+        ps->err = e;
+    }
+    if (rc == LS_OK && !same) {
+        ps->mismatch = true;
+        free(ps->next);
+        ps->next = next;
+        next = NULL;
+    }
+    pthread_mutex_unlock(&ps->lock);
+    free(next);
+}
+
+static void *parser_main(void *arg)
+{
+    struct parser *ps = arg;
+    pthread_mutex_lock(&ps->lock);
+    for (;;) {
+        while (!ps->busy && !ps->done)
+            pthread_cond_wait(&ps->cond, &ps->lock);
+        if (!ps->busy)
+            break;
+        bool skip = ps->rc != LS_OK;
+        pthread_mutex_unlock(&ps->lock);
+        if (!skip)
+            parse_page(ps);
+        free(ps->url);
+        free(ps->guess);
+        pthread_mutex_lock(&ps->lock);
+        ps->url = ps->guess = NULL;
+        ps->busy = false;
+        pthread_cond_broadcast(&ps->cond);
+    }
+    pthread_mutex_unlock(&ps->lock);
+    return NULL;
+}
+
+/* Waits until the parser is idle (the caller then reads its results under no lock). */
+static void parser_idle(struct parser *ps)
+{
+    pthread_mutex_lock(&ps->lock);
+    while (ps->busy)
+        pthread_cond_wait(&ps->cond, &ps->lock);
+    pthread_mutex_unlock(&ps->lock);
+}
+
+/* After the parser went idle: the parse's failure, or (*url replaced) a wrong guess fixed. */
+static int parser_verdict(struct parser *ps, char **url, struct ls_err *err)
+{
+    if (ps->rc != LS_OK) {
+        *err = ps->err;
+        return ps->rc;
+    }
+    if (ps->mismatch) {
+        free(*url);
+        *url = ps->next;
+        ps->next = NULL;
+        ps->mismatch = false;
+    }
+    return LS_OK;
+}
+
+static int
+run_list_prefetch(struct pool *p, struct ls_os_conn *c, struct task *t, struct ls_err *err)
+{
+    struct parser ps;
+    memset(&ps, 0, sizeof(ps));
+    ps.t = t;
+    ls_buf_init(&ps.body, 0);
+    pthread_mutex_init(&ps.lock, NULL);
+    pthread_cond_init(&ps.cond, NULL);
+    if (pthread_create(&ps.thread, NULL, parser_main, &ps) != 0) {
+        pthread_mutex_destroy(&ps.lock);
+        pthread_cond_destroy(&ps.cond);
+        ls_buf_cleanup(&ps.body);
+        return run_list(p, c, t, err);
+    }
+    struct ls_buf body;
+    ls_buf_init(&body, 0);
+    char *url = ls_xstrdup(t->url);
+    int rc = LS_OK, pages = 0;
+    while (url && rc == LS_OK && !atomic_load(&p->failed)) {
+        if (pages++ >= MAX_PAGES) {
+            rc = ls_err_set(err, LS_ELIMIT, "too_many_pages", "%s: more than %d pages", t->url,
+                            MAX_PAGES);
+            break;
+        }
+        struct ls_err fe;
+        int fetched_rc = ls_os_conn_fetch(c, t->service, url, NULL, &body, &fe);
+        char *guess = fetched_rc == LS_OK ? guess_next(&body, t->key, url) : NULL;
+        parser_idle(&ps); /* the page before is parsed: was this one its successor? */
+        char *fetched = ls_xstrdup(url);
+        rc = parser_verdict(&ps, &url, err);
+        bool wrong = rc == LS_OK && (!url || strcmp(url, fetched) != 0);
+        free(fetched);
+        if (rc != LS_OK || wrong) { /* failed, or not the next page: fetch that one (if any) */
+            free(guess);
+            continue;
+        }
+        if (fetched_rc != LS_OK) {
+            *err = fe;
+            rc = fetched_rc;
+            break;
+        }
+        struct ls_buf swap = ps.body; /* hand the page over; keep the other buffer */
+        ps.body = body;
+        body = swap;
+        pthread_mutex_lock(&ps.lock);
+        ps.url = ls_xstrdup(url);
+        ps.guess = guess ? ls_xstrdup(guess) : NULL;
+        ps.busy = true;
+        pthread_cond_broadcast(&ps.cond);
+        pthread_mutex_unlock(&ps.lock);
+        free(url);
+        url = guess;
+        if (!url) { /* the last page, says the guess: the parse has the last word */
+            parser_idle(&ps);
+            rc = parser_verdict(&ps, &url, err);
+        }
+    }
+    parser_idle(&ps);
+    if (rc == LS_OK)
+        rc = parser_verdict(&ps, &url, err);
+    pthread_mutex_lock(&ps.lock);
+    ps.done = true;
+    pthread_cond_broadcast(&ps.cond);
+    pthread_mutex_unlock(&ps.lock);
+    pthread_join(ps.thread, NULL);
+    pthread_mutex_destroy(&ps.lock);
+    pthread_cond_destroy(&ps.cond);
+    free(ps.next);
+    free(url);
+    ls_buf_cleanup(&body);
+    ls_buf_cleanup(&ps.body);
     return rc;
 }
 
@@ -361,7 +576,9 @@ static void *worker(void *arg)
         struct task *t = &p->t[i];
         struct ls_err e;
         ls_err_clear(&e);
-        int rc = t->kind == T_LIST ? run_list(p, c, t, &e) : run_merge(c, t, &e);
+        int rc = t->kind == T_MERGE ? run_merge(c, t, &e)
+                 : t->prefetch      ? run_list_prefetch(p, c, t, &e)
+                                    : run_list(p, c, t, &e);
         if (rc != LS_OK) {
             pthread_mutex_lock(&p->lock);
             if (!atomic_load(&p->failed)) {
@@ -506,10 +723,12 @@ int ls_os_collect_full(struct ls_os_session *s,
     struct task *servers =
         add_list(&p, "compute", "servers",
                  fmt_url("%s/servers/detail?all_tenants=1&limit=%d", api->compute, lim));
+    servers->prefetch = true;
     struct task *ports = NULL, *networks = NULL, *subnets = NULL, *routers = NULL, *fips = NULL,
                 *volumes = NULL, *providers = NULL, *stacks = NULL, *flavors = NULL;
     if (api->network[0]) {
         ports = add_list(&p, NULL, "ports", fmt_url("%s/ports?limit=%d", api->network, lim));
+        ports->prefetch = true;
         networks =
             add_list(&p, NULL, "networks", fmt_url("%s/networks?limit=%d", api->network, lim));
         subnets = add_list(&p, NULL, "subnets", fmt_url("%s/subnets?limit=%d", api->network, lim));
@@ -517,9 +736,11 @@ int ls_os_collect_full(struct ls_os_session *s,
         fips = add_list(&p, NULL, "floatingips",
                         fmt_url("%s/floatingips?limit=%d", api->network, lim));
     }
-    if (api->volume[0])
+    if (api->volume[0]) {
         volumes = add_list(&p, "volume", "volumes",
                            fmt_url("%s/volumes/detail?all_tenants=1&limit=%d", api->volume, lim));
+        volumes->prefetch = true;
+    }
     struct task *hyps = add_list(
         &p, "compute", "hypervisors",
         api->hypervisor_uuids ? fmt_url("%s/os-hypervisors/detail?limit=%d", api->compute, lim)

@@ -450,6 +450,20 @@ static void short_url(const char *url, char *out, size_t cap)
     snprintf(out, cap, "%.*s", (int)(n < 300 ? n : 300), url);
 }
 
+int ls_os_parse_body(
+    const char *url, const char *data, size_t len, json_t **out, struct ls_err *err)
+{
+    char shown[320];
+    json_error_t je;
+    *out = json_loadb(data ? data : "", len, 0, &je);
+    if (*out)
+        return LS_OK;
+    short_url(url, shown, sizeof(shown));
+    return ls_err_set(err, LS_EINVAL, "invalid_json",
+                      "GET %s: the body is not JSON (%zu bytes; %s at byte %d)", shown, len,
+                      je.text, je.position);
+}
+
 int ls_os_conn_get(struct ls_os_conn *c,
                    const char *service,
                    const char *url,
@@ -457,8 +471,19 @@ int ls_os_conn_get(struct ls_os_conn *c,
                    json_t **out,
                    struct ls_err *err)
 {
-    struct ls_os_session *s = c->s;
     *out = NULL;
+    int rc = ls_os_conn_fetch(c, service, url, status, NULL, err);
+    return rc == LS_OK ? ls_os_parse_body(url, c->body.data, c->body.len, out, err) : rc;
+}
+
+int ls_os_conn_fetch(struct ls_os_conn *c,
+                     const char *service,
+                     const char *url,
+                     long *status,
+                     struct ls_buf *body,
+                     struct ls_err *err)
+{
+    struct ls_os_session *s = c->s;
     if (status)
         *status = 0;
     char tok[4200], shown[320];
@@ -528,13 +553,11 @@ int ls_os_conn_get(struct ls_os_conn *c,
             rc = ls_err_set(err, LS_EINVAL, "forbidden", "GET %s: HTTP 403 (not allowed)", shown);
         else if (code < 200 || code >= 300)
             rc = ls_err_set(err, LS_EINVAL, "http_error", "GET %s: HTTP %ld", shown, code);
-        else {
-            json_error_t je;
-            *out = json_loadb(c->body.data ? c->body.data : "", c->body.len, 0, &je);
-            if (!*out)
-                rc = ls_err_set(err, LS_EINVAL, "invalid_json",
-                                "GET %s: the body is not JSON (%zu bytes; %s at byte %d)", shown,
-                                c->body.len, je.text, je.position);
+        else if (body) { /* the caller takes the body; the connection keeps the other buffer */
+            struct ls_buf t = *body;
+            *body = c->body;
+            c->body = t;
+            ls_buf_reset(&c->body);
         }
         break;
     }

@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "common/buf.h"
 #include "common/err.h"
 #include "importers/openstack/cloud.h"
 
@@ -85,5 +86,21 @@ LS_MUST_CHECK int ls_os_conn_get(struct ls_os_conn *c,
                                  long *status,
                                  json_t **out,
                                  struct ls_err *err);
+
+/**
+ * ls_os_conn_get without the parse: on LS_OK the body is swapped into *body (an initialised
+ * buffer the caller owns; its old contents are dropped), or stays in the connection when body
+ * is NULL. Same statuses, bar "invalid_json".
+ */
+LS_MUST_CHECK int ls_os_conn_fetch(struct ls_os_conn *c,
+                                   const char *service,
+                                   const char *url,
+                                   long *status,
+                                   struct ls_buf *body,
+                                   struct ls_err *err);
+
+/** Parses a body ls_os_conn_fetch returned; LS_EINVAL "invalid_json" naming url otherwise. */
+LS_MUST_CHECK int
+ls_os_parse_body(const char *url, const char *data, size_t len, json_t **out, struct ls_err *err);
 
 #endif

@@ -163,6 +163,50 @@ static void test_pages_are_all_followed(void **state)
     stop(f);
 }
 
+/* The long lists' next page is fetched on a guess read from the end of the body; an answer
+ * whose last "servers_links" is not the real one (a decoy member after it) costs a refetch,
+ * never a wrong page: the import is exactly the cloud. */
+static void test_a_wrong_next_link_guess_is_refetched(void **state)
+{
+    (void)state;
+    struct ossim_opts so;
+    ossim_opts_default(&so);
+    so.hypervisors = 5;
+    so.servers = 40;
+    so.volumes = 12;
+    so.page_max = 7;
+    struct fx *f = start(&so);
+    struct ossim_fault decoy = {.kind = OSSIM_FAULT_DECOY, .path_contains = "", .count = -1};
+    decoy.path_contains = "/servers/detail";
+    ossim_fault(f->sim, &decoy);
+    decoy.path_contains = "/ports";
+    ossim_fault(f->sim, &decoy);
+    decoy.path_contains = "/volumes/detail";
+    ossim_fault(f->sim, &decoy);
+    struct ls_err err;
+    uint64_t before = ossim_requests(f->sim);
+    assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_FULL, &err), LS_OK);
+    assert_int_equal(count_type(f->g, "instance"), 40);
+    assert_int_equal(count_type(f->g, "volume"), 12);
+    assert_int_equal(count_type(f->g, "port"), 40 + 1 /* router gateway */ + 1 /* interface */);
+    /* each list page was followed by a decoy fetch: 6 server pages, 6 port pages, 2 volume
+     * pages at least twice over */
+    assert_true(ossim_requests(f->sim) - before >= 2 * (6 + 6 + 2));
+    char sid[37], host[64], want[64];
+    for (int i = 0; i < 40; i += 3) {
+        ossim_server_id(f->sim, i, sid);
+        ossim_hypervisor_name(i % 5, want, sizeof(want));
+        assert_string_equal(runs_on(f->g, sid, host, sizeof(host)), want);
+    }
+    /* and without the decoys a reconciliation finds nothing to change */
+    ossim_clear_faults(f->sim);
+    assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_FULL, &err), LS_OK);
+    struct ls_os_pass_stats st;
+    ls_os_importer_stats(f->imp, &st);
+    assert_int_equal(st.changes, 0);
+    stop(f);
+}
+
 static void test_token_expiring_mid_pass_costs_one_reauth(void **state)
 {
     (void)state;
@@ -489,6 +533,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pages_are_all_followed),
+        cmocka_unit_test(test_a_wrong_next_link_guess_is_refetched),
         cmocka_unit_test(test_token_expiring_mid_pass_costs_one_reauth),
         cmocka_unit_test(test_tokens_are_renewed_before_they_expire),
         cmocka_unit_test(test_500s_retry_then_fail_the_pass_and_change_nothing),

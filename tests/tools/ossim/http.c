@@ -312,6 +312,7 @@ struct fault_hit {
     int status;
     int delay_ms;
     bool truncate;
+    bool decoy;
 };
 
 static void fault_check(struct ossim *s, const char *path, bool is_token, struct fault_hit *h)
@@ -335,6 +336,8 @@ static void fault_check(struct ossim *s, const char *path, bool is_token, struct
             h->delay_ms = f->f.delay_ms;
         else if (f->f.kind == OSSIM_FAULT_TRUNCATE)
             h->truncate = true;
+        else if (f->f.kind == OSSIM_FAULT_DECOY)
+            h->decoy = true;
         if (f->f.count > 0 && --f->f.count == 0)
             f->used = false;
     }
@@ -584,6 +587,23 @@ struct conn_ctx {
     bool too_big;
 };
 
+/* OSSIM_FAULT_DECOY: the answer's object gets a last member with look-alike next links. */
+static void add_decoy(struct req *r)
+{
+    if (r->status >= 300 || r->out.n < 2 || r->out.p[r->out.n - 1] != '}')
+        return;
+    r->out.n--;
+    jb_raw(&r->out, ",\"decoy\":{");
+    static const char *const keys[] = {"servers", "ports", "volumes"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        jb_printf(&r->out, "%s\"%s_links\":[{\"rel\":\"next\",\"href\":\"%s", i ? "," : "", keys[i],
+                  r->s->base);
+        url_enc(&r->out, r->path, "/");
+        jb_raw(&r->out, "?marker=decoy\"}]");
+    }
+    jb_raw(&r->out, "}}");
+}
+
 static enum MHD_Result respond(struct MHD_Connection *conn, struct req *r, bool truncate)
 {
     size_t len = r->out.n;
@@ -644,7 +664,7 @@ static enum MHD_Result on_request(void *cls,
     r.project = 0;
     jb_init(&r.out, 4096);
     char pathcopy[1024];
-    bool truncate = false;
+    bool truncate = false, decoy = false;
     if (cc->too_big) {
         req_error(&r, 413, "request body too large");
     } else if (!strncmp(url, "/_sim/", 6)) {
@@ -657,6 +677,7 @@ static enum MHD_Result on_request(void *cls,
             nanosleep(&ts, NULL);
         }
         truncate = h.truncate;
+        decoy = h.decoy;
         if (h.status) {
             char msg[64];
             snprintf(msg, sizeof(msg), "injected fault: status %d", h.status);
@@ -669,6 +690,8 @@ static enum MHD_Result on_request(void *cls,
             pthread_rwlock_unlock(&s->lock);
         }
     }
+    if (decoy)
+        add_decoy(&r);
     return respond(conn, &r, truncate);
 }
 

@@ -84,6 +84,10 @@ enum ossim_fault_kind {
     OSSIM_FAULT_TRUNCATE, /* send only the first half of the JSON body (Content-Length true to
                              what is sent), status 200 */
     OSSIM_FAULT_DELAY,    /* sleep delay_ms before answering normally */
+    OSSIM_FAULT_DECOY,    /* add a member "decoy" at the end of the answer holding
+                             "servers_links", "ports_links" and "volumes_links" arrays whose
+                             next link is the same path with marker=decoy (a client must use
+                             the real, top-level link) */
 };
 struct ossim_fault {
     enum ossim_fault_kind kind;
