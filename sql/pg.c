@@ -1,10 +1,11 @@
 /* libpq helpers: parameters only, every PGresult cleared once, SQLSTATE -> ls_status. */
 #include "sql/pg.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "common/handoff.h"
 
 static void quiet(void *arg, const char *message)
 {
@@ -125,45 +126,20 @@ int ls_pg_copy(PGconn *c, const char *sql, const char *data, size_t len, struct 
 
 #define COPY_CHUNK (1u << 20)
 
-/* The thread that sends full chunks while the next one is built: one chunk in flight. */
+/* What the sender thread (common/handoff) sends: one chunk in flight. */
 struct copy_sender {
     PGconn *c;
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    struct ls_buf chunk; /* being sent when busy */
-    bool busy, done;
-    int ok; /* 1 while every send succeeded */
+    struct ls_buf chunk; /* the chunk being sent */
+    int ok;              /* 1 while every send succeeded */
+    struct ls_handoff *thread;
 };
 
-static void *sender_main(void *arg)
+static void send_chunk(void *arg)
 {
     struct copy_sender *cs = arg;
-    pthread_mutex_lock(&cs->lock);
-    for (;;) {
-        while (!cs->busy && !cs->done)
-            pthread_cond_wait(&cs->cond, &cs->lock);
-        if (!cs->busy)
-            break;
-        pthread_mutex_unlock(&cs->lock);
-        int ok = cs->ok == 1 ? copy_put(cs->c, cs->chunk.data, cs->chunk.len) : cs->ok;
-        ls_buf_reset(&cs->chunk);
-        pthread_mutex_lock(&cs->lock);
-        cs->ok = ok;
-        cs->busy = false;
-        pthread_cond_broadcast(&cs->cond);
-    }
-    pthread_mutex_unlock(&cs->lock);
-    return NULL;
-}
-
-/* Waits until the sender is idle; then the caller owns cs->chunk and cs->ok. */
-static void sender_wait(struct copy_sender *cs)
-{
-    pthread_mutex_lock(&cs->lock);
-    while (cs->busy)
-        pthread_cond_wait(&cs->cond, &cs->lock);
-    pthread_mutex_unlock(&cs->lock);
+    if (cs->ok == 1)
+        cs->ok = copy_put(cs->c, cs->chunk.data, cs->chunk.len);
+    ls_buf_reset(&cs->chunk);
 }
 
 int ls_pg_copy_stream_begin(struct ls_pg_copy_stream *s,
@@ -181,10 +157,7 @@ int ls_pg_copy_stream_begin(struct ls_pg_copy_stream *s,
     cs->c = c;
     cs->ok = 1;
     ls_buf_init(&cs->chunk, 0);
-    pthread_mutex_init(&cs->lock, NULL);
-    pthread_cond_init(&cs->cond, NULL);
-    if (pthread_create(&cs->thread, NULL, sender_main, cs) != 0)
-        cs->done = true; /* no thread: chunks are sent in line */
+    cs->thread = ls_handoff_start(send_chunk, cs);
     s->sender = cs;
     return LS_OK;
 }
@@ -194,7 +167,7 @@ int ls_pg_copy_stream_flush(struct ls_pg_copy_stream *s)
     struct copy_sender *cs = s->sender;
     if (s->rc != LS_OK || s->buf.len < COPY_CHUNK)
         return s->rc;
-    sender_wait(cs);
+    ls_handoff_wait(cs->thread);
     if (cs->ok != 1) {
         s->rc = ls_pg_error(cs->c, NULL, s->err);
         return s->rc;
@@ -202,15 +175,7 @@ int ls_pg_copy_stream_flush(struct ls_pg_copy_stream *s)
     struct ls_buf full = s->buf; /* swap: the sender takes the full buffer */
     s->buf = cs->chunk;
     cs->chunk = full;
-    if (cs->done) { /* no sender thread */
-        cs->ok = copy_put(cs->c, cs->chunk.data, cs->chunk.len);
-        ls_buf_reset(&cs->chunk);
-        return s->rc;
-    }
-    pthread_mutex_lock(&cs->lock);
-    cs->busy = true;
-    pthread_cond_broadcast(&cs->cond);
-    pthread_mutex_unlock(&cs->lock);
+    ls_handoff_give(cs->thread);
     return s->rc;
 }
 
@@ -218,21 +183,11 @@ int ls_pg_copy_stream_end(struct ls_pg_copy_stream *s)
 {
     struct copy_sender *cs = s->sender;
     if (cs) {
-        bool threaded = !cs->done;
-        pthread_mutex_lock(&cs->lock);
-        while (cs->busy)
-            pthread_cond_wait(&cs->cond, &cs->lock);
-        cs->done = true;
-        pthread_cond_broadcast(&cs->cond);
-        pthread_mutex_unlock(&cs->lock);
-        if (threaded)
-            pthread_join(cs->thread, NULL);
+        ls_handoff_stop(cs->thread);
         int ok = s->rc == LS_OK && cs->ok == 1 ? copy_put(cs->c, s->buf.data, s->buf.len) : 0;
         int rc = copy_finish(cs->c, ok, s->err);
         if (s->rc == LS_OK)
             s->rc = rc;
-        pthread_mutex_destroy(&cs->lock);
-        pthread_cond_destroy(&cs->cond);
         ls_buf_cleanup(&cs->chunk);
         free(cs);
         s->sender = NULL;

@@ -36,8 +36,8 @@ ls_pg_copy(PGconn *c, const char *sql, const char *data, size_t len, struct ls_e
 /**
  * A COPY ... FROM STDIN fed while its rows are being made: the caller appends rows to `buf`
  * and calls ls_pg_copy_stream_flush after each; once `buf` holds a chunk it is handed to a
- * sender thread, so Postgres parses one chunk while the caller builds the next (a blocking
- * send would make the two take turns). The connection belongs to the stream until
+ * sender thread (common/handoff.h), so Postgres parses one chunk while the caller builds the next
+ * (a blocking send would make the two take turns). The connection belongs to the stream until
  * ls_pg_copy_stream_end. The first error sticks (later calls do nothing) and is returned by
  * ls_pg_copy_stream_end, which always releases the stream.
  */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/handoff.h"
 #include "common/log.h"
 #include "common/time.h"
 
@@ -381,78 +382,40 @@ static char *guess_next(const struct ls_buf *body, const char *key, const char *
     return out;
 }
 
+/* The page a parser thread (common/handoff) has in hand, and what it found. */
 struct parser {
     struct task *t;
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    bool busy, done;
-    /* the page in hand (while busy) */
-    struct ls_buf body;
+    struct ls_handoff *thread;
+    struct ls_buf body; /* the page in hand */
     char *url, *guess;
-    /* after each page: the first failure, and a next link other than the guess */
-    int rc;
+    int rc; /* the first failure */
     struct ls_err err;
-    bool mismatch;
-    char *next; /* the parsed next link when mismatch (owned) */
+    bool mismatch; /* the page's next link is not the guess */
+    char *next;    /* then: the real next link (owned) */
 };
 
-static void parse_page(struct parser *ps)
-{
-    json_t *doc = NULL;
-    char *next = NULL;
-    struct ls_err e;
-    ls_err_clear(&e);
-    int rc = ls_os_parse_body(ps->url, ps->body.data, ps->body.len, &doc, &e);
-    if (rc == LS_OK)
-        rc = list_page(ps->t, ps->url, doc, &next, &e);
-    bool same = (!next && !ps->guess) || (next && ps->guess && !strcmp(next, ps->guess));
-    pthread_mutex_lock(&ps->lock);
-    if (rc != LS_OK && ps->rc == LS_OK) {
-        ps->rc = rc;
-        ps->err = e;
-    }
-    if (rc == LS_OK && !same) {
-        ps->mismatch = true;
-        free(ps->next);
-        ps->next = next;
-        next = NULL;
-    }
-    pthread_mutex_unlock(&ps->lock);
-    free(next);
-}
-
-static void *parser_main(void *arg)
+static void parse_page(void *arg)
 {
     struct parser *ps = arg;
-    pthread_mutex_lock(&ps->lock);
-    for (;;) {
-        while (!ps->busy && !ps->done)
-            pthread_cond_wait(&ps->cond, &ps->lock);
-        if (!ps->busy)
-            break;
-        bool skip = ps->rc != LS_OK;
-        pthread_mutex_unlock(&ps->lock);
-        if (!skip)
-            parse_page(ps);
-        free(ps->url);
-        free(ps->guess);
-        pthread_mutex_lock(&ps->lock);
-        ps->url = ps->guess = NULL;
-        ps->busy = false;
-        pthread_cond_broadcast(&ps->cond);
+    if (ps->rc == LS_OK) {
+        json_t *doc = NULL;
+        char *next = NULL;
+        int rc = ls_os_parse_body(ps->url, ps->body.data, ps->body.len, &doc, &ps->err);
+        if (rc == LS_OK)
+            rc = list_page(ps->t, ps->url, doc, &next, &ps->err);
+        ps->rc = rc;
+        bool same = (!next && !ps->guess) || (next && ps->guess && !strcmp(next, ps->guess));
+        if (rc == LS_OK && !same) {
+            ps->mismatch = true;
+            free(ps->next);
+            ps->next = next;
+            next = NULL;
+        }
+        free(next);
     }
-    pthread_mutex_unlock(&ps->lock);
-    return NULL;
-}
-
-/* Waits until the parser is idle (the caller then reads its results under no lock). */
-static void parser_idle(struct parser *ps)
-{
-    pthread_mutex_lock(&ps->lock);
-    while (ps->busy)
-        pthread_cond_wait(&ps->cond, &ps->lock);
-    pthread_mutex_unlock(&ps->lock);
+    free(ps->url);
+    free(ps->guess);
+    ps->url = ps->guess = NULL;
 }
 
 /* After the parser went idle: the parse's failure, or (*url replaced) a wrong guess fixed. */
@@ -478,14 +441,7 @@ run_list_prefetch(struct pool *p, struct ls_os_conn *c, struct task *t, struct l
     memset(&ps, 0, sizeof(ps));
     ps.t = t;
     ls_buf_init(&ps.body, 0);
-    pthread_mutex_init(&ps.lock, NULL);
-    pthread_cond_init(&ps.cond, NULL);
-    if (pthread_create(&ps.thread, NULL, parser_main, &ps) != 0) {
-        pthread_mutex_destroy(&ps.lock);
-        pthread_cond_destroy(&ps.cond);
-        ls_buf_cleanup(&ps.body);
-        return run_list(p, c, t, err);
-    }
+    ps.thread = ls_handoff_start(parse_page, &ps);
     struct ls_buf body;
     ls_buf_init(&body, 0);
     char *url = ls_xstrdup(t->url);
@@ -499,7 +455,7 @@ run_list_prefetch(struct pool *p, struct ls_os_conn *c, struct task *t, struct l
         struct ls_err fe;
         int fetched_rc = ls_os_conn_fetch(c, t->service, url, NULL, &body, &fe);
         char *guess = fetched_rc == LS_OK ? guess_next(&body, t->key, url) : NULL;
-        parser_idle(&ps); /* the page before is parsed: was this one its successor? */
+        ls_handoff_wait(ps.thread); /* the page before is parsed: was this its successor? */
         char *fetched = ls_xstrdup(url);
         rc = parser_verdict(&ps, &url, err);
         bool wrong = rc == LS_OK && (!url || strcmp(url, fetched) != 0);
@@ -516,29 +472,19 @@ run_list_prefetch(struct pool *p, struct ls_os_conn *c, struct task *t, struct l
         struct ls_buf swap = ps.body; /* hand the page over; keep the other buffer */
         ps.body = body;
         body = swap;
-        pthread_mutex_lock(&ps.lock);
         ps.url = ls_xstrdup(url);
         ps.guess = guess ? ls_xstrdup(guess) : NULL;
-        ps.busy = true;
-        pthread_cond_broadcast(&ps.cond);
-        pthread_mutex_unlock(&ps.lock);
+        ls_handoff_give(ps.thread);
         free(url);
         url = guess;
         if (!url) { /* the last page, says the guess: the parse has the last word */
-            parser_idle(&ps);
+            ls_handoff_wait(ps.thread);
             rc = parser_verdict(&ps, &url, err);
         }
     }
-    parser_idle(&ps);
+    ls_handoff_stop(ps.thread);
     if (rc == LS_OK)
         rc = parser_verdict(&ps, &url, err);
-    pthread_mutex_lock(&ps.lock);
-    ps.done = true;
-    pthread_cond_broadcast(&ps.cond);
-    pthread_mutex_unlock(&ps.lock);
-    pthread_join(ps.thread, NULL);
-    pthread_mutex_destroy(&ps.lock);
-    pthread_cond_destroy(&ps.cond);
     free(ps.next);
     free(url);
     ls_buf_cleanup(&body);

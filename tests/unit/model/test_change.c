@@ -73,6 +73,17 @@ static void test_put_then_identical_put_makes_no_new_version(void **state)
     ls_snap_release(s);
 }
 
+/* Machines a, b, c (c with attrs) and a -> b. */
+static void put_abc(struct ls_change_set *cs)
+{
+    PUT_NODE(cs, "a", "machine", "A");
+    PUT_NODE(cs, "b", "machine", "B");
+    assert_int_equal(ls_change_put_node_new(cs, "c", "machine", "C", "up",
+                                            json_pack("{s:i}", "cpus", 4), NULL, NULL),
+                     LS_OK);
+    PUT_EDGE(cs, "a", LS_EDGE_CONNECTED_TO, "b");
+}
+
 /* A put equal to the alive version makes no version (the resolver's short cut) and later
  * changes of the same set still see that version: a patch after it, a delete after it, a
  * replace set that puts everything again, edges likewise; NULL attrs equal {} only. */
@@ -80,24 +91,14 @@ static void test_unchanged_puts_are_skipped_and_later_changes_still_apply(void *
 {
     struct ls_graph *g = *state;
     struct ls_change_set *cs = ls_change_set_new("imp");
-    PUT_NODE(cs, "a", "machine", "A");
-    PUT_NODE(cs, "b", "machine", "B");
-    assert_int_equal(ls_change_put_node_new(cs, "c", "machine", "C", "up",
-                                            json_pack("{s:i}", "cpus", 4), NULL, NULL),
-                     LS_OK);
-    PUT_EDGE(cs, "a", LS_EDGE_CONNECTED_TO, "b");
+    put_abc(cs);
     assert_int_equal(prepare_count(g, cs, NULL), 4);
     ls_change_set_free(cs);
 
     /* the same again, as a replace set: nothing to do, nothing swept */
     cs = ls_change_set_new("imp");
     ls_change_set_set_replace(cs, true);
-    PUT_NODE(cs, "a", "machine", "A");
-    PUT_NODE(cs, "b", "machine", "B");
-    assert_int_equal(ls_change_put_node_new(cs, "c", "machine", "C", "up",
-                                            json_pack("{s:i}", "cpus", 4), NULL, NULL),
-                     LS_OK);
-    PUT_EDGE(cs, "a", LS_EDGE_CONNECTED_TO, "b");
+    put_abc(cs);
     assert_int_equal(prepare_count(g, cs, NULL), 0);
     ls_change_set_free(cs);
 
