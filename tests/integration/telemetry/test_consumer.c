@@ -371,6 +371,16 @@ static struct ls_tel_consumer *start_rollups(struct fx *f, const char *group, st
     return c;
 }
 
+/* Waits (up to a minute: CI machines are shared) until the rollups are durable through t. */
+static void wait_durable(struct ls_rollup *r, int64_t t)
+{
+    for (int i = 0; i < 600 && ls_rollup_watermark(r) < t; i++)
+        sleep_ms(100);
+    if (ls_rollup_watermark(r) < t)
+        fail_msg("rollups durable through %lld, not %lld after 60 s",
+                 (long long)ls_rollup_watermark(r), (long long)t);
+}
+
 /* Per VM: the rollup minutes in Postgres and the samples they count. */
 static void check_rollups(struct ls_store *st, int minutes, int per_minute)
 {
@@ -422,8 +432,7 @@ static void test_rollups_across_a_broker_outage_lose_nothing_and_count_nothing_t
         produce_sample(f, i, 240);
     rd_kafka_flush(f->producer, 10000);
     wait_records(c, NULL, VMS * 181);
-    for (int i = 0; i < 200 && ls_rollup_watermark(r) < 1747140780000000LL + 180000000LL; i++)
-        sleep_ms(100);
+    wait_durable(r, 1747140780000000LL + 180000000LL);
     sleep_ms(300); /* the consumer stores the released offsets on its next poll */
     ls_tel_consumer_stop(c);
     struct ls_rollup_stats rs;
@@ -454,8 +463,7 @@ static void test_rollups_across_a_broker_outage_lose_nothing_and_count_nothing_t
     assert_int_equal(pthread_create(&fl.th, NULL, flush_loop, &fl), 0);
     c = start_rollups(f, "landscape-rollups-replay", r);
     wait_records(c, NULL, VMS * 181);
-    for (int i = 0; i < 200 && ls_rollup_watermark(r) < 1747140780000000LL + 180000000LL; i++)
-        sleep_ms(100);
+    wait_durable(r, 1747140780000000LL + 180000000LL);
     ls_tel_consumer_stop(c);
     atomic_store(&fl.stop, 1);
     pthread_join(fl.th, NULL);
