@@ -83,3 +83,16 @@ void ls_harness_stop(void)
         free(dsns[i]);
     n_dsns = 0;
 }
+
+int ls_harness_group_setup(void **state)
+{
+    (void)state;
+    return ls_harness_start();
+}
+
+int ls_harness_group_teardown(void **state)
+{
+    (void)state;
+    ls_harness_stop();
+    return 0;
+}

@@ -14,6 +14,9 @@ const char *ls_harness_new_db(void);
 struct ls_store *ls_harness_new_store(void);
 /** Stops the server and removes its directory. */
 void ls_harness_stop(void);
+/** A cmocka group setup / teardown that are ls_harness_start / ls_harness_stop. */
+int ls_harness_group_setup(void **state);
+int ls_harness_group_teardown(void **state);
 /** The temporary directory the server lives in (for tests that need scratch space). */
 const char *ls_harness_dir(void);
 

@@ -13,6 +13,8 @@
 
 #include <curl/curl.h>
 
+#include "tests/support/pg_harness.h"
+
 static void sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
@@ -201,4 +203,19 @@ long long ls_jint(const json_t *root, const char *path)
 {
     json_t *v = ls_jget(root, path);
     return json_is_integer(v) ? json_integer_value(v) : -1;
+}
+
+int ls_service_group_setup(void **state)
+{
+    (void)state;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    return ls_harness_start();
+}
+
+int ls_service_group_teardown(void **state)
+{
+    (void)state;
+    ls_harness_stop();
+    curl_global_cleanup();
+    return 0;
 }

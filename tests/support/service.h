@@ -15,6 +15,11 @@ struct ls_service {
     char dir[256]; /* scratch directory (port file, log) */
 };
 
+/** A cmocka group setup / teardown for tests that talk HTTP: libcurl's global state and the
+ *  private Postgres (pg_harness.h). */
+int ls_service_group_setup(void **state);
+int ls_service_group_teardown(void **state);
+
 /** Starts landscaped with --db dsn plus extra (NULL-terminated) arguments; waits until it
  *  serves. Returns 0, or -1 after printing the service log. */
 int ls_service_start(struct ls_service *s, const char *dsn, const char *const *extra);

@@ -56,21 +56,6 @@ static void make_sysfs(const char *root)
     }
 }
 
-static int group_setup(void **state)
-{
-    (void)state;
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    return ls_harness_start();
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    ls_harness_stop();
-    curl_global_cleanup();
-    return 0;
-}
-
 static int setup(void **state)
 {
     static int n;
@@ -273,5 +258,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rejected_post_carries_the_server_message, setup,
                                         teardown),
     };
-    return cmocka_run_group_tests_name("host/agent", tests, group_setup, group_teardown);
+    return cmocka_run_group_tests_name("host/agent", tests, ls_service_group_setup,
+                                       ls_service_group_teardown);
 }

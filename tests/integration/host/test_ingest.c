@@ -19,19 +19,6 @@ struct fx {
     struct ls_graph *g;
 };
 
-static int group_setup(void **state)
-{
-    (void)state;
-    return ls_harness_start();
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    ls_harness_stop();
-    return 0;
-}
-
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
@@ -344,5 +331,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bulk_file_applies_whole_or_not_at_all, setup,
                                         teardown),
     };
-    return cmocka_run_group_tests_name("host/ingest", tests, group_setup, group_teardown);
+    return cmocka_run_group_tests_name("host/ingest", tests, ls_harness_group_setup,
+                                       ls_harness_group_teardown);
 }

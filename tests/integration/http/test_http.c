@@ -535,21 +535,6 @@ static void test_restart_keeps_nodes_edges_and_history(void **state)
     ls_http_result_cleanup(&r);
 }
 
-static int group_setup(void **state)
-{
-    (void)state;
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    return ls_harness_start();
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    ls_harness_stop();
-    curl_global_cleanup();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -567,5 +552,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_restart_keeps_nodes_edges_and_history, setup,
                                         teardown),
     };
-    return cmocka_run_group_tests_name("integration/http", tests, group_setup, group_teardown);
+    return cmocka_run_group_tests_name("integration/http", tests, ls_service_group_setup,
+                                       ls_service_group_teardown);
 }

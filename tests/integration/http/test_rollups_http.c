@@ -18,21 +18,6 @@
 #include "tests/support/pg_harness.h"
 #include "tests/support/service.h"
 
-static int group_setup(void **state)
-{
-    (void)state;
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    return ls_harness_start();
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    ls_harness_stop();
-    curl_global_cleanup();
-    return 0;
-}
-
 static void test_posted_samples_are_answered_from_rollups(void **state)
 {
     (void)state;
@@ -125,6 +110,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_posted_samples_are_answered_from_rollups),
     };
-    return cmocka_run_group_tests_name("integration/http/rollups", tests, group_setup,
-                                       group_teardown);
+    return cmocka_run_group_tests_name("integration/http/rollups", tests, ls_service_group_setup,
+                                       ls_service_group_teardown);
 }

@@ -263,3 +263,25 @@ int osh_cli(const char *fmt, ...)
     free(out);
     return rc;
 }
+
+bool osh_boot(const char *name, char *id, size_t cap)
+{
+    json_t *s = osh_cli_json("server create --flavor osh.small --image osh-tiny --network osh-net "
+                             "--wait %s",
+                             name);
+    const char *v = json_string_value(json_object_get(s, "id"));
+    snprintf(id, cap, "%s", v ? v : "");
+    json_decref(s);
+    return v != NULL;
+}
+
+void osh_other_host(const char *host, char *out, size_t cap)
+{
+    out[0] = '\0';
+    for (int k = 1; k <= 3 && !out[0]; k++) {
+        char cand[64];
+        snprintf(cand, sizeof(cand), "fake-compute-%d", k);
+        if (strcmp(cand, host) != 0)
+            snprintf(out, cap, "%s", cand);
+    }
+}

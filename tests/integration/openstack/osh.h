@@ -36,4 +36,9 @@ json_t *osh_cli_json(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 /** Runs `openstack <args>`; returns the exit status (output printed when non-zero). */
 int osh_cli(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/** Boots a small server named `name` and waits for it; its id into id. false when it failed. */
+bool osh_boot(const char *name, char *id, size_t cap);
+/** A fake compute host other than `host` (a live migration's target), into out. */
+void osh_other_host(const char *host, char *out, size_t cap);
+
 #endif

@@ -147,25 +147,15 @@ static void test_boot_migrate_delete_arrive_by_notification(void **state)
     }
     char name[64];
     snprintf(name, sizeof(name), "lsnotify-%d-%ld", (int)getpid(), (long)time(NULL));
-    json_t *s = osh_cli_json("server create --flavor osh.small --image osh-tiny --network osh-net "
-                             "--wait %s",
-                             name);
-    assert_non_null(s);
-    snprintf(fx.vm_id, sizeof(fx.vm_id), "%s", json_string_value(json_object_get(s, "id")));
-    json_decref(s);
-    s = osh_cli_json("server show %s", fx.vm_id);
+    assert_true(osh_boot(name, fx.vm_id, sizeof(fx.vm_id)));
+    json_t *s = osh_cli_json("server show %s", fx.vm_id);
     char host1[64], host2[64] = "";
     snprintf(host1, sizeof(host1), "%s",
              json_string_value(json_object_get(s, "OS-EXT-SRV-ATTR:hypervisor_hostname")));
     json_decref(s);
     wait_landscape(fx.vm_id, host1, "boot");
 
-    for (int k = 1; k <= 3 && !host2[0]; k++) {
-        char cand[64];
-        snprintf(cand, sizeof(cand), "fake-compute-%d", k);
-        if (strcmp(cand, host1) != 0)
-            snprintf(host2, sizeof(host2), "%s", cand);
-    }
+    osh_other_host(host1, host2, sizeof(host2));
     assert_int_equal(osh_cli("--os-compute-api-version 2.30 server migrate --live-migration "
                              "--host %s --wait %s",
                              host2, fx.vm_id),

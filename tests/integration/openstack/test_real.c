@@ -190,13 +190,8 @@ static void test_boot_migrate_stop_delete_followed_pass_by_pass(void **state)
     (void)state;
     NEED_OPENSTACK();
     snprintf(fx.vm_name, sizeof(fx.vm_name), "lstest-%d-%ld", (int)getpid(), (long)time(NULL));
-    json_t *s = osh_cli_json("server create --flavor osh.small --image osh-tiny --network osh-net "
-                             "--wait %s",
-                             fx.vm_name);
-    assert_non_null(s);
-    snprintf(fx.vm_id, sizeof(fx.vm_id), "%s", json_string_value(json_object_get(s, "id")));
-    json_decref(s);
-    s = wait_server(fx.vm_id, "ACTIVE", NULL);
+    assert_true(osh_boot(fx.vm_name, fx.vm_id, sizeof(fx.vm_id)));
+    json_t *s = wait_server(fx.vm_id, "ACTIVE", NULL);
     char host1[128], host2[128] = "", id[128], hv[200], got[256];
     snprintf(host1, sizeof(host1), "%s",
              json_string_value(json_object_get(s, "OS-EXT-SRV-ATTR:host")));
@@ -224,12 +219,7 @@ static void test_boot_migrate_stop_delete_followed_pass_by_pass(void **state)
     json_decref(n);
 
     /* live migration to another host: runs_on moves; history keeps both */
-    for (int k = 1; k <= 3 && !host2[0]; k++) {
-        char cand[64];
-        snprintf(cand, sizeof(cand), "fake-compute-%d", k);
-        if (strcmp(cand, host1) != 0)
-            snprintf(host2, sizeof(host2), "%s", cand);
-    }
+    osh_other_host(host1, host2, sizeof(host2));
     assert_int_equal(osh_cli("--os-compute-api-version 2.30 server migrate --live-migration "
                              "--host %s %s",
                              host2, fx.vm_id),

@@ -17,19 +17,6 @@
 #define MIN 60000000LL
 #define DAY (1440 * MIN)
 
-static int group_setup(void **state)
-{
-    (void)state;
-    return ls_harness_start();
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    ls_harness_stop();
-    return 0;
-}
-
 static struct ls_rollup_row
 row(const char *metric, int64_t minute, uint64_t n, double lo, double hi)
 {
@@ -107,6 +94,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_written_once_bucketed_and_dropped_by_day),
     };
-    return cmocka_run_group_tests_name("integration/store/rollups", tests, group_setup,
-                                       group_teardown);
+    return cmocka_run_group_tests_name("integration/store/rollups", tests, ls_harness_group_setup,
+                                       ls_harness_group_teardown);
 }

@@ -408,19 +408,6 @@ static void test_opening_twice_applies_migrations_once(void **state)
     ls_store_close(b);
 }
 
-static int group_setup(void **state)
-{
-    (void)state;
-    return ls_harness_start();
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    ls_harness_stop();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -435,5 +422,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bulk_load_rebuilds_indexes_unless_read, setup,
                                         teardown),
     };
-    return cmocka_run_group_tests_name("sql/store", tests, group_setup, group_teardown);
+    return cmocka_run_group_tests_name("sql/store", tests, ls_harness_group_setup,
+                                       ls_harness_group_teardown);
 }

@@ -473,19 +473,6 @@ static void test_rollups_across_a_broker_outage_lose_nothing_and_count_nothing_t
     ls_store_close(st);
 }
 
-static int group_setup(void **state)
-{
-    (void)state;
-    return ls_harness_start();
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    ls_harness_stop();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -501,6 +488,6 @@ int main(void)
             test_rollups_across_a_broker_outage_lose_nothing_and_count_nothing_twice, setup,
             teardown),
     };
-    return cmocka_run_group_tests_name("integration/telemetry/consumer", tests, group_setup,
-                                       group_teardown);
+    return cmocka_run_group_tests_name("integration/telemetry/consumer", tests,
+                                       ls_harness_group_setup, ls_harness_group_teardown);
 }
