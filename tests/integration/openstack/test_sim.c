@@ -78,21 +78,6 @@ static void stop(struct fx *f)
     free(f);
 }
 
-static int group_setup(void **state)
-{
-    (void)state;
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    return ls_harness_start();
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    ls_harness_stop();
-    curl_global_cleanup();
-    return 0;
-}
-
 static size_t count_type(struct ls_graph *g, const char *type)
 {
     struct ls_snap *s = ls_graph_snap(g);
@@ -184,26 +169,26 @@ static void test_a_wrong_next_link_guess_is_refetched(void **state)
     decoy.path_contains = "/volumes/detail";
     ossim_fault(f->sim, &decoy);
     struct ls_err err;
-    uint64_t before = ossim_requests(f->sim);
     assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_FULL, &err), LS_OK);
+    struct ls_os_pass_stats decoyed, st;
+    ls_os_importer_stats(f->imp, &decoyed);
     assert_int_equal(count_type(f->g, "instance"), 40);
     assert_int_equal(count_type(f->g, "volume"), 12);
     assert_int_equal(count_type(f->g, "port"), 40 + 1 /* router gateway */ + 1 /* interface */);
-    /* each list page was followed by a decoy fetch: 6 server pages, 6 port pages, 2 volume
-     * pages at least twice over */
-    assert_true(ossim_requests(f->sim) - before >= 2 * (6 + 6 + 2));
     char sid[37], host[64], want[64];
     for (int i = 0; i < 40; i += 3) {
         ossim_server_id(f->sim, i, sid);
         ossim_hypervisor_name(i % 5, want, sizeof(want));
         assert_string_equal(runs_on(f->g, sid, host, sizeof(host)), want);
     }
-    /* and without the decoys a reconciliation finds nothing to change */
+    /* without the decoys a reconciliation finds nothing to change, and costs one request less
+     * per page of those lists: each decoy was fetched once and thrown away (6 pages of
+     * servers, 6 of ports, 2 of volumes) */
     ossim_clear_faults(f->sim);
     assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_FULL, &err), LS_OK);
-    struct ls_os_pass_stats st;
     ls_os_importer_stats(f->imp, &st);
     assert_int_equal(st.changes, 0);
+    assert_int_equal(decoyed.requests - st.requests, 6 + 6 + 2);
     stop(f);
 }
 
@@ -544,5 +529,6 @@ int main(void)
         cmocka_unit_test(test_two_clouds_in_one_landscaped),
         cmocka_unit_test(test_a_cloud_missing_from_clouds_yaml_stops_the_start),
     };
-    return cmocka_run_group_tests_name("openstack/simulator", tests, group_setup, group_teardown);
+    return cmocka_run_group_tests_name("openstack/simulator", tests, ls_service_group_setup,
+                                       ls_service_group_teardown);
 }
