@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/handoff.h"
+#include "common/time.h"
 
 static void quiet(void *arg, const char *message)
 {
@@ -194,6 +195,15 @@ int ls_pg_copy_stream_end(struct ls_pg_copy_stream *s)
     }
     ls_buf_cleanup(&s->buf);
     return s->rc;
+}
+
+int ls_pg_copy_time(struct ls_buf *b, struct ls_pg_time_cache *cache, int64_t t)
+{
+    if (cache->text[0] == '\0' || cache->t != t) {
+        ls_time_format_rfc3339(t, cache->text, sizeof(cache->text));
+        cache->t = t;
+    }
+    return ls_buf_puts(b, cache->text); /* digits, '-', ':', '.', 'T', 'Z': nothing to escape */
 }
 
 int ls_pg_copy_str(struct ls_buf *b, const char *s)

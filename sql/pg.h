@@ -56,6 +56,18 @@ int ls_pg_copy_stream_flush(struct ls_pg_copy_stream *s);
 /** Sends the rest, ends the COPY and reads its result. */
 LS_MUST_CHECK int ls_pg_copy_stream_end(struct ls_pg_copy_stream *s);
 
+/**
+ * A timestamp column of many rows: the last time formatted (RFC 3339) is kept, since rows of
+ * one write mostly share their times (a change set's versions, a flush's minute). Zero it
+ * before the first row.
+ */
+struct ls_pg_time_cache {
+    int64_t t;
+    char text[40];
+};
+/** Appends t (µs since the epoch) to b as RFC 3339, through cache. */
+LS_MUST_CHECK int ls_pg_copy_time(struct ls_buf *b, struct ls_pg_time_cache *cache, int64_t t);
+
 /** Appends s to b escaped for COPY text format (backslash, tab, newline, CR). */
 LS_MUST_CHECK int ls_pg_copy_str(struct ls_buf *b, const char *s);
 

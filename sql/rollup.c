@@ -54,14 +54,15 @@ int ls_store_rollups_write(struct ls_store *s,
     struct ls_buf b;
     ls_buf_init(&b, 0);
     int rc = LS_OK;
-    char ts[40];
+    struct ls_pg_time_cache minute = {0};
     for (size_t i = 0; i < n && rc == LS_OK; i++) {
         const struct ls_rollup_row *x = &rows[i];
         rc = ls_pg_copy_str(&b, x->node_id);
         rc = rc ? rc : ls_buf_puts(&b, "\t");
         rc = rc ? rc : ls_pg_copy_str(&b, x->metric);
-        rc = rc ? rc
-                : ls_buf_printf(&b, "\t%s\t", ls_time_format_rfc3339(x->minute_us, ts, sizeof(ts)));
+        rc = rc ? rc : ls_buf_puts(&b, "\t");
+        rc = rc ? rc : ls_pg_copy_time(&b, &minute, x->minute_us);
+        rc = rc ? rc : ls_buf_puts(&b, "\t");
         rc = rc ? rc : ls_pg_copy_str(&b, x->unit);
         rc = rc ? rc
                 : ls_buf_printf(&b, "\t%llu\t%.17g\t%.17g\t%.17g\n", (unsigned long long)x->count,

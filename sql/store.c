@@ -173,19 +173,10 @@ static int put_str(struct ls_buf *b, const char *v, char sep)
     return ls_buf_append(b, &sep, 1);
 }
 
-/* Timestamps repeat (a change set's versions share their time): the last one is kept formatted. */
-struct time_cache {
-    int64_t t;
-    char text[40];
-};
-
-static int put_time(struct ls_buf *b, struct time_cache *tc, int64_t t, char sep)
+static int put_time(struct ls_buf *b, struct ls_pg_time_cache *tc, int64_t t, char sep)
 {
-    if (tc->text[0] == '\0' || tc->t != t) {
-        ls_time_format_rfc3339(t, tc->text, sizeof(tc->text));
-        tc->t = t;
-    }
-    return put_str(b, tc->text, sep);
+    int rc = ls_pg_copy_time(b, tc, t);
+    return rc ? rc : ls_buf_append(b, &sep, 1);
 }
 
 static int put_json(struct ls_buf *b, const json_t *v, char sep)
@@ -198,7 +189,7 @@ static int put_json(struct ls_buf *b, const json_t *v, char sep)
 static void
 build_closing(struct ls_buf *nodes, struct ls_buf *edges, const struct ls_op *ops, size_t n)
 {
-    struct time_cache tc = {0};
+    struct ls_pg_time_cache tc = {0};
     int rc = LS_OK;
     for (size_t i = 0; i < n && rc == LS_OK; i++) {
         const struct ls_op *op = &ops[i];
@@ -219,7 +210,7 @@ build_closing(struct ls_buf *nodes, struct ls_buf *edges, const struct ls_op *op
 
 /* One node_version or edge_version row (COPY text) of a put. */
 static int
-put_row(struct ls_buf *o, struct time_cache tc[2], const struct ls_op *op, const char *rev)
+put_row(struct ls_buf *o, struct ls_pg_time_cache tc[2], const struct ls_op *op, const char *rev)
 {
     const struct ls_node *nd = op->node;
     const struct ls_edge *e = op->edge;
@@ -262,7 +253,7 @@ static int copy_puts(PGconn *c,
                      struct ls_err *err)
 {
     struct ls_pg_copy_stream cs;
-    struct time_cache tc[2] = {{0}, {0}};
+    struct ls_pg_time_cache tc[2] = {{0}, {0}};
     int rc = ls_pg_copy_stream_begin(&cs, c, sql, err);
     for (size_t i = 0; i < n && rc == LS_OK; i++) {
         if (ops[i].kind != kind)
