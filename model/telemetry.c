@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/err.h"
 #include "common/map.h"
 #include "common/time.h"
@@ -18,6 +19,7 @@
 
 struct series {
     char *metric, *series, *unit;
+    char *key; /* "metric[/series]": the name node_json and the rollups give it */
     double last, mean, var;
     int64_t last_us;
     uint64_t count;
@@ -53,9 +55,7 @@ static void to_rollup(
     struct ls_rollup *r = atomic_load(&t->rollup);
     if (!r)
         return;
-    char key[320];
-    snprintf(key, sizeof(key), "%s%s%s", x->metric, x->series[0] ? "/" : "", x->series);
-    ls_rollup_add(r, node_id, key, x->unit, time_us, v);
+    ls_rollup_add(r, node_id, x->key, x->unit, time_us, v);
 }
 
 struct ls_telemetry *ls_telemetry_new(void)
@@ -76,6 +76,7 @@ static void free_list(const char *key, void *value, void *arg)
         struct series *next = x->next;
         free(x->metric);
         free(x->series);
+        free(x->key);
         free(x->unit);
         free(x);
         x = next;
@@ -137,6 +138,11 @@ enum ls_tel_applied ls_telemetry_apply(struct ls_telemetry *t,
         x = ls_xcalloc(1, sizeof(*x));
         x->metric = ls_xstrdup(metric);
         x->series = ls_xstrdup(series);
+        struct ls_buf k;
+        ls_buf_init(&k, 0);
+        if (ls_buf_printf(&k, "%s%s%s", metric, series[0] ? "/" : "", series) != LS_OK)
+            ls_oom(k.len);
+        x->key = ls_buf_take(&k);
         char u[64];
         snprintf(u, sizeof(u), "%s%s", unit, counter ? "/s" : "");
         x->unit = ls_xstrdup(u);
@@ -178,7 +184,7 @@ json_t *ls_telemetry_node_json_step(struct ls_telemetry *t,
     pthread_mutex_lock(&st->lock);
     struct series *x = ls_map_get(&st->nodes, node_id);
     json_t *o = x ? json_object() : NULL;
-    char key[320], ts[40];
+    char ts[40];
     for (; x; x = x->next) {
         if (metric && strncmp(x->metric, metric, strlen(metric)) != 0)
             continue;
@@ -221,8 +227,7 @@ json_t *ls_telemetry_node_json_step(struct ls_telemetry *t,
             b_max = x->ring_v[k] > b_max ? x->ring_v[k] : b_max;
             b_n++;
         }
-        snprintf(key, sizeof(key), "%s%s%s", x->metric, x->series[0] ? "/" : "", x->series);
-        json_object_set_new(o, key,
+        json_object_set_new(o, x->key,
                             json_pack("{s:f,s:s,s:f,s:f,s:I,s:s,s:o}", "last", x->last, "time",
                                       ls_time_format_rfc3339(x->last_us, ts, sizeof(ts)), "mean",
                                       x->mean, "stddev", sqrt(x->var), "count",
