@@ -129,18 +129,11 @@ static struct periodic flusher = PERIODIC_INIT, rollup_retention = PERIODIC_INIT
 /* Writes the closed minutes; on failure they go back and are tried again next time. */
 static void flush_rollups(struct ls_ctx *ctx)
 {
-    struct ls_rollup_row *rows;
-    int64_t through;
-    size_t n = ls_rollup_take(ctx->rollup, ls_time_now_us(), &rows, &through);
+    size_t n;
     struct ls_err err;
-    if (ls_store_rollups_write(ctx->store, rows, n, &err) == LS_OK) {
-        ls_rollup_flushed(ctx->rollup, through);
-        ls_rollup_rows_free(rows, n);
-    } else {
+    if (ls_store_rollups_flush(ctx->store, ctx->rollup, ls_time_now_us(), &n, &err) != LS_OK)
         ls_log(LS_LOG_WARN, "telemetry", "rollup write failed; kept for the next try",
                "rows=%zu err=\"%s\"", n, err.msg);
-        ls_rollup_putback(ctx->rollup, rows, n);
-    }
 }
 
 static void prune_rollups(struct ls_ctx *ctx)

@@ -201,3 +201,21 @@ int ls_store_rollups_query(struct ls_store *s,
     *out = o;
     return LS_OK;
 }
+
+int ls_store_rollups_flush(
+    struct ls_store *s, struct ls_rollup *r, int64_t now_us, size_t *rows, struct ls_err *err)
+{
+    struct ls_rollup_row *taken;
+    int64_t through;
+    size_t n = ls_rollup_take(r, now_us, &taken, &through);
+    if (rows)
+        *rows = n;
+    int rc = ls_store_rollups_write(s, taken, n, err);
+    if (rc == LS_OK) {
+        ls_rollup_flushed(r, through);
+        ls_rollup_rows_free(taken, n);
+    } else {
+        ls_rollup_putback(r, taken, n);
+    }
+    return rc;
+}

@@ -61,6 +61,14 @@ ls_store_prune(struct ls_store *s, int64_t older_than_us, uint64_t *out_rows, st
 /* ---- telemetry rollups (model/rollup.h rows; table telemetry_rollup, daily partitions) ---- */
 
 struct ls_rollup_row;
+struct ls_rollup;
+/**
+ * Takes the minutes of r that are closed at now_us, writes them (ls_store_rollups_write) and
+ * moves r's watermark past them; when the write fails they go back into r for the next try.
+ * *rows (may be NULL) = how many were taken.
+ */
+LS_MUST_CHECK int ls_store_rollups_flush(
+    struct ls_store *s, struct ls_rollup *r, int64_t now_us, size_t *rows, struct ls_err *err);
 /** Writes closed minutes once (a row already there is left alone), making the day
  *  partitions they need. One transaction. */
 LS_MUST_CHECK int ls_store_rollups_write(struct ls_store *s,

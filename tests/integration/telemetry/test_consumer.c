@@ -338,16 +338,9 @@ static void *flush_loop(void *arg)
 {
     struct flusher *fl = arg;
     while (!atomic_load(&fl->stop)) {
-        struct ls_rollup_row *rows;
-        int64_t through;
-        size_t n = ls_rollup_take(fl->r, ls_time_now_us(), &rows, &through);
-        struct ls_err err;
-        if (ls_store_rollups_write(fl->st, rows, n, &err) == LS_OK) {
-            ls_rollup_flushed(fl->r, through);
-            ls_rollup_rows_free(rows, n);
-        } else {
-            ls_rollup_putback(fl->r, rows, n);
-        }
+        struct ls_err err; /* a failed write is tried again, as the service does */
+        if (ls_store_rollups_flush(fl->st, fl->r, ls_time_now_us(), NULL, &err) != LS_OK)
+            fprintf(stderr, "# rollup flush failed, tried again: %s\n", err.msg);
         sleep_ms(100);
     }
     return NULL;
