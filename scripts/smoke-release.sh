@@ -18,11 +18,14 @@ fail() { echo "smoke: FAILED: $*"; cat "$tmp/log"; echo "0 passed, 1 failed"; ex
 n=$(curl -fsS "http://127.0.0.1:$port/v1/nodes?type=instance&limit=1000" | grep -o '"type":"instance"' | wc -l)
 [ "$n" -eq 300 ] || fail "expected 300 demo instances, got $n"
 src=$(curl -fsS "http://127.0.0.1:$port/v1/sources")
-echo "$src" | grep -q '"state": *"ok"' || fail "the simulated cloud was not imported: $src"
+grep -q '"state": *"ok"' <<<"$src" || fail "the simulated cloud was not imported: $src"
 # a simulated hypervisor runs on a demo machine (the machine <-> hypervisor join)
-curl -fsS "http://127.0.0.1:$port/v1/edges?src=nova:hypervisor:cmp-r01-01.dc1.example.net&type=runs_on" \
-  | grep -q '"dst": *"host:machine:cmp-r01-01"' || fail "hypervisor not joined to its machine"
-curl -fsS "http://127.0.0.1:$port/" | grep -q '<title>Landscape</title>' || fail "no web view"
+# (answers are read whole before grep -q looks at them: piped, grep's early exit can fail curl
+# with "Failed writing body", and pipefail then fails the check)
+edges=$(curl -fsS "http://127.0.0.1:$port/v1/edges?src=nova:hypervisor:cmp-r01-01.dc1.example.net&type=runs_on")
+grep -q '"dst": *"host:machine:cmp-r01-01"' <<<"$edges" || fail "hypervisor not joined to its machine"
+page=$(curl -fsS "http://127.0.0.1:$port/")
+grep -q '<title>Landscape</title>' <<<"$page" || fail "no web view"
 kill -TERM $pid; wait $pid || fail "unclean shutdown"
 grep -q 'embedded postgres stopped' "$tmp/log" || fail "embedded postgres not stopped"
 echo "smoke: release build serves the demo and shuts down cleanly"
