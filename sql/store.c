@@ -317,6 +317,16 @@ static int bulk_begin(PGconn *c, const char *table, size_t puts, char ***defs, s
         }
     }
     PQclear(r);
+    r = NULL;
+    /* Into an empty table (a first import): TRUNCATE gives it a file of this transaction, and
+     * with wal_level=minimal (the embedded server) Postgres then writes the rows without WAL. */
+    snprintf(q, sizeof(q), "SELECT NOT EXISTS (SELECT 1 FROM %s)", table);
+    lrc = lrc ? lrc : ls_pg_exec(c, &r, q, 0, NULL, &soft);
+    bool empty = lrc == LS_OK && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    PQclear(r);
+    snprintf(q, sizeof(q), "TRUNCATE %s", table);
+    if (lrc == LS_OK && empty)
+        lrc = ls_pg_exec(c, NULL, q, 0, NULL, &soft);
     lrc = lrc ? lrc : ls_pg_exec(c, NULL, "RESET lock_timeout", 0, NULL, &soft);
     if (lrc == LS_OK) {
         *defs = d;

@@ -322,6 +322,8 @@ static char *sql_value(PGconn *c, const char *q)
     "SELECT string_agg(indexdef, ';' ORDER BY indexdef) FROM pg_indexes "                          \
     "WHERE tablename IN ('node_version', 'edge_version')"
 #define INDEX_OID(name) "SELECT '" name "'::regclass::oid"
+#define TABLE_FILES                                                                                \
+    "SELECT pg_relation_filenode('node_version') || ' ' || pg_relation_filenode('edge_version')"
 
 /* A load of 100k nodes and edges into an empty store builds the node table's indexes after the
  * COPY (new index, same definition); the edge table, which a reader holds, keeps its indexes
@@ -339,6 +341,7 @@ static void test_bulk_load_rebuilds_indexes_unless_read(void **state)
     char *defs = sql_value(c, INDEX_DEFS);
     char *node_oid = sql_value(c, INDEX_OID("node_version_id_from"));
     char *edge_oid = sql_value(c, INDEX_OID("edge_version_src_from"));
+    char *files = sql_value(c, TABLE_FILES);
     PQclear(PQexec(reader, "BEGIN"));
     PQclear(PQexec(reader, "LOCK TABLE edge_version IN ACCESS SHARE MODE"));
 
@@ -364,6 +367,14 @@ static void test_bulk_load_rebuilds_indexes_unless_read(void **state)
     char *defs_after = sql_value(c, INDEX_DEFS);
     char *node_oid_after = sql_value(c, INDEX_OID("node_version_id_from"));
     char *edge_oid_after = sql_value(c, INDEX_OID("edge_version_src_from"));
+    char *files_after = sql_value(c, TABLE_FILES);
+    /* the empty node table was truncated in the load's transaction (a new file: written
+     * without WAL at wal_level=minimal); the edge table, held by the reader, was not */
+    char node_file[32], node_file_after[32], edge_file[32], edge_file_after[32];
+    assert_int_equal(sscanf(files, "%31s %31s", node_file, edge_file), 2);
+    assert_int_equal(sscanf(files_after, "%31s %31s", node_file_after, edge_file_after), 2);
+    assert_string_not_equal(node_file_after, node_file);
+    assert_string_equal(edge_file_after, edge_file);
     assert_string_equal(defs_after, defs);
     assert_string_not_equal(node_oid_after, node_oid); /* rebuilt */
     assert_string_equal(edge_oid_after, edge_oid);     /* kept: a reader held the table */
@@ -386,6 +397,8 @@ static void test_bulk_load_rebuilds_indexes_unless_read(void **state)
     free(node_oid_after);
     free(edge_oid);
     free(edge_oid_after);
+    free(files);
+    free(files_after);
     free(rows);
     free(attr);
     PQfinish(c);
