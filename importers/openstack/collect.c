@@ -11,11 +11,13 @@
 
 #include "common/buf.h"
 #include "common/handoff.h"
+#include "common/json_arena.h"
 #include "common/log.h"
 #include "common/time.h"
 
 #define MAX_PAGES     1000000
-#define IDS_PER_QUERY 80 /* ids per filtered query: keeps URLs well under 8 KB */
+#define IDS_PER_QUERY 80                /* ids per filtered query: keeps URLs well under 8 KB */
+#define PAGE_REGION   ((size_t)1 << 30) /* address space for a page's parse (a larger one spills) */
 
 /* Every list of an inventory, once (init and cleanup walk the same table). */
 #define N_LISTS 17
@@ -197,6 +199,9 @@ struct task {
     bool allow_404;     /* T_MERGE: a 404 leaves obj alone (e.g. deleted meanwhile) */
     bool fell_back;
     bool prefetch; /* T_LIST: the next page fetched while this one is parsed (long lists) */
+    bool sunk;     /* T_LIST: its pages go to the pool's sink as `list`, not into `into` */
+    enum ls_os_long_list list;
+    size_t pages, items; /* sunk so far */
 };
 
 struct pool {
@@ -208,6 +213,10 @@ struct pool {
     atomic_bool failed;
     pthread_mutex_t lock;
     struct ls_err err; /* the first failure */
+    const struct ls_os_page_sink *sink;
+    size_t hyps_at;       /* the hypervisor list's task: given to the sink before any page */
+    bool hyps_given;      /* (under lock) */
+    pthread_cond_t given; /* signalled when hyps_given or failed is set */
 };
 
 static struct task *
@@ -284,9 +293,32 @@ static char *rebase(const char *href, const char *asked)
     return fmt_url("%.*s%s", (int)origin, asked, hpath ? hpath : "/");
 }
 
-/* One answer of a list: its items appended to the task's, *next the next page's URL (NULL:
- * the last page). Takes doc. */
-static int list_page(struct task *t, const char *url, json_t *doc, char **next, struct ls_err *err)
+/* Waits until the sink has the hypervisor list; false: the pass failed first. */
+static bool hypervisors_given(struct pool *p)
+{
+    pthread_mutex_lock(&p->lock);
+    while (!p->hyps_given && !atomic_load(&p->failed))
+        pthread_cond_wait(&p->given, &p->lock);
+    bool given = p->hyps_given;
+    pthread_mutex_unlock(&p->lock);
+    return given;
+}
+
+/* A sunk list's page to the sink (once it has the hypervisors). */
+static int sink_page(struct pool *p, struct task *t, const json_t *items, struct ls_err *err)
+{
+    if (!hypervisors_given(p))
+        return ls_err_set(err, LS_EUNAVAIL, "pass_failed", "%s: another list failed", t->url);
+    int rc = p->sink->page(p->sink->arg, t->list, t->pages, items, err);
+    t->pages++;
+    t->items += json_array_size(items);
+    return rc;
+}
+
+/* One answer of a list: its items appended to the task's (or given to the sink), *next the
+ * next page's URL (NULL: the last page). Takes doc. */
+static int list_page(
+    struct pool *p, struct task *t, const char *url, json_t *doc, char **next, struct ls_err *err)
 {
     *next = NULL;
     json_t *items = json_object_get(doc, t->key);
@@ -295,7 +327,15 @@ static int list_page(struct task *t, const char *url, json_t *doc, char **next, 
         return ls_err_set(err, LS_EINVAL, "invalid_answer", "%s: no \"%s\" list in the answer",
                           t->url, t->key);
     }
-    json_array_extend(t->into, items);
+    if (t->sunk) {
+        int rc = sink_page(p, t, items, err);
+        if (rc != LS_OK) {
+            json_decref(doc);
+            return rc;
+        }
+    } else {
+        json_array_extend(t->into, items);
+    }
     const char *n = json_array_size(items) ? next_link(doc, t->key) : NULL;
     char *nu = n ? rebase(n, url) : NULL;
     json_decref(doc);
@@ -330,7 +370,7 @@ static int run_list(struct pool *p, struct ls_os_conn *c, struct task *t, struct
         }
         char *next = NULL;
         if (rc == LS_OK)
-            rc = list_page(t, url, doc, &next, err);
+            rc = list_page(p, t, url, doc, &next, err);
         free(url);
         url = next;
         if (rc != LS_OK || atomic_load(&p->failed))
@@ -384,7 +424,9 @@ static char *guess_next(const struct ls_buf *body, const char *key, const char *
 
 /* The page a parser thread (common/handoff) has in hand, and what it found. */
 struct parser {
+    struct pool *p;
     struct task *t;
+    struct ls_json_arena *arena; /* a sunk list's pages are parsed here, dropped once mapped */
     struct ls_handoff *thread;
     struct ls_buf body; /* the page in hand */
     char *url, *guess;
@@ -400,9 +442,13 @@ static void parse_page(void *arg)
     if (ps->rc == LS_OK) {
         json_t *doc = NULL;
         char *next = NULL;
+        ls_json_arena_use(ps->arena);
         int rc = ls_os_parse_body(ps->url, ps->body.data, ps->body.len, &doc, &ps->err);
+        ls_json_arena_use(NULL);
         if (rc == LS_OK)
-            rc = list_page(ps->t, ps->url, doc, &next, &ps->err);
+            rc = list_page(ps->p, ps->t, ps->url, doc, &next, &ps->err);
+        if (ps->arena)
+            ls_json_arena_reset(ps->arena); /* the page is mapped and dropped */
         ps->rc = rc;
         bool same = (!next && !ps->guess) || (next && ps->guess && !strcmp(next, ps->guess));
         if (rc == LS_OK && !same) {
@@ -439,7 +485,10 @@ run_list_prefetch(struct pool *p, struct ls_os_conn *c, struct task *t, struct l
 {
     struct parser ps;
     memset(&ps, 0, sizeof(ps));
+    ps.p = p;
     ps.t = t;
+    /* the sink copies what it keeps (a NULL region, if none can be had: parsed as usual) */
+    ps.arena = t->sunk ? ls_json_arena_new(PAGE_REGION) : NULL;
     ls_buf_init(&ps.body, 0);
     ps.thread = ls_handoff_start(parse_page, &ps);
     struct ls_buf body;
@@ -489,6 +538,7 @@ run_list_prefetch(struct pool *p, struct ls_os_conn *c, struct task *t, struct l
     free(url);
     ls_buf_cleanup(&body);
     ls_buf_cleanup(&ps.body);
+    ls_json_arena_free(ps.arena);
     return rc;
 }
 
@@ -525,12 +575,20 @@ static void *worker(void *arg)
         int rc = t->kind == T_MERGE ? run_merge(c, t, &e)
                  : t->prefetch      ? run_list_prefetch(p, c, t, &e)
                                     : run_list(p, c, t, &e);
+        if (rc == LS_OK && i == p->hyps_at && p->sink) {
+            p->sink->hypervisors(p->sink->arg, t->into);
+            pthread_mutex_lock(&p->lock);
+            p->hyps_given = true;
+            pthread_cond_broadcast(&p->given);
+            pthread_mutex_unlock(&p->lock);
+        }
         if (rc != LS_OK) {
             pthread_mutex_lock(&p->lock);
             if (!atomic_load(&p->failed)) {
                 p->err = e;
                 atomic_store(&p->failed, true);
             }
+            pthread_cond_broadcast(&p->given);
             pthread_mutex_unlock(&p->lock);
         }
     }
@@ -574,7 +632,9 @@ static void pool_init(struct pool *p, struct ls_os_session *s, const struct ls_o
     memset(p, 0, sizeof(*p));
     p->s = s;
     p->api = api;
+    p->hyps_at = SIZE_MAX;
     pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->given, NULL);
 }
 
 static void pool_cleanup(struct pool *p)
@@ -587,6 +647,7 @@ static void pool_cleanup(struct pool *p)
     }
     free(p->t);
     pthread_mutex_destroy(&p->lock);
+    pthread_cond_destroy(&p->given);
 }
 
 /* Moves a finished list task's items into dst. */
@@ -653,9 +714,18 @@ static uint64_t session_requests(struct ls_os_session *s)
     return st.requests;
 }
 
+/* A long list: its next page fetched while one is parsed, and given to the sink if any. */
+static void long_list(struct pool *p, struct task *t, enum ls_os_long_list list)
+{
+    t->prefetch = true;
+    t->sunk = p->sink != NULL;
+    t->list = list;
+}
+
 int ls_os_collect_full(struct ls_os_session *s,
                        const struct ls_os_api *api,
                        const struct ls_os_collect_opts *o,
+                       const struct ls_os_page_sink *sink,
                        struct ls_os_inventory *inv,
                        struct ls_err *err)
 {
@@ -664,17 +734,25 @@ int ls_os_collect_full(struct ls_os_session *s,
     uint64_t req0 = session_requests(s);
     struct pool p;
     pool_init(&p, s, api);
+    p.sink = sink;
     int lim = o->page_size > 0 ? o->page_size : 1000;
-    /* Longest first: the server list is the long pole. */
+    /* The hypervisors first (the sink needs them before any page, and a worker that waits
+     * for them must not hold the only one that would read them), then the longest: the
+     * server list is the long pole. */
+    p.hyps_at = p.n;
+    struct task *hyps = add_list(
+        &p, "compute", "hypervisors",
+        api->hypervisor_uuids ? fmt_url("%s/os-hypervisors/detail?limit=%d", api->compute, lim)
+                              : fmt_url("%s/os-hypervisors/detail", api->compute));
     struct task *servers =
         add_list(&p, "compute", "servers",
                  fmt_url("%s/servers/detail?all_tenants=1&limit=%d", api->compute, lim));
-    servers->prefetch = true;
+    long_list(&p, servers, LS_OS_SERVERS);
     struct task *ports = NULL, *networks = NULL, *subnets = NULL, *routers = NULL, *fips = NULL,
                 *volumes = NULL, *providers = NULL, *stacks = NULL, *flavors = NULL;
     if (api->network[0]) {
         ports = add_list(&p, NULL, "ports", fmt_url("%s/ports?limit=%d", api->network, lim));
-        ports->prefetch = true;
+        long_list(&p, ports, LS_OS_PORTS);
         networks =
             add_list(&p, NULL, "networks", fmt_url("%s/networks?limit=%d", api->network, lim));
         subnets = add_list(&p, NULL, "subnets", fmt_url("%s/subnets?limit=%d", api->network, lim));
@@ -685,12 +763,8 @@ int ls_os_collect_full(struct ls_os_session *s,
     if (api->volume[0]) {
         volumes = add_list(&p, "volume", "volumes",
                            fmt_url("%s/volumes/detail?all_tenants=1&limit=%d", api->volume, lim));
-        volumes->prefetch = true;
+        long_list(&p, volumes, LS_OS_VOLUMES);
     }
-    struct task *hyps = add_list(
-        &p, "compute", "hypervisors",
-        api->hypervisor_uuids ? fmt_url("%s/os-hypervisors/detail?limit=%d", api->compute, lim)
-                              : fmt_url("%s/os-hypervisors/detail", api->compute));
     if (api->placement[0])
         providers = add_list(&p, "placement", "resource_providers",
                              fmt_url("%s/resource_providers", api->placement));
@@ -711,6 +785,9 @@ int ls_os_collect_full(struct ls_os_session *s,
     int rc = run_tasks(&p, 0, o->concurrency, err);
     if (rc == LS_OK) {
         /* Task pointers move when the list grows: take the lists first. */
+        const struct task *longs[LS_OS_LONG_LISTS] = {servers, ports, volumes};
+        for (size_t l = 0; l < LS_OS_LONG_LISTS; l++)
+            inv->sunk[l] = longs[l] ? longs[l]->items : 0;
         take(servers, inv->servers);
         take(ports, inv->ports);
         take(networks, inv->networks);

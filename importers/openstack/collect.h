@@ -27,6 +27,23 @@ struct ls_os_api {
 LS_MUST_CHECK int
 ls_os_discover(struct ls_os_session *s, struct ls_os_api *api, struct ls_err *err);
 
+/** The long lists of a cloud, which a full pass can hand to a sink page by page. */
+enum ls_os_long_list { LS_OS_SERVERS, LS_OS_PORTS, LS_OS_VOLUMES, LS_OS_LONG_LISTS };
+
+/**
+ * A consumer of the long lists' pages during a full pass: each page's items go to `page` as
+ * the page is read, on that list's own thread (the lists run at once; a list's pages come in
+ * order, seq counting from 0), and are not kept in the inventory (inv->sunk counts them).
+ * `hypervisors` is called once, with the pass's hypervisor list, before any page. A page's
+ * failure fails the pass. Both get `arg`; the items are borrowed for the call.
+ */
+struct ls_os_page_sink {
+    void (*hypervisors)(void *arg, const json_t *hypervisors);
+    int (*page)(
+        void *arg, enum ls_os_long_list list, size_t seq, const json_t *items, struct ls_err *err);
+    void *arg;
+};
+
 /** The collections of one pass; every member a JSON array (empty when the service is
  *  absent). Placement data is merged into each provider object ("inventories", "usages",
  *  "traits", "aggregates"); Heat resources into each stack ("resources"). */
@@ -36,11 +53,12 @@ struct ls_os_inventory {
     json_t *projects, *hypervisors, *servers, *flavors, *aggregates, *zones, *providers;
     json_t *networks, *subnets, *ports, *routers, *floatingips, *volumes, *stacks;
     /* incremental passes only */
-    json_t *deleted_servers; /* ids */
-    json_t *missing_ports;   /* ids asked for by id and not found (deleted) */
-    json_t *missing_stacks;  /* stacks named by events and no longer listed (deleted) */
-    uint64_t requests;       /* HTTP requests of the pass */
-    char warning[256];       /* a partial view the operator should know of ("" = none) */
+    json_t *deleted_servers;       /* ids */
+    json_t *missing_ports;         /* ids asked for by id and not found (deleted) */
+    json_t *missing_stacks;        /* stacks named by events and no longer listed (deleted) */
+    size_t sunk[LS_OS_LONG_LISTS]; /* items handed to a page sink instead (full pass) */
+    uint64_t requests;             /* HTTP requests of the pass */
+    char warning[256];             /* a partial view the operator should know of ("" = none) */
 };
 
 void ls_os_inventory_init(struct ls_os_inventory *inv);
@@ -51,10 +69,11 @@ struct ls_os_collect_opts {
     int page_size;   /* `limit` for paginated lists */
 };
 
-/** Reads everything (a full pass). */
+/** Reads everything (a full pass); sink (may be NULL: all kept) takes the long lists. */
 LS_MUST_CHECK int ls_os_collect_full(struct ls_os_session *s,
                                      const struct ls_os_api *api,
                                      const struct ls_os_collect_opts *o,
+                                     const struct ls_os_page_sink *sink,
                                      struct ls_os_inventory *inv,
                                      struct ls_err *err);
 

@@ -215,10 +215,19 @@ int ls_os_importer_pass(struct ls_os_importer *imp, enum ls_os_pass kind, struct
     ls_os_inventory_init(&inv);
     struct ls_snap *snap = ls_graph_snap(imp->g);
     struct touch_hints touch = {{&imp->map, snap}, hint_ports};
+    /* a full pass maps its long lists as their pages come (servers that name their flavor
+     * only, compute < 2.47, need the flavor list first: mapped at the end) */
+    struct ls_os_pager *pager = NULL;
     if (rc == LS_OK) {
-        if (kind == LS_OS_PASS_FULL)
-            rc = ls_os_collect_full(imp->session, &imp->api, &imp->o.collect, &inv, &e);
-        else
+        if (kind == LS_OS_PASS_FULL) {
+            struct ls_os_page_sink sink;
+            if (imp->api.embedded_flavor) {
+                pager = ls_os_pager_new(&imp->map);
+                ls_os_pager_sink(pager, &sink);
+            }
+            rc = ls_os_collect_full(imp->session, &imp->api, &imp->o.collect, pager ? &sink : NULL,
+                                    &inv, &e);
+        } else
             rc = ls_os_collect_incremental(imp->session, &imp->api, &imp->o.collect,
                                            since - OVERLAP_US, hint_stacks, touched, &touch, &inv,
                                            &e);
@@ -229,7 +238,8 @@ int ls_os_importer_pass(struct ls_os_importer *imp, enum ls_os_pass kind, struct
     ls_change_set_set_time(cs, inv.started_us);
     json_t *facts = json_object();
     if (rc == LS_OK)
-        rc = ls_os_map(&inv, &imp->map, snap, cs, facts, &e);
+        rc = ls_os_map_paged(&inv, pager, &imp->map, snap, cs, facts, &e);
+    ls_os_pager_free(pager);
     bool new_hosts = json_integer_value(json_object_get(facts, "unknown_hypervisor")) > 0;
     json_decref(facts);
     if (rc == LS_OK)
@@ -237,8 +247,10 @@ int ls_os_importer_pass(struct ls_os_importer *imp, enum ls_os_pass kind, struct
     ls_snap_release(snap);
     json_decref(hint_ports);
     json_decref(hint_stacks);
-    size_t n_servers = json_array_size(inv.servers), n_hyps = json_array_size(inv.hypervisors),
-           n_ports = json_array_size(inv.ports), n_vols = json_array_size(inv.volumes);
+    size_t n_servers = json_array_size(inv.servers) + inv.sunk[LS_OS_SERVERS],
+           n_hyps = json_array_size(inv.hypervisors),
+           n_ports = json_array_size(inv.ports) + inv.sunk[LS_OS_PORTS],
+           n_vols = json_array_size(inv.volumes) + inv.sunk[LS_OS_VOLUMES];
     char warning[sizeof(inv.warning)];
     snprintf(warning, sizeof(warning), "%s", inv.warning);
     int64_t started_us = inv.started_us;

@@ -65,6 +65,13 @@ static const char *jss(const json_t *obj, const char *key)
     return s ? s : "";
 }
 
+/* obj[key] = a copy of v. What a set keeps is copied, never shared with the answers: a long
+ * list's page lives in a region that is reused once the page is mapped (common/json_arena). */
+static void set_copy(json_t *obj, const char *key, const json_t *v)
+{
+    json_object_set_new(obj, key, json_deep_copy(v));
+}
+
 /* Copies the listed members of src that are present (null included) into a new object. */
 static json_t *pick(const json_t *src, const char *const *keys)
 {
@@ -72,7 +79,7 @@ static json_t *pick(const json_t *src, const char *const *keys)
     for (const char *const *k = keys; *k; k++) {
         json_t *v = json_object_get(src, *k);
         if (v)
-            json_object_set(o, *k, v);
+            set_copy(o, *k, v);
     }
     return o;
 }
@@ -201,7 +208,6 @@ static void owned_by(struct mapper *m, const char *id, const json_t *obj)
 
 /* ---- nova: hypervisors, placement, aggregates, zones ---- */
 
-/* capacity[rc] = (total - reserved) * allocation_ratio; free[rc] = capacity - used. */
 /* Per resource class: capacity = (total - reserved) x allocation_ratio, free = capacity -
  * used. Both new objects. */
 static void capacity_free(const json_t *inv, const json_t *usages, json_t **cap, json_t **free_)
@@ -243,7 +249,7 @@ static void placement_attrs(json_t *attrs, const json_t *rp)
     for (size_t k = 0; k < sizeof(keep) / sizeof(keep[0]); k++) {
         json_t *v = json_object_get(rp, keep[k][0]);
         if (v)
-            json_object_set(attrs, keep[k][1], v);
+            set_copy(attrs, keep[k][1], v);
     }
 }
 
@@ -264,6 +270,22 @@ static void index_providers(struct mapper *m)
     }
 }
 
+/* A hypervisor's names (hypervisor_hostname, and its service host when another one) -> its
+ * node id, into by_name; the id into id (ID_MAX). false: no hostname (not a node). */
+static bool
+name_hypervisor(json_t *by_name, const struct ls_os_map_opts *o, const json_t *h, char *id)
+{
+    const char *name = js(h, "hypervisor_hostname");
+    if (!name)
+        return false;
+    const char *host = js(json_object_get(h, "service"), "host");
+    ls_os_node_id(o, "nova", "hypervisor", name, id, ID_MAX);
+    json_object_set_new(by_name, name, json_string(id));
+    if (host && !json_object_get(by_name, host))
+        json_object_set_new(by_name, host, json_string(id));
+    return true;
+}
+
 static void map_hypervisors(struct mapper *m)
 {
     size_t i;
@@ -279,12 +301,11 @@ static void map_hypervisors(struct mapper *m)
     }
     json_array_foreach(m->inv->hypervisors, i, h)
     {
-        const char *name = js(h, "hypervisor_hostname");
-        if (!name)
+        if (!name_hypervisor(m->hv_by_name, m->o, h, id))
             continue;
+        const char *name = js(h, "hypervisor_hostname");
         const json_t *svc = json_object_get(h, "service");
         const char *host = js(svc, "host");
-        id_of(m, id, "nova", "hypervisor", name);
         static const char *const keys[] = {"hypervisor_hostname",
                                            "host_ip",
                                            "hypervisor_type",
@@ -294,11 +315,11 @@ static void map_hypervisors(struct mapper *m)
                                            NULL};
         json_t *attrs = pick(h, keys);
         json_t *hid = json_object_get(h, "id");
-        json_object_set(attrs, "hypervisor_id", hid ? hid : json_null());
+        set_copy(attrs, "hypervisor_id", hid ? hid : json_null());
         if (host)
             json_object_set_new(attrs, "host", json_string(host));
         if (js(svc, "disabled_reason"))
-            json_object_set(attrs, "disabled_reason", json_object_get(svc, "disabled_reason"));
+            set_copy(attrs, "disabled_reason", json_object_get(svc, "disabled_reason"));
         if (json_object_get(h, "vcpus")) { /* before 2.88: nova's own view */
             /* Totals only: the used figures move with every boot and are read from
              * placement's usages, which incremental passes keep current. */
@@ -324,9 +345,6 @@ static void map_hypervisors(struct mapper *m)
         const char *status = js(h, "status");
         const char *state = status && !strcmp(status, "disabled") ? "disabled" : js(h, "state");
         node(m, id, "hypervisor", name, state, attrs);
-        json_object_set_new(m->hv_by_name, name, json_string(id));
-        if (host && !json_object_get(m->hv_by_name, host))
-            json_object_set_new(m->hv_by_name, host, json_string(id));
     }
 }
 
@@ -438,7 +456,7 @@ static json_t *flavor_attrs(struct mapper *m, const json_t *f)
     for (size_t i = 0; i < sizeof(from) / sizeof(from[0]); i++) {
         json_t *v = json_object_get(f, from[i][0]);
         if (v && !(json_is_string(v) && !strcmp(from[i][0], "swap"))) /* swap "" = none */
-            json_object_set(o, from[i][1], v);
+            set_copy(o, from[i][1], v);
     }
     if (json_is_string(json_object_get(f, "swap")))
         json_object_set_new(o, "swap_mb", json_integer(0));
@@ -474,7 +492,7 @@ static void map_server(struct mapper *m, const json_t *s)
     for (size_t k = 0; k < sizeof(map) / sizeof(map[0]); k++) {
         v = json_object_get(s, map[k][0]);
         if (v)
-            json_object_set(attrs, map[k][1], v);
+            set_copy(attrs, map[k][1], v);
     }
     /* The addresses, flat: {"ip": .., "network": .., "type": fixed|floating, "mac": ..};
      * ports carry the rest. */
@@ -733,7 +751,7 @@ static void map_volume(struct mapper *m, const json_t *v)
     for (size_t k = 0; k < sizeof(map) / sizeof(map[0]); k++) {
         json_t *x = json_object_get(v, map[k][0]);
         if (x)
-            json_object_set(attrs, map[k][1], x);
+            set_copy(attrs, map[k][1], x);
     }
     json_t *att = json_array();
     json_array_foreach(json_object_get(v, "attachments"), j, a)
@@ -754,7 +772,7 @@ static void map_volume(struct mapper *m, const json_t *v)
         id_of(m, other, "nova", "instance", js(a, "server_id"));
         json_t *ea = json_object();
         if (js(a, "device"))
-            json_object_set(ea, "device", json_object_get(a, "device"));
+            set_copy(ea, "device", json_object_get(a, "device"));
         edge(m, id, LS_EDGE_ATTACHED_TO, other, ea);
     }
     if (backend && *backend) {
@@ -1005,13 +1023,18 @@ static void mapper_cleanup(struct mapper *m)
 /* A slice of servers, ports or volumes mapped into a set of its own: node puts and edges whose
  * ends are checked when the slices are merged (in order) into the pass's set. */
 struct chunk {
-    const json_t *items;
+    const json_t *items; /* borrowed while it is mapped */
     size_t from, n;
     void (*fn)(struct mapper *, const json_t *);
     struct ls_change_set *cs;
     int rc;
     struct ls_err err;
+    enum ls_os_long_list list; /* a page's place in the pass (the pager) */
+    size_t seq;
 };
+
+static void (*const long_list_fn[LS_OS_LONG_LISTS])(struct mapper *, const json_t *) = {
+    [LS_OS_SERVERS] = map_server, [LS_OS_PORTS] = map_port, [LS_OS_VOLUMES] = map_volume};
 
 struct chunk_run {
     const struct mapper *m; /* the pass's mapper: options, hypervisor names, flavors (read) */
@@ -1020,17 +1043,19 @@ struct chunk_run {
     atomic_size_t next;
 };
 
-static void map_chunk(const struct mapper *pm, struct chunk *c)
+/* hv_by_name and flavors: what the pass mapped already, shared read-only (lookups do not
+ * change an object) */
+static void
+map_chunk(const struct ls_os_map_opts *o, json_t *hv_by_name, json_t *flavors, struct chunk *c)
 {
     struct mapper m;
     ls_err_clear(&c->err);
-    mapper_init(&m, pm->o, c->cs, &c->err);
+    mapper_init(&m, o, c->cs, &c->err);
     m.full = m.defer = true;
-    /* what the pass mapped already, shared read-only (lookups do not change an object) */
     json_decref(m.hv_by_name);
     json_decref(m.flavors);
-    m.hv_by_name = json_incref(pm->hv_by_name);
-    m.flavors = json_incref(pm->flavors);
+    m.hv_by_name = json_incref(hv_by_name);
+    m.flavors = json_incref(flavors);
     for (size_t i = c->from; i < c->from + c->n && m.rc == LS_OK; i++)
         c->fn(&m, json_array_get(c->items, i));
     c->rc = m.rc;
@@ -1041,7 +1066,7 @@ static void *chunk_worker(void *arg)
 {
     struct chunk_run *run = arg;
     for (size_t i; (i = atomic_fetch_add(&run->next, 1)) < run->n;)
-        map_chunk(run->m, &run->jobs[i]);
+        map_chunk(run->m->o, run->m->hv_by_name, run->m->flavors, &run->jobs[i]);
     return NULL;
 }
 
@@ -1071,24 +1096,24 @@ static void merge_chunks(struct mapper *m, struct chunk *jobs, size_t n)
  * MAP_THREADS threads, after the hypervisors (their names) and flavors, then merged. */
 static void map_long_lists(struct mapper *m)
 {
-    const struct {
-        const json_t *items;
-        void (*fn)(struct mapper *, const json_t *);
-    } lists[] = {
-        {m->inv->servers, map_server}, {m->inv->ports, map_port}, {m->inv->volumes, map_volume}};
+    const json_t *lists[LS_OS_LONG_LISTS] = {
+        [LS_OS_SERVERS] = m->inv->servers,
+        [LS_OS_PORTS] = m->inv->ports,
+        [LS_OS_VOLUMES] = m->inv->volumes,
+    };
     size_t n = 0, cap = 0;
     struct chunk *jobs = NULL;
-    for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
-        size_t size = json_array_size(lists[l].items);
+    for (size_t l = 0; l < LS_OS_LONG_LISTS; l++) {
+        size_t size = json_array_size(lists[l]);
         for (size_t from = 0; from < size; from += CHUNK) {
             if (n == cap) {
                 cap = cap ? cap * 2 : 64;
                 jobs = ls_xrealloc(jobs, cap * sizeof(*jobs));
             }
-            jobs[n++] = (struct chunk){.items = lists[l].items,
+            jobs[n++] = (struct chunk){.items = lists[l],
                                        .from = from,
                                        .n = size - from < CHUNK ? size - from : CHUNK,
-                                       .fn = lists[l].fn,
+                                       .fn = long_list_fn[l],
                                        .cs = ls_change_set_new(m->origin)};
         }
     }
@@ -1120,12 +1145,112 @@ static void map_long_lists(struct mapper *m)
     free(jobs);
 }
 
+/* ---- the long lists of a full pass, mapped page by page while they are read ---- */
+
+struct ls_os_pager {
+    const struct ls_os_map_opts *o;
+    char *origin;
+    json_t *hv_by_name;
+    json_t *flavors; /* none: a paged pass's servers carry their flavor (compute >= 2.47) */
+    pthread_mutex_t lock;
+    struct chunk *pages; /* mapped, in the order they came (under lock) */
+    size_t n, cap;
+};
+
+struct ls_os_pager *ls_os_pager_new(const struct ls_os_map_opts *o)
+{
+    struct ls_os_pager *pg = ls_xcalloc(1, sizeof(*pg));
+    char origin[256];
+    ls_os_origin(o->cloud, origin, sizeof(origin));
+    pg->o = o;
+    pg->origin = ls_xstrdup(origin);
+    pg->hv_by_name = json_object();
+    pg->flavors = json_object();
+    pthread_mutex_init(&pg->lock, NULL);
+    return pg;
+}
+
+void ls_os_pager_free(struct ls_os_pager *pg)
+{
+    if (!pg)
+        return;
+    for (size_t i = 0; i < pg->n; i++)
+        ls_change_set_free(pg->pages[i].cs);
+    free(pg->pages);
+    json_decref(pg->hv_by_name);
+    json_decref(pg->flavors);
+    pthread_mutex_destroy(&pg->lock);
+    free(pg->origin);
+    free(pg);
+}
+
+static void pager_hypervisors(void *arg, const json_t *hypervisors)
+{
+    struct ls_os_pager *pg = arg;
+    size_t i;
+    json_t *h;
+    char id[ID_MAX];
+    json_array_foreach(hypervisors, i, h) name_hypervisor(pg->hv_by_name, pg->o, h, id);
+}
+
+static int pager_page(
+    void *arg, enum ls_os_long_list list, size_t seq, const json_t *items, struct ls_err *err)
+{
+    struct ls_os_pager *pg = arg;
+    struct chunk c = {.items = items,
+                      .n = json_array_size(items),
+                      .fn = long_list_fn[list],
+                      .cs = ls_change_set_new(pg->origin),
+                      .list = list,
+                      .seq = seq};
+    map_chunk(pg->o, pg->hv_by_name, pg->flavors, &c);
+    c.items = NULL;
+    if (c.rc != LS_OK) {
+        *err = c.err;
+        ls_change_set_free(c.cs);
+        return c.rc;
+    }
+    pthread_mutex_lock(&pg->lock);
+    if (pg->n == pg->cap) {
+        pg->cap = pg->cap ? pg->cap * 2 : 64;
+        pg->pages = ls_xrealloc(pg->pages, pg->cap * sizeof(*pg->pages));
+    }
+    pg->pages[pg->n++] = c;
+    pthread_mutex_unlock(&pg->lock);
+    return LS_OK;
+}
+
+void ls_os_pager_sink(struct ls_os_pager *pg, struct ls_os_page_sink *out)
+{
+    *out =
+        (struct ls_os_page_sink){.hypervisors = pager_hypervisors, .page = pager_page, .arg = pg};
+}
+
+static int page_order(const void *a, const void *b)
+{
+    const struct chunk *x = a, *y = b;
+    if (x->list != y->list)
+        return x->list < y->list ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
 int ls_os_map(const struct ls_os_inventory *inv,
               const struct ls_os_map_opts *o,
               const struct ls_snap *snap,
               struct ls_change_set *cs,
               json_t *counts,
               struct ls_err *err)
+{
+    return ls_os_map_paged(inv, NULL, o, snap, cs, counts, err);
+}
+
+int ls_os_map_paged(const struct ls_os_inventory *inv,
+                    struct ls_os_pager *pager,
+                    const struct ls_os_map_opts *o,
+                    const struct ls_snap *snap,
+                    struct ls_change_set *cs,
+                    json_t *counts,
+                    struct ls_err *err)
 {
     struct mapper m;
     mapper_init(&m, o, cs, err);
@@ -1147,7 +1272,11 @@ int ls_os_map(const struct ls_os_inventory *inv,
     map_networks(&m);
     map_routers(&m);
     index_flavors(&m);
-    if (inv->full) {
+    if (inv->full && pager) { /* in the order a single list would have had */
+        qsort(pager->pages, pager->n, sizeof(*pager->pages), page_order);
+        if (m.rc == LS_OK)
+            merge_chunks(&m, pager->pages, pager->n);
+    } else if (inv->full) {
         map_long_lists(&m);
     } else {
         map_servers(&m);

@@ -57,6 +57,33 @@ LS_MUST_CHECK int ls_os_map(const struct ls_os_inventory *inv,
                             struct ls_err *err);
 
 /**
+ * The long lists of a full pass (servers, ports, volumes) mapped page by page as they are read
+ * (the page sink of ls_os_collect_full), so a page's answer is freed once mapped instead of
+ * the whole pass's answers being held until the end. Pages are mapped on the lists' threads
+ * (the sink is thread-safe); ls_os_map_paged then merges them, in list order, into the pass's
+ * set exactly as ls_os_map would have mapped the same items. For clouds whose servers carry
+ * their flavor (compute >= 2.47): the flavor list is not consulted.
+ * o is borrowed and must outlive the pager.
+ */
+struct ls_os_pager;
+struct ls_os_pager *ls_os_pager_new(const struct ls_os_map_opts *o);
+void ls_os_pager_free(struct ls_os_pager *pg);
+/** The sink to give ls_os_collect_full (arg = pg). */
+void ls_os_pager_sink(struct ls_os_pager *pg, struct ls_os_page_sink *out);
+
+/**
+ * ls_os_map for a full inventory whose long lists went to pager (NULL: ls_os_map). The
+ * pager's mapped pages are moved into cs; free the pager after.
+ */
+LS_MUST_CHECK int ls_os_map_paged(const struct ls_os_inventory *inv,
+                                  struct ls_os_pager *pager,
+                                  const struct ls_os_map_opts *o,
+                                  const struct ls_snap *snap,
+                                  struct ls_change_set *cs,
+                                  json_t *counts,
+                                  struct ls_err *err);
+
+/**
  * For an incremental pass (the ls_os_touched_fn of collect.h, arg = struct ls_os_touch):
  * adds the placement providers of the hypervisors changed servers left and joined, and the
  * ports the graph has attached to them.
