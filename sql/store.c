@@ -269,8 +269,10 @@ static int copy_puts(PGconn *c,
 
 /* A bulk load into a nearly empty table (the first import of a large cloud) drops the table's
  * own indexes and builds them again after the COPY, in the same transaction: one sort per
- * index instead of a B-tree descent per row. Readers of the table wait for the commit; a
- * lock not had within a second leaves the indexes alone. *defs gets the CREATE statements to
+ * index instead of a B-tree descent per row. Partial indexes stay: they hold closed versions
+ * only (valid_to, rev_to set), which a load's new rows are not, so keeping them costs a
+ * predicate per row where a rebuild would scan the table. Readers of the table wait for the commit;
+ * a lock not had within a second leaves the indexes alone. *defs gets the CREATE statements to
  * replay (NULL: not bulk, or the indexes are kept); the caller frees them with bulk_end. */
 static int bulk_begin(PGconn *c, const char *table, size_t puts, char ***defs, struct ls_err *err)
 {
@@ -300,7 +302,7 @@ static int bulk_begin(PGconn *c, const char *table, size_t puts, char ***defs, s
               : ls_pg_exec(c, &r,
                            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
                            "JOIN pg_class i ON i.oid = x.indexrelid "
-                           "WHERE x.indrelid = $1::regclass AND NOT EXISTS "
+                           "WHERE x.indrelid = $1::regclass AND x.indpred IS NULL AND NOT EXISTS "
                            "(SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid)",
                            1, tparam, &soft);
     char **d = NULL;
@@ -413,6 +415,8 @@ static int persist(struct ls_store *s,
     ls_buf_cleanup(&node_close);
     ls_buf_cleanup(&edge_close);
     char **node_idx = NULL, **edge_idx = NULL;
+    long long t[5];
+    t[0] = ls_time_mono_ns();
     if (rc == LS_OK)
         rc = bulk_begin(c, "node_version", node_puts, &node_idx, err);
     if (rc == LS_OK)
@@ -422,11 +426,13 @@ static int persist(struct ls_store *s,
                        "COPY node_version (id, layer, type, name, state, attrs, source, "
                        "created_at, valid_from, valid_to, rev_from, rev_to) FROM STDIN",
                        LS_OP_NODE_PUT, ops, n, revs, err);
+    t[1] = ls_time_mono_ns();
     if (rc == LS_OK && edge_puts)
         rc = copy_puts(c,
                        "COPY edge_version (src, type, dst, attrs, esource, owner, weight, "
                        "created_at, valid_from, valid_to, rev_from, rev_to) FROM STDIN",
                        LS_OP_EDGE_PUT, ops, n, revs, err);
+    t[2] = ls_time_mono_ns();
     int idx_rc = bulk_end(c, node_idx, err);
     rc = rc ? rc : idx_rc;
     idx_rc = bulk_end(c, edge_idx, err);
@@ -438,8 +444,15 @@ static int persist(struct ls_store *s,
                         "VALUES ($1, $2, $3, $4)",
                         4, params, err);
     }
+    t[3] = ls_time_mono_ns();
     if (rc == LS_OK)
         rc = ls_pg_exec(c, NULL, "COMMIT", 0, NULL, err);
+    t[4] = ls_time_mono_ns();
+    if (ls_log_enabled(LS_LOG_DEBUG, "sql"))
+        ls_log(LS_LOG_DEBUG, "sql", "persisted",
+               "rows=%zu nodes_s=%.3f edges_s=%.3f indexes_s=%.3f commit_s=%.3f", n,
+               (double)(t[1] - t[0]) / 1e9, (double)(t[2] - t[1]) / 1e9,
+               (double)(t[3] - t[2]) / 1e9, (double)(t[4] - t[3]) / 1e9);
     if (rc == LS_OK) {
         r = PQexec(c, "NOTIFY landscape_changes"); /* followers re-read the change log */
         PQclear(r);

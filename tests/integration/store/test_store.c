@@ -342,6 +342,7 @@ static void test_bulk_load_rebuilds_indexes_unless_read(void **state)
     char *node_oid = sql_value(c, INDEX_OID("node_version_id_from"));
     char *edge_oid = sql_value(c, INDEX_OID("edge_version_src_from"));
     char *files = sql_value(c, TABLE_FILES);
+    char *partial_oid = sql_value(c, INDEX_OID("node_version_to"));
     PQclear(PQexec(reader, "BEGIN"));
     PQclear(PQexec(reader, "LOCK TABLE edge_version IN ACCESS SHARE MODE"));
 
@@ -375,6 +376,9 @@ static void test_bulk_load_rebuilds_indexes_unless_read(void **state)
     assert_int_equal(sscanf(files_after, "%31s %31s", node_file_after, edge_file_after), 2);
     assert_string_not_equal(node_file_after, node_file);
     assert_string_equal(edge_file_after, edge_file);
+    /* a partial index (closed versions only: none in a load) is kept, not rebuilt */
+    char *partial_oid_after = sql_value(c, INDEX_OID("node_version_to"));
+    assert_string_equal(partial_oid_after, partial_oid);
     assert_string_equal(defs_after, defs);
     assert_string_not_equal(node_oid_after, node_oid); /* rebuilt */
     assert_string_equal(edge_oid_after, edge_oid);     /* kept: a reader held the table */
@@ -399,6 +403,8 @@ static void test_bulk_load_rebuilds_indexes_unless_read(void **state)
     free(edge_oid_after);
     free(files);
     free(files_after);
+    free(partial_oid);
+    free(partial_oid_after);
     free(rows);
     free(attr);
     PQfinish(c);
