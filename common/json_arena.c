@@ -32,6 +32,7 @@ struct ls_json_arena {
  * slot is written before its region is used and cleared after its values are gone. */
 static _Atomic(uintptr_t) region_lo[LS_JSON_ARENA_MAX], region_hi[LS_JSON_ARENA_MAX];
 static atomic_int region_taken[LS_JSON_ARENA_MAX];
+static atomic_int slots_used; /* 1 + the highest slot ever taken: where a free stops looking */
 static _Thread_local struct ls_json_arena *current;
 
 #define ALIGN 16
@@ -55,7 +56,8 @@ static void *arena_malloc(size_t size)
 static void arena_free(void *p)
 {
     uintptr_t x = (uintptr_t)p;
-    for (int i = 0; i < LS_JSON_ARENA_MAX; i++)
+    int used = atomic_load_explicit(&slots_used, memory_order_acquire);
+    for (int i = 0; i < used; i++)
         if (x >= atomic_load_explicit(&region_lo[i], memory_order_relaxed) &&
             x < atomic_load_explicit(&region_hi[i], memory_order_relaxed))
             return; /* the region's: gone at its reset */
@@ -89,6 +91,9 @@ struct ls_json_arena *ls_json_arena_new(size_t reserve)
     a->slot = slot;
     atomic_store(&region_lo[slot], (uintptr_t)base);
     atomic_store(&region_hi[slot], (uintptr_t)base + reserve);
+    for (int used = atomic_load(&slots_used);
+         used < slot + 1 && !atomic_compare_exchange_weak(&slots_used, &used, slot + 1);)
+        ;
     return a;
 }
 
