@@ -235,23 +235,18 @@ int ls_pg_copy_str(struct ls_buf *b, const char *s)
     }
 }
 
-/* A JSON string, its JSON escapes with every backslash doubled for COPY (compact JSON has
- * no raw tab or newline to escape otherwise). */
-static int copy_json_string(struct ls_buf *b, const char *s, size_t n)
+/* A JSON string (compact JSON escapes). */
+static int json_string_out(struct ls_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     int rc = ls_buf_append(b, "\"", 1);
     size_t run = 0;
     for (size_t i = 0; i < n && rc == LS_OK; i++) {
         unsigned char ch = (unsigned char)s[i];
-        char esc[8];
-        size_t len = 0;
-        if (ch == '"') { /* JSON \" */
-            memcpy(esc, "\\\\\"", 3);
-            len = 3;
-        } else if (ch == '\\') { /* JSON \\ */
-            memcpy(esc, "\\\\\\\\", 4);
-            len = 4;
+        char esc[8] = "\\";
+        size_t len = 2;
+        if (ch == '"' || ch == '\\') {
+            esc[1] = (char)ch;
         } else if (ch < 0x20) {
             const char *short_esc = ch == '\n'   ? "n"
                                     : ch == '\t' ? "t"
@@ -259,15 +254,13 @@ static int copy_json_string(struct ls_buf *b, const char *s, size_t n)
                                     : ch == '\b' ? "b"
                                     : ch == '\f' ? "f"
                                                  : NULL;
-            memcpy(esc, "\\\\", 2);
-            len = 2;
             if (short_esc) {
-                esc[len++] = short_esc[0];
+                esc[1] = short_esc[0];
             } else {
-                memcpy(esc + len, "u00", 3);
-                len += 3;
-                esc[len++] = hex[ch >> 4];
-                esc[len++] = hex[ch & 15];
+                memcpy(esc + 1, "u00", 3);
+                esc[4] = hex[ch >> 4];
+                esc[5] = hex[ch & 15];
+                len = 6;
             }
         } else {
             continue;
@@ -280,7 +273,8 @@ static int copy_json_string(struct ls_buf *b, const char *s, size_t n)
     return rc ? rc : ls_buf_append(b, "\"", 1);
 }
 
-int ls_pg_copy_json(struct ls_buf *b, const json_t *v)
+/* v as compact JSON, members in their order (as json_dumps with JSON_COMPACT writes them). */
+static int json_out(struct ls_buf *b, const json_t *v)
 {
     char num[40];
     int n;
@@ -294,9 +288,9 @@ int ls_pg_copy_json(struct ls_buf *b, const json_t *v)
         {
             rc = rc || first ? rc : ls_buf_append(b, ",", 1);
             first = false;
-            rc = rc ? rc : copy_json_string(b, key, strlen(key));
+            rc = rc ? rc : json_string_out(b, key, strlen(key));
             rc = rc ? rc : ls_buf_append(b, ":", 1);
-            rc = rc ? rc : ls_pg_copy_json(b, m);
+            rc = rc ? rc : json_out(b, m);
         }
         return rc ? rc : ls_buf_append(b, "}", 1);
     }
@@ -304,12 +298,12 @@ int ls_pg_copy_json(struct ls_buf *b, const json_t *v)
         int rc = ls_buf_append(b, "[", 1);
         for (size_t i = 0; i < json_array_size(v) && rc == LS_OK; i++) {
             rc = i ? ls_buf_append(b, ",", 1) : LS_OK;
-            rc = rc ? rc : ls_pg_copy_json(b, json_array_get(v, i));
+            rc = rc ? rc : json_out(b, json_array_get(v, i));
         }
         return rc ? rc : ls_buf_append(b, "]", 1);
     }
     case JSON_STRING:
-        return copy_json_string(b, json_string_value(v), json_string_length(v));
+        return json_string_out(b, json_string_value(v), json_string_length(v));
     case JSON_INTEGER:
         n = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
         return ls_buf_append(b, num, (size_t)n);
@@ -326,6 +320,79 @@ int ls_pg_copy_json(struct ls_buf *b, const json_t *v)
     default:
         return ls_buf_puts(b, "null");
     }
+}
+
+/* ---- COPY binary format ---- */
+
+static int put_be(struct ls_buf *b, uint64_t v, size_t bytes)
+{
+    unsigned char out[8];
+    for (size_t i = 0; i < bytes; i++)
+        out[i] = (unsigned char)(v >> (8 * (bytes - 1 - i)));
+    return ls_buf_append(b, out, bytes);
+}
+
+int ls_pg_bin_begin(struct ls_buf *b)
+{
+    static const char sig[11] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', '\377', '\r', '\n', '\0'};
+    int rc = ls_buf_append(b, sig, sizeof(sig));
+    rc = rc ? rc : put_be(b, 0, 4);   /* flags: no OIDs */
+    return rc ? rc : put_be(b, 0, 4); /* no header extension */
+}
+
+int ls_pg_bin_end(struct ls_buf *b)
+{
+    return put_be(b, 0xffff, 2); /* a field count of -1 */
+}
+
+int ls_pg_bin_row(struct ls_buf *b, int fields)
+{
+    return put_be(b, (uint64_t)fields, 2);
+}
+
+int ls_pg_bin_text(struct ls_buf *b, const char *s)
+{
+    size_t n = strlen(s);
+    if (n > INT32_MAX)
+        return LS_ELIMIT;
+    int rc = put_be(b, n, 4);
+    return rc ? rc : ls_buf_append(b, s, n);
+}
+
+int ls_pg_bin_json(struct ls_buf *b, const json_t *v)
+{
+    size_t at = b->len;
+    int rc = put_be(b, 0, 4); /* the length, once known */
+    rc = rc ? rc : json_out(b, v);
+    if (rc != LS_OK)
+        return rc;
+    size_t n = b->len - at - 4;
+    if (n > INT32_MAX)
+        return LS_ELIMIT;
+    for (size_t i = 0; i < 4; i++)
+        b->data[at + i] = (char)(unsigned char)(n >> (8 * (3 - i)));
+    return LS_OK;
+}
+
+int ls_pg_bin_time(struct ls_buf *b, int64_t unix_us)
+{
+    const int64_t pg_epoch_us = 946684800LL * 1000000; /* 2000-01-01T00:00:00Z */
+    int rc = put_be(b, 8, 4);
+    return rc ? rc : put_be(b, (uint64_t)(unix_us - pg_epoch_us), 8);
+}
+
+int ls_pg_bin_int8(struct ls_buf *b, int64_t v)
+{
+    int rc = put_be(b, 8, 4);
+    return rc ? rc : put_be(b, (uint64_t)v, 8);
+}
+
+int ls_pg_bin_float8(struct ls_buf *b, double v)
+{
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof(bits));
+    int rc = put_be(b, 8, 4);
+    return rc ? rc : put_be(b, bits, 8);
 }
 
 long long ls_pg_int(const PGresult *r, int row, int col)

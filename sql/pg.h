@@ -72,10 +72,24 @@ LS_MUST_CHECK int ls_pg_copy_time(struct ls_buf *b, struct ls_pg_time_cache *cac
 LS_MUST_CHECK int ls_pg_copy_str(struct ls_buf *b, const char *s);
 
 /**
- * Appends v as compact JSON (members in their order, as json_dumps with JSON_COMPACT writes
- * them) escaped for COPY text format, in one pass.
+ * COPY binary format, for bulk rows whose text form would cost Postgres a parse per field
+ * (timestamps, numbers, escapes): ls_pg_bin_begin once (the header), then per row
+ * ls_pg_bin_row with its field count and one call per field, then ls_pg_bin_end.
+ * Statements say `FROM STDIN (FORMAT binary)`.
  */
-LS_MUST_CHECK int ls_pg_copy_json(struct ls_buf *b, const json_t *v);
+LS_MUST_CHECK int ls_pg_bin_begin(struct ls_buf *b);
+LS_MUST_CHECK int ls_pg_bin_end(struct ls_buf *b);
+LS_MUST_CHECK int ls_pg_bin_row(struct ls_buf *b, int fields);
+/** A text (or name) field. */
+LS_MUST_CHECK int ls_pg_bin_text(struct ls_buf *b, const char *s);
+/** A json field: v as compact JSON (members in their order, as json_dumps writes them). */
+LS_MUST_CHECK int ls_pg_bin_json(struct ls_buf *b, const json_t *v);
+/** A timestamptz field from µs since the Unix epoch. */
+LS_MUST_CHECK int ls_pg_bin_time(struct ls_buf *b, int64_t unix_us);
+/** A bigint field. */
+LS_MUST_CHECK int ls_pg_bin_int8(struct ls_buf *b, int64_t v);
+/** A double precision field. */
+LS_MUST_CHECK int ls_pg_bin_float8(struct ls_buf *b, double v);
 
 /** Maps a failed result (or a NULL one) to a status with the message in err. */
 int ls_pg_error(PGconn *c, const PGresult *r, struct ls_err *err);

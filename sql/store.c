@@ -179,12 +179,6 @@ static int put_time(struct ls_buf *b, struct ls_pg_time_cache *tc, int64_t t, ch
     return rc ? rc : ls_buf_append(b, &sep, 1);
 }
 
-static int put_json(struct ls_buf *b, const json_t *v, char sep)
-{
-    int rc = ls_pg_copy_json(b, v);
-    return rc ? rc : ls_buf_append(b, &sep, 1);
-}
-
 /* The rows of the versions a change set closes (the temp tables node_closing, edge_closing). */
 static void
 build_closing(struct ls_buf *nodes, struct ls_buf *edges, const struct ls_op *ops, size_t n)
@@ -208,38 +202,35 @@ build_closing(struct ls_buf *nodes, struct ls_buf *edges, const struct ls_op *op
     LS_ASSERT(rc == LS_OK); /* unbounded buffers fail only by aborting on OOM */
 }
 
-/* One node_version or edge_version row (COPY text) of a put. */
-static int
-put_row(struct ls_buf *o, struct ls_pg_time_cache tc[2], const struct ls_op *op, const char *rev)
+/* One node_version or edge_version row of a put (COPY binary, PUT_FIELDS fields; the
+ * version is open, so valid_to and rev_to are left to their NULL default). */
+#define PUT_FIELDS 10
+static int put_row(struct ls_buf *o, const struct ls_op *op, uint64_t rev)
 {
     const struct ls_node *nd = op->node;
     const struct ls_edge *e = op->edge;
-    int rc;
+    int rc = ls_pg_bin_row(o, PUT_FIELDS);
     if (op->kind == LS_OP_NODE_PUT) {
-        rc = put_str(o, nd->id, '\t');
-        rc = rc ? rc : put_str(o, ls_layer_name(nd->layer), '\t');
-        rc = rc ? rc : put_str(o, nd->type, '\t');
-        rc = rc ? rc : put_str(o, nd->name, '\t');
-        rc = rc ? rc : put_str(o, nd->state, '\t');
-        rc = rc ? rc : put_json(o, nd->attrs, '\t');
-        rc = rc ? rc : put_str(o, nd->source, '\t');
-        rc = rc ? rc : put_time(o, &tc[0], nd->created_at, '\t');
+        rc = rc ? rc : ls_pg_bin_text(o, nd->id);
+        rc = rc ? rc : ls_pg_bin_text(o, ls_layer_name(nd->layer));
+        rc = rc ? rc : ls_pg_bin_text(o, nd->type);
+        rc = rc ? rc : ls_pg_bin_text(o, nd->name);
+        rc = rc ? rc : ls_pg_bin_text(o, nd->state);
+        rc = rc ? rc : ls_pg_bin_json(o, nd->attrs);
+        rc = rc ? rc : ls_pg_bin_text(o, nd->source);
+        rc = rc ? rc : ls_pg_bin_time(o, nd->created_at);
     } else {
-        char w[32];
-        snprintf(w, sizeof(w), "%.17g", e->weight);
-        rc = put_str(o, e->src, '\t');
-        rc = rc ? rc : put_str(o, ls_edge_type_name(e->type), '\t');
-        rc = rc ? rc : put_str(o, e->dst, '\t');
-        rc = rc ? rc : put_json(o, e->attrs, '\t');
-        rc = rc ? rc : put_str(o, ls_edge_source_name(e->esource), '\t');
-        rc = rc ? rc : put_str(o, e->owner, '\t');
-        rc = rc ? rc : put_str(o, w, '\t');
-        rc = rc ? rc : put_time(o, &tc[0], e->created_at, '\t');
+        rc = rc ? rc : ls_pg_bin_text(o, e->src);
+        rc = rc ? rc : ls_pg_bin_text(o, ls_edge_type_name(e->type));
+        rc = rc ? rc : ls_pg_bin_text(o, e->dst);
+        rc = rc ? rc : ls_pg_bin_json(o, e->attrs);
+        rc = rc ? rc : ls_pg_bin_text(o, ls_edge_source_name(e->esource));
+        rc = rc ? rc : ls_pg_bin_text(o, e->owner);
+        rc = rc ? rc : ls_pg_bin_float8(o, e->weight);
+        rc = rc ? rc : ls_pg_bin_time(o, e->created_at);
     }
-    rc = rc ? rc : put_time(o, &tc[1], op->time_us, '\t');
-    rc = rc ? rc : ls_buf_puts(o, "\\N\t");
-    rc = rc ? rc : put_str(o, rev, '\t');
-    return rc ? rc : ls_buf_puts(o, "\\N\n");
+    rc = rc ? rc : ls_pg_bin_time(o, op->time_us);
+    return rc ? rc : ls_pg_bin_int8(o, (int64_t)rev);
 }
 
 /* Streams the rows of one kind of put (LS_OP_NODE_PUT or LS_OP_EDGE_PUT) into a COPY, built
@@ -249,18 +240,25 @@ static int copy_puts(PGconn *c,
                      enum ls_op_kind kind,
                      const struct ls_op *ops,
                      size_t n,
-                     const char *rev,
+                     uint64_t rev,
                      struct ls_err *err)
 {
     struct ls_pg_copy_stream cs;
-    struct ls_pg_time_cache tc[2] = {{0}, {0}};
     int rc = ls_pg_copy_stream_begin(&cs, c, sql, err);
+    if (rc == LS_OK)
+        rc = ls_pg_bin_begin(&cs.buf);
     for (size_t i = 0; i < n && rc == LS_OK; i++) {
         if (ops[i].kind != kind)
             continue;
-        LS_ASSERT(put_row(&cs.buf, tc, &ops[i], rev) == LS_OK); /* unbounded: OOM aborts */
-        rc = ls_pg_copy_stream_flush(&cs);
+        rc = put_row(&cs.buf, &ops[i], rev);
+        if (rc != LS_OK) /* only a field over 2 GB (unbounded buffer: OOM aborts) */
+            rc = ls_err_set(err, LS_ELIMIT, "row_too_large", "a %s row is over 2 GB",
+                            kind == LS_OP_NODE_PUT ? "node" : "edge");
+        else
+            rc = ls_pg_copy_stream_flush(&cs);
     }
+    if (rc == LS_OK)
+        rc = ls_pg_bin_end(&cs.buf);
     int end = ls_pg_copy_stream_end(&cs);
     return rc ? rc : end;
 }
@@ -424,14 +422,14 @@ static int persist(struct ls_store *s,
     if (rc == LS_OK && node_puts)
         rc = copy_puts(c,
                        "COPY node_version (id, layer, type, name, state, attrs, source, "
-                       "created_at, valid_from, valid_to, rev_from, rev_to) FROM STDIN",
-                       LS_OP_NODE_PUT, ops, n, revs, err);
+                       "created_at, valid_from, rev_from) FROM STDIN (FORMAT binary)",
+                       LS_OP_NODE_PUT, ops, n, rev, err);
     t[1] = ls_time_mono_ns();
     if (rc == LS_OK && edge_puts)
         rc = copy_puts(c,
                        "COPY edge_version (src, type, dst, attrs, esource, owner, weight, "
-                       "created_at, valid_from, valid_to, rev_from, rev_to) FROM STDIN",
-                       LS_OP_EDGE_PUT, ops, n, revs, err);
+                       "created_at, valid_from, rev_from) FROM STDIN (FORMAT binary)",
+                       LS_OP_EDGE_PUT, ops, n, rev, err);
     t[2] = ls_time_mono_ns();
     int idx_rc = bulk_end(c, node_idx, err);
     rc = rc ? rc : idx_rc;

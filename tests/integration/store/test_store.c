@@ -232,7 +232,7 @@ static void test_restart_keeps_nodes_edges_and_history(void **state)
     assert_int_equal(ls_change_put_node_new(cs, "evil", "service", evil, evil, attrs, NULL, NULL),
                      LS_OK);
     assert_int_equal(ls_change_put_edge_new(cs, "evil", LS_EDGE_DEPENDS_ON, "m",
-                                            json_pack("{s:f}", "lat", 1.5), LS_ESRC_MANUAL, 0.25,
+                                            json_pack("{s:f}", "lat", 1.5), LS_ESRC_MANUAL, 1.0 / 3,
                                             NULL),
                      LS_OK);
     apply_ok(f, cs);
@@ -258,6 +258,8 @@ static void test_restart_keeps_nodes_edges_and_history(void **state)
     assert_string_equal(ls_snap_node(after, "evil")->name, evil);
     assert_string_equal(ls_edge_json(ls_snap_edge(after, "evil", LS_EDGE_DEPENDS_ON, "m"), NULL),
                         edge_json);
+    /* a weight with no short decimal form comes back to the bit */
+    assert_true(ls_snap_edge(after, "evil", LS_EDGE_DEPENDS_ON, "m")->weight == 1.0 / 3);
     assert_null(ls_snap_node(after, "vm"));
     ls_snap_release(after);
     ls_graph_free(g2);
