@@ -24,8 +24,9 @@
 struct ls_json_arena {
     char *base;
     size_t size, used;
-    size_t high; /* the most ever used (what may be poisoned) */
-    int slot;    /* in region_lo/hi */
+    size_t high;  /* the most ever used (what may be poisoned) */
+    bool spilled; /* since the last reset, an allocation went to malloc */
+    int slot;     /* in region_lo/hi */
 };
 
 /* Every live region's address range, for the free function to recognise its pointers. A
@@ -49,6 +50,7 @@ static void *arena_malloc(size_t size)
             UNPOISON(a->base + at, size);
             return a->base + at;
         }
+        a->spilled = true;
     }
     return malloc(size);
 }
@@ -120,9 +122,15 @@ void ls_json_arena_reset(struct ls_json_arena *a)
 {
     POISON(a->base, a->used);
     a->used = 0;
+    a->spilled = false;
 }
 
 size_t ls_json_arena_used(const struct ls_json_arena *a)
 {
     return a->used;
+}
+
+bool ls_json_arena_spilled(const struct ls_json_arena *a)
+{
+    return a->spilled;
 }

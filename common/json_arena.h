@@ -11,6 +11,7 @@
 #ifndef LS_COMMON_JSON_ARENA_H
 #define LS_COMMON_JSON_ARENA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct ls_json_arena;
@@ -27,6 +28,12 @@ void ls_json_arena_use(struct ls_json_arena *a);
 void ls_json_arena_reset(struct ls_json_arena *a);
 /** Bytes handed out since the last reset. */
 size_t ls_json_arena_used(const struct ls_json_arena *a);
+/**
+ * Did an allocation made while a was in use (since the last reset) not fit and go to malloc?
+ * If not, a tree made in a can be left to the reset without a json_decref (which would walk
+ * it only to free nothing); if so, json_decref it to free the parts malloc holds.
+ */
+bool ls_json_arena_spilled(const struct ls_json_arena *a);
 
 #define LS_JSON_ARENA_MAX 32
 

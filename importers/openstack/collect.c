@@ -315,30 +315,25 @@ static int sink_page(struct pool *p, struct task *t, const json_t *items, struct
     return rc;
 }
 
-/* One answer of a list: its items appended to the task's (or given to the sink), *next the
- * next page's URL (NULL: the last page). Takes doc. */
+/* One answer of a list (doc, borrowed): its items appended to the task's (or given to the
+ * sink), *next the next page's URL (NULL: the last page). */
 static int list_page(
     struct pool *p, struct task *t, const char *url, json_t *doc, char **next, struct ls_err *err)
 {
     *next = NULL;
     json_t *items = json_object_get(doc, t->key);
-    if (!json_is_array(items)) {
-        json_decref(doc);
+    if (!json_is_array(items))
         return ls_err_set(err, LS_EINVAL, "invalid_answer", "%s: no \"%s\" list in the answer",
                           t->url, t->key);
-    }
     if (t->sunk) {
         int rc = sink_page(p, t, items, err);
-        if (rc != LS_OK) {
-            json_decref(doc);
+        if (rc != LS_OK)
             return rc;
-        }
     } else {
         json_array_extend(t->into, items);
     }
     const char *n = json_array_size(items) ? next_link(doc, t->key) : NULL;
     char *nu = n ? rebase(n, url) : NULL;
-    json_decref(doc);
     if (nu && !strcmp(nu, url)) {
         free(nu);
         return ls_err_set(err, LS_EINVAL, "invalid_answer", "%s: a next link points at itself",
@@ -371,6 +366,7 @@ static int run_list(struct pool *p, struct ls_os_conn *c, struct task *t, struct
         char *next = NULL;
         if (rc == LS_OK)
             rc = list_page(p, t, url, doc, &next, err);
+        json_decref(doc);
         free(url);
         url = next;
         if (rc != LS_OK || atomic_load(&p->failed))
@@ -447,8 +443,11 @@ static void parse_page(void *arg)
         ls_json_arena_use(NULL);
         if (rc == LS_OK)
             rc = list_page(ps->p, ps->t, ps->url, doc, &next, &ps->err);
+        /* the page is mapped: a tree wholly in the region goes with the reset, unwalked */
+        if (!ps->arena || ls_json_arena_spilled(ps->arena))
+            json_decref(doc);
         if (ps->arena)
-            ls_json_arena_reset(ps->arena); /* the page is mapped and dropped */
+            ls_json_arena_reset(ps->arena);
         ps->rc = rc;
         bool same = (!next && !ps->guess) || (next && ps->guess && !strcmp(next, ps->guess));
         if (rc == LS_OK && !same) {

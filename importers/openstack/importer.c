@@ -34,8 +34,8 @@ struct ls_os_importer {
     bool running, stop, kick_full, kick_any, kick_soon;
     json_t *hint_ports, *hint_stacks; /* ids events named since the last pass (sets) */
     uint64_t events;
-    pthread_t reaper; /* frees the last pass's answers (under pass_lock) */
-    bool reaping;
+    pthread_t reaper[2]; /* free the last pass's answers and change set (under pass_lock) */
+    int reaping;         /* reapers running */
 
     /* status (under lock) */
     int64_t last_full_start_us; /* start of the last successful full pass (0: none) */
@@ -99,9 +99,9 @@ const char *ls_os_importer_name(const struct ls_os_importer *imp)
 
 static void reaper_join(struct ls_os_importer *imp)
 {
-    if (imp->reaping)
-        pthread_join(imp->reaper, NULL);
-    imp->reaping = false;
+    for (int i = 0; i < imp->reaping; i++)
+        pthread_join(imp->reaper[i], NULL);
+    imp->reaping = 0;
 }
 
 void ls_os_importer_free(struct ls_os_importer *imp)
@@ -126,24 +126,39 @@ void ls_os_importer_free(struct ls_os_importer *imp)
     free(imp);
 }
 
+struct dead {
+    struct ls_os_inventory inv; /* (zeroed: none) */
+    struct ls_change_set *cs;   /* may be NULL */
+};
+
 static void *reap(void *arg)
 {
-    struct ls_os_inventory *inv = arg;
-    ls_os_inventory_cleanup(inv);
-    free(inv);
+    struct dead *d = arg;
+    ls_os_inventory_cleanup(&d->inv);
+    ls_change_set_free(d->cs);
+    free(d);
     return NULL;
 }
 
-/* The answers are in the change set now: their JSON (gigabytes for a large cloud; a second
- * to free) goes on a thread of its own while the set is applied. */
-static void reap_inventory(struct ls_os_importer *imp, struct ls_os_inventory *inv)
+/* What a pass is done with is freed on a thread of its own: the answers once they are in the
+ * change set (their JSON: gigabytes for a large cloud read the old way) while the set is
+ * applied, and the set once applied (a reconciliation's set is mostly puts equal to what the
+ * graph has, whose attrs only the set holds: a second to free). inv (may be NULL) is taken
+ * and zeroed; cs (may be NULL) is taken. */
+static void
+reap_later(struct ls_os_importer *imp, struct ls_os_inventory *inv, struct ls_change_set *cs)
 {
-    struct ls_os_inventory *dead = ls_xmalloc(sizeof(*dead));
-    *dead = *inv;
-    memset(inv, 0, sizeof(*inv));
-    imp->reaping = pthread_create(&imp->reaper, NULL, reap, dead) == 0;
-    if (!imp->reaping)
-        reap(dead);
+    struct dead *d = ls_xcalloc(1, sizeof(*d));
+    if (inv) {
+        d->inv = *inv;
+        memset(inv, 0, sizeof(*inv));
+    }
+    d->cs = cs;
+    LS_ASSERT(imp->reaping < (int)(sizeof(imp->reaper) / sizeof(imp->reaper[0])));
+    if (pthread_create(&imp->reaper[imp->reaping], NULL, reap, d) == 0)
+        imp->reaping++;
+    else
+        reap(d);
 }
 
 static double secs_since(long long t0)
@@ -255,14 +270,14 @@ int ls_os_importer_pass(struct ls_os_importer *imp, enum ls_os_pass kind, struct
     snprintf(warning, sizeof(warning), "%s", inv.warning);
     int64_t started_us = inv.started_us;
     uint64_t requests = inv.requests;
-    reap_inventory(imp, &inv);
+    reap_later(imp, &inv, NULL);
     double t_map = secs_since(t1);
     long long t2 = ls_time_mono_ns();
     uint64_t rev = 0;
     size_t changes = 0;
     if (rc == LS_OK)
         rc = ls_store_apply_ops(imp->st, imp->g, cs, &rev, &changes, &e);
-    ls_change_set_free(cs);
+    reap_later(imp, NULL, cs);
     double t_apply = secs_since(t2);
 
     if (rc != LS_OK) {

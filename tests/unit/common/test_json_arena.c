@@ -32,6 +32,7 @@ static void test_a_parse_lives_in_the_region_until_reset(void **state)
     json_t *doc = json_loads(page, 0, NULL);
     ls_json_arena_use(NULL);
     assert_non_null(doc);
+    assert_false(ls_json_arena_spilled(a)); /* all of it in the region */
     size_t used = ls_json_arena_used(a);
     assert_true(used > 0);
     const void *base = doc; /* the first value made: at (or near) the region's start */
@@ -70,11 +71,13 @@ static void test_what_does_not_fit_spills_to_malloc(void **state)
     ls_json_arena_use(NULL);
     assert_non_null(doc);
     assert_true(ls_json_arena_used(a) <= 256);
+    assert_true(ls_json_arena_spilled(a)); /* so it must be released with json_decref */
     assert_string_equal(json_string_value(json_object_get(
                             json_array_get(json_object_get(doc, "servers"), 1), "name")),
                         "db");
     json_decref(doc);
     ls_json_arena_reset(a);
+    assert_false(ls_json_arena_spilled(a));
     json_t *plain = json_pack("{s:s}", "k", "v"); /* no region in use */
     assert_int_equal(ls_json_arena_used(a), 0);
     json_decref(plain);
