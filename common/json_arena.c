@@ -134,3 +134,11 @@ bool ls_json_arena_spilled(const struct ls_json_arena *a)
 {
     return a->spilled;
 }
+
+void ls_json_arena_drop(struct ls_json_arena *a, json_t *tree)
+{
+    if (!a || a->spilled)
+        json_decref(tree);
+    if (a)
+        ls_json_arena_reset(a);
+}

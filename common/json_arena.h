@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 struct ls_json_arena;
 
 /** A region of up to `reserve` bytes (address space; memory is touched as used).
@@ -26,6 +28,11 @@ void ls_json_arena_free(struct ls_json_arena *a);
 void ls_json_arena_use(struct ls_json_arena *a);
 /** Everything allocated in a is gone; its memory serves what comes next. */
 void ls_json_arena_reset(struct ls_json_arena *a);
+/**
+ * Releases tree (made while a was in use; taken) and resets a: the tree is walked by
+ * json_decref only when part of it spilled to malloc. a NULL: json_decref(tree).
+ */
+void ls_json_arena_drop(struct ls_json_arena *a, json_t *tree);
 /** Bytes handed out since the last reset. */
 size_t ls_json_arena_used(const struct ls_json_arena *a);
 /**

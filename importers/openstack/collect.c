@@ -443,11 +443,7 @@ static void parse_page(void *arg)
         ls_json_arena_use(NULL);
         if (rc == LS_OK)
             rc = list_page(ps->p, ps->t, ps->url, doc, &next, &ps->err);
-        /* the page is mapped: a tree wholly in the region goes with the reset, unwalked */
-        if (!ps->arena || ls_json_arena_spilled(ps->arena))
-            json_decref(doc);
-        if (ps->arena)
-            ls_json_arena_reset(ps->arena);
+        ls_json_arena_drop(ps->arena, doc); /* the page is mapped */
         ps->rc = rc;
         bool same = (!next && !ps->guess) || (next && ps->guess && !strcmp(next, ps->guess));
         if (rc == LS_OK && !same) {
