@@ -30,7 +30,7 @@ struct mapper {
     json_t *provider_by_hv; /* hypervisor id or name -> provider object */
     json_t *aliases_extra;  /* scratch */
     bool full;              /* a full inventory: what is not listed is gone */
-    bool defer;             /* a page (ls_os_map_page): edges are checked when merged */
+    bool defer;             /* a slice or page (struct chunk): edges are checked when merged */
     int rc;
     struct ls_err *err;
 };
@@ -1036,6 +1036,16 @@ struct chunk {
 static void (*const long_list_fn[LS_OS_LONG_LISTS])(struct mapper *, const json_t *) = {
     [LS_OS_SERVERS] = map_server, [LS_OS_PORTS] = map_port, [LS_OS_VOLUMES] = map_volume};
 
+/* Appends c to a growing array of chunks. */
+static void push_chunk(struct chunk **arr, size_t *n, size_t *cap, struct chunk c)
+{
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 64;
+        *arr = ls_xrealloc(*arr, *cap * sizeof(**arr));
+    }
+    (*arr)[(*n)++] = c;
+}
+
 struct chunk_run {
     const struct mapper *m; /* the pass's mapper: options, hypervisor names, flavors (read) */
     struct chunk *jobs;
@@ -1043,8 +1053,8 @@ struct chunk_run {
     atomic_size_t next;
 };
 
-/* hv_by_name and flavors: what the pass mapped already, shared read-only (lookups do not
- * change an object) */
+/* hv_by_name and flavors (may be NULL: none): what the pass mapped already, shared read-only
+ * (lookups do not change an object) */
 static void
 map_chunk(const struct ls_os_map_opts *o, json_t *hv_by_name, json_t *flavors, struct chunk *c)
 {
@@ -1105,17 +1115,13 @@ static void map_long_lists(struct mapper *m)
     struct chunk *jobs = NULL;
     for (size_t l = 0; l < LS_OS_LONG_LISTS; l++) {
         size_t size = json_array_size(lists[l]);
-        for (size_t from = 0; from < size; from += CHUNK) {
-            if (n == cap) {
-                cap = cap ? cap * 2 : 64;
-                jobs = ls_xrealloc(jobs, cap * sizeof(*jobs));
-            }
-            jobs[n++] = (struct chunk){.items = lists[l],
-                                       .from = from,
-                                       .n = size - from < CHUNK ? size - from : CHUNK,
-                                       .fn = long_list_fn[l],
-                                       .cs = ls_change_set_new(m->origin)};
-        }
+        for (size_t from = 0; from < size; from += CHUNK)
+            push_chunk(&jobs, &n, &cap,
+                       (struct chunk){.items = lists[l],
+                                      .from = from,
+                                      .n = size - from < CHUNK ? size - from : CHUNK,
+                                      .fn = long_list_fn[l],
+                                      .cs = ls_change_set_new(m->origin)});
     }
     struct chunk_run run = {.m = m, .jobs = jobs, .n = n};
     atomic_init(&run.next, 0);
@@ -1150,8 +1156,7 @@ static void map_long_lists(struct mapper *m)
 struct ls_os_pager {
     const struct ls_os_map_opts *o;
     char *origin;
-    json_t *hv_by_name;
-    json_t *flavors; /* none: a paged pass's servers carry their flavor (compute >= 2.47) */
+    json_t *hv_by_name; /* (no flavor list: a paged pass's servers carry their flavor) */
     pthread_mutex_t lock;
     struct chunk *pages; /* mapped, in the order they came (under lock) */
     size_t n, cap;
@@ -1165,7 +1170,6 @@ struct ls_os_pager *ls_os_pager_new(const struct ls_os_map_opts *o)
     pg->o = o;
     pg->origin = ls_xstrdup(origin);
     pg->hv_by_name = json_object();
-    pg->flavors = json_object();
     pthread_mutex_init(&pg->lock, NULL);
     return pg;
 }
@@ -1178,7 +1182,6 @@ void ls_os_pager_free(struct ls_os_pager *pg)
         ls_change_set_free(pg->pages[i].cs);
     free(pg->pages);
     json_decref(pg->hv_by_name);
-    json_decref(pg->flavors);
     pthread_mutex_destroy(&pg->lock);
     free(pg->origin);
     free(pg);
@@ -1203,7 +1206,7 @@ static int pager_page(
                       .cs = ls_change_set_new(pg->origin),
                       .list = list,
                       .seq = seq};
-    map_chunk(pg->o, pg->hv_by_name, pg->flavors, &c);
+    map_chunk(pg->o, pg->hv_by_name, NULL, &c);
     c.items = NULL;
     if (c.rc != LS_OK) {
         *err = c.err;
@@ -1211,11 +1214,7 @@ static int pager_page(
         return c.rc;
     }
     pthread_mutex_lock(&pg->lock);
-    if (pg->n == pg->cap) {
-        pg->cap = pg->cap ? pg->cap * 2 : 64;
-        pg->pages = ls_xrealloc(pg->pages, pg->cap * sizeof(*pg->pages));
-    }
-    pg->pages[pg->n++] = c;
+    push_chunk(&pg->pages, &pg->n, &pg->cap, c);
     pthread_mutex_unlock(&pg->lock);
     return LS_OK;
 }
