@@ -324,12 +324,25 @@ static int json_out(struct ls_buf *b, const json_t *v)
 
 /* ---- COPY binary format ---- */
 
+/* v's low `bytes` bytes, big-endian (network order), into out. */
+static void be(unsigned char *out, uint64_t v, size_t bytes)
+{
+    for (size_t i = 0; i < bytes; i++)
+        out[i] = (unsigned char)(v >> (8 * (bytes - 1 - i)));
+}
+
 static int put_be(struct ls_buf *b, uint64_t v, size_t bytes)
 {
     unsigned char out[8];
-    for (size_t i = 0; i < bytes; i++)
-        out[i] = (unsigned char)(v >> (8 * (bytes - 1 - i)));
+    be(out, v, bytes);
     return ls_buf_append(b, out, bytes);
+}
+
+/* A field of 8 bytes (int8, float8, timestamptz): its length, then the bits. */
+static int put_field8(struct ls_buf *b, uint64_t bits)
+{
+    int rc = put_be(b, 8, 4);
+    return rc ? rc : put_be(b, bits, 8);
 }
 
 int ls_pg_bin_begin(struct ls_buf *b)
@@ -369,30 +382,26 @@ int ls_pg_bin_json(struct ls_buf *b, const json_t *v)
     size_t n = b->len - at - 4;
     if (n > INT32_MAX)
         return LS_ELIMIT;
-    for (size_t i = 0; i < 4; i++)
-        b->data[at + i] = (char)(unsigned char)(n >> (8 * (3 - i)));
+    be((unsigned char *)b->data + at, n, 4);
     return LS_OK;
 }
 
 int ls_pg_bin_time(struct ls_buf *b, int64_t unix_us)
 {
     const int64_t pg_epoch_us = 946684800LL * 1000000; /* 2000-01-01T00:00:00Z */
-    int rc = put_be(b, 8, 4);
-    return rc ? rc : put_be(b, (uint64_t)(unix_us - pg_epoch_us), 8);
+    return put_field8(b, (uint64_t)(unix_us - pg_epoch_us));
 }
 
 int ls_pg_bin_int8(struct ls_buf *b, int64_t v)
 {
-    int rc = put_be(b, 8, 4);
-    return rc ? rc : put_be(b, (uint64_t)v, 8);
+    return put_field8(b, (uint64_t)v);
 }
 
 int ls_pg_bin_float8(struct ls_buf *b, double v)
 {
     uint64_t bits;
     memcpy(&bits, &v, sizeof(bits));
-    int rc = put_be(b, 8, 4);
-    return rc ? rc : put_be(b, bits, 8);
+    return put_field8(b, bits);
 }
 
 long long ls_pg_int(const PGresult *r, int row, int col)
