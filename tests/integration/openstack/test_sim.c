@@ -288,6 +288,17 @@ static void test_500s_retry_then_fail_the_pass_and_change_nothing(void **state)
         strstr(json_string_value(json_object_get(json_object_get(status, "last_error"), "message")),
                "HTTP 503"));
     json_decref(status);
+    /* the hypervisor list fails while the long lists' pages wait for it (their mapping needs
+     * it): the pass ends, with that list's error, and changes nothing */
+    ossim_clear_faults(f->sim);
+    struct ossim_fault hyps = {
+        .kind = OSSIM_FAULT_STATUS, .path_contains = "/os-hypervisors", .status = 503, .count = -1};
+    ossim_fault(f->sim, &hyps);
+    assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_FULL, &err), LS_EUNAVAIL);
+    assert_non_null(strstr(err.msg, "HTTP 503"));
+    assert_non_null(strstr(err.msg, "/os-hypervisors"));
+    assert_int_equal(ls_graph_next_revision(f->g), rev);
+    assert_string_equal(runs_on(f->g, sid, host, sizeof(host)), "sim-hv-1");
     ossim_clear_faults(f->sim);
     assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_FULL, &err), LS_OK);
     assert_string_equal(runs_on(f->g, sid, host, sizeof(host)), ""); /* deleted now */
