@@ -8,7 +8,7 @@ PACKAGES=(
   libpq-dev postgresql
   libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev librdkafka-dev libyaml-dev
   libhwloc-dev hwloc liblldpctl-dev
-  libcmocka-dev
+  libcmocka-dev libmimalloc-dev
   curl wrk procps
 )
 

@@ -28,4 +28,6 @@ page=$(curl -fsS "http://127.0.0.1:$port/")
 grep -q '<title>Landscape</title>' <<<"$page" || fail "no web view"
 kill -TERM $pid; wait $pid || fail "unclean shutdown"
 grep -q 'embedded postgres stopped' "$tmp/log" || fail "embedded postgres not stopped"
+# the optimised daemon allocates through mimalloc (CMakeLists.txt: LS_MIMALLOC)
+grep -q 'allocator=mimalloc-' "$tmp/log" || fail "landscaped is not linked with mimalloc"
 echo "smoke: release build serves the demo and shuts down cleanly"

@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef LS_MIMALLOC
+#include <mimalloc.h>
+#endif
 
 #include "common/config.h"
 #include "common/log.h"
@@ -21,6 +24,19 @@
 #include "sql/store.h"
 
 #define LS_VERSION "0.1.0"
+
+/* The allocator this binary was linked with (mimalloc's version is major*100 + minor*10 +
+ * patch). */
+static const char *allocator_name(char *buf, size_t cap)
+{
+#ifdef LS_MIMALLOC
+    int v = mi_version();
+    snprintf(buf, cap, "mimalloc-%d.%d.%d", v / 100, v / 10 % 10, v % 10);
+#else
+    snprintf(buf, cap, "system");
+#endif
+    return buf;
+}
 
 static volatile sig_atomic_t stop_requested;
 
@@ -111,8 +127,9 @@ int main(int argc, char **argv)
         goto out;
     char host[256];
     snprintf(host, sizeof(host), "%.*s", (int)(strrchr(cfg.listen, ':') - cfg.listen), cfg.listen);
-    ls_log(LS_LOG_INFO, "main", "listening", "url=http://%s:%d/ version=%s", host, port,
-           LS_VERSION);
+    char alloc[32];
+    ls_log(LS_LOG_INFO, "main", "listening", "url=http://%s:%d/ version=%s allocator=%s", host,
+           port, LS_VERSION, allocator_name(alloc, sizeof(alloc)));
     printf("Landscape is running: open http://%s:%d/\n", host, port);
     fflush(stdout);
     if (cfg.port_file[0] && write_port_file(cfg.port_file, port) != 0)
