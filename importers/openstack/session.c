@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 
 #include "common/buf.h"
+#include "common/json_parse.h"
 #include "common/log.h"
 #include "common/time.h"
 
@@ -454,13 +455,13 @@ int ls_os_parse_body(
     const char *url, const char *data, size_t len, json_t **out, struct ls_err *err)
 {
     char shown[320];
-    json_error_t je;
-    *out = json_loadb(data ? data : "", len, 0, &je);
+    struct ls_json_parse_error je;
+    *out = ls_json_parse(data, len, &je);
     if (*out)
         return LS_OK;
     short_url(url, shown, sizeof(shown));
     return ls_err_set(err, LS_EINVAL, "invalid_json",
-                      "GET %s: the body is not JSON (%zu bytes; %s at byte %d)", shown, len,
+                      "GET %s: the body is not JSON (%zu bytes; %s at byte %zu)", shown, len,
                       je.text, je.position);
 }
 
