@@ -479,35 +479,66 @@ const struct ulist *graph_source_list(const struct ls_graph *g, const char *sour
     return ls_map_get(edges ? &g->by_owner : &g->by_source, source);
 }
 
+/* The slot of n's id, made if the graph never had it. */
 static uint32_t node_slot(struct ls_graph *g, const struct ls_node *n)
 {
     int64_t s = graph_find_nslot(g, n->id);
-    if (s >= 0) {
-        struct nslot *ns = nslot_at(g, (uint32_t)s);
-        int ti = graph_type_index(n->type);
-        if (ti != ns->type_idx) { /* re-created under another type: list it there too */
-            ns->type_idx = ti;
-            ulist_push(&g->types[ti], (uint32_t)s);
-            ulist_push(&g->layers[n->layer], (uint32_t)s);
-        }
-        return (uint32_t)s;
+    return s >= 0 ? (uint32_t)s : nslot_new(g, n->id, n->type, n->layer);
+}
+
+/* A node re-created under another type is listed there too (at publish: the listing is seen
+ * by readers at once). */
+static void list_type(struct ls_graph *g, uint32_t s, const struct ls_node *n)
+{
+    struct nslot *ns = nslot_at(g, s);
+    int ti = graph_type_index(n->type);
+    if (ti != ns->type_idx) {
+        ns->type_idx = ti;
+        ulist_push(&g->types[ti], s);
+        ulist_push(&g->layers[n->layer], s);
     }
-    return nslot_new(g, n->id, n->type, n->layer);
+}
+
+void ls_graph_stage(struct ls_graph *g, struct ls_prepared *p)
+{
+    if (p->slots)
+        return;
+    uint32_t *slots = ls_xmalloc((p->n ? p->n : 1) * sizeof(*slots));
+    for (size_t i = 0; i < p->n; i++) {
+        const struct ls_op *op = &p->ops[i];
+        if (op->kind == LS_OP_NODE_PUT) {
+            slots[i] = node_slot(g, op->node);
+        } else if (op->kind == LS_OP_NODE_DEL) {
+            int64_t s = graph_find_nslot(g, op->node->id);
+            LS_ASSERT(s >= 0);
+            slots[i] = (uint32_t)s;
+        } else { /* an edge's ends: put before it (node puts come first) or already there */
+            const struct ls_edge *e = op->edge;
+            int64_t src = graph_find_nslot(g, e->src), dst = graph_find_nslot(g, e->dst);
+            LS_ASSERT(src >= 0 && dst >= 0);
+            int64_t s = graph_find_eslot(g, (uint32_t)src, e->type, (uint32_t)dst);
+            LS_ASSERT(s >= 0 || op->kind == LS_OP_EDGE_PUT);
+            slots[i] = s >= 0 ? (uint32_t)s : eslot_new(g, (uint32_t)src, e->type, (uint32_t)dst);
+        }
+    }
+    p->slots = slots;
 }
 
 void ls_graph_publish(struct ls_graph *g, struct ls_prepared *p, uint64_t revision)
 {
     uint64_t cur = ls_graph_next_revision(g) - 1;
     LS_ASSERT(revision > cur);
+    ls_graph_stage(g, p);
     long dn = 0, de = 0, dl[LS_LAYER_COUNT] = {0};
     for (size_t i = 0; i < p->n; i++) {
         struct ls_op *op = &p->ops[i];
+        uint32_t s = p->slots[i];
         switch (op->kind) {
         case LS_OP_NODE_PUT: {
             struct ls_node *n = (struct ls_node *)op->node;
             if (n->revision == 0) /* restored versions keep the revision that made them */
                 n->revision = revision;
-            uint32_t s = node_slot(g, n);
+            list_type(g, s, n);
             list_under(&g->by_source, &nslot_at(g, s)->listed_source, n->source, s);
             if (!n->id_borrowed) { /* share the slot's copy of the id */
                 free((char *)n->id);
@@ -522,12 +553,10 @@ void ls_graph_publish(struct ls_graph *g, struct ls_prepared *p, uint64_t revisi
             break;
         }
         case LS_OP_NODE_DEL: {
-            int64_t s = graph_find_nslot(g, op->node->id);
-            LS_ASSERT(s >= 0);
-            struct ls_node *v = atomic_load(&nslot_at(g, (uint32_t)s)->head);
+            struct ls_node *v = atomic_load(&nslot_at(g, s)->head);
             atomic_store_explicit(&v->rev_to, revision, memory_order_release);
-            nslot_sync(nslot_at(g, (uint32_t)s));
-            retire(g, RET_NODE, (uint32_t)s, NULL, revision);
+            nslot_sync(nslot_at(g, s));
+            retire(g, RET_NODE, s, NULL, revision);
             dn--;
             dl[op->node->layer]--;
             break;
@@ -536,34 +565,25 @@ void ls_graph_publish(struct ls_graph *g, struct ls_prepared *p, uint64_t revisi
             struct ls_edge *e = (struct ls_edge *)op->edge;
             if (e->revision == 0)
                 e->revision = revision;
-            int64_t src = graph_find_nslot(g, e->src), dst = graph_find_nslot(g, e->dst);
-            LS_ASSERT(src >= 0 && dst >= 0);
-            int64_t s = graph_find_eslot(g, (uint32_t)src, e->type, (uint32_t)dst);
-            if (s < 0)
-                s = eslot_new(g, (uint32_t)src, e->type, (uint32_t)dst);
-            list_under(&g->by_owner, &eslot_at(g, (uint32_t)s)->listed_owner, e->owner,
-                       (uint32_t)s);
+            list_under(&g->by_owner, &eslot_at(g, s)->listed_owner, e->owner, s);
             if (!e->ends_borrowed) {
+                struct eslot *es = eslot_at(g, s);
                 free((char *)e->src);
                 free((char *)e->dst);
-                e->src = nslot_at(g, (uint32_t)src)->id;
-                e->dst = nslot_at(g, (uint32_t)dst)->id;
+                e->src = nslot_at(g, es->src)->id;
+                e->dst = nslot_at(g, es->dst)->id;
                 e->ends_borrowed = 1;
             }
-            link_edge(g, (uint32_t)s, e, revision);
+            link_edge(g, s, e, revision);
             if (op->created)
                 de++;
             break;
         }
         case LS_OP_EDGE_DEL: {
-            const struct ls_edge *e = op->edge;
-            int64_t src = graph_find_nslot(g, e->src), dst = graph_find_nslot(g, e->dst);
-            int64_t s = graph_find_eslot(g, (uint32_t)src, e->type, (uint32_t)dst);
-            LS_ASSERT(s >= 0);
-            struct ls_edge *v = atomic_load(&eslot_at(g, (uint32_t)s)->head);
+            struct ls_edge *v = atomic_load(&eslot_at(g, s)->head);
             atomic_store_explicit(&v->rev_to, revision, memory_order_release);
-            eslot_sync(eslot_at(g, (uint32_t)s));
-            retire(g, RET_EDGE, (uint32_t)s, NULL, revision);
+            eslot_sync(eslot_at(g, s));
+            retire(g, RET_EDGE, s, NULL, revision);
             de--;
             break;
         }

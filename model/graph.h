@@ -67,6 +67,16 @@ int64_t ls_prepared_time(const struct ls_prepared *p);
 /** The revision that the graph will publish next (current + 1) unless told otherwise. */
 uint64_t ls_graph_next_revision(const struct ls_graph *g);
 /**
+ * Finds or makes the slot each of p's nodes and edges will be linked into, nothing visible
+ * yet (an empty slot reads as absent): the part of publishing that can be done before the
+ * change is durable. Reads only the versions' ids and the graph; writes only the graph's slot
+ * tables and p's own slot list — so one thread may stage p while another reads p's versions
+ * (the store writes them to Postgres meanwhile). Writer lock held (between prepare and
+ * publish/abort); optional: publish stages what was not. Slots made for a change that is then
+ * aborted stay empty until a later put of the same id uses them.
+ */
+void ls_graph_stage(struct ls_graph *g, struct ls_prepared *p);
+/**
  * Makes p visible as revision `revision` (> current; the store passes the change-log number),
  * notifies listeners, frees p and releases the writer lock.
  */

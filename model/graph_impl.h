@@ -217,6 +217,7 @@ struct ls_prepared {
     struct ls_op *ops;
     size_t n, cap;
     int64_t time_us;
+    uint32_t *slots; /* after ls_graph_stage: the slot of each op's node or edge */
 };
 
 void prepared_free(struct ls_prepared *p, bool free_versions);

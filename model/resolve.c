@@ -469,6 +469,7 @@ void prepared_free(struct ls_prepared *p, bool free_versions)
         }
     }
     free(p->ops);
+    free(p->slots);
     free(p);
 }
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/handoff.h"
 #include "common/log.h"
 #include "common/time.h"
 #include "sql/migrate.h"
@@ -465,6 +466,20 @@ static int persist(struct ls_store *s,
     return rc;
 }
 
+/* From this many operations on, ls_graph_stage runs beside persist (below, on one thread). */
+#define STAGE_AHEAD_OPS 5000
+
+struct stage_job {
+    struct ls_graph *g;
+    struct ls_prepared *p;
+};
+
+static void stage_job(void *arg)
+{
+    struct stage_job *j = arg;
+    ls_graph_stage(j->g, j->p);
+}
+
 int ls_store_apply(struct ls_store *s,
                    struct ls_graph *g,
                    const struct ls_change_set *cs,
@@ -506,6 +521,11 @@ int ls_store_apply_ops(struct ls_store *s,
     }
     uint64_t rev = 0;
     int64_t deadline = ls_time_now_us() + s->write_timeout_us;
+    /* a large change: the graph's slots are found or made while Postgres takes the rows */
+    struct stage_job sj = {g, p};
+    struct ls_handoff *stager = n >= STAGE_AHEAD_OPS ? ls_handoff_start(stage_job, &sj) : NULL;
+    if (stager)
+        ls_handoff_give(stager);
     writer_settle(s);
     for (int attempt = 0;; attempt++) {
         if (ls_pg_broken(s->w))
@@ -524,6 +544,7 @@ int ls_store_apply_ops(struct ls_store *s,
         PQfinish(s->w);
         s->w = NULL;
     }
+    ls_handoff_stop(stager);
     long long t_persisted = ls_time_mono_ns();
     if (rc != LS_OK) {
         ls_graph_abort(g, p);

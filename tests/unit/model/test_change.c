@@ -1,6 +1,7 @@
 /* model/change + resolution: what a change set really does to the graph. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -405,9 +406,63 @@ static void test_many_nodes_grow_the_indices(void **state)
     ls_snap_release(s);
 }
 
+static bool count_edge(const struct ls_edge *e, void *arg)
+{
+    (void)e;
+    (*(size_t *)arg)++;
+    return true;
+}
+
+/* What readers see of h1, vm1 and their edge at the current revision. */
+static void expect_visible(struct ls_graph *g, bool visible)
+{
+    struct ls_snap *s = ls_graph_snap(g);
+    assert_int_equal(ls_snap_node_count(s), visible ? 2 : 0);
+    assert_int_equal(ls_snap_edge_count(s), visible ? 1 : 0);
+    assert_true((ls_snap_node(s, "vm1") != NULL) == visible);
+    assert_true((ls_snap_edge(s, "vm1", LS_EDGE_RUNS_ON, "h1") != NULL) == visible);
+    const struct ls_node *out[4];
+    size_t n, edges = 0;
+    bool more;
+    struct ls_node_filter f = {.type = "instance", .layer = -1};
+    assert_int_equal(ls_snap_list_nodes(s, &f, NULL, 4, out, &n, &more, NULL), LS_OK);
+    assert_int_equal(n, visible ? 1 : 0);
+    int rc = ls_snap_node_edges(s, "h1", LS_DIR_IN, -1, count_edge, &edges, NULL);
+    assert_int_equal(rc, visible ? LS_OK : LS_ENOTFOUND);
+    assert_int_equal(edges, visible ? 1 : 0);
+    ls_snap_release(s);
+}
+
+/* Staging (slots found or made before the change is durable) shows readers nothing; an
+ * aborted staged change leaves empty slots, which the same change published later uses: every
+ * node and edge is there once. */
+static void test_a_staged_change_is_invisible_until_published(void **state)
+{
+    struct ls_graph *g = *state;
+    struct ls_change_set *cs = ls_change_set_new("t");
+    PUT_NODE(cs, "h1", "hypervisor", "h1");
+    PUT_NODE(cs, "vm1", "instance", "vm1");
+    PUT_EDGE(cs, "vm1", LS_EDGE_RUNS_ON, "h1");
+    for (int round = 0; round < 2; round++) {
+        struct ls_prepared *p;
+        assert_int_equal(ls_graph_prepare(g, cs, 5000000, &p, NULL), LS_OK);
+        ls_graph_stage(g, p);
+        ls_graph_stage(g, p); /* again: nothing more */
+        expect_visible(g, false);
+        if (round == 0)
+            ls_graph_abort(g, p);
+        else
+            ls_graph_publish(g, p, ls_graph_next_revision(g));
+        expect_visible(g, round == 1);
+    }
+    ls_change_set_free(cs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_a_staged_change_is_invisible_until_published, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_put_then_identical_put_makes_no_new_version, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(
