@@ -1,5 +1,6 @@
 /* String-keyed open-addressing hash map; grows at 1/2 load. No deletion (callers store a
- * tombstone value of their own when they need one). */
+ * tombstone value of their own when they need one). Keys are copied into blocks the map owns
+ * (one allocation per block, not per key; freed together). */
 #include "common/map.h"
 
 #include <stdlib.h>
@@ -7,14 +8,41 @@
 
 #include "common/err.h"
 
+/* Keys are copied into blocks of this size (a longer key gets a block of its own). */
+#define KEY_BLOCK 65536
+
+struct ls_map_keys {
+    struct ls_map_keys *next;
+    size_t used, cap;
+    char bytes[];
+};
+
+static uint64_t mix(uint64_t x)
+{
+    x ^= x >> 31;
+    x *= 0x7fb5d329728ea185ULL;
+    x ^= x >> 27;
+    x *= 0x81dadef4bc2dd44dULL;
+    x ^= x >> 33;
+    return x;
+}
+
+/* Eight bytes at a time: the length first (strlen reads a word at a time too), then each word
+ * folded in with a multiply; a final mix spreads every input bit over the low bits a table
+ * index uses. */
 uint64_t ls_hash_str(const char *s)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ULL;
+    size_t n = strlen(s);
+    uint64_t h = 0x243f6a8885a308d3ULL ^ n;
+    for (; n >= 8; n -= 8, s += 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+        h ^= h >> 29;
     }
-    return h ^ (h >> 29);
+    uint64_t w = 0;
+    memcpy(&w, s, n);
+    return mix(h ^ w);
 }
 
 void ls_map_init(struct ls_map *m)
@@ -22,14 +50,40 @@ void ls_map_init(struct ls_map *m)
     m->tab = NULL;
     m->cap = 0;
     m->len = 0;
+    m->keys = NULL;
 }
 
 void ls_map_cleanup(struct ls_map *m)
 {
-    for (size_t i = 0; i < m->cap; i++)
-        free(m->tab[i].key);
+    for (struct ls_map_keys *b = m->keys, *next; b; b = next) {
+        next = b->next;
+        free(b);
+    }
     free(m->tab);
     ls_map_init(m);
+}
+
+static char *copy_key(struct ls_map *m, const char *key)
+{
+    size_t n = strlen(key) + 1;
+    struct ls_map_keys *b = m->keys;
+    if (b == NULL || b->cap - b->used < n) {
+        size_t cap = n > KEY_BLOCK / 4 ? n : KEY_BLOCK - sizeof(*b);
+        b = ls_xmalloc(sizeof(*b) + cap);
+        b->used = 0;
+        b->cap = cap;
+        if (cap == n && m->keys) { /* a long key: its own block, behind the one being filled */
+            b->next = m->keys->next;
+            m->keys->next = b;
+        } else {
+            b->next = m->keys;
+            m->keys = b;
+        }
+    }
+    char *k = b->bytes + b->used;
+    memcpy(k, key, n);
+    b->used += n;
+    return k;
 }
 
 static struct ls_map_entry *find(const struct ls_map *m, const char *key, uint64_t h)
@@ -50,10 +104,10 @@ void *ls_map_get(const struct ls_map *m, const char *key)
     return e->key ? e->value : NULL;
 }
 
-static void grow(struct ls_map *m)
+static void resize(struct ls_map *m, size_t cap)
 {
     struct ls_map old = *m;
-    m->cap = old.cap ? old.cap * 2 : 16;
+    m->cap = cap;
     m->tab = ls_xcalloc(m->cap, sizeof(*m->tab));
     size_t mask = m->cap - 1;
     for (size_t i = 0; i < old.cap; i++) {
@@ -67,22 +121,38 @@ static void grow(struct ls_map *m)
     free(old.tab);
 }
 
-void *ls_map_put(struct ls_map *m, const char *key, void *value)
+void ls_map_reserve(struct ls_map *m, size_t n)
+{
+    size_t cap = m->cap ? m->cap : 16;
+    while (n * 2 > cap)
+        cap *= 2;
+    if (cap > m->cap)
+        resize(m, cap);
+}
+
+struct ls_map_entry *ls_map_upsert(struct ls_map *m, const char *key, bool *added)
 {
     if ((m->len + 1) * 2 > m->cap)
-        grow(m);
+        resize(m, m->cap ? m->cap * 2 : 16);
     uint64_t h = ls_hash_str(key);
     struct ls_map_entry *e = find(m, key, h);
-    if (e->key) {
-        void *prev = e->value;
-        e->value = value;
-        return prev;
+    *added = e->key == NULL;
+    if (*added) {
+        e->key = copy_key(m, key);
+        e->value = NULL;
+        e->hash = h;
+        m->len++;
     }
-    e->key = ls_xstrdup(key);
+    return e;
+}
+
+void *ls_map_put(struct ls_map *m, const char *key, void *value)
+{
+    bool added;
+    struct ls_map_entry *e = ls_map_upsert(m, key, &added);
+    void *prev = e->value;
     e->value = value;
-    e->hash = h;
-    m->len++;
-    return NULL;
+    return prev;
 }
 
 void ls_map_foreach(const struct ls_map *m,

@@ -1,5 +1,6 @@
 /* A string-keyed hash map (open addressing, linear probing) for single-threaded use: the
- * keys are copied and owned by the map; values are borrowed pointers the caller manages. */
+ * keys are copied and owned by the map (valid until ls_map_cleanup); values are borrowed
+ * pointers the caller manages. */
 #ifndef LS_COMMON_MAP_H
 #define LS_COMMON_MAP_H
 
@@ -8,18 +9,22 @@
 #include <stdint.h>
 
 struct ls_map_entry {
-    char *key;     /* owned; NULL = empty */
+    char *key;     /* the map's copy; NULL = empty */
     void *value;   /* borrowed */
     uint64_t hash; /* of key: probes compare it before the string */
 };
+
+struct ls_map_keys;
 
 struct ls_map {
     struct ls_map_entry *tab;
     size_t cap; /* power of two, or 0 */
     size_t len;
+    struct ls_map_keys *keys; /* where the keys are copied */
 };
 
-/** 64-bit FNV-1a of a NUL-terminated string. */
+/** A 64-bit hash of a NUL-terminated string (in-memory tables only: not stable across
+ *  versions). */
 uint64_t ls_hash_str(const char *s);
 
 void ls_map_init(struct ls_map *m);
@@ -29,6 +34,13 @@ void ls_map_cleanup(struct ls_map *m);
 void *ls_map_get(const struct ls_map *m, const char *key);
 /** Inserts or replaces; returns the previous value (or NULL). */
 void *ls_map_put(struct ls_map *m, const char *key, void *value);
+/**
+ * The entry of key, added with a NULL value when absent (*added says which): one lookup for
+ * "get, or put if missing". The pointer is valid until the next insertion.
+ */
+struct ls_map_entry *ls_map_upsert(struct ls_map *m, const char *key, bool *added);
+/** Makes room for n entries in all, so that inserting them does not grow the table. */
+void ls_map_reserve(struct ls_map *m, size_t n);
 /** Calls fn for every entry (order unspecified). */
 void ls_map_foreach(const struct ls_map *m,
                     void (*fn)(const char *key, void *value, void *arg),

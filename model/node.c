@@ -16,19 +16,11 @@ static struct ls_map interned; /* string -> itself; never freed (bounded by dist
 const char *ls_intern(const char *s)
 {
     pthread_mutex_lock(&intern_lock);
-    const char *v = ls_map_get(&interned, s);
-    if (v == NULL) {
-        ls_map_put(&interned, s, NULL);
-        /* the map owns a copy of the key: find it and use it as the value too */
-        size_t mask = interned.cap - 1;
-        for (size_t i = ls_hash_str(s) & mask;; i = (i + 1) & mask) {
-            if (interned.tab[i].key && strcmp(interned.tab[i].key, s) == 0) {
-                interned.tab[i].value = interned.tab[i].key;
-                v = interned.tab[i].key;
-                break;
-            }
-        }
-    }
+    bool added;
+    struct ls_map_entry *e = ls_map_upsert(&interned, s, &added);
+    if (added) /* the map's copy of the key is the interned string */
+        e->value = e->key;
+    const char *v = e->value;
     pthread_mutex_unlock(&intern_lock);
     return v;
 }

@@ -48,11 +48,12 @@ static const struct ls_node *graph_node(struct resolver *r, const char *id)
 
 static struct pend_node *pnode(struct resolver *r, const char *id)
 {
-    struct pend_node *p = ls_map_get(&r->nodes, id);
-    if (p == NULL) {
-        p = ls_xcalloc(1, sizeof(*p));
+    bool added;
+    struct ls_map_entry *e = ls_map_upsert(&r->nodes, id, &added);
+    struct pend_node *p = e->value;
+    if (added) {
+        p = e->value = ls_xcalloc(1, sizeof(*p));
         p->cur = graph_node(r, id);
-        ls_map_put(&r->nodes, id, p);
         if (r->n_norder == r->cap_norder) {
             r->cap_norder = r->cap_norder ? r->cap_norder * 2 : 64;
             r->norder = ls_xrealloc(r->norder, r->cap_norder * sizeof(*r->norder));
@@ -88,11 +89,12 @@ pedge(struct resolver *r, const char *src, enum ls_edge_type type, const char *d
 {
     char key[2048];
     ls_edge_key(src, type, dst, key, sizeof(key));
-    struct pend_edge *p = ls_map_get(&r->edges, key);
-    if (p == NULL) {
-        p = ls_xcalloc(1, sizeof(*p));
+    bool added;
+    struct ls_map_entry *e = ls_map_upsert(&r->edges, key, &added);
+    struct pend_edge *p = e->value;
+    if (added) {
+        p = e->value = ls_xcalloc(1, sizeof(*p));
         p->cur = graph_edge(r, src, type, dst);
-        ls_map_put(&r->edges, key, p);
         if (r->n_eorder == r->cap_eorder) {
             r->cap_eorder = r->cap_eorder ? r->cap_eorder * 2 : 64;
             r->eorder = ls_xrealloc(r->eorder, r->cap_eorder * sizeof(*r->eorder));
@@ -507,7 +509,13 @@ int ls_graph_prepare(struct ls_graph *g,
     ls_map_init(&r.nodes);
     ls_map_init(&r.edges);
     int rc = LS_OK;
-    size_t n = ls_change_set_count(cs);
+    size_t n = ls_change_set_count(cs), node_changes = 0;
+    for (size_t i = 0; i < n; i++) {
+        enum ls_change_kind k = ls_change_set_at((struct ls_change_set *)cs, i)->kind;
+        node_changes += k == LS_CH_NODE_PUT || k == LS_CH_NODE_PATCH || k == LS_CH_NODE_DEL;
+    }
+    ls_map_reserve(&r.nodes, node_changes);
+    ls_map_reserve(&r.edges, n - node_changes);
     for (size_t i = 0; i < n && rc == LS_OK; i++) {
         rc = apply_change(&r, ls_change_set_at((struct ls_change_set *)cs, i));
         if (rc != LS_OK && err)

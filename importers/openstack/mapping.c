@@ -1089,8 +1089,10 @@ static void merge_chunks(struct mapper *m, struct chunk *jobs, size_t n)
             struct ls_change_set *cs = jobs[j].cs;
             for (size_t i = 0; i < ls_change_set_count(cs); i++) {
                 struct ls_change *c = ls_change_set_at(cs, i);
-                if (pass == 0 && c->kind == LS_CH_NODE_PUT && !ls_map_get(&m->put, c->id)) {
-                    ls_map_put(&m->put, c->id, (void *)1);
+                bool added = false;
+                if (pass == 0 && c->kind == LS_CH_NODE_PUT)
+                    ls_map_upsert(&m->put, c->id, &added)->value = (void *)1;
+                if (added) {
                     count(m, c->type);
                     ls_change_set_move(m->cs, cs, i);
                 } else if (pass == 1 && c->kind == LS_CH_EDGE_PUT && exists(m, c->src) &&
