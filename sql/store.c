@@ -36,16 +36,61 @@ static int writer_setup(PGconn *c, struct ls_err *err)
     return rc;
 }
 
-/* A bulk load's ANALYZE runs after its commit without the write waiting for it: whatever uses
- * the writer next collects its result first (under wlock). */
+/* Builds every index a bulk load left in pending_index, removing each row with its index, in
+ * one transaction: a failure leaves them all pending (built when the store next opens). */
+#define BUILD_PENDING_INDEXES                                                                      \
+    "DO $$ DECLARE r record; BEGIN "                                                               \
+    "FOR r IN SELECT def FROM pending_index ORDER BY def LOOP "                                    \
+    "EXECUTE r.def; DELETE FROM pending_index WHERE def = r.def; END LOOP; END $$"
+
+/* Work a write leaves running after its commit (a bulk load's index builds, ANALYZE) is sent
+ * without waiting: whatever uses the writer next collects its result first (under wlock). */
+static void writer_send(struct ls_store *s, const char *sql, const char *what)
+{
+    s->w_pending = PQsendQuery(s->w, sql) == 1;
+    s->w_pending_what = what;
+    s->w_pending_since = ls_time_mono_ns();
+}
+
 static void writer_settle(struct ls_store *s)
 {
     if (!s->w_pending)
         return;
     PGresult *r;
-    while ((r = PQgetResult(s->w)) != NULL)
+    bool ok = true;
+    while ((r = PQgetResult(s->w)) != NULL) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            ok = false;
+            ls_log(LS_LOG_WARN, "sql", "work after a commit failed", "what=\"%s\" err=\"%s\"",
+                   s->w_pending_what, PQresultErrorMessage(r));
+        }
         PQclear(r);
+    }
+    if (ok && ls_log_enabled(LS_LOG_DEBUG, "sql"))
+        ls_log(LS_LOG_DEBUG, "sql", "work after a commit done", "what=\"%s\" seconds=%.3f",
+               s->w_pending_what, (double)(ls_time_mono_ns() - s->w_pending_since) / 1e9);
     s->w_pending = false;
+}
+
+void ls_store_settle(struct ls_store *s)
+{
+    pthread_mutex_lock(&s->wlock);
+    writer_settle(s);
+    pthread_mutex_unlock(&s->wlock);
+}
+
+/* Indexes a bulk load dropped and did not get to build (the process stopped first). */
+static int build_left_pending(struct ls_store *s, struct ls_err *err)
+{
+    PGresult *r = NULL;
+    int rc = ls_pg_exec(s->w, &r, "SELECT count(*) FROM pending_index", 0, NULL, err);
+    long long n = rc == LS_OK ? ls_pg_int(r, 0, 0) : 0;
+    PQclear(r);
+    if (rc != LS_OK || n == 0)
+        return rc;
+    ls_log(LS_LOG_INFO, "sql", "building indexes an earlier bulk load left pending", "count=%lld",
+           n);
+    return ls_pg_exec(s->w, NULL, BUILD_PENDING_INDEXES, 0, NULL, err);
 }
 
 static int writer_connect(struct ls_store *s, struct ls_err *err)
@@ -74,6 +119,8 @@ int ls_store_open(struct ls_store **out, const char *dsn, struct ls_err *err)
         rc = ls_migrate(s->w, &s->schema, err);
     if (rc == LS_OK)
         rc = writer_setup(s->w, err);
+    if (rc == LS_OK)
+        rc = build_left_pending(s, err);
     if (rc != LS_OK) {
         ls_store_close(s);
         return rc;
@@ -86,6 +133,7 @@ void ls_store_close(struct ls_store *s)
 {
     if (s == NULL)
         return;
+    writer_settle(s);
     PQfinish(s->w);
     for (int i = 0; i < LS_STORE_READERS; i++)
         PQfinish(s->readers[i]);
@@ -342,13 +390,18 @@ static int bulk_begin(PGconn *c, const char *table, size_t puts, char ***defs, s
     return ls_pg_exec(c, NULL, "ROLLBACK TO SAVEPOINT bulk", 0, NULL, err);
 }
 
-/* Builds the indexes bulk_begin dropped and frees defs. */
-static int bulk_end(PGconn *c, char **defs, struct ls_err *err)
+/* Leaves the indexes bulk_begin dropped to be built after the commit (pending_index) and
+ * frees defs; *any: some were. */
+static int bulk_end(PGconn *c, char **defs, bool *any, struct ls_err *err)
 {
     int rc = LS_OK;
     for (size_t i = 0; defs && defs[i]; i++) {
+        const char *params[] = {defs[i]};
         if (rc == LS_OK)
-            rc = ls_pg_exec(c, NULL, defs[i], 0, NULL, err);
+            rc = ls_pg_exec(c, NULL,
+                            "INSERT INTO pending_index (def) VALUES ($1) ON CONFLICT DO NOTHING", 1,
+                            params, err);
+        *any = true;
         free(defs[i]);
     }
     free(defs);
@@ -432,9 +485,10 @@ static int persist(struct ls_store *s,
                        "created_at, valid_from, rev_from) FROM STDIN (FORMAT binary)",
                        LS_OP_EDGE_PUT, ops, n, rev, err);
     t[2] = ls_time_mono_ns();
-    int idx_rc = bulk_end(c, node_idx, err);
+    bool deferred = false;
+    int idx_rc = bulk_end(c, node_idx, &deferred, err);
     rc = rc ? rc : idx_rc;
-    idx_rc = bulk_end(c, edge_idx, err);
+    idx_rc = bulk_end(c, edge_idx, &deferred, err);
     rc = rc ? rc : idx_rc;
     if (rc == LS_OK) {
         const char *params[] = {revs, ts, origin, count};
@@ -449,15 +503,19 @@ static int persist(struct ls_store *s,
     t[4] = ls_time_mono_ns();
     if (ls_log_enabled(LS_LOG_DEBUG, "sql"))
         ls_log(LS_LOG_DEBUG, "sql", "persisted",
-               "rows=%zu nodes_s=%.3f edges_s=%.3f indexes_s=%.3f commit_s=%.3f", n,
+               "rows=%zu nodes_s=%.3f edges_s=%.3f defer_indexes_s=%.3f commit_s=%.3f", n,
                (double)(t[1] - t[0]) / 1e9, (double)(t[2] - t[1]) / 1e9,
                (double)(t[3] - t[2]) / 1e9, (double)(t[4] - t[3]) / 1e9);
     if (rc == LS_OK) {
         r = PQexec(c, "NOTIFY landscape_changes"); /* followers re-read the change log */
         PQclear(r);
-        /* a bulk load: the planner's statistics are refreshed now, not by autovacuum later */
-        if (n > 20000)
-            s->w_pending = PQsendQuery(c, "ANALYZE node_version, edge_version") == 1;
+        /* a bulk load: its indexes built, and the planner's statistics refreshed now, not by
+         * autovacuum later */
+        if (deferred)
+            writer_send(s, BUILD_PENDING_INDEXES "; ANALYZE node_version, edge_version",
+                        "index builds and ANALYZE after a bulk load");
+        else if (n > 20000)
+            writer_send(s, "ANALYZE node_version, edge_version", "ANALYZE after a bulk load");
     } else if (!ls_pg_broken(c)) {
         r = PQexec(c, "ROLLBACK");
         PQclear(r);

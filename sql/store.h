@@ -26,7 +26,16 @@ struct ls_store;
  * Caller frees with ls_store_close.
  */
 LS_MUST_CHECK int ls_store_open(struct ls_store **out, const char *dsn, struct ls_err *err);
+/** Waits for what runs after a write's commit (index builds after a bulk load, ANALYZE), then
+ *  closes the connections and frees s (NULL is a no-op). */
 void ls_store_close(struct ls_store *s);
+/**
+ * Waits for the work a write left running on the writer after its commit: after a bulk load,
+ * the indexes it dropped being built again, and ANALYZE. The write's rows are durable and
+ * visible before; history queries made meanwhile are answered, without the indexes' help.
+ * The next write waits for it too.
+ */
+void ls_store_settle(struct ls_store *s);
 
 /** Loads every current node and edge into g (which must be empty) and sets g's revision to
  *  the last committed one. */

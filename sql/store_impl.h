@@ -14,6 +14,8 @@ struct ls_store {
     char *dsn;
     PGconn *w;      /* the writer connection, under wlock */
     bool w_pending; /* a statement sent on w whose result is not read yet (writer_settle) */
+    const char *w_pending_what; /* what it is, for the log */
+    long long w_pending_since;  /* when it was sent (monotonic ns) */
     pthread_mutex_t wlock;
     PGconn *readers[LS_STORE_READERS]; /* history reads; opened on first use */
     bool busy[LS_STORE_READERS];

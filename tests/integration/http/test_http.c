@@ -491,7 +491,7 @@ static void test_health_readiness_metrics_and_ui(void **state)
     ls_http_result_cleanup(&r);
     r = req(f, "GET", "/readyz", NULL, 200);
     assert_string_equal(ls_jstr(r.json, "status"), "ready");
-    assert_int_equal(ls_jint(r.json, "schema_version"), 3);
+    assert_int_equal(ls_jint(r.json, "schema_version"), 4);
     ls_http_result_cleanup(&r);
     make_small_graph(f);
     r = req(f, "GET", "/metrics", NULL, 200);

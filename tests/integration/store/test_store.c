@@ -416,6 +416,11 @@ static void test_bulk_load_rebuilds_indexes_unless_read(void **state)
     }
     apply_ok(f, cs);
     PQclear(PQexec(reader, "COMMIT"));
+    /* the dropped indexes are built after the load's commit: wait for them */
+    ls_store_settle(f->store);
+    char *pending = sql_value(c, "SELECT count(*) FROM pending_index");
+    assert_string_equal(pending, "0");
+    free(pending);
 
     char *defs_after = sql_value(c, INDEX_DEFS);
     char *node_oid_after = sql_value(c, INDEX_OID("node_version_id_from"));
@@ -463,6 +468,39 @@ static void test_bulk_load_rebuilds_indexes_unless_read(void **state)
     PQfinish(reader);
 }
 
+/* A bulk load's indexes are built after its commit; if the process stops first, the store
+ * builds what pending_index still lists when it next opens. */
+static void test_indexes_left_pending_are_built_at_open(void **state)
+{
+    (void)state;
+    const char *dsn = ls_harness_new_db();
+    struct ls_store *a;
+    struct ls_err err;
+    assert_int_equal(ls_store_open(&a, dsn, &err), LS_OK);
+    ls_store_close(a);
+    PGconn *c = PQconnectdb(dsn);
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    char *def = sql_value(c, "SELECT pg_get_indexdef('edge_version_dst_from'::regclass)");
+    const char *params[] = {def};
+    PQclear(PQexec(c, "DROP INDEX edge_version_dst_from"));
+    PQclear(PQexecParams(c, "INSERT INTO pending_index (def) VALUES ($1)", 1, NULL, params, NULL,
+                         NULL, 0));
+    char *missing = sql_value(c, "SELECT count(*) FROM pg_indexes "
+                                 "WHERE indexname = 'edge_version_dst_from'");
+    assert_string_equal(missing, "0");
+    assert_int_equal(ls_store_open(&a, dsn, &err), LS_OK);
+    char *built = sql_value(c, "SELECT pg_get_indexdef('edge_version_dst_from'::regclass)");
+    assert_string_equal(built, def);
+    char *pending = sql_value(c, "SELECT count(*) FROM pending_index");
+    assert_string_equal(pending, "0");
+    ls_store_close(a);
+    free(def);
+    free(missing);
+    free(built);
+    free(pending);
+    PQfinish(c);
+}
+
 static void test_opening_twice_applies_migrations_once(void **state)
 {
     (void)state;
@@ -471,9 +509,9 @@ static void test_opening_twice_applies_migrations_once(void **state)
     struct ls_err err;
     assert_int_equal(ls_store_open(&a, dsn, &err), LS_OK);
     assert_int_equal(ls_store_open(&b, dsn, &err), LS_OK);
-    /* 001_init, 002_telemetry_rollups, 003_attrs_json */
-    assert_int_equal(ls_store_schema_version(a), 3);
-    assert_int_equal(ls_store_schema_version(b), 3);
+    /* 001_init, 002_telemetry_rollups, 003_attrs_json, 004_pending_index */
+    assert_int_equal(ls_store_schema_version(a), 4);
+    assert_int_equal(ls_store_schema_version(b), 4);
     assert_int_equal(ls_store_ping(b, &err), LS_OK);
     ls_store_close(a);
     ls_store_close(b);
@@ -492,6 +530,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_change_failing_in_postgres_is_not_visible, setup,
                                         teardown),
         cmocka_unit_test(test_opening_twice_applies_migrations_once),
+        cmocka_unit_test(test_indexes_left_pending_are_built_at_open),
         cmocka_unit_test_setup_teardown(test_bulk_load_rebuilds_indexes_unless_read, setup,
                                         teardown),
     };
