@@ -17,7 +17,7 @@ struct ls_map_keys {
     char bytes[];
 };
 
-static uint64_t mix(uint64_t x)
+uint64_t ls_hash_u64(uint64_t x)
 {
     x ^= x >> 31;
     x *= 0x7fb5d329728ea185ULL;
@@ -42,7 +42,7 @@ uint64_t ls_hash_str(const char *s)
     }
     uint64_t w = 0;
     memcpy(&w, s, n);
-    return mix(h ^ w);
+    return ls_hash_u64(h ^ w);
 }
 
 void ls_map_init(struct ls_map *m)

@@ -23,6 +23,8 @@ struct ls_map {
     struct ls_map_keys *keys; /* where the keys are copied */
 };
 
+/** Spreads every bit of x over all 64 (for table indexes taken from the low bits). */
+uint64_t ls_hash_u64(uint64_t x);
 /** A 64-bit hash of a NUL-terminated string (in-memory tables only: not stable across
  *  versions). */
 uint64_t ls_hash_str(const char *s);

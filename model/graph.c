@@ -103,16 +103,6 @@ static void htab_free(struct htab *t)
     free(t);
 }
 
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    x *= 0xc4ceb33fa4b94a95ULL;
-    x ^= x >> 33;
-    return x;
-}
-
 static inline uint64_t ekey_of(uint32_t src, enum ls_edge_type type, uint32_t dst)
 {
     return ((uint64_t)src << 32 | dst) * 8 + (uint64_t)type; /* unique while slots < 2^29 */
@@ -137,7 +127,7 @@ graph_find_eslot(const struct ls_graph *g, uint32_t src, enum ls_edge_type type,
     const struct htab *t =
         atomic_load_explicit(&((struct ls_graph *)g)->eidx, memory_order_acquire);
     uint64_t k = ekey_of(src, type, dst);
-    for (uint64_t i = mix64(k) & t->mask;; i = (i + 1) & t->mask) {
+    for (uint64_t i = ls_hash_u64(k) & t->mask;; i = (i + 1) & t->mask) {
         uint32_t s1 = atomic_load_explicit(&t->slot1[i], memory_order_acquire);
         if (s1 == 0)
             return -1;
@@ -174,7 +164,7 @@ static void maybe_grow(struct ls_graph *g, bool edges, uint32_t count)
         uint32_t s1 = atomic_load_explicit(&t->slot1[i], memory_order_relaxed);
         if (s1 == 0)
             continue;
-        uint64_t h = edges ? mix64(t->ekey[i]) : ls_hash_str(nslot_at(g, s1 - 1)->id);
+        uint64_t h = edges ? ls_hash_u64(t->ekey[i]) : ls_hash_str(nslot_at(g, s1 - 1)->id);
         htab_insert(n, h, s1 - 1, edges ? t->ekey[i] : 0);
     }
     atomic_store_explicit(ref, n, memory_order_release);
@@ -232,7 +222,7 @@ static uint32_t eslot_new(struct ls_graph *g, uint32_t src, enum ls_edge_type ty
     g->n_eslots++;
     maybe_grow(g, true, g->n_eslots);
     uint64_t k = ekey_of(src, type, dst);
-    htab_insert(atomic_load_explicit(&g->eidx, memory_order_relaxed), mix64(k), s, k);
+    htab_insert(atomic_load_explicit(&g->eidx, memory_order_relaxed), ls_hash_u64(k), s, k);
     adj_push(&nslot_at(g, src)->out, &nslot_at(g, src)->out_more, s);
     adj_push(&nslot_at(g, dst)->in, &nslot_at(g, dst)->in_more, s);
     ulist_push(&g->all_edges, s);
