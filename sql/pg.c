@@ -6,12 +6,20 @@
 #include <string.h>
 
 #include "common/handoff.h"
+#include "common/log.h"
 #include "common/time.h"
 
-static void quiet(void *arg, const char *message)
+/* Postgres's notices: a WARNING is logged (e.g. an index build left pending), the rest
+ * ("NOTICE: ... already exists, skipping") dropped. */
+static void notice(void *arg, const char *message)
 {
     (void)arg;
-    (void)message;
+    if (strncmp(message, "WARNING:", 8) != 0)
+        return;
+    char line[512];
+    snprintf(line, sizeof(line), "%s", message + 8 + strspn(message + 8, " "));
+    line[strcspn(line, "\n")] = '\0';
+    ls_log(LS_LOG_WARN, "sql", "postgres warning", "detail=\"%s\"", line);
 }
 
 int ls_pg_connect(PGconn **out, const char *dsn, struct ls_err *err)
@@ -26,7 +34,7 @@ int ls_pg_connect(PGconn **out, const char *dsn, struct ls_err *err)
         PQfinish(c);
         return rc;
     }
-    PQsetNoticeProcessor(c, quiet, NULL);
+    PQsetNoticeProcessor(c, notice, NULL);
     PGresult *r = PQexec(c, "SET TIME ZONE 'UTC'");
     PQclear(r);
     *out = c;

@@ -36,12 +36,17 @@ static int writer_setup(PGconn *c, struct ls_err *err)
     return rc;
 }
 
-/* Builds every index a bulk load left in pending_index, removing each row with its index, in
- * one transaction: a failure leaves them all pending (built when the store next opens). */
+/* Builds every index a bulk load left in pending_index, removing each row with its index.
+ * Each build is a subtransaction: one that fails (say, no disk left) stays listed, with a
+ * warning, and is tried again at the next bulk load or open; the others are built. An index
+ * that exists already is not built twice. */
 #define BUILD_PENDING_INDEXES                                                                      \
     "DO $$ DECLARE r record; BEGIN "                                                               \
-    "FOR r IN SELECT def FROM pending_index ORDER BY def LOOP "                                    \
-    "EXECUTE r.def; DELETE FROM pending_index WHERE def = r.def; END LOOP; END $$"
+    "FOR r IN SELECT def FROM pending_index ORDER BY def LOOP BEGIN "                              \
+    "EXECUTE r.def; DELETE FROM pending_index WHERE def = r.def; "                                 \
+    "EXCEPTION WHEN duplicate_table THEN DELETE FROM pending_index WHERE def = r.def; "            \
+    "WHEN OTHERS THEN RAISE WARNING 'landscape: index build failed, left pending: %: %', "         \
+    "r.def, SQLERRM; END; END LOOP; END $$"
 
 /* Work a write leaves running after its commit (a bulk load's index builds, ANALYZE) is sent
  * without waiting: whatever uses the writer next collects its result first (under wlock). */
@@ -90,7 +95,10 @@ static int build_left_pending(struct ls_store *s, struct ls_err *err)
         return rc;
     ls_log(LS_LOG_INFO, "sql", "building indexes an earlier bulk load left pending", "count=%lld",
            n);
-    return ls_pg_exec(s->w, NULL, BUILD_PENDING_INDEXES, 0, NULL, err);
+    struct ls_err soft; /* the indexes speed queries up; without them the store still works */
+    if (ls_pg_exec(s->w, NULL, BUILD_PENDING_INDEXES, 0, NULL, &soft) != LS_OK)
+        ls_log(LS_LOG_WARN, "sql", "indexes left pending", "err=\"%s\"", soft.msg);
+    return LS_OK;
 }
 
 static int writer_connect(struct ls_store *s, struct ls_err *err)
