@@ -59,6 +59,11 @@ static int setup(void **state)
     conf = rd_kafka_conf_new();
     rd_kafka_conf_set(conf, "bootstrap.servers", f->brokers, e, sizeof(e));
     rd_kafka_conf_set(conf, "log_level", "0", e, sizeof(e));
+    /* a partition's records in the order produced, also when batches are retried across a
+     * broker outage (without idempotence librdkafka may reorder them, and a record that lands
+     * after newer ones of its partition is late for the rollups by design) */
+    if (rd_kafka_conf_set(conf, "enable.idempotence", "true", e, sizeof(e)) != RD_KAFKA_CONF_OK)
+        fail_msg("producer: %s", e);
     f->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof(e));
     /* a landscape with VMS instances, each known by its libvirt name */
     f->g = ls_graph_new();
