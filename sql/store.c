@@ -323,8 +323,8 @@ static int copy_puts(PGconn *c,
 #define BULK_ROWS 100000 /* a load this big into a table less than half its size: bulk */
 
 /* A bulk load into a nearly empty table (the first import of a large cloud) drops the table's
- * own indexes and builds them again after the COPY, in the same transaction: one sort per
- * index instead of a B-tree descent per row. Partial indexes stay: they hold closed versions
+ * own indexes; bulk_end lists them to be built again after the commit: one sort per index
+ * instead of a B-tree descent per row. Partial indexes stay: they hold closed versions
  * only (valid_to, rev_to set), which a load's new rows are not, so keeping them costs a
  * predicate per row where a rebuild would scan the table. Readers of the table wait for the commit;
  * a lock not had within a second leaves the indexes alone. *defs gets the CREATE statements to

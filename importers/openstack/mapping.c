@@ -271,19 +271,20 @@ static void index_providers(struct mapper *m)
 }
 
 /* A hypervisor's names (hypervisor_hostname, and its service host when another one) -> its
- * node id, into by_name; the id into id (ID_MAX). false: no hostname (not a node). */
-static bool
+ * node id, into by_name; the id into id (ID_MAX). Returns the hypervisor_hostname (borrowed
+ * from h), or NULL: none (not a node). */
+static const char *
 name_hypervisor(json_t *by_name, const struct ls_os_map_opts *o, const json_t *h, char *id)
 {
     const char *name = js(h, "hypervisor_hostname");
     if (!name)
-        return false;
+        return NULL;
     const char *host = js(json_object_get(h, "service"), "host");
     ls_os_node_id(o, "nova", "hypervisor", name, id, ID_MAX);
     json_object_set_new(by_name, name, json_string(id));
     if (host && !json_object_get(by_name, host))
         json_object_set_new(by_name, host, json_string(id));
-    return true;
+    return name;
 }
 
 static void map_hypervisors(struct mapper *m)
@@ -301,9 +302,9 @@ static void map_hypervisors(struct mapper *m)
     }
     json_array_foreach(m->inv->hypervisors, i, h)
     {
-        if (!name_hypervisor(m->hv_by_name, m->o, h, id))
+        const char *name = name_hypervisor(m->hv_by_name, m->o, h, id);
+        if (!name)
             continue;
-        const char *name = js(h, "hypervisor_hostname");
         const json_t *svc = json_object_get(h, "service");
         const char *host = js(svc, "host");
         static const char *const keys[] = {"hypervisor_hostname",
