@@ -13,4 +13,13 @@ cmake --build build-asan -j"$(nproc)"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 cd build-asan
-ctest --output-on-failure -j"${LS_TEST_JOBS:-2}" "$@"
+if ! ctest --output-on-failure -j"${LS_TEST_JOBS:-2}" "$@"; then
+    # A failing test's output can be long; its telling lines again, last, where they are seen.
+    echo "=== what the failing tests said (from build-asan/Testing/Temporary/LastTest.log) ==="
+    awk '/^[0-9]+\/[0-9]+ Testing: / { name = $3; n = 0; delete keep }
+         /\[  (FAILED|ERROR) +\]|[Aa]ssert|error:|ERROR: |SUMMARY:|landscaped (exited|was ended|did not)|^Thread |^#[0-9]/ {
+             if (n < 80) keep[n++] = $0 }
+         /^Test Failed\./ { print "--- " name; for (i = 0; i < n; i++) print keep[i] }' \
+        Testing/Temporary/LastTest.log
+    exit 8
+fi

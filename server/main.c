@@ -1,5 +1,6 @@
 /* landscaped: configuration -> logging -> Postgres (embedded or given) -> store -> graph ->
  * subsystems (demo, importers, ...) -> HTTP; SIGINT/SIGTERM stops everything in reverse. */
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,14 +37,6 @@ static const char *allocator_name(char *buf, size_t cap)
     snprintf(buf, cap, "system");
 #endif
     return buf;
-}
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
 }
 
 static int write_port_file(const char *path, int port)
@@ -85,10 +78,14 @@ int main(int argc, char **argv)
         ls_log_set_level(lvl);
     ls_log_set_json(cfg.log_json);
 
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    /* SIGINT/SIGTERM are blocked before any thread starts (every thread inherits the mask)
+     * and taken by sigwait below: one that arrives during the start is kept for then, and no
+     * other thread can take it from the main one. */
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 
     int status = 1;
@@ -134,13 +131,17 @@ int main(int argc, char **argv)
     fflush(stdout);
     if (cfg.port_file[0] && write_port_file(cfg.port_file, port) != 0)
         ls_log(LS_LOG_WARN, "main", "cannot write port file", "path=%s", cfg.port_file);
-    while (!stop_requested)
-        pause();
-    ls_log(LS_LOG_INFO, "main", "shutting down", NULL);
+    int sig = 0;
+    while (sigwait(&stop_signals, &sig) != 0)
+        ;
+    ls_log(LS_LOG_INFO, "main", "shutting down", "signal=%s", sig == SIGINT ? "SIGINT" : "SIGTERM");
     status = 0;
 out:
     if (status != 0)
         ls_log(LS_LOG_ERROR, "main", "cannot start", "err=\"%s\"", err.msg);
+    for (int i = 0; i < started; i++)
+        if (ls_subsystems[i].interrupt)
+            ls_subsystems[i].interrupt(&ctx);
     ls_sse_shutdown(ctx.sse);
     ls_http_stop(http);
     while (started-- > 0)

@@ -249,6 +249,12 @@ static void telemetry_stop(struct ls_ctx *ctx)
     consumer = NULL;
 }
 
+static void openstack_interrupt(struct ls_ctx *ctx)
+{
+    for (int i = 0; i < ctx->n_clouds; i++)
+        ls_os_importer_interrupt(ctx->clouds[i]);
+}
+
 static void openstack_stop(struct ls_ctx *ctx)
 {
     for (int i = 0; i < ctx->n_clouds; i++)
@@ -301,12 +307,12 @@ static int openstack_start(struct ls_ctx *ctx, struct ls_err *err)
 }
 
 const struct ls_subsystem ls_subsystems[] = {
-    {"demo", demo_start, nothing},
-    {"openstack", openstack_start, openstack_stop},
-    {"retention", retention_start, retention_stop},
-    {"rollups", rollups_start, rollups_stop},
-    {"telemetry", telemetry_start, telemetry_stop},
-    {"demo-telemetry", demo_stream_start, demo_stream_stop},
+    {"demo", demo_start, nothing, NULL},
+    {"openstack", openstack_start, openstack_stop, openstack_interrupt},
+    {"retention", retention_start, retention_stop, NULL},
+    {"rollups", rollups_start, rollups_stop, NULL},
+    {"telemetry", telemetry_start, telemetry_stop, NULL},
+    {"demo-telemetry", demo_stream_start, demo_stream_stop, NULL},
 };
 
 const int ls_subsystems_count = (int)(sizeof(ls_subsystems) / sizeof(ls_subsystems[0]));

@@ -13,6 +13,9 @@ struct ls_subsystem {
     int (*start)(struct ls_ctx *ctx, struct ls_err *err);
     /* Stops it; called only when start succeeded. */
     void (*stop)(struct ls_ctx *ctx);
+    /* Cuts its long work in flight short (may be NULL): called, for every part started,
+     * before HTTP stops, so that a request waiting on that work ends too. */
+    void (*interrupt)(struct ls_ctx *ctx);
 };
 
 extern const struct ls_subsystem ls_subsystems[];

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,9 @@ static int run(const struct ls_pg_embedded *pg, const char *const argv[])
             dup2(fd, STDERR_FILENO);
             close(fd);
         }
+        sigset_t none; /* the service blocks its stop signals; Postgres's tools must not */
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
         int devnull = open("/dev/null", O_RDONLY);
         if (devnull >= 0)
             dup2(devnull, STDIN_FILENO);

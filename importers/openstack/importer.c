@@ -104,15 +104,21 @@ static void reaper_join(struct ls_os_importer *imp)
     imp->reaping = 0;
 }
 
+void ls_os_importer_interrupt(struct ls_os_importer *imp)
+{
+    pthread_mutex_lock(&imp->lock);
+    imp->stop = true;
+    pthread_cond_broadcast(&imp->cond);
+    pthread_mutex_unlock(&imp->lock);
+    ls_os_session_cancel(imp->session);
+}
+
 void ls_os_importer_free(struct ls_os_importer *imp)
 {
     if (!imp)
         return;
     if (imp->running) {
-        pthread_mutex_lock(&imp->lock);
-        imp->stop = true;
-        pthread_cond_broadcast(&imp->cond);
-        pthread_mutex_unlock(&imp->lock);
+        ls_os_importer_interrupt(imp);
         pthread_join(imp->thread, NULL);
     }
     reaper_join(imp);

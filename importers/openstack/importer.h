@@ -44,6 +44,10 @@ LS_MUST_CHECK int ls_os_importer_new(struct ls_os_importer **out,
 const char *ls_os_importer_name(const struct ls_os_importer *imp);
 /** Stops the thread (if started) and frees. */
 void ls_os_importer_free(struct ls_os_importer *imp);
+/** Asks the importer to stop now: the sync thread ends after its pass, and a pass in flight
+ *  (on any thread) fails within about a second, changing nothing (its requests are
+ *  cancelled). For a stopping service; free it afterwards. */
+void ls_os_importer_interrupt(struct ls_os_importer *imp);
 
 /** Runs one pass now, on the caller's thread (tests, benchmarks). An incremental pass before
  *  any full one runs a full one. */

@@ -2,6 +2,7 @@
 #include "importers/openstack/session.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,8 @@ struct ls_os_session {
     char microversion[N_SERVICES][16];
     long long next_slot_ns; /* rate bound: the earliest time of the next request */
     struct ls_os_session_stats stats;
-    CURL *auth_curl; /* used under lock */
+    CURL *auth_curl;       /* used under lock */
+    atomic_bool cancelled; /* ls_os_session_cancel: every request fails at once */
 };
 
 struct ls_os_conn {
@@ -117,10 +119,32 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
     return len;
 }
 
-/* TLS and timeouts from the cloud's settings. */
-static void setup_common(CURL *c, const struct ls_os_session *s)
+void ls_os_session_cancel(struct ls_os_session *s)
+{
+    atomic_store(&s->cancelled, true);
+}
+
+static int cancelled_error(const char *shown, struct ls_err *err)
+{
+    return ls_err_set(err, LS_EUNAVAIL, "cancelled", "%s: cancelled (the service is stopping)",
+                      shown);
+}
+
+/* libcurl calls it at least once a second during a transfer: non-zero aborts it. */
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    return atomic_load(&((struct ls_os_session *)arg)->cancelled) ? 1 : 0;
+}
+
+/* TLS, timeouts and cancellation from the cloud's settings. */
+static void setup_common(CURL *c, struct ls_os_session *s)
 {
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, s);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, s->o.timeout_s);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, s->o.timeout_s < 10 ? s->o.timeout_s : 10L);
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
@@ -133,6 +157,17 @@ static void setup_common(CURL *c, const struct ls_os_session *s)
     if (!s->cloud->verify) {
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+}
+
+/* Sleeps sec, in slices, returning early once the session is cancelled. */
+static void sleep_s(const struct ls_os_session *s, double sec)
+{
+    long long end = ls_time_mono_ns() + (long long)(sec * 1e9);
+    for (long long left; (left = end - ls_time_mono_ns()) > 0 && !atomic_load(&s->cancelled);) {
+        long long ns = left < 50000000LL ? left : 50000000LL;
+        struct timespec ts = {0, (long)ns};
+        nanosleep(&ts, NULL);
     }
 }
 
@@ -149,18 +184,7 @@ static void take_slot(struct ls_os_session *s)
         wait_ns = slot - now;
     }
     pthread_mutex_unlock(&s->lock);
-    if (wait_ns > 0) {
-        struct timespec ts = {wait_ns / 1000000000LL, wait_ns % 1000000000LL};
-        nanosleep(&ts, NULL);
-    }
-}
-
-static void sleep_s(double sec)
-{
-    if (sec <= 0)
-        return;
-    struct timespec ts = {(time_t)sec, (long)((sec - (double)(time_t)sec) * 1e9)};
-    nanosleep(&ts, NULL);
+    sleep_s(s, (double)wait_ns / 1e9);
 }
 
 /* ---- authentication ---- */
@@ -246,18 +270,20 @@ static int auth_locked(struct ls_os_session *s, struct ls_err *err)
         cc = curl_easy_perform(c);
         code = 0;
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-        if (cc == CURLE_OK && code < 500 && code != 429)
+        if ((cc == CURLE_OK && code < 500 && code != 429) || atomic_load(&s->cancelled))
             break;
         if (attempt < s->o.retries) {
             s->stats.retries++;
-            sleep_s(s->o.retry_base_s * (1 << attempt));
+            sleep_s(s, s->o.retry_base_s * (1 << attempt));
         }
     }
     memset(text, 0, strlen(text)); /* it held the password */
     free(text);
     curl_slist_free_all(hdrs);
     s->stats.bytes += resp.len;
-    if (cc != CURLE_OK)
+    if (atomic_load(&s->cancelled))
+        rc = cancelled_error(url, err);
+    else if (cc != CURLE_OK)
         rc = ls_err_set(err, LS_EUNAVAIL, "openstack_unavailable", "keystone %s: %s", url,
                         curl_easy_strerror(cc));
     else if (code >= 500 || code == 429)
@@ -493,6 +519,10 @@ int ls_os_conn_fetch(struct ls_os_conn *c,
     bool reauthed = false;
     int attempt = 0, rc;
     for (;;) {
+        if (atomic_load(&s->cancelled)) {
+            rc = cancelled_error(shown, err);
+            break;
+        }
         rc = current_token(s, refused, tok, sizeof(tok), &gen, err);
         if (rc != LS_OK)
             break;
@@ -536,10 +566,12 @@ int ls_os_conn_fetch(struct ls_os_conn *c,
             pthread_mutex_unlock(&s->lock);
             ls_log(LS_LOG_DEBUG, "openstack", "retrying", "url=%s status=%ld curl=\"%s\"", shown,
                    code, curl_easy_strerror(cc));
-            sleep_s(wait);
+            sleep_s(s, wait);
             continue;
         }
-        if (cc != CURLE_OK)
+        if (atomic_load(&s->cancelled))
+            rc = cancelled_error(shown, err);
+        else if (cc != CURLE_OK)
             rc = ls_err_set(err, LS_EUNAVAIL, "openstack_unavailable", "GET %s: %s", shown,
                             curl_easy_strerror(cc));
         else if (transient)

@@ -65,6 +65,11 @@ void ls_os_session_set_microversion(struct ls_os_session *s,
 
 void ls_os_session_stats(struct ls_os_session *s, struct ls_os_session_stats *out);
 
+/** Makes every request in flight (within about a second: libcurl's progress callback) and
+ *  every later one fail with LS_EUNAVAIL, code "cancelled", and cuts retry and rate waits
+ *  short: for a service that is stopping. Thread-safe; it cannot be undone. */
+void ls_os_session_cancel(struct ls_os_session *s);
+
 /** A connection for one thread. Free with ls_os_conn_free. */
 struct ls_os_conn *ls_os_conn_new(struct ls_os_session *s);
 void ls_os_conn_free(struct ls_os_conn *c);

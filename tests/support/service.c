@@ -32,6 +32,18 @@ static void dump_log(const struct ls_service *s)
         fclose(f);
 }
 
+/* Every thread's stack of a process that does not stop, from gdb when the machine has it. */
+static void dump_threads(pid_t pid)
+{
+    char cmd[200];
+    snprintf(cmd, sizeof(cmd),
+             "command -v gdb >/dev/null && gdb -p %d -batch -ex 'thread apply all bt' 2>&1 | "
+             "grep -E '^(Thread|#)' 1>&2",
+             (int)pid);
+    if (system(cmd) != 0)
+        fprintf(stderr, "# (no thread stacks: gdb is missing or could not attach)\n");
+}
+
 int ls_service_start(struct ls_service *s, const char *dsn, const char *const *extra)
 {
     memset(s, 0, sizeof(*s));
@@ -88,16 +100,25 @@ int ls_service_stop(struct ls_service *s)
         int st;
         if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
             s->pid = 0;
-            if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+            if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
                 dump_log(s);
+                if (WIFEXITED(st))
+                    fprintf(stderr, "# landscaped exited with status %d (log above)\n",
+                            WEXITSTATUS(st));
+                else
+                    fprintf(stderr, "# landscaped was ended by signal %d (log above)\n",
+                            WIFSIGNALED(st) ? WTERMSIG(st) : -1);
+            }
             return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
         }
         sleep_ms(100);
     }
+    dump_log(s);
+    fprintf(stderr, "# landscaped did not stop within 30 s of SIGTERM (log above); its threads:\n");
+    dump_threads(s->pid);
     kill(s->pid, SIGKILL);
     waitpid(s->pid, NULL, 0);
     s->pid = 0;
-    dump_log(s);
     return -1;
 }
 

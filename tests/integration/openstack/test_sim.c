@@ -3,7 +3,9 @@
  * re-auth, then success; 500s: retries, then the pass fails and nothing changes; truncated
  * JSON: the pass fails with a clear error), a deletion missed while the importer was down
  * found by the next start's reconciliation, an old compute API, and two clouds at once in
- * a running landscaped (ids tagged with the cloud, /v1/sources, /metrics). */
+ * a running landscaped (ids tagged with the cloud, /v1/sources, /metrics), and a stop that
+ * does not wait for a cloud that hangs. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -501,6 +503,67 @@ static void test_two_clouds_in_one_landscaped(void **state)
     ossim_stop(sims[1]);
 }
 
+struct waiting_sync {
+    struct ls_service *svc;
+    struct ls_http_result r;
+    int rc;
+};
+
+static void *sync_and_wait(void *arg)
+{
+    struct waiting_sync *w = arg;
+    w->rc = ls_http(w->svc, "POST", "/v1/sources/slow/sync?wait=true", NULL, NULL, &w->r);
+    return NULL;
+}
+
+/* A cloud that stops answering mid-pass (a 60 s hang, request timeout 120 s) does not hold a
+ * stopping landscaped: the sync thread's pass and a request waiting on a pass of its own are
+ * cut short, and the service exits cleanly (the harness kills it, failing the test, if it
+ * takes 30 s). */
+static void test_stop_cuts_a_hanging_pass_short(void **state)
+{
+    (void)state;
+    struct ossim_opts so;
+    ossim_opts_default(&so);
+    char errbuf[256], clouds[512];
+    struct ossim *sim = ossim_start(&so, errbuf, sizeof(errbuf));
+    assert_non_null(sim);
+    struct ossim_fault hang = {.kind = OSSIM_FAULT_DELAY,
+                               .path_contains = "/servers/detail",
+                               .delay_ms = 60000,
+                               .count = -1};
+    ossim_fault(sim, &hang);
+    snprintf(clouds, sizeof(clouds), "%s/slow-cloud.yaml", ls_harness_dir());
+    const char *names[] = {"slow"};
+    write_clouds(clouds, names, &sim, 1);
+    setenv("OS_CLIENT_CONFIG_FILE", clouds, 1);
+    struct ls_service svc;
+    const char *args[] = {"--os-cloud", "slow", "--os-timeout", "120", NULL};
+    assert_int_equal(ls_service_start(&svc, ls_harness_new_db(), args), 0);
+    for (int i = 0; i < 600 && ossim_delaying(sim) == 0; i++)
+        usleep(50 * 1000);
+    assert_int_equal(ossim_delaying(sim), 1); /* the first pass hangs on the servers */
+    struct waiting_sync w = {.svc = &svc};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, sync_and_wait, &w), 0);
+    usleep(300 * 1000);
+    assert_int_equal(ls_service_stop(&svc), 0);
+    pthread_join(t, NULL);
+    if (w.rc == 0) /* answered before the server closed: the pass's error */
+        assert_int_equal(w.r.status, 503);
+    ls_http_result_cleanup(&w.r);
+    char path[400], line[1024];
+    snprintf(path, sizeof(path), "%s/service.log", svc.dir);
+    FILE *log = fopen(path, "r");
+    assert_non_null(log);
+    bool cancelled = false;
+    while (fgets(line, sizeof(line), log))
+        cancelled = cancelled || (strstr(line, "pass failed") && strstr(line, "cancelled"));
+    fclose(log);
+    assert_true(cancelled);
+    ossim_stop(sim);
+}
+
 static void test_a_cloud_missing_from_clouds_yaml_stops_the_start(void **state)
 {
     (void)state;
@@ -538,6 +601,7 @@ int main(void)
         cmocka_unit_test(test_a_stack_named_by_an_event_and_gone_is_removed),
         cmocka_unit_test(test_old_compute_api_without_uuids_or_embedded_flavors),
         cmocka_unit_test(test_two_clouds_in_one_landscaped),
+        cmocka_unit_test(test_stop_cuts_a_hanging_pass_short),
         cmocka_unit_test(test_a_cloud_missing_from_clouds_yaml_stops_the_start),
     };
     return cmocka_run_group_tests_name("openstack/simulator", tests, ls_service_group_setup,

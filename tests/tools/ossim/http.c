@@ -672,10 +672,14 @@ static enum MHD_Result on_request(void *cls,
     } else {
         struct fault_hit h;
         fault_check(s, url, strstr(url, "/auth/tokens") != NULL, &h);
-        if (h.delay_ms > 0) {
-            struct timespec ts = {h.delay_ms / 1000, (long)(h.delay_ms % 1000) * 1000000L};
-            nanosleep(&ts, NULL);
+        if (h.delay_ms > 0)
+            atomic_fetch_add(&s->delaying, 1);
+        for (int left = h.delay_ms; left > 0 && !atomic_load(&s->stopping); left -= 20) {
+            struct timespec ts = {0, (long)(left < 20 ? left : 20) * 1000000L};
+            nanosleep(&ts, NULL); /* in slices: a stopping simulator does not wait it out */
         }
+        if (h.delay_ms > 0)
+            atomic_fetch_sub(&s->delaying, 1);
         truncate = h.truncate;
         decoy = h.decoy;
         if (h.status) {
@@ -806,6 +810,7 @@ void ossim_stop(struct ossim *s)
 {
     if (!s)
         return;
+    atomic_store(&s->stopping, true);
     if (s->d)
         MHD_stop_daemon(s->d);
     pthread_rwlock_destroy(&s->lock);
@@ -909,6 +914,11 @@ int ossim_churn(struct ossim *s, double fraction)
 uint64_t ossim_requests(const struct ossim *s)
 {
     return atomic_load(&((struct ossim *)s)->requests);
+}
+
+unsigned ossim_delaying(const struct ossim *s)
+{
+    return atomic_load(&s->delaying);
 }
 
 uint64_t ossim_token_requests(const struct ossim *s)

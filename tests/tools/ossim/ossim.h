@@ -105,5 +105,6 @@ void ossim_clear_faults(struct ossim *s);
 /* ---- counters ---- */
 uint64_t ossim_requests(const struct ossim *s);       /* every request answered */
 uint64_t ossim_token_requests(const struct ossim *s); /* POST /identity/v3/auth/tokens */
+unsigned ossim_delaying(const struct ossim *s);       /* requests held by a delay fault now */
 
 #endif

@@ -192,6 +192,8 @@ struct ossim {
     atomic_uint_fast64_t requests, token_requests;
     pthread_mutex_t fault_lock;
     struct fault_slot faults[MAX_FAULTS];
+    atomic_bool stopping; /* ossim_stop: injected delays end early */
+    atomic_uint delaying; /* requests held by a delay fault now */
 };
 
 /* One request, as the renderers see it. */
