@@ -1,10 +1,10 @@
 /* importers/openstack against the scale simulator (tests/tools/ossim, HTTP on loopback) and a
  * private Postgres: pagination over many pages, faults (a token that expires mid-pass: one
  * re-auth, then success; 500s: retries, then the pass fails and nothing changes; truncated
- * JSON: the pass fails with a clear error), a deletion missed while the importer was down
- * found by the next start's reconciliation, an old compute API, and two clouds at once in
- * a running landscaped (ids tagged with the cloud, /v1/sources, /metrics), and a stop that
- * does not wait for a cloud that hangs. */
+ * JSON: the pass fails with a clear error), bounded concurrency and request rate, a deletion missed
+ * while the importer was down found by the next start's reconciliation, an old compute API, and two
+ * clouds at once in a running landscaped (ids tagged with the cloud, /v1/sources, /metrics), and a
+ * stop that does not wait for a cloud that hangs. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -78,6 +79,27 @@ static void stop(struct fx *f)
     ls_graph_free(f->g);
     ossim_stop(f->sim);
     free(f);
+}
+
+/* Replaces the fixture's importer with one bounded to `concurrency` requests at once and
+ * `max_rps` per second (0: unbounded). */
+static void reopen_bounded(struct fx *f, int concurrency, long max_rps)
+{
+    ls_os_importer_free(f->imp);
+    struct ls_err err;
+    struct ls_os_importer_opts o = {
+        .cloud = "sim",
+        .session = {.timeout_s = 10, .retries = 2, .retry_base_s = 0.01, .max_rps = max_rps},
+        .collect = {.concurrency = concurrency, .page_size = 10}};
+    if (ls_os_importer_new(&f->imp, &o, f->g, f->store, &err) != LS_OK)
+        fail_msg("importer: %s", err.msg);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static size_t count_type(struct ls_graph *g, const char *type)
@@ -503,6 +525,61 @@ static void test_two_clouds_in_one_landscaped(void **state)
     ossim_stop(sims[1]);
 }
 
+/* --os-concurrency bounds the requests in flight: every answer is held 30 ms so that the
+ * workers' requests overlap, and the simulator counts how many it answers at once (up to its
+ * 8 threads; a held answer holds its thread). */
+static void test_requests_in_flight_never_exceed_the_concurrency(void **state)
+{
+    (void)state;
+    struct ossim_opts so;
+    ossim_opts_default(&so);
+    so.servers = 60;
+    so.hypervisors = 6;
+    so.threads = 8;
+    struct fx *f = start(&so);
+    struct ossim_fault slow = {.kind = OSSIM_FAULT_DELAY, .delay_ms = 30, .count = -1};
+    ossim_fault(f->sim, &slow);
+    struct ls_err err;
+    int bounds[] = {1, 2, 4};
+    unsigned seen[3];
+    for (int i = 0; i < 3; i++) {
+        reopen_bounded(f, bounds[i], 0);
+        ossim_max_in_flight(f->sim);
+        assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_FULL, &err), LS_OK);
+        seen[i] = ossim_max_in_flight(f->sim);
+        print_message("# concurrency %d: at most %u requests in flight\n", bounds[i], seen[i]);
+    }
+    assert_int_equal(seen[0], 1);
+    assert_true(seen[1] >= 1 && seen[1] <= 2);
+    assert_true(seen[2] >= 3 && seen[2] <= 4); /* the count does see parallel requests */
+    assert_int_equal(count_type(f->g, "instance"), 60);
+    stop(f);
+}
+
+/* --os-max-rps bounds the request rate over all of a pass's workers (token requests aside):
+ * n requests at 40 per second take at least (n - 1) / 40 s. A lower bound only: a slow
+ * machine cannot make it fail. */
+static void test_the_request_rate_is_bounded(void **state)
+{
+    (void)state;
+    struct ossim_opts so;
+    ossim_opts_default(&so);
+    so.servers = 40;
+    struct fx *f = start(&so);
+    struct ls_err err;
+    reopen_bounded(f, 4, 40);
+    uint64_t r0 = ossim_requests(f->sim) - ossim_token_requests(f->sim);
+    double t0 = now_s();
+    assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_FULL, &err), LS_OK);
+    double took = now_s() - t0;
+    uint64_t n = ossim_requests(f->sim) - ossim_token_requests(f->sim) - r0;
+    print_message("# %llu requests at most 40/s: %.2f s (at least %.2f)\n", (unsigned long long)n,
+                  took, (double)(n - 1) / 40.0);
+    assert_true(n > 20);
+    assert_true(took >= (double)(n - 1) / 40.0 * 0.98);
+    stop(f);
+}
+
 struct waiting_sync {
     struct ls_service *svc;
     struct ls_http_result r;
@@ -600,6 +677,8 @@ int main(void)
         cmocka_unit_test(test_incremental_follows_and_a_restart_reconciles_what_was_missed),
         cmocka_unit_test(test_a_stack_named_by_an_event_and_gone_is_removed),
         cmocka_unit_test(test_old_compute_api_without_uuids_or_embedded_flavors),
+        cmocka_unit_test(test_requests_in_flight_never_exceed_the_concurrency),
+        cmocka_unit_test(test_the_request_rate_is_bounded),
         cmocka_unit_test(test_two_clouds_in_one_landscaped),
         cmocka_unit_test(test_stop_cuts_a_hanging_pass_short),
         cmocka_unit_test(test_a_cloud_missing_from_clouds_yaml_stops_the_start),

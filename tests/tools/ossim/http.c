@@ -624,6 +624,12 @@ static enum MHD_Result respond(struct MHD_Connection *conn, struct req *r, bool 
     return rc;
 }
 
+static enum MHD_Result answer(struct ossim *s,
+                              struct MHD_Connection *conn,
+                              const char *url,
+                              const char *method,
+                              struct conn_ctx *cc);
+
 static enum MHD_Result on_request(void *cls,
                                   struct MHD_Connection *conn,
                                   const char *url,
@@ -653,6 +659,21 @@ static enum MHD_Result on_request(void *cls,
         return MHD_YES;
     }
     atomic_fetch_add(&s->requests, 1);
+    unsigned now = atomic_fetch_add(&s->in_flight, 1) + 1, top = atomic_load(&s->max_in_flight);
+    while (now > top && !atomic_compare_exchange_weak(&s->max_in_flight, &top, now))
+        ;
+    enum MHD_Result answered = answer(s, conn, url, method, cc);
+    atomic_fetch_sub(&s->in_flight, 1);
+    return answered;
+}
+
+/* One whole request (body read): faults, then the route's answer. */
+static enum MHD_Result answer(struct ossim *s,
+                              struct MHD_Connection *conn,
+                              const char *url,
+                              const char *method,
+                              struct conn_ctx *cc)
+{
     struct req r = {0};
     r.s = s;
     r.conn = conn;
@@ -736,6 +757,7 @@ void ossim_opts_default(struct ossim_opts *o)
     o->password = "secret";
     o->region = "RegionOne";
     o->compute_max_version = "2.96";
+    o->threads = 4;
 }
 
 struct ossim *ossim_start(const struct ossim_opts *o, char *errbuf, size_t errcap)
@@ -788,12 +810,13 @@ struct ossim *ossim_start(const struct ossim_opts *o, char *errbuf, size_t errca
     sa.sin_family = AF_INET;
     sa.sin_port = htons((uint16_t)opts.port);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL,
-                            on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)4, MHD_OPTION_CONNECTION_LIMIT,
-                            (unsigned)4096, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-                            MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
-                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+    s->d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, on_request, s,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)(opts.threads > 0 ? opts.threads : 4), MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)4096, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+        s, MHD_OPTION_END);
     if (!s->d) {
         snprintf(errbuf, errcap, "cannot listen on 127.0.0.1:%u", opts.port);
         ossim_stop(s);
@@ -914,6 +937,11 @@ int ossim_churn(struct ossim *s, double fraction)
 uint64_t ossim_requests(const struct ossim *s)
 {
     return atomic_load(&((struct ossim *)s)->requests);
+}
+
+unsigned ossim_max_in_flight(struct ossim *s)
+{
+    return atomic_exchange(&s->max_in_flight, 0);
 }
 
 unsigned ossim_delaying(const struct ossim *s)

@@ -36,7 +36,8 @@ struct ossim_opts {
     const char *user;     /* default "admin" */
     const char *password; /* default "secret" */
     const char *region;   /* default "RegionOne" */
-    const char *compute_max_version;     /* default "2.96"; "2.1" simulates an old cloud */
+    const char *compute_max_version; /* default "2.96"; "2.1" simulates an old cloud */
+    int threads; /* HTTP threads (default 4); a delay fault holds one for its length */
     const char *const *hypervisor_names; /* NULL: "sim-hv-<i>"; else `hypervisors` names (e.g.
                                             the demo's machines), copied */
 };
@@ -106,5 +107,7 @@ void ossim_clear_faults(struct ossim *s);
 uint64_t ossim_requests(const struct ossim *s);       /* every request answered */
 uint64_t ossim_token_requests(const struct ossim *s); /* POST /identity/v3/auth/tokens */
 unsigned ossim_delaying(const struct ossim *s);       /* requests held by a delay fault now */
+/* The most requests answered at once since the last call (and resets it). */
+unsigned ossim_max_in_flight(struct ossim *s);
 
 #endif

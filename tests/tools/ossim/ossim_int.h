@@ -192,8 +192,9 @@ struct ossim {
     atomic_uint_fast64_t requests, token_requests;
     pthread_mutex_t fault_lock;
     struct fault_slot faults[MAX_FAULTS];
-    atomic_bool stopping; /* ossim_stop: injected delays end early */
-    atomic_uint delaying; /* requests held by a delay fault now */
+    atomic_bool stopping;                 /* ossim_stop: injected delays end early */
+    atomic_uint delaying;                 /* requests held by a delay fault now */
+    atomic_uint in_flight, max_in_flight; /* requests being answered now; the most at once */
 };
 
 /* One request, as the renderers see it. */
