@@ -10,6 +10,8 @@
 struct ls_change_set {
     char *origin;
     char *scope;
+    char *kept[LS_CHANGE_KEPT_MAX]; /* sweep exclusions (id prefixes) */
+    int n_kept;
     int64_t time_us;
     bool replace;
     struct ls_change *items;
@@ -45,6 +47,8 @@ void ls_change_set_free(struct ls_change_set *cs)
     free(cs->items);
     free(cs->origin);
     free(cs->scope);
+    for (int i = 0; i < cs->n_kept; i++)
+        free(cs->kept[i]);
     free(cs);
 }
 
@@ -82,6 +86,22 @@ void ls_change_set_set_scope(struct ls_change_set *cs, const char *id_prefix)
 const char *ls_change_set_scope(const struct ls_change_set *cs)
 {
     return cs->scope;
+}
+
+int ls_change_set_keep(struct ls_change_set *cs, const char *id_prefix, struct ls_err *err)
+{
+    if (cs->n_kept == LS_CHANGE_KEPT_MAX)
+        return ls_err_set(err, LS_ELIMIT, NULL, "more than %d kept prefixes", LS_CHANGE_KEPT_MAX);
+    cs->kept[cs->n_kept++] = ls_xstrdup(id_prefix);
+    return LS_OK;
+}
+
+bool ls_change_set_kept(const struct ls_change_set *cs, const char *id)
+{
+    for (int i = 0; i < cs->n_kept; i++)
+        if (strncmp(id, cs->kept[i], strlen(cs->kept[i])) == 0)
+            return true;
+    return false;
 }
 
 size_t ls_change_set_count(const struct ls_change_set *cs)

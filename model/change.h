@@ -71,6 +71,14 @@ bool ls_change_set_replace(const struct ls_change_set *cs);
  *  host's "host:machine:h1" subtree). NULL = everything the origin owns. Copied. */
 void ls_change_set_set_scope(struct ls_change_set *cs, const char *id_prefix);
 const char *ls_change_set_scope(const struct ls_change_set *cs);
+/** With replace: nodes whose id starts with id_prefix (copied), and edges from or to them,
+ *  are left out of the sweep — kept as they are when the set does not put them (an importer
+ *  that could not read one of its sources this time). At most LS_CHANGE_KEPT_MAX. */
+#define LS_CHANGE_KEPT_MAX 8
+LS_MUST_CHECK int
+ls_change_set_keep(struct ls_change_set *cs, const char *id_prefix, struct ls_err *err);
+/** Whether id falls under one of the kept prefixes. */
+bool ls_change_set_kept(const struct ls_change_set *cs, const char *id);
 
 /**
  * Adds a node upsert. The node's layer comes from the type registry.

@@ -324,6 +324,7 @@ static bool in_scope(const char *scope, const char *id)
 
 struct sweep {
     struct resolver *r;
+    const struct ls_change_set *cs;
     const char *origin, *scope;
 };
 
@@ -331,7 +332,8 @@ static bool sweep_node(uint32_t s, void *arg)
 {
     struct sweep *w = arg;
     const struct ls_node *n = graph_node_at(w->r->g, s, w->r->rev);
-    if (n && strcmp(n->source, w->origin) == 0 && in_scope(w->scope, n->id)) {
+    if (n && strcmp(n->source, w->origin) == 0 && in_scope(w->scope, n->id) &&
+        !ls_change_set_kept(w->cs, n->id)) {
         struct pend_node *p = ls_map_get(&w->r->nodes, n->id);
         if (p == NULL || !p->touched)
             do_node_del(w->r, n->id);
@@ -344,7 +346,8 @@ static bool sweep_edge(uint32_t s, void *arg)
     struct sweep *w = arg;
     const struct ls_edge *e = graph_edge_at(w->r->g, s, w->r->rev);
     if (e && strcmp(e->owner, w->origin) == 0 &&
-        (in_scope(w->scope, e->src) || in_scope(w->scope, e->dst))) {
+        (in_scope(w->scope, e->src) || in_scope(w->scope, e->dst)) &&
+        !ls_change_set_kept(w->cs, e->src) && !ls_change_set_kept(w->cs, e->dst)) {
         char key[2048];
         struct pend_edge *p =
             ls_map_get(&w->r->edges, ls_edge_key(e->src, e->type, e->dst, key, sizeof(key)));
@@ -524,7 +527,7 @@ int ls_graph_prepare(struct ls_graph *g,
     struct ls_prepared *p = NULL;
     if (rc == LS_OK) {
         if (ls_change_set_replace(cs)) {
-            struct sweep w = {&r, ls_change_set_origin(cs), ls_change_set_scope(cs)};
+            struct sweep w = {&r, cs, ls_change_set_origin(cs), ls_change_set_scope(cs)};
             /* only what the origin ever owned: a sweep costs its size, not the graph's */
             const struct ulist *nodes = graph_source_list(g, w.origin, false);
             const struct ulist *edges = graph_source_list(g, w.origin, true);

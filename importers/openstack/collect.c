@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -717,6 +718,46 @@ static void long_list(struct pool *p, struct task *t, enum ls_os_long_list list)
     t->list = list;
 }
 
+/* Appends a sentence to the pass's warning. */
+static void warn(struct ls_os_inventory *inv, const char *text)
+{
+    size_t n = strlen(inv->warning);
+    snprintf(inv->warning + n, sizeof(inv->warning) - n, "%s%s", n ? "; " : "", text);
+}
+
+/* The services the catalog left out, in inv->unread and its warning. */
+static void note_unread(const struct ls_os_api *api, struct ls_os_inventory *inv)
+{
+    static const struct {
+        unsigned bit;
+        size_t at; /* the endpoint's offset in ls_os_api */
+        const char *what;
+    } svc[] = {
+        {LS_OS_UNREAD_IDENTITY, offsetof(struct ls_os_api, identity), "identity (projects)"},
+        {LS_OS_UNREAD_NETWORK, offsetof(struct ls_os_api, network), "network (Neutron)"},
+        {LS_OS_UNREAD_VOLUME, offsetof(struct ls_os_api, volume), "block-storage (volumes)"},
+        {LS_OS_UNREAD_HEAT, offsetof(struct ls_os_api, heat), "orchestration (stacks)"},
+        {LS_OS_UNREAD_PLACEMENT, offsetof(struct ls_os_api, placement),
+         "placement (capacity, usages, traits)"},
+    };
+    char names[256] = "";
+    for (size_t i = 0; i < sizeof(svc) / sizeof(svc[0]); i++)
+        if (((const char *)api + svc[i].at)[0] == '\0') {
+            inv->unread |= svc[i].bit;
+            size_t n = strlen(names);
+            snprintf(names + n, sizeof(names) - n, "%s%s", n ? ", " : "", svc[i].what);
+        }
+    if (!names[0])
+        return;
+    char text[512];
+    snprintf(text, sizeof(text),
+             "the catalog has no endpoint for %s (for this interface and region; a "
+             "system-scoped token's catalog leaves out endpoints that name a project): not "
+             "read, and what the landscape has of it is kept as it was",
+             names);
+    warn(inv, text);
+}
+
 int ls_os_collect_full(struct ls_os_session *s,
                        const struct ls_os_api *api,
                        const struct ls_os_collect_opts *o,
@@ -726,6 +767,7 @@ int ls_os_collect_full(struct ls_os_session *s,
 {
     inv->full = true;
     inv->started_us = ls_time_now_us();
+    note_unread(api, inv);
     uint64_t req0 = session_requests(s);
     struct pool p;
     pool_init(&p, s, api);
@@ -798,9 +840,8 @@ int ls_os_collect_full(struct ls_os_session *s,
         take(projects, inv->projects);
         take(stacks, inv->stacks);
         if (stacks && stacks->fell_back)
-            snprintf(inv->warning, sizeof(inv->warning),
-                     "heat: listing all projects' stacks is not allowed (stacks:global_index); "
-                     "only the scoped project's stacks are imported");
+            warn(inv, "heat: listing all projects' stacks is not allowed (stacks:global_index); "
+                      "only the scoped project's stacks are imported");
         size_t from = p.n;
         add_provider_tasks(&p, inv->providers, true);
         add_stack_tasks(&p, inv->stacks);

@@ -44,11 +44,24 @@ struct ls_os_page_sink {
     void *arg;
 };
 
+/** Services the token's catalog has no endpoint for (for its interface and region), so a
+ *  pass reads nothing from them: a cloud without the service, or a catalog that leaves it out
+ *  (a system-scoped token's catalog omits endpoints whose URL names a project). */
+enum ls_os_unread {
+    LS_OS_UNREAD_IDENTITY = 1 << 0,  /* projects */
+    LS_OS_UNREAD_NETWORK = 1 << 1,   /* Neutron */
+    LS_OS_UNREAD_VOLUME = 1 << 2,    /* Cinder */
+    LS_OS_UNREAD_HEAT = 1 << 3,      /* stacks */
+    LS_OS_UNREAD_PLACEMENT = 1 << 4, /* capacity, usages, traits */
+};
+
 /** The collections of one pass; every member a JSON array (empty when the service is
  *  absent). Placement data is merged into each provider object ("inventories", "usages",
  *  "traits", "aggregates"); Heat resources into each stack ("resources"). */
 struct ls_os_inventory {
-    bool full;          /* everything listed: absence means deleted */
+    bool full;          /* everything listed: absence means deleted (except what `unread`
+                           names: that was not read at all) */
+    unsigned unread;    /* enum ls_os_unread bits */
     int64_t started_us; /* wall clock when the pass began reading */
     json_t *projects, *hypervisors, *servers, *flavors, *aggregates, *zones, *providers;
     json_t *networks, *subnets, *ports, *routers, *floatingips, *volumes, *stacks;
@@ -58,7 +71,7 @@ struct ls_os_inventory {
     json_t *missing_stacks;        /* stacks named by events and no longer listed (deleted) */
     size_t sunk[LS_OS_LONG_LISTS]; /* items handed to a page sink instead (full pass) */
     uint64_t requests;             /* HTTP requests of the pass */
-    char warning[256];             /* a partial view the operator should know of ("" = none) */
+    char warning[512];             /* a partial view the operator should know of ("" = none) */
 };
 
 void ls_os_inventory_init(struct ls_os_inventory *inv);

@@ -44,7 +44,7 @@ struct ls_os_importer {
     char last_kind[16];
     char last_error[300];
     int64_t last_error_us;
-    char warning[256];
+    char warning[512];
     uint64_t consecutive_failures;
     uint64_t passes[2], failures[2];
     struct ls_os_pass_stats stats;
@@ -296,6 +296,7 @@ int ls_os_importer_pass(struct ls_os_importer *imp, enum ls_os_pass kind, struct
         imp->stats.passes++;
         imp->consecutive_failures = 0;
         imp->last_start_us = started_us;
+        bool warning_changed = kind == LS_OS_PASS_FULL && strcmp(imp->warning, warning) != 0;
         if (kind == LS_OS_PASS_FULL) {
             imp->last_full_start_us = started_us;
             snprintf(imp->warning, sizeof(imp->warning), "%s", warning);
@@ -317,7 +318,7 @@ int ls_os_importer_pass(struct ls_os_importer *imp, enum ls_os_pass kind, struct
                imp->cloud_name, kind == LS_OS_PASS_FULL ? "full" : "incremental", n_servers, n_hyps,
                n_ports, n_vols, changes, (unsigned long long)requests, secs_since(t0),
                (unsigned long long)rev);
-        if (warning[0] && kind == LS_OS_PASS_FULL)
+        if (warning[0] && warning_changed) /* logged when it appears or changes */
             ls_log(LS_LOG_WARN, "openstack", "partial view", "cloud=%s warning=\"%s\"",
                    imp->cloud_name, warning);
         if (new_hosts) {

@@ -1246,6 +1246,28 @@ int ls_os_map(const struct ls_os_inventory *inv,
     return ls_os_map_paged(inv, NULL, o, snap, cs, counts, err);
 }
 
+/* A full pass replaces what the cloud owns, except what it could not read at all: the nodes
+ * of a service the catalog left out (and their edges) stay as they were. */
+static void keep_unread(struct mapper *m)
+{
+    static const struct {
+        unsigned bit;
+        const char *service;
+    } svc[] = {{LS_OS_UNREAD_IDENTITY, "keystone"},
+               {LS_OS_UNREAD_NETWORK, "neutron"},
+               {LS_OS_UNREAD_VOLUME, "cinder"},
+               {LS_OS_UNREAD_HEAT, "heat"}};
+    for (size_t i = 0; i < sizeof(svc) / sizeof(svc[0]) && m->rc == LS_OK; i++)
+        if (m->inv->unread & svc[i].bit) {
+            char prefix[ID_MAX]; /* "<service>:", or "<service>@<cloud>:" */
+            if (m->o->tag_ids)
+                snprintf(prefix, sizeof(prefix), "%s@%s:", svc[i].service, m->o->cloud);
+            else
+                snprintf(prefix, sizeof(prefix), "%s:", svc[i].service);
+            m->rc = ls_change_set_keep(m->cs, prefix, m->err);
+        }
+}
+
 int ls_os_map_paged(const struct ls_os_inventory *inv,
                     struct ls_os_pager *pager,
                     const struct ls_os_map_opts *o,
@@ -1260,9 +1282,10 @@ int ls_os_map_paged(const struct ls_os_inventory *inv,
     m.snap = snap;
     m.counts = counts;
     m.full = inv->full;
-    if (inv->full)
+    if (inv->full) {
         ls_change_set_set_replace(cs, true);
-    else {
+        keep_unread(&m);
+    } else {
         map_deletions(&m);
         map_deleted_stacks(&m);
     }

@@ -580,6 +580,58 @@ static void test_the_request_rate_is_bounded(void **state)
     stop(f);
 }
 
+/* A token whose catalog leaves services out (system scope: Keystone drops the endpoints that
+ * name a project — Cinder's and Heat's) reads nothing from them: the full pass keeps what the
+ * landscape has of them instead of deleting it, says so in the status, and still replaces
+ * what it did read. With a project token again, they are read and swept as usual. */
+static void test_services_missing_from_the_catalog_are_kept_and_reported(void **state)
+{
+    (void)state;
+    struct ossim_opts so;
+    ossim_opts_default(&so);
+    so.servers = 8;
+    so.volumes = 3;
+    so.stacks = 2;
+    struct fx *f = start(&so);
+    struct ls_err err;
+    assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_FULL, &err), LS_OK);
+    assert_int_equal(count_type(f->g, "volume"), 3);
+    assert_int_equal(count_type(f->g, "stack"), 2);
+    assert_int_equal(count_type(f->g, "instance"), 8);
+
+    FILE *y = fopen(f->clouds, "w");
+    assert_non_null(y);
+    fprintf(y,
+            "clouds:\n  sim:\n    auth:\n      auth_url: %s\n      username: admin\n"
+            "      password: secret\n      user_domain_name: Default\n"
+            "      system_scope: all\n    region_name: RegionOne\n",
+            ossim_auth_url(f->sim));
+    fclose(y);
+    reopen_bounded(f, 3, 0); /* reads clouds.yaml again */
+    ossim_delete_stack(f->sim, 0);
+    ossim_delete_server(f->sim, 7);
+    assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_FULL, &err), LS_OK);
+    assert_int_equal(count_type(f->g, "volume"), 3); /* not read: kept */
+    assert_int_equal(count_type(f->g, "stack"), 2);
+    assert_int_equal(count_type(f->g, "instance"), 7); /* read: the deleted one swept */
+    json_t *st = ls_os_importer_status(f->imp);
+    const char *w = json_string_value(json_object_get(st, "warning"));
+    assert_non_null(w);
+    assert_non_null(strstr(w, "block-storage (volumes), orchestration (stacks)"));
+    assert_non_null(strstr(w, "kept"));
+    json_decref(st);
+
+    write_clouds(f->clouds, (const char *[]){"sim"}, &f->sim, 1);
+    reopen_bounded(f, 3, 0);
+    assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_FULL, &err), LS_OK);
+    assert_int_equal(count_type(f->g, "stack"), 1); /* read again: the deleted stack swept */
+    assert_int_equal(count_type(f->g, "volume"), 3);
+    st = ls_os_importer_status(f->imp);
+    assert_null(json_object_get(st, "warning"));
+    json_decref(st);
+    stop(f);
+}
+
 struct waiting_sync {
     struct ls_service *svc;
     struct ls_http_result r;
@@ -679,6 +731,7 @@ int main(void)
         cmocka_unit_test(test_old_compute_api_without_uuids_or_embedded_flavors),
         cmocka_unit_test(test_requests_in_flight_never_exceed_the_concurrency),
         cmocka_unit_test(test_the_request_rate_is_bounded),
+        cmocka_unit_test(test_services_missing_from_the_catalog_are_kept_and_reported),
         cmocka_unit_test(test_two_clouds_in_one_landscaped),
         cmocka_unit_test(test_stop_cuts_a_hanging_pass_short),
         cmocka_unit_test(test_a_cloud_missing_from_clouds_yaml_stops_the_start),

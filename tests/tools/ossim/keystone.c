@@ -82,7 +82,9 @@ static void endpoint(struct jb *b, const struct ossim *s, int svc, const char *u
     }
 }
 
-static void catalog(struct jb *b, const struct ossim *s)
+/* As Keystone builds it: a system-scoped token has no project to put in an endpoint URL, so
+ * the endpoints that name one (Cinder, Heat) are left out of its catalog. */
+static void catalog(struct jb *b, const struct ossim *s, bool system)
 {
     char admin[37], url[160];
     id_str(K_PROJECT, 0, admin);
@@ -100,6 +102,8 @@ static void catalog(struct jb *b, const struct ossim *s)
     };
     jb_raw(b, "\"catalog\":[");
     for (int i = 0; i < (int)(sizeof(svcs) / sizeof(svcs[0])); i++) {
+        if (system && svcs[i].project)
+            continue;
         snprintf(url, sizeof(url), "%s%s%s", s->base, svcs[i].path, svcs[i].project ? admin : "");
         jb_sep(b);
         jb_printf(b, "{\"type\":\"%s\",\"name\":\"%s\",\"id\":", svcs[i].type, svcs[i].name);
@@ -157,7 +161,7 @@ static void token_body(struct req *r, const char *methods, int project, int64_t 
         jb_printf(b, ",\"name\":\"%s\"}", roles[i]);
     }
     jb_raw(b, "],");
-    catalog(b, s);
+    catalog(b, s, project < 0);
     jb_raw(b, "}}");
 }
 

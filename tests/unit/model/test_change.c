@@ -327,6 +327,57 @@ static void test_replace_deletes_what_the_origin_no_longer_reports(void **state)
     ls_snap_release(s);
 }
 
+/* A replace set that could not read one of its sources keeps what the graph has of it:
+ * nodes under a kept prefix, and edges from or to them, are not swept. */
+static void test_replace_keeps_what_is_under_a_kept_prefix(void **state)
+{
+    struct ls_graph *g = *state;
+    struct ls_change_set *cs = ls_change_set_new("os");
+    PUT_NODE(cs, "nova:a", "machine", "a");
+    PUT_NODE(cs, "nova:b", "machine", "b");
+    PUT_NODE(cs, "cinder:v1", "nic", "v1");
+    PUT_NODE(cs, "cinder:v2", "nic", "v2");
+    PUT_EDGE(cs, "nova:a", LS_EDGE_CONTAINS, "cinder:v1");
+    PUT_EDGE(cs, "cinder:v2", LS_EDGE_CONTAINS, "nova:b");
+    assert_int_equal(apply_set(g, cs, NULL), LS_OK);
+    ls_change_set_free(cs);
+
+    /* cinder could not be read: only nova:a reported */
+    cs = ls_change_set_new("os");
+    ls_change_set_set_replace(cs, true);
+    assert_int_equal(ls_change_set_keep(cs, "cinder:", NULL), LS_OK);
+    PUT_NODE(cs, "nova:a", "machine", "a");
+    /* swept: nova:b, and (cascade) the edge into it */
+    assert_int_equal(prepare_count(g, cs, NULL), 2);
+    ls_change_set_free(cs);
+    struct ls_snap *s = ls_graph_snap(g);
+    assert_null(ls_snap_node(s, "nova:b"));
+    assert_null(ls_snap_edge(s, "cinder:v2", LS_EDGE_CONTAINS, "nova:b"));
+    assert_non_null(ls_snap_node(s, "cinder:v1"));
+    assert_non_null(ls_snap_node(s, "cinder:v2"));
+    assert_non_null(ls_snap_edge(s, "nova:a", LS_EDGE_CONTAINS, "cinder:v1"));
+    ls_snap_release(s);
+
+    /* read again and not there any more: swept (the node and its edge) */
+    cs = ls_change_set_new("os");
+    ls_change_set_set_replace(cs, true);
+    PUT_NODE(cs, "nova:a", "machine", "a");
+    assert_int_equal(prepare_count(g, cs, NULL), 3);
+    ls_change_set_free(cs);
+    s = ls_graph_snap(g);
+    assert_null(ls_snap_node(s, "cinder:v1"));
+    assert_null(ls_snap_node(s, "cinder:v2"));
+    assert_non_null(ls_snap_node(s, "nova:a"));
+    ls_snap_release(s);
+
+    cs = ls_change_set_new("os");
+    for (int i = 0; i < LS_CHANGE_KEPT_MAX; i++)
+        assert_int_equal(ls_change_set_keep(cs, "p:", NULL), LS_OK);
+    struct ls_err err;
+    assert_int_equal(ls_change_set_keep(cs, "p:", &err), LS_ELIMIT);
+    ls_change_set_free(cs);
+}
+
 static void test_event_time_never_goes_backwards_per_entity(void **state)
 {
     struct ls_graph *g = *state;
@@ -473,6 +524,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_node_delete_cascades_to_its_edges, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replace_deletes_what_the_origin_no_longer_reports,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_replace_keeps_what_is_under_a_kept_prefix, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_event_time_never_goes_backwards_per_entity, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_edge_patch_and_delete, setup, teardown),
