@@ -10,6 +10,7 @@ PACKAGES=(
   libhwloc-dev hwloc liblldpctl-dev
   libcmocka-dev libmimalloc-dev
   curl wrk procps
+  openssl gdb  # tests: a certificate for the HTTPS simulator; thread stacks of a service that hangs
 )
 
 as_root() {

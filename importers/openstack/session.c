@@ -130,6 +130,19 @@ static int cancelled_error(const char *shown, struct ls_err *err)
                       shown);
 }
 
+/* A request that got no answer: curl's reason, and what to do when it is the certificate. */
+static int transport_error(CURLcode cc, const char *what, const char *url, struct ls_err *err)
+{
+    const char *hint = "";
+    if (cc == CURLE_PEER_FAILED_VERIFICATION)
+        hint = " (the cloud's certificate is not trusted here: give its CA bundle as `cacert` "
+               "in clouds.yaml or OS_CACERT; `verify: false` turns the check off)";
+    else if (cc == CURLE_SSL_CACERT_BADFILE)
+        hint = " (the cloud's `cacert` file cannot be read)";
+    return ls_err_set(err, LS_EUNAVAIL, "openstack_unavailable", "%s %s: %s%s", what, url,
+                      curl_easy_strerror(cc), hint);
+}
+
 /* libcurl calls it at least once a second during a transfer: non-zero aborts it. */
 static int
 on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
@@ -284,8 +297,7 @@ static int auth_locked(struct ls_os_session *s, struct ls_err *err)
     if (atomic_load(&s->cancelled))
         rc = cancelled_error(url, err);
     else if (cc != CURLE_OK)
-        rc = ls_err_set(err, LS_EUNAVAIL, "openstack_unavailable", "keystone %s: %s", url,
-                        curl_easy_strerror(cc));
+        rc = transport_error(cc, "keystone", url, err);
     else if (code >= 500 || code == 429)
         rc = ls_err_set(err, LS_EUNAVAIL, "openstack_unavailable", "keystone %s: HTTP %ld", url,
                         code);
@@ -572,8 +584,7 @@ int ls_os_conn_fetch(struct ls_os_conn *c,
         if (atomic_load(&s->cancelled))
             rc = cancelled_error(shown, err);
         else if (cc != CURLE_OK)
-            rc = ls_err_set(err, LS_EUNAVAIL, "openstack_unavailable", "GET %s: %s", shown,
-                            curl_easy_strerror(cc));
+            rc = transport_error(cc, "GET", shown, err);
         else if (transient)
             rc = ls_err_set(err, LS_EUNAVAIL, "openstack_unavailable", "GET %s: HTTP %ld", shown,
                             code);

@@ -5,6 +5,7 @@
  * while the importer was down found by the next start's reconciliation, an old compute API, and two
  * clouds at once in a running landscaped (ids tagged with the cloud, /v1/sources, /metrics), and a
  * stop that does not wait for a cloud that hangs. */
+#define _GNU_SOURCE /* strcasestr */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -32,8 +33,14 @@ struct fx {
     char clouds[512];
 };
 
-static void
-write_clouds(const char *path, const char *const *names, struct ossim *const *sims, int n)
+/* clouds.yaml naming each sim (user admin, password `password` or "secret"), with `extra`
+ * (NULL: none) added to each cloud's settings, e.g. "    cacert: /path\n". */
+static void write_clouds_with(const char *path,
+                              const char *const *names,
+                              struct ossim *const *sims,
+                              int n,
+                              const char *password,
+                              const char *extra)
 {
     FILE *f = fopen(path, "w");
     assert_non_null(f);
@@ -41,11 +48,18 @@ write_clouds(const char *path, const char *const *names, struct ossim *const *si
     for (int i = 0; i < n; i++)
         fprintf(f,
                 "  %s:\n    auth:\n      auth_url: %s\n      username: admin\n"
-                "      password: secret\n      project_name: admin\n"
+                "      password: %s\n      project_name: admin\n"
                 "      user_domain_name: Default\n      project_domain_name: Default\n"
-                "    region_name: RegionOne\n",
-                names[i], ossim_auth_url(sims[i]));
+                "    region_name: RegionOne\n%s",
+                names[i], ossim_auth_url(sims[i]), password ? password : "secret",
+                extra ? extra : "");
     fclose(f);
+}
+
+static void
+write_clouds(const char *path, const char *const *names, struct ossim *const *sims, int n)
+{
+    write_clouds_with(path, names, sims, n, NULL, NULL);
 }
 
 static struct fx *start(const struct ossim_opts *so)
@@ -469,6 +483,19 @@ static void test_old_compute_api_without_uuids_or_embedded_flavors(void **state)
     stop(f);
 }
 
+/* POST /v1/sources/{cloud}/sync?wait=true[&full=true]: a pass now, which must succeed. */
+static void sync_wait_ok(struct ls_service *svc, const char *cloud, bool full)
+{
+    char path[200];
+    snprintf(path, sizeof(path), "/v1/sources/%s/sync?wait=true%s", cloud,
+             full ? "&full=true" : "");
+    struct ls_http_result r;
+    assert_int_equal(ls_http(svc, "POST", path, NULL, NULL, &r), 0);
+    if (r.status != 200)
+        fail_msg("%s: HTTP %ld: %s", path, r.status, r.body);
+    ls_http_result_cleanup(&r);
+}
+
 static void test_two_clouds_in_one_landscaped(void **state)
 {
     (void)state;
@@ -491,12 +518,8 @@ static void test_two_clouds_in_one_landscaped(void **state)
     assert_int_equal(ls_service_start(&svc, ls_harness_new_db(), args), 0);
     struct ls_http_result r;
     /* the passes run on the sync threads at start; ask for one more on each and wait */
-    assert_int_equal(ls_http(&svc, "POST", "/v1/sources/east/sync?wait=true", NULL, NULL, &r), 0);
-    assert_int_equal(r.status, 200);
-    ls_http_result_cleanup(&r);
-    assert_int_equal(ls_http(&svc, "POST", "/v1/sources/west/sync?wait=true", NULL, NULL, &r), 0);
-    assert_int_equal(r.status, 200);
-    ls_http_result_cleanup(&r);
+    sync_wait_ok(&svc, "east", false);
+    sync_wait_ok(&svc, "west", false);
     assert_int_equal(ls_http(&svc, "GET", "/v1/sources", NULL, NULL, &r), 0);
     assert_int_equal(json_array_size(ls_jget(r.json, "sources")), 2);
     assert_string_equal(ls_jstr(r.json, "sources.0.name"), "east");
@@ -632,6 +655,112 @@ static void test_services_missing_from_the_catalog_are_kept_and_reported(void **
     stop(f);
 }
 
+/* The text of a file (caller frees), or NULL. */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *text = calloc(1, 1 << 20);
+    size_t n = text ? fread(text, 1, (1 << 20) - 1, f) : 0;
+    fclose(f);
+    if (text)
+        text[n] = '\0';
+    return text;
+}
+
+/* HTTPS: a cloud whose certificate the system does not trust is refused with a clear error,
+ * and imported with the cloud's `cacert` bundle, or with `verify: false`. */
+static void test_tls_needs_the_cloud_ca_bundle_or_verify_false(void **state)
+{
+    (void)state;
+    char cmd[1600], crt[512], key[512];
+    snprintf(crt, sizeof(crt), "%s/sim-tls.crt", ls_harness_dir());
+    snprintf(key, sizeof(key), "%s/sim-tls.key", ls_harness_dir());
+    snprintf(cmd, sizeof(cmd),
+             "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
+             "-addext subjectAltName=IP:127.0.0.1 -keyout '%s' -out '%s' >/dev/null 2>&1",
+             key, crt);
+    assert_int_equal(system(cmd), 0);
+    char *cert_pem = slurp(crt), *key_pem = slurp(key);
+    assert_non_null(cert_pem);
+    assert_non_null(key_pem);
+    struct ossim_opts so;
+    ossim_opts_default(&so);
+    so.servers = 5;
+    so.tls_cert_pem = cert_pem;
+    so.tls_key_pem = key_pem;
+    struct fx *f = start(&so); /* clouds.yaml without a CA bundle */
+    assert_int_equal(strncmp(ossim_auth_url(f->sim), "https://", 8), 0);
+    struct ls_err err;
+    assert_int_not_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_FULL, &err), LS_OK);
+    print_message("# without the CA bundle: %s\n", err.msg);
+    assert_non_null(strstr(err.msg, "certificate is not trusted here: give its CA bundle as "
+                                    "`cacert` in clouds.yaml"));
+    assert_int_equal(count_type(f->g, "instance"), 0);
+
+    char extra[600];
+    snprintf(extra, sizeof(extra), "    cacert: %s\n", crt);
+    write_clouds_with(f->clouds, (const char *[]){"sim"}, &f->sim, 1, NULL, extra);
+    reopen_bounded(f, 3, 0);
+    assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_FULL, &err), LS_OK);
+    assert_int_equal(count_type(f->g, "instance"), 5);
+
+    ossim_delete_server(f->sim, 4);
+    write_clouds_with(f->clouds, (const char *[]){"sim"}, &f->sim, 1, NULL, "    verify: false\n");
+    reopen_bounded(f, 3, 0);
+    assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_FULL, &err), LS_OK);
+    assert_int_equal(count_type(f->g, "instance"), 4);
+    stop(f);
+    free(cert_pem);
+    free(key_pem);
+}
+
+/* Secrets stay out of what the service writes: with debug logging, a re-authentication (401)
+ * and retried 503s, neither the password nor a token header is in the log, /v1/sources or
+ * /metrics. */
+static void test_secrets_are_never_logged(void **state)
+{
+    (void)state;
+    const char *password = "pw-Zq8xT-never-logged";
+    struct ossim_opts so;
+    ossim_opts_default(&so);
+    so.password = password;
+    char errbuf[256], clouds[512];
+    struct ossim *sim = ossim_start(&so, errbuf, sizeof(errbuf));
+    assert_non_null(sim);
+    snprintf(clouds, sizeof(clouds), "%s/secret-clouds.yaml", ls_harness_dir());
+    write_clouds_with(clouds, (const char *[]){"sec"}, &sim, 1, password, NULL);
+    setenv("OS_CLIENT_CONFIG_FILE", clouds, 1);
+    struct ls_service svc;
+    const char *args[] = {"--os-cloud", "sec", "--log-level", "debug", NULL};
+    assert_int_equal(ls_service_start(&svc, ls_harness_new_db(), args), 0);
+    sync_wait_ok(&svc, "sec", false);
+    struct ossim_fault expire = {.kind = OSSIM_FAULT_EXPIRE};
+    struct ossim_fault busy = {.kind = OSSIM_FAULT_STATUS, .status = 503, .count = 2};
+    ossim_fault(sim, &expire);
+    ossim_fault(sim, &busy);
+    sync_wait_ok(&svc, "sec", true);
+    struct ls_http_result r;
+    const char *pages[] = {"/v1/sources", "/metrics"};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(ls_http(&svc, "GET", pages[i], NULL, NULL, &r), 0);
+        assert_null(strstr(r.body, password));
+        ls_http_result_cleanup(&r);
+    }
+    assert_int_equal(ls_service_stop(&svc), 0);
+    char path[400];
+    snprintf(path, sizeof(path), "%s/service.log", svc.dir);
+    char *log = slurp(path);
+    assert_non_null(log);
+    assert_non_null(strstr(log, "retrying")); /* the debug lines were written */
+    assert_null(strstr(log, password));
+    assert_null(strcasestr(log, "x-auth-token"));
+    assert_null(strcasestr(log, "x-subject-token"));
+    free(log);
+    ossim_stop(sim);
+}
+
 struct waiting_sync {
     struct ls_service *svc;
     struct ls_http_result r;
@@ -732,6 +861,8 @@ int main(void)
         cmocka_unit_test(test_requests_in_flight_never_exceed_the_concurrency),
         cmocka_unit_test(test_the_request_rate_is_bounded),
         cmocka_unit_test(test_services_missing_from_the_catalog_are_kept_and_reported),
+        cmocka_unit_test(test_tls_needs_the_cloud_ca_bundle_or_verify_false),
+        cmocka_unit_test(test_secrets_are_never_logged),
         cmocka_unit_test(test_two_clouds_in_one_landscaped),
         cmocka_unit_test(test_stop_cuts_a_hanging_pass_short),
         cmocka_unit_test(test_a_cloud_missing_from_clouds_yaml_stops_the_start),

@@ -810,11 +810,16 @@ struct ossim *ossim_start(const struct ossim_opts *o, char *errbuf, size_t errca
     sa.sin_family = AF_INET;
     sa.sin_port = htons((uint16_t)opts.port);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bool tls = opts.tls_cert_pem && opts.tls_key_pem;
+    struct MHD_OptionItem tls_opts[] = {
+        {tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, (void *)opts.tls_key_pem},
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)opts.tls_cert_pem},
+        {MHD_OPTION_END, 0, NULL}};
     s->d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, on_request, s,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned)(opts.threads > 0 ? opts.threads : 4), MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)4096, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | (tls ? MHD_USE_TLS : 0), 0, NULL, NULL,
+        on_request, s, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(opts.threads > 0 ? opts.threads : 4),
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
         s, MHD_OPTION_END);
     if (!s->d) {
@@ -824,7 +829,7 @@ struct ossim *ossim_start(const struct ossim_opts *o, char *errbuf, size_t errca
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? di->port : opts.port;
-    snprintf(s->base, sizeof(s->base), "http://127.0.0.1:%u", s->port);
+    snprintf(s->base, sizeof(s->base), "%s://127.0.0.1:%u", tls ? "https" : "http", s->port);
     snprintf(s->auth_url, sizeof(s->auth_url), "%s/identity/v3", s->base);
     return s;
 }

@@ -38,8 +38,10 @@ struct ossim_opts {
     const char *region;   /* default "RegionOne" */
     const char *compute_max_version; /* default "2.96"; "2.1" simulates an old cloud */
     int threads; /* HTTP threads (default 4); a delay fault holds one for its length */
-    const char *const *hypervisor_names; /* NULL: "sim-hv-<i>"; else `hypervisors` names (e.g.
-                                            the demo's machines), copied */
+    const char *tls_cert_pem, *tls_key_pem; /* both set: HTTPS (PEM text, kept by the caller
+                                               while the simulator runs) */
+    const char *const *hypervisor_names;    /* NULL: "sim-hv-<i>"; else `hypervisors` names (e.g.
+                                               the demo's machines), copied */
 };
 
 /** Fills o with the defaults above. */
