@@ -655,6 +655,47 @@ static void test_services_missing_from_the_catalog_are_kept_and_reported(void **
     stop(f);
 }
 
+/* Endpoints come from the token's catalog for the cloud's interface and region, unless
+ * overridden: the simulator's catalog also lists internal and admin endpoints (under their
+ * own paths) and another region's (which answer 404), and counts what each is asked. */
+static void test_endpoints_follow_interface_region_and_overrides(void **state)
+{
+    (void)state;
+    struct ossim_opts so;
+    ossim_opts_default(&so);
+    so.servers = 6;
+    struct fx *f = start(&so); /* interface public (the default), region RegionOne */
+    struct ls_err err;
+    assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_FULL, &err), LS_OK);
+    assert_int_equal(ossim_mount_requests(f->sim, OSSIM_MOUNT_INTERNAL), 0);
+    assert_int_equal(ossim_mount_requests(f->sim, OSSIM_MOUNT_OTHER_REGION), 0);
+
+    write_clouds_with(f->clouds, (const char *[]){"sim"}, &f->sim, 1, NULL,
+                      "    interface: internal\n");
+    reopen_bounded(f, 3, 0);
+    assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_FULL, &err), LS_OK);
+    uint64_t internal = ossim_mount_requests(f->sim, OSSIM_MOUNT_INTERNAL);
+    print_message("# interface internal: %llu requests to the internal endpoints\n",
+                  (unsigned long long)internal);
+    assert_true(internal > 10);
+    assert_int_equal(ossim_mount_requests(f->sim, OSSIM_MOUNT_ADMIN), 0);
+    assert_int_equal(ossim_mount_requests(f->sim, OSSIM_MOUNT_OVERRIDE), 0);
+
+    char extra[600];
+    snprintf(extra, sizeof(extra),
+             "    interface: internal\n    compute_endpoint_override: %.*s/override/compute/v2.1\n",
+             (int)(strlen(ossim_auth_url(f->sim)) - strlen("/identity/v3")),
+             ossim_auth_url(f->sim));
+    write_clouds_with(f->clouds, (const char *[]){"sim"}, &f->sim, 1, NULL, extra);
+    reopen_bounded(f, 3, 0);
+    assert_int_equal(ls_os_importer_pass(f->imp, LS_OS_PASS_FULL, &err), LS_OK);
+    assert_true(ossim_mount_requests(f->sim, OSSIM_MOUNT_OVERRIDE) > 0);        /* compute */
+    assert_true(ossim_mount_requests(f->sim, OSSIM_MOUNT_INTERNAL) > internal); /* the rest */
+    assert_int_equal(ossim_mount_requests(f->sim, OSSIM_MOUNT_OTHER_REGION), 0);
+    assert_int_equal(count_type(f->g, "instance"), 6);
+    stop(f);
+}
+
 /* The text of a file (caller frees), or NULL. */
 static char *slurp(const char *path)
 {
@@ -861,6 +902,7 @@ int main(void)
         cmocka_unit_test(test_requests_in_flight_never_exceed_the_concurrency),
         cmocka_unit_test(test_the_request_rate_is_bounded),
         cmocka_unit_test(test_services_missing_from_the_catalog_are_kept_and_reported),
+        cmocka_unit_test(test_endpoints_follow_interface_region_and_overrides),
         cmocka_unit_test(test_tls_needs_the_cloud_ca_bundle_or_verify_false),
         cmocka_unit_test(test_secrets_are_never_logged),
         cmocka_unit_test(test_two_clouds_in_one_landscaped),

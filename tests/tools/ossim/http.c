@@ -667,6 +667,23 @@ static enum MHD_Result on_request(void *cls,
     return answered;
 }
 
+const char *const ossim_mounts[OSSIM_MOUNTS] = {"/internal", "/admin", "/override",
+                                                "/other-region"};
+
+/* The mount a path is under (its prefix counted and taken off), or -1. */
+static int mount_of(struct ossim *s, const char **url)
+{
+    for (int i = 0; i < OSSIM_MOUNTS; i++) {
+        size_t n = strlen(ossim_mounts[i]);
+        if (strncmp(*url, ossim_mounts[i], n) == 0 && (*url)[n] == '/') {
+            atomic_fetch_add(&s->mount_requests[i], 1);
+            *url += n;
+            return i;
+        }
+    }
+    return -1;
+}
+
 /* One whole request (body read): faults, then the route's answer. */
 static enum MHD_Result answer(struct ossim *s,
                               struct MHD_Connection *conn,
@@ -674,6 +691,7 @@ static enum MHD_Result answer(struct ossim *s,
                               const char *method,
                               struct conn_ctx *cc)
 {
+    int mount = mount_of(s, &url);
     struct req r = {0};
     r.s = s;
     r.conn = conn;
@@ -686,7 +704,9 @@ static enum MHD_Result answer(struct ossim *s,
     jb_init(&r.out, 4096);
     char pathcopy[1024];
     bool truncate = false, decoy = false;
-    if (cc->too_big) {
+    if (mount == OSSIM_MOUNT_OTHER_REGION) {
+        req_error(&r, 404, "another region's endpoint: not served here");
+    } else if (cc->too_big) {
         req_error(&r, 413, "request body too large");
     } else if (!strncmp(url, "/_sim/", 6)) {
         control(&r);
@@ -942,6 +962,11 @@ int ossim_churn(struct ossim *s, double fraction)
 uint64_t ossim_requests(const struct ossim *s)
 {
     return atomic_load(&((struct ossim *)s)->requests);
+}
+
+uint64_t ossim_mount_requests(const struct ossim *s, enum ossim_mount m)
+{
+    return atomic_load(&((struct ossim *)s)->mount_requests[m]);
 }
 
 unsigned ossim_max_in_flight(struct ossim *s)

@@ -65,17 +65,31 @@ bool token_check(struct ossim *s, const char *tok, int *project, int64_t *expire
 
 /* ---- the token body ---- */
 
-static void endpoint(struct jb *b, const struct ossim *s, int svc, const char *url)
+/* A service's endpoints: public, internal and admin in the cloud's region (the latter two
+ * under their mounts), and a public one in another region (under its mount, answering 404).
+ * path: the service's path from the origin. */
+static void endpoint(struct jb *b, const struct ossim *s, int svc, const char *path)
 {
-    static const char *const ifaces[] = {"public", "internal", "admin"};
-    for (int i = 0; i < 3; i++) {
+    static const struct {
+        const char *iface;
+        bool own_region;
+        int mount; /* -1: none */
+    } eps[] = {{"public", true, -1},
+               {"internal", true, OSSIM_MOUNT_INTERNAL},
+               {"admin", true, OSSIM_MOUNT_ADMIN},
+               {"public", false, OSSIM_MOUNT_OTHER_REGION}};
+    for (int i = 0; i < 4; i++) {
+        const char *region = eps[i].own_region ? s->region : "OtherRegion";
+        char url[300];
+        snprintf(url, sizeof(url), "%s%s%s", s->base,
+                 eps[i].mount >= 0 ? ossim_mounts[eps[i].mount] : "", path);
         jb_sep(b);
         jb_raw(b, "{\"id\":");
-        jb_id(b, K_ENDPOINT, svc * 3 + i);
-        jb_printf(b, ",\"interface\":\"%s\",\"region_id\":", ifaces[i]);
-        jb_str(b, s->region);
+        jb_id(b, K_ENDPOINT, svc * 4 + i);
+        jb_printf(b, ",\"interface\":\"%s\",\"region_id\":", eps[i].iface);
+        jb_str(b, region);
         jb_raw(b, ",\"region\":");
-        jb_str(b, s->region);
+        jb_str(b, region);
         jb_raw(b, ",\"url\":");
         jb_str(b, url);
         jb_raw(b, "}");
@@ -104,7 +118,7 @@ static void catalog(struct jb *b, const struct ossim *s, bool system)
     for (int i = 0; i < (int)(sizeof(svcs) / sizeof(svcs[0])); i++) {
         if (system && svcs[i].project)
             continue;
-        snprintf(url, sizeof(url), "%s%s%s", s->base, svcs[i].path, svcs[i].project ? admin : "");
+        snprintf(url, sizeof(url), "%s%s", svcs[i].path, svcs[i].project ? admin : "");
         jb_sep(b);
         jb_printf(b, "{\"type\":\"%s\",\"name\":\"%s\",\"id\":", svcs[i].type, svcs[i].name);
         jb_id(b, K_SERVICE, i);

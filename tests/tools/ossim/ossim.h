@@ -109,6 +109,18 @@ void ossim_clear_faults(struct ossim *s);
 uint64_t ossim_requests(const struct ossim *s);       /* every request answered */
 uint64_t ossim_token_requests(const struct ossim *s); /* POST /identity/v3/auth/tokens */
 unsigned ossim_delaying(const struct ossim *s);       /* requests held by a delay fault now */
+/* Where the catalog points besides the public endpoints (path prefixes on the same port):
+ * each interface of the cloud's region, a mount for tests' *_endpoint_override, and another
+ * region, whose endpoints answer 404 (a client that picks them fails). */
+enum ossim_mount {
+    OSSIM_MOUNT_INTERNAL,
+    OSSIM_MOUNT_ADMIN,
+    OSSIM_MOUNT_OVERRIDE,
+    OSSIM_MOUNT_OTHER_REGION,
+    OSSIM_MOUNTS
+};
+extern const char *const ossim_mounts[OSSIM_MOUNTS]; /* "/internal", ... */
+uint64_t ossim_mount_requests(const struct ossim *s, enum ossim_mount m);
 /* The most requests answered at once since the last call (and resets it). */
 unsigned ossim_max_in_flight(struct ossim *s);
 

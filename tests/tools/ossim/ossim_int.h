@@ -195,6 +195,7 @@ struct ossim {
     atomic_bool stopping;                 /* ossim_stop: injected delays end early */
     atomic_uint delaying;                 /* requests held by a delay fault now */
     atomic_uint in_flight, max_in_flight; /* requests being answered now; the most at once */
+    atomic_uint_fast64_t mount_requests[OSSIM_MOUNTS];
 };
 
 /* One request, as the renderers see it. */

@@ -210,7 +210,7 @@ static void test_password_token_has_project_scope_and_catalog(void **state)
     {
         const char *type = json_string_value(json_object_get(e, "type"));
         json_t *eps = json_object_get(e, "endpoints");
-        assert_int_equal(json_array_size(eps), 3);
+        assert_int_equal(json_array_size(eps), 4); /* public, internal, admin; another region */
         const char *u = json_string_value(json_object_get(json_array_get(eps, 0), "url"));
         assert_string_equal(json_string_value(json_object_get(json_array_get(eps, 0), "region_id")),
                             "RegionOne");
@@ -228,6 +228,14 @@ static void test_password_token_has_project_scope_and_catalog(void **state)
         else if (!strcmp(type, "network"))
             snprintf(want, sizeof(want), "%s/network", f->base);
         assert_string_equal(u, want);
+        /* the internal one: the same path under /internal; the other region's under its mount */
+        const json_t *in = json_array_get(eps, 1), *far = json_array_get(eps, 3);
+        assert_string_equal(json_string_value(json_object_get(in, "interface")), "internal");
+        const char *iu = json_string_value(json_object_get(in, "url"));
+        assert_int_equal(strncmp(iu, f->base, strlen(f->base)), 0);
+        assert_int_equal(strncmp(iu + strlen(f->base), "/internal/", 10), 0);
+        assert_string_equal(iu + strlen(f->base) + 9, want + strlen(f->base));
+        assert_string_equal(json_string_value(json_object_get(far, "region_id")), "OtherRegion");
         seen++;
     }
     assert_int_equal(seen, 7);
