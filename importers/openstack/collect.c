@@ -753,7 +753,7 @@ static void note_unread(const struct ls_os_api *api, struct ls_os_inventory *inv
     snprintf(text, sizeof(text),
              "the catalog has no endpoint for %s (for this interface and region; a "
              "system-scoped token's catalog leaves out endpoints that name a project): not "
-             "read, and what the landscape has of it is kept as it was",
+             "read; the nodes the landscape has of them are kept as they were",
              names);
     warn(inv, text);
 }
