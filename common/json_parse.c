@@ -314,17 +314,26 @@ static int next_item(struct parser *ps, char close, const char *what)
     return -1;
 }
 
+/* Past a container's opening bracket and the white space after it: true when `close` follows
+ * at once (taken: the container is empty). */
+static bool closes_at_once(struct parser *ps, char close)
+{
+    ps->p++;
+    skip_ws(ps);
+    if (ps->p < ps->end && *ps->p == (unsigned char)close) {
+        ps->p++;
+        return true;
+    }
+    return false;
+}
+
 static json_t *parse_object(struct parser *ps)
 {
     json_t *obj = json_object();
     if (obj == NULL)
         return fail(ps, ps->p, "out of memory");
-    ps->p++;
-    skip_ws(ps);
-    if (ps->p < ps->end && *ps->p == '}') {
-        ps->p++;
+    if (closes_at_once(ps, '}'))
         return obj;
-    }
     for (;;) {
         if (ps->p == ps->end || *ps->p != '"') {
             fail(ps, ps->p,
@@ -373,12 +382,8 @@ static json_t *parse_array(struct parser *ps)
     json_t *arr = json_array();
     if (arr == NULL)
         return fail(ps, ps->p, "out of memory");
-    ps->p++;
-    skip_ws(ps);
-    if (ps->p < ps->end && *ps->p == ']') {
-        ps->p++;
+    if (closes_at_once(ps, ']'))
         return arr;
-    }
     for (;;) {
         json_t *v = parse_value(ps);
         if (v == NULL)

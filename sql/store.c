@@ -53,6 +53,9 @@ static int writer_setup(PGconn *c, struct ls_err *err)
 static void writer_send(struct ls_store *s, const char *sql, const char *what)
 {
     s->w_pending = PQsendQuery(s->w, sql) == 1;
+    if (!s->w_pending) /* pending_index keeps what was not built: the next open builds it */
+        ls_log(LS_LOG_WARN, "sql", "work after a commit not started", "what=\"%s\" err=\"%s\"",
+               what, PQerrorMessage(s->w));
     s->w_pending_what = what;
     s->w_pending_since = ls_time_mono_ns();
 }

@@ -684,6 +684,20 @@ static int mount_of(struct ossim *s, const char **url)
     return -1;
 }
 
+/* A delay fault: ms of sleep, in slices (a stopping simulator does not wait it out), counted
+ * in `delaying` meanwhile. */
+static void hold(struct ossim *s, int ms)
+{
+    if (ms <= 0)
+        return;
+    atomic_fetch_add(&s->delaying, 1);
+    for (int left = ms; left > 0 && !atomic_load(&s->stopping); left -= 20) {
+        struct timespec ts = {0, (long)(left < 20 ? left : 20) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    atomic_fetch_sub(&s->delaying, 1);
+}
+
 /* One whole request (body read): faults, then the route's answer. */
 static enum MHD_Result answer(struct ossim *s,
                               struct MHD_Connection *conn,
@@ -713,14 +727,7 @@ static enum MHD_Result answer(struct ossim *s,
     } else {
         struct fault_hit h;
         fault_check(s, url, strstr(url, "/auth/tokens") != NULL, &h);
-        if (h.delay_ms > 0)
-            atomic_fetch_add(&s->delaying, 1);
-        for (int left = h.delay_ms; left > 0 && !atomic_load(&s->stopping); left -= 20) {
-            struct timespec ts = {0, (long)(left < 20 ? left : 20) * 1000000L};
-            nanosleep(&ts, NULL); /* in slices: a stopping simulator does not wait it out */
-        }
-        if (h.delay_ms > 0)
-            atomic_fetch_sub(&s->delaying, 1);
+        hold(s, h.delay_ms);
         truncate = h.truncate;
         decoy = h.decoy;
         if (h.status) {
