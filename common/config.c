@@ -89,6 +89,9 @@ static const struct opt opts[] = {
      "seconds between rollup writes"},
     {"telemetry-retention-days", OPT_LONG, O(telemetry_retention_days), "30", 1, 36500, false,
      "days of rollups kept (older daily partitions are dropped)"},
+    {"telemetry-max-series-per-node", OPT_LONG, O(telemetry_max_series_per_node), "1000", 1,
+     1000000, false,
+     "live telemetry series kept per node; a new series beyond is refused (counted in /metrics)"},
     {"telemetry-format", OPT_LIST, O(telemetry_format), "", 0, 0, false,
      "pin a topic's decoder: TOPIC=oslo|ceilometer|monasca|collectd|telegraf|prometheus|otlp "
      "(repeatable; default: detected per record)"},

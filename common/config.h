@@ -62,6 +62,7 @@ struct ls_config {
     long telemetry_rollup_grace;        /* seconds a minute stays open after its end */
     long telemetry_flush_interval;      /* seconds between rollup writes */
     long telemetry_retention_days;      /* rollup days kept */
+    long telemetry_max_series_per_node; /* live series per node; more are refused */
 };
 
 /** Reads a boolean as options, query arguments and environment variables write it: true / 1 /

@@ -1,6 +1,7 @@
-/* String-keyed open-addressing hash map; grows at 1/2 load. No deletion (callers store a
- * tombstone value of their own when they need one). Keys are copied into blocks the map owns
- * (one allocation per block, not per key; freed together). */
+/* String-keyed open-addressing hash map; grows at 1/2 load. Deletion shifts the following
+ * entries of the probe run back (no tombstones). Keys are copied into blocks the map owns (one
+ * allocation per block, not per key; freed together); deleted keys' bytes are reclaimed by
+ * copying the live keys into fresh blocks once the dead bytes outweigh them. */
 #include "common/map.h"
 
 #include <stdlib.h>
@@ -51,6 +52,8 @@ void ls_map_init(struct ls_map *m)
     m->cap = 0;
     m->len = 0;
     m->keys = NULL;
+    m->key_bytes = 0;
+    m->dead_bytes = 0;
 }
 
 void ls_map_cleanup(struct ls_map *m)
@@ -142,6 +145,7 @@ struct ls_map_entry *ls_map_upsert(struct ls_map *m, const char *key, bool *adde
         e->value = NULL;
         e->hash = h;
         m->len++;
+        m->key_bytes += strlen(key) + 1;
     }
     return e;
 }
@@ -153,6 +157,50 @@ void *ls_map_put(struct ls_map *m, const char *key, void *value)
     void *prev = e->value;
     e->value = value;
     return prev;
+}
+
+/* Copies every live key into fresh blocks and frees the old ones. */
+static void rekey(struct ls_map *m)
+{
+    struct ls_map_keys *old = m->keys;
+    m->keys = NULL;
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->tab[i].key)
+            m->tab[i].key = copy_key(m, m->tab[i].key);
+    for (struct ls_map_keys *b = old, *next; b; b = next) {
+        next = b->next;
+        free(b);
+    }
+    m->dead_bytes = 0;
+}
+
+void *ls_map_del(struct ls_map *m, const char *key)
+{
+    if (m->cap == 0)
+        return NULL;
+    struct ls_map_entry *e = find(m, key, ls_hash_str(key));
+    if (e->key == NULL)
+        return NULL;
+    void *value = e->value;
+    size_t n = strlen(e->key) + 1;
+    size_t mask = m->cap - 1;
+    size_t i = (size_t)(e - m->tab);
+    /* backward shift: move each later entry of the run into the hole when its home allows */
+    for (size_t j = (i + 1) & mask; m->tab[j].key; j = (j + 1) & mask) {
+        size_t home = m->tab[j].hash & mask;
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            m->tab[i] = m->tab[j];
+            i = j;
+        }
+    }
+    m->tab[i].key = NULL;
+    m->tab[i].value = NULL;
+    m->len--;
+    m->key_bytes -= n;
+    m->dead_bytes += n;
+    if (m->dead_bytes > KEY_BLOCK && m->dead_bytes > m->key_bytes)
+        rekey(m);
+    return value;
 }
 
 void ls_map_foreach(const struct ls_map *m,

@@ -1,6 +1,6 @@
 /* A string-keyed hash map (open addressing, linear probing) for single-threaded use: the
- * keys are copied and owned by the map (valid until ls_map_cleanup); values are borrowed
- * pointers the caller manages. */
+ * keys are copied and owned by the map (valid until ls_map_cleanup, or until the next
+ * ls_map_del, which may move them); values are borrowed pointers the caller manages. */
 #ifndef LS_COMMON_MAP_H
 #define LS_COMMON_MAP_H
 
@@ -21,6 +21,8 @@ struct ls_map {
     size_t cap; /* power of two, or 0 */
     size_t len;
     struct ls_map_keys *keys; /* where the keys are copied */
+    size_t key_bytes;         /* bytes of the keys present */
+    size_t dead_bytes;        /* bytes of deleted keys still in the blocks */
 };
 
 /** Spreads every bit of x over all 64 (for table indexes taken from the low bits). */
@@ -41,6 +43,12 @@ void *ls_map_put(struct ls_map *m, const char *key, void *value);
  * "get, or put if missing". The pointer is valid until the next insertion.
  */
 struct ls_map_entry *ls_map_upsert(struct ls_map *m, const char *key, bool *added);
+/**
+ * Removes key and returns its value (NULL when absent). The key's bytes are reclaimed once
+ * deleted keys outweigh the live ones: the live keys are then copied into fresh blocks, so
+ * key pointers taken before (upsert, foreach) are invalid after any ls_map_del.
+ */
+void *ls_map_del(struct ls_map *m, const char *key);
 /** Makes room for n entries in all, so that inserting them does not grow the table. */
 void ls_map_reserve(struct ls_map *m, size_t n);
 /** Calls fn for every entry (order unspecified). */

@@ -17,7 +17,8 @@ struct ls_alias {
 
 static void set_alias(struct ls_alias *a, struct ls_map *m, const char *alias, const char *id)
 {
-    char *old = ls_map_put(m, alias, id ? ls_xstrdup(id) : NULL);
+    /* a dropped alias leaves the map (its key too): churn does not grow it */
+    char *old = id ? ls_map_put(m, alias, ls_xstrdup(id)) : ls_map_del(m, alias);
     if (old == NULL && id)
         a->n++;
     if (old && id == NULL)

@@ -1,4 +1,6 @@
-/* Per-node telemetry state in a striped hash map (node id -> list of series). */
+/* Per-node telemetry state in a striped hash map (node id -> its series). Bounded: at most
+ * max_series series per node (a new one beyond is refused and counted), and a node's state
+ * goes when the node is deleted from the graph it follows. */
 #include "model/telemetry.h"
 
 #include <math.h>
@@ -12,6 +14,7 @@
 #include "common/err.h"
 #include "common/map.h"
 #include "common/time.h"
+#include "model/graph.h"
 #include "model/rollup.h"
 
 #define STRIPES    16
@@ -32,16 +35,27 @@ struct series {
     struct series *next;
 };
 
+/* One node's state. */
+struct nstate {
+    struct series *head; /* newest series first */
+    size_t n;            /* series in the list */
+};
+
 struct stripe {
     pthread_mutex_t lock;
-    struct ls_map nodes; /* node id -> struct series* (list) */
+    struct ls_map nodes; /* node id -> struct nstate* */
     size_t n_series;
 };
 
 struct ls_telemetry {
     struct stripe s[STRIPES];
     struct ls_rollup *_Atomic rollup; /* per-minute rollups fed with what the series take */
+    _Atomic size_t max_series;        /* per node; 0 = no bound */
+    struct ls_graph *_Atomic graph;   /* followed: state only for its live nodes; or NULL */
+    _Atomic uint64_t refused[LS_TEL_REFUSED_REASONS];
 };
+
+static const char *const refused_names[LS_TEL_REFUSED_REASONS] = {"series_limit", "unknown_node"};
 
 void ls_telemetry_set_rollup(struct ls_telemetry *t, struct ls_rollup *r)
 {
@@ -58,6 +72,20 @@ static void to_rollup(
     ls_rollup_add(r, node_id, x->key, x->unit, time_us, v);
 }
 
+/* True when no graph is followed or its current revision has the node. Called under the
+ * node's stripe lock, so a deletion's forget (same lock, after the deletion is visible) either
+ * runs after this state is made, and frees it, or before, and this check sees the deletion. */
+static bool node_alive(struct ls_telemetry *t, const char *node_id)
+{
+    struct ls_graph *g = atomic_load(&t->graph);
+    if (g == NULL)
+        return true;
+    struct ls_snap *s = ls_graph_snap(g);
+    bool alive = ls_snap_node(s, node_id) != NULL;
+    ls_snap_release(s);
+    return alive;
+}
+
 struct ls_telemetry *ls_telemetry_new(void)
 {
     struct ls_telemetry *t = ls_xcalloc(1, sizeof(*t));
@@ -68,11 +96,11 @@ struct ls_telemetry *ls_telemetry_new(void)
     return t;
 }
 
-static void free_list(const char *key, void *value, void *arg)
+static void nstate_free(struct nstate *ns)
 {
-    (void)key;
-    (void)arg;
-    for (struct series *x = value; x;) {
+    if (ns == NULL)
+        return;
+    for (struct series *x = ns->head; x;) {
         struct series *next = x->next;
         free(x->metric);
         free(x->series);
@@ -81,6 +109,14 @@ static void free_list(const char *key, void *value, void *arg)
         free(x);
         x = next;
     }
+    free(ns);
+}
+
+static void free_list(const char *key, void *value, void *arg)
+{
+    (void)key;
+    (void)arg;
+    nstate_free(value);
 }
 
 void ls_telemetry_free(struct ls_telemetry *t)
@@ -131,10 +167,26 @@ enum ls_tel_applied ls_telemetry_apply(struct ls_telemetry *t,
 {
     struct stripe *st = stripe_of(t, node_id);
     pthread_mutex_lock(&st->lock);
-    struct series *head = ls_map_get(&st->nodes, node_id), *x = head;
+    struct nstate *ns = ls_map_get(&st->nodes, node_id);
+    struct series *x = ns ? ns->head : NULL;
     while (x && (strcmp(x->metric, metric) != 0 || strcmp(x->series, series) != 0))
         x = x->next;
     if (x == NULL) {
+        int why = -1;
+        size_t max = atomic_load(&t->max_series);
+        if (ns == NULL && !node_alive(t, node_id))
+            why = LS_TEL_REFUSED_UNKNOWN_NODE;
+        else if (ns && max && ns->n >= max)
+            why = LS_TEL_REFUSED_SERIES_LIMIT;
+        if (why >= 0) {
+            atomic_fetch_add(&t->refused[why], 1);
+            pthread_mutex_unlock(&st->lock);
+            return LS_TEL_REFUSED;
+        }
+        if (ns == NULL) {
+            ns = ls_xcalloc(1, sizeof(*ns));
+            ls_map_put(&st->nodes, node_id, ns);
+        }
         x = ls_xcalloc(1, sizeof(*x));
         x->metric = ls_xstrdup(metric);
         x->series = ls_xstrdup(series);
@@ -146,8 +198,9 @@ enum ls_tel_applied ls_telemetry_apply(struct ls_telemetry *t,
         char u[64];
         snprintf(u, sizeof(u), "%s%s", unit, counter ? "/s" : "");
         x->unit = ls_xstrdup(u);
-        x->next = head;
-        ls_map_put(&st->nodes, node_id, x);
+        x->next = ns->head;
+        ns->head = x;
+        ns->n++;
         st->n_series++;
     }
     enum ls_tel_applied res = LS_TEL_APPLIED;
@@ -182,7 +235,8 @@ json_t *ls_telemetry_node_json_step(struct ls_telemetry *t,
 {
     struct stripe *st = stripe_of(t, node_id);
     pthread_mutex_lock(&st->lock);
-    struct series *x = ls_map_get(&st->nodes, node_id);
+    struct nstate *ns = ls_map_get(&st->nodes, node_id);
+    struct series *x = ns ? ns->head : NULL;
     json_t *o = x ? json_object() : NULL;
     char ts[40];
     for (; x; x = x->next) {
@@ -253,4 +307,46 @@ json_t *ls_telemetry_node_json(
     struct ls_telemetry *t, const char *node_id, const char *metric, int64_t from, int64_t to)
 {
     return ls_telemetry_node_json_step(t, node_id, metric, from, to, 0);
+}
+
+void ls_telemetry_set_max_series(struct ls_telemetry *t, size_t max)
+{
+    atomic_store(&t->max_series, max);
+}
+
+void ls_telemetry_forget(struct ls_telemetry *t, const char *node_id)
+{
+    struct stripe *st = stripe_of(t, node_id);
+    pthread_mutex_lock(&st->lock);
+    struct nstate *ns = ls_map_del(&st->nodes, node_id);
+    if (ns)
+        st->n_series -= ns->n;
+    pthread_mutex_unlock(&st->lock);
+    nstate_free(ns);
+}
+
+static void on_publish(const struct ls_op *ops, size_t n, uint64_t rev, int64_t time_us, void *arg)
+{
+    (void)rev;
+    (void)time_us;
+    for (size_t i = 0; i < n; i++)
+        if (ops[i].kind == LS_OP_NODE_DEL)
+            ls_telemetry_forget(arg, ops[i].node->id);
+}
+
+void ls_telemetry_follow(struct ls_telemetry *t, struct ls_graph *g)
+{
+    LS_ASSERT(atomic_load(&t->graph) == NULL);
+    ls_graph_add_listener(g, on_publish, t);
+    atomic_store(&t->graph, g);
+}
+
+uint64_t ls_telemetry_refused(struct ls_telemetry *t, enum ls_tel_refused reason)
+{
+    return (unsigned)reason < LS_TEL_REFUSED_REASONS ? atomic_load(&t->refused[reason]) : 0;
+}
+
+const char *ls_telemetry_refused_name(enum ls_tel_refused reason)
+{
+    return (unsigned)reason < LS_TEL_REFUSED_REASONS ? refused_names[reason] : "";
 }

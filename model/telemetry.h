@@ -2,7 +2,12 @@
  * variance, and a ring of recent values. Counters arrive as cumulative values and are kept as
  * rates per second (a decrease is a reset). Applying the same sample twice changes nothing:
  * a sample not newer than the series' last one is a duplicate. Not versioned (it changes far
- * too often): kept beside the graph, keyed by node id. Thread-safe (striped locks). */
+ * too often): kept beside the graph, keyed by node id. Thread-safe (striped locks).
+ *
+ * Bounded: a node has at most `max series` (ls_telemetry_set_max_series; a new series beyond
+ * is refused and counted, existing ones keep updating), and once the store follows a graph
+ * (ls_telemetry_follow) a node's state is freed when the node is deleted and none is made for
+ * a node the graph does not have. */
 #ifndef LS_MODEL_TELEMETRY_H
 #define LS_MODEL_TELEMETRY_H
 
@@ -14,11 +19,20 @@
 
 struct ls_telemetry;
 struct ls_rollup;
+struct ls_graph;
 
 enum ls_tel_applied {
     LS_TEL_APPLIED = 0, /* the series took the value */
     LS_TEL_DUPLICATE,   /* not newer than the last one: ignored */
     LS_TEL_BASELINE,    /* first value of a counter (or after a reset): no rate yet */
+    LS_TEL_REFUSED,     /* a new series not made: see enum ls_tel_refused (counted) */
+};
+
+/** Why a new series was refused (the counters behind ls_telemetry_refused). */
+enum ls_tel_refused {
+    LS_TEL_REFUSED_SERIES_LIMIT = 0, /* the node has max series already */
+    LS_TEL_REFUSED_UNKNOWN_NODE,     /* the followed graph has no such node (e.g. deleted) */
+    LS_TEL_REFUSED_REASONS
 };
 
 struct ls_telemetry *ls_telemetry_new(void);
@@ -57,6 +71,21 @@ json_t *ls_telemetry_node_json_step(struct ls_telemetry *t,
 /** From now on every value a series takes also goes to r's open minute (NULL: none). r must
  *  outlive t's use. */
 void ls_telemetry_set_rollup(struct ls_telemetry *t, struct ls_rollup *r);
+
+/** At most max series per node from now on (0: no bound). Existing series above the bound
+ *  are kept. Thread-safe. */
+void ls_telemetry_set_max_series(struct ls_telemetry *t, size_t max);
+/**
+ * Follows g: a node's state is freed when a publish deletes the node (a graph listener), and
+ * state for a node g does not have at its current revision is refused. Call once, before any
+ * writer publishes; g must outlive t's use.
+ */
+void ls_telemetry_follow(struct ls_telemetry *t, struct ls_graph *g);
+/** Frees the node's state now (no-op when it has none). Thread-safe. */
+void ls_telemetry_forget(struct ls_telemetry *t, const char *node_id);
+/** How many new series were refused for `reason` so far; its label for /metrics. */
+uint64_t ls_telemetry_refused(struct ls_telemetry *t, enum ls_tel_refused reason);
+const char *ls_telemetry_refused_name(enum ls_tel_refused reason);
 
 /** Series and nodes with state. */
 void ls_telemetry_counts(struct ls_telemetry *t, size_t *nodes, size_t *series);

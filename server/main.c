@@ -107,6 +107,8 @@ int main(int argc, char **argv)
     if (ls_store_load(store, ctx.graph, &err) != LS_OK)
         goto out;
     ctx.telemetry = ls_telemetry_new();
+    ls_telemetry_set_max_series(ctx.telemetry, (size_t)cfg.telemetry_max_series_per_node);
+    ls_telemetry_follow(ctx.telemetry, ctx.graph); /* a deleted node's state goes with it */
     ctx.aliases = ls_alias_new(ctx.graph);
     /* after the alias index: its listener must run first */
     ctx.pending = ls_tel_pending_new(ctx.graph, ctx.aliases, ctx.telemetry, 10000, 600 * 1000000LL);

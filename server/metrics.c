@@ -150,6 +150,15 @@ char *ls_metrics_render(struct ls_metrics *m, struct ls_ctx *ctx, size_t *len)
                             "landscape_telemetry_series %zu\nlandscape_telemetry_nodes %zu\n"
                             "landscape_aliases %zu\n",
                             tseries, tnodes, ctx->aliases ? ls_alias_count(ctx->aliases) : 0);
+    if (ctx->telemetry && rc == LS_OK)
+        rc = ls_buf_puts(&b, "# HELP landscape_telemetry_refused_series_total New series not "
+                             "made, by reason.\n"
+                             "# TYPE landscape_telemetry_refused_series_total counter\n");
+    for (int i = 0; ctx->telemetry && rc == LS_OK && i < LS_TEL_REFUSED_REASONS; i++)
+        rc = ls_buf_printf(
+            &b, "landscape_telemetry_refused_series_total{reason=\"%s\"} %llu\n",
+            ls_telemetry_refused_name((enum ls_tel_refused)i),
+            (unsigned long long)ls_telemetry_refused(ctx->telemetry, (enum ls_tel_refused)i));
     if (ctx->consumer && rc == LS_OK) {
         struct ls_tel_consumer_stats st;
         ls_tel_consumer_stats(ctx->consumer, &st);

@@ -173,6 +173,29 @@ static int page(struct ls_store *s,
     return LS_OK;
 }
 
+/* Adds f's conditions on the node_version columns of alias `t` ("" = unqualified). */
+static void q_node_filter(struct q *q, const struct ls_node_filter *f, const char *t)
+{
+    char frag[96];
+#define COND(col) (snprintf(frag, sizeof(frag), " AND %s" col " = $?", t), frag)
+    if (f && f->type)
+        q_add(q, COND("type"), f->type);
+    if (f && f->layer >= 0)
+        q_add(q, COND("layer"), ls_layer_name((enum ls_layer)f->layer));
+    if (f && f->state)
+        q_add(q, COND("state"), f->state);
+    if (f && f->name)
+        q_add(q, COND("name"), f->name);
+    if (f && f->source)
+        q_add(q, COND("source"), f->source);
+#undef COND
+    for (size_t i = 0; f && i < f->n_attrs && q->n < 28; i++) {
+        snprintf(frag, sizeof(frag), " AND %sattrs->>$?", t);
+        q_add(q, frag, f->attrs[i].key);
+        q_add(q, " = $?", f->attrs[i].value);
+    }
+}
+
 int ls_store_nodes_at(struct ls_store *s,
                       const struct ls_node_filter *f,
                       int64_t at,
@@ -186,24 +209,60 @@ int ls_store_nodes_at(struct ls_store *s,
     struct q q;
     q_init(&q, "SELECT " NODE_COLS " FROM node_version WHERE ");
     q_add(&q, ALIVE_AT("$?"), ls_time_format_rfc3339(at, ts, sizeof(ts)));
-    if (f && f->type)
-        q_add(&q, " AND type = $?", f->type);
-    if (f && f->layer >= 0)
-        q_add(&q, " AND layer = $?", ls_layer_name((enum ls_layer)f->layer));
-    if (f && f->state)
-        q_add(&q, " AND state = $?", f->state);
-    if (f && f->name)
-        q_add(&q, " AND name = $?", f->name);
-    if (f && f->source)
-        q_add(&q, " AND source = $?", f->source);
-    for (size_t i = 0; f && i < f->n_attrs && q.n < 28; i++) {
-        q_add(&q, " AND attrs->>$?", f->attrs[i].key);
-        q_add(&q, " = $?", f->attrs[i].value);
-    }
+    q_node_filter(&q, f, "");
     if (after)
         q_add(&q, " AND id > $?", after);
     q_add(&q, " ORDER BY id LIMIT $?", q_num(&q, 0, (long long)limit + 1));
     return page(s, &q, limit, node_row, out, more, err);
+}
+
+/* A Postgres text[] literal of the "id" fields of nodes: each quoted, " and \ escaped. */
+static void ids_literal(struct ls_buf *b, json_t *nodes)
+{
+    size_t i;
+    json_t *v;
+    LS_ASSERT(ls_buf_puts(b, "{") == LS_OK);
+    json_array_foreach(nodes, i, v)
+    {
+        LS_ASSERT(ls_buf_puts(b, i ? ",\"" : "\"") == LS_OK);
+        for (const char *p = json_string_value(json_object_get(v, "id")); p && *p; p++) {
+            if (*p == '"' || *p == '\\')
+                LS_ASSERT(ls_buf_puts(b, "\\") == LS_OK);
+            LS_ASSERT(ls_buf_append(b, p, 1) == LS_OK);
+        }
+        LS_ASSERT(ls_buf_puts(b, "\"") == LS_OK);
+    }
+    LS_ASSERT(ls_buf_puts(b, "}") == LS_OK);
+}
+
+int ls_store_out_edges_at(struct ls_store *s,
+                          json_t *nodes,
+                          const struct ls_node_filter *f,
+                          int64_t at,
+                          size_t limit,
+                          json_t **out,
+                          bool *more,
+                          struct ls_err *err)
+{
+    char ts[40];
+    struct ls_buf ids;
+    ls_buf_init(&ids, 0);
+    ids_literal(&ids, nodes);
+    struct q q;
+    q_init(&q, "SELECT " EDGE_COLS " FROM edge_version WHERE ");
+    q_add(&q, ALIVE_AT("$?"), ls_time_format_rfc3339(at, ts, sizeof(ts)));
+    q_add(&q, " AND src = ANY($?::text[])", ids.data);
+    /* the other end must be in the picture too (alive at `at` and matching f) */
+    q_add(&q,
+          " AND EXISTS (SELECT 1 FROM node_version d WHERE d.id = edge_version.dst AND "
+          "d.valid_from <= $?::timestamptz",
+          ts);
+    q_add(&q, " AND (d.valid_to IS NULL OR d.valid_to > $?::timestamptz)", ts);
+    q_node_filter(&q, f, "d.");
+    q_add(&q, ") ORDER BY src, type, dst LIMIT $?", q_num(&q, 0, (long long)limit + 1));
+    int rc = page(s, &q, limit, edge_row, out, more, err);
+    ls_buf_cleanup(&ids);
+    return rc;
 }
 
 int ls_store_edges_at(struct ls_store *s,
@@ -283,22 +342,12 @@ int ls_store_subgraph_at(struct ls_store *s,
     json_t *nodes = json_array();
     int rows = PQntuples(r);
     *truncated = (size_t)rows > max_nodes;
-    struct ls_buf ids;
-    ls_buf_init(&ids, 0);
-    LS_ASSERT(ls_buf_puts(&ids, "{") == LS_OK);
-    for (int i = 0; i < rows && (size_t)i < max_nodes; i++) {
+    for (int i = 0; i < rows && (size_t)i < max_nodes; i++)
         json_array_append_new(nodes, node_row(r, i, 1, false));
-        /* array literal of the reached ids: each quoted, with " and \ escaped */
-        LS_ASSERT(ls_buf_puts(&ids, i ? ",\"" : "\"") == LS_OK);
-        for (const char *p = PQgetvalue(r, i, 1); *p; p++) {
-            if (*p == '"' || *p == '\\')
-                LS_ASSERT(ls_buf_puts(&ids, "\\") == LS_OK);
-            LS_ASSERT(ls_buf_append(&ids, p, 1) == LS_OK);
-        }
-        LS_ASSERT(ls_buf_puts(&ids, "\"") == LS_OK);
-    }
-    LS_ASSERT(ls_buf_puts(&ids, "}") == LS_OK);
     PQclear(r);
+    struct ls_buf ids; /* array literal of the reached ids */
+    ls_buf_init(&ids, 0);
+    ids_literal(&ids, nodes);
     const char *eparams[] = {ids.data, ts, params[3]};
     rc = store_query(s, &r,
                      "SELECT " EDGE_COLS " FROM edge_version WHERE " ALIVE_AT(

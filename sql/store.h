@@ -121,6 +121,19 @@ LS_MUST_CHECK int ls_store_nodes_at(struct ls_store *s,
                                     json_t **out,
                                     bool *more,
                                     struct ls_err *err);
+/**
+ * The edges alive at `at` out of the nodes of the JSON array `nodes` (a page from
+ * ls_store_nodes_at) whose other end is alive at `at` and matches f: a page of the graph as
+ * of a time. Ordered by key, at most limit; *more when more follow. *out is a new JSON array.
+ */
+LS_MUST_CHECK int ls_store_out_edges_at(struct ls_store *s,
+                                        json_t *nodes,
+                                        const struct ls_node_filter *f,
+                                        int64_t at,
+                                        size_t limit,
+                                        json_t **out,
+                                        bool *more,
+                                        struct ls_err *err);
 /** Edges alive at `at` matching f, ordered by key, like ls_store_nodes_at. */
 LS_MUST_CHECK int ls_store_edges_at(struct ls_store *s,
                                     const struct ls_edge_filter *f,

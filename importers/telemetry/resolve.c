@@ -115,6 +115,8 @@ void ls_tel_apply(struct ls_graph *g,
         case LS_TEL_BASELINE:
             res->baseline++;
             break;
+        case LS_TEL_REFUSED: /* counted by reason in the telemetry state (/metrics) */
+            break;
         }
     }
     ls_snap_release(s);

@@ -34,10 +34,41 @@ static bool pick_edge(const struct ls_edge *e, void *arg)
     return true;
 }
 
+/* /v1/graph?at=: a page of the nodes alive then (by id, at most max-page-size, `next` to
+ * continue) and the edges out of them whose other end is in the picture (at most 4 × limit). */
+static void
+graph_at(struct ls_req *req, struct ls_resp *resp, const struct ls_node_filter *f, int64_t at)
+{
+    struct ls_err err;
+    long l;
+    if (ls_req_long(req, "limit", req->ctx->cfg->max_page_size, 1, req->ctx->cfg->max_page_size, &l,
+                    &err))
+        ERR_OUT(resp, err);
+    json_t *nodes, *edges;
+    bool more_n, more_e;
+    if (ls_store_nodes_at(req->ctx->store, f, at, ls_req_query(req, "marker"), (size_t)l, &nodes,
+                          &more_n, &err))
+        ERR_OUT(resp, err);
+    if (ls_store_out_edges_at(req->ctx->store, nodes, f, at, (size_t)l * 4, &edges, &more_e,
+                              &err)) {
+        json_decref(nodes);
+        ERR_OUT(resp, err);
+    }
+    const char *last =
+        json_string_value(json_object_get(json_array_get(nodes, json_array_size(nodes) - 1), "id"));
+    char *next = more_n && last ? ls_req_next_link(req, last) : NULL;
+    json_t *o = json_pack("{s:o,s:o,s:b,s:s}", "nodes", nodes, "edges", edges, "truncated", more_e,
+                          "at", ls_req_query(req, "at"));
+    if (next)
+        json_object_set_new(o, "next", json_string(next));
+    free(next);
+    ls_resp_json_new(resp, 200, o);
+}
+
 void ls_h_graph(struct ls_req *req, struct ls_resp *resp)
 {
-    static const char *const params[] = {"layer",  "type",  "state", "name",
-                                         "source", "limit", "at",    NULL};
+    static const char *const params[] = {"layer", "type", "state",  "name", "source",
+                                         "limit", "at",   "marker", NULL};
     struct ls_err err;
     struct ls_node_filter f;
     struct ls_attr_match attrs[16];
@@ -47,45 +78,20 @@ void ls_h_graph(struct ls_req *req, struct ls_resp *resp)
     if (ls_req_check_params(req, params, true, &err) || h_node_filter(req, &f, attrs, &err) ||
         ls_req_time(req, "at", &has_at, &at, &err))
         ERR_OUT(resp, err);
+    if (has_at) {
+        graph_at(req, resp, &f, at);
+        return;
+    }
     long l;
     if (ls_req_long(req, "limit", 10000, 1, 100000, &l, &err))
         ERR_OUT(resp, err);
     limit = (size_t)l;
-    if (has_at) {
-        json_t *nodes, *edges;
-        bool more_n, more_e;
-        struct ls_edge_filter ef = {NULL, NULL, -1};
-        if (ls_store_nodes_at(req->ctx->store, &f, at, NULL, limit, &nodes, &more_n, &err))
-            ERR_OUT(resp, err);
-        if (ls_store_edges_at(req->ctx->store, &ef, at, NULL, limit * 4, &edges, &more_e, &err)) {
-            json_decref(nodes);
-            ERR_OUT(resp, err);
-        }
-        /* keep the edges whose ends are both in the picture */
-        json_t *ids = json_object();
-        size_t i;
-        json_t *v;
-        json_array_foreach(nodes, i, v)
-            json_object_set(ids, json_string_value(json_object_get(v, "id")), json_true());
-        json_t *kept = json_array();
-        json_array_foreach(edges, i, v)
-        {
-            if (json_object_get(ids, json_string_value(json_object_get(v, "src"))) &&
-                json_object_get(ids, json_string_value(json_object_get(v, "dst"))))
-                json_array_append(kept, v);
-        }
-        json_decref(ids);
-        json_decref(edges);
-        ls_resp_json_new(resp, 200,
-                         json_pack("{s:o,s:o,s:b,s:s}", "nodes", nodes, "edges", kept, "truncated",
-                                   more_n || more_e, "at", ls_req_query(req, "at")));
-        return;
-    }
     req->snap = ls_graph_snap(req->ctx->graph);
     const struct ls_node **out = ls_xmalloc(limit * sizeof(*out));
     size_t n;
     bool more;
-    if (ls_snap_list_nodes(req->snap, &f, NULL, limit, out, &n, &more, &err)) {
+    if (ls_snap_list_nodes(req->snap, &f, ls_req_query(req, "marker"), limit, out, &n, &more,
+                           &err)) {
         free(out);
         ERR_OUT(resp, err);
     }
@@ -98,9 +104,11 @@ void ls_h_graph(struct ls_req *req, struct ls_resp *resp)
     for (size_t i = 0; i < n && rc == LS_OK; i++)
         rc = ls_snap_node_edges(req->snap, out[i]->id, LS_DIR_OUT, -1, pick_edge, &p, &err);
     rc = rc ? rc
-            : ls_buf_printf(&b, "],\"truncated\":%s,\"revision\":%llu}",
+            : ls_buf_printf(&b, "],\"truncated\":%s,\"revision\":%llu",
                             more || p.n >= p.limit ? "true" : "false",
                             (unsigned long long)ls_snap_revision(req->snap));
+    rc = rc ? rc : h_next(&b, req, more, n ? out[n - 1]->id : NULL);
+    rc = rc ? rc : ls_buf_puts(&b, "}");
     free(out);
     LS_ASSERT(rc == LS_OK);
     size_t len = b.len;

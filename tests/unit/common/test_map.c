@@ -115,6 +115,49 @@ static void test_hash_spreads_ids_differing_in_one_byte(void **state)
     assert_true(longest < 64); /* at half load, linear probing stays short with a good hash */
 }
 
+static void test_delete_keeps_the_rest_findable_and_reclaims_key_bytes(void **state)
+{
+    (void)state;
+    struct ls_map m;
+    ls_map_init(&m);
+    char k[64];
+    static int vals[4000];
+    /* churn: add 4000, delete every other, then cycles of add/delete of fresh keys */
+    for (int i = 0; i < 4000; i++) {
+        snprintf(k, sizeof(k), "node:%d:padding-to-make-keys-longer", i);
+        ls_map_put(&m, k, &vals[i]);
+    }
+    for (int i = 0; i < 4000; i += 2) {
+        snprintf(k, sizeof(k), "node:%d:padding-to-make-keys-longer", i);
+        assert_ptr_equal(ls_map_del(&m, k), &vals[i]);
+        assert_null(ls_map_del(&m, k));
+    }
+    assert_int_equal(m.len, 2000);
+    size_t cap = m.cap;
+    for (int round = 0; round < 50; round++) {
+        for (int i = 0; i < 1000; i++) {
+            snprintf(k, sizeof(k), "fresh:%d:%d:padding-to-make-keys-longer", round, i);
+            ls_map_put(&m, k, &vals[i]);
+        }
+        for (int i = 0; i < 1000; i++) {
+            snprintf(k, sizeof(k), "fresh:%d:%d:padding-to-make-keys-longer", round, i);
+            assert_ptr_equal(ls_map_del(&m, k), &vals[i]);
+        }
+    }
+    for (int i = 0; i < 4000; i++) {
+        snprintf(k, sizeof(k), "node:%d:padding-to-make-keys-longer", i);
+        if (i % 2)
+            assert_ptr_equal(ls_map_get(&m, k), &vals[i]);
+        else
+            assert_null(ls_map_get(&m, k));
+    }
+    /* 52,000 keys went through; the table and the key blocks hold about the 2000 live ones */
+    assert_int_equal(m.len, 2000);
+    assert_true(m.cap <= cap * 2);
+    assert_true(m.dead_bytes <= 65536 + m.key_bytes);
+    ls_map_cleanup(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -122,6 +165,7 @@ int main(void)
         cmocka_unit_test(test_many_keys_of_every_length),
         cmocka_unit_test(test_reserve_makes_room_without_growing),
         cmocka_unit_test(test_hash_spreads_ids_differing_in_one_byte),
+        cmocka_unit_test(test_delete_keeps_the_rest_findable_and_reclaims_key_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -141,6 +142,101 @@ static void test_aliases_follow_node_attrs(void **state)
     ls_alias_free(a);
 }
 
+static void test_a_node_has_at_most_max_series_and_existing_ones_keep_updating(void **state)
+{
+    (void)state;
+    struct ls_telemetry *t = ls_telemetry_new();
+    ls_telemetry_set_max_series(t, 3);
+    char name[16];
+    for (int i = 0; i < 3; i++) {
+        snprintf(name, sizeof(name), "m%d", i);
+        assert_int_equal(ls_telemetry_apply(t, "n", name, "", "", 0, i, 10 * S), LS_TEL_APPLIED);
+    }
+    /* a fourth series is refused and counted; another node still gets its own */
+    assert_int_equal(ls_telemetry_apply(t, "n", "m3", "", "", 0, 3, 10 * S), LS_TEL_REFUSED);
+    assert_int_equal(ls_telemetry_apply(t, "n", "m0", "eth0", "", 0, 3, 10 * S), LS_TEL_REFUSED);
+    assert_int_equal(ls_telemetry_refused(t, LS_TEL_REFUSED_SERIES_LIMIT), 2);
+    assert_string_equal(ls_telemetry_refused_name(LS_TEL_REFUSED_SERIES_LIMIT), "series_limit");
+    assert_int_equal(ls_telemetry_apply(t, "other", "m3", "", "", 0, 3, 10 * S), LS_TEL_APPLIED);
+    /* the existing ones keep taking values */
+    assert_int_equal(ls_telemetry_apply(t, "n", "m1", "", "", 0, 42, 20 * S), LS_TEL_APPLIED);
+    json_t *o = ls_telemetry_node_json(t, "n", NULL, 0, 0);
+    assert_int_equal(json_object_size(o), 3);
+    assert_null(json_object_get(o, "m3"));
+    assert_true(num(o, "m1", "last") == 42);
+    json_decref(o);
+    size_t nodes, series;
+    ls_telemetry_counts(t, &nodes, &series);
+    assert_int_equal(nodes, 2);
+    assert_int_equal(series, 4);
+    ls_telemetry_free(t);
+}
+
+static void put_host(struct ls_graph *g, const char *id, bool del)
+{
+    struct ls_change_set *cs = ls_change_set_new("t");
+    if (del)
+        ls_change_del_node(cs, id);
+    else
+        PUT_NODE(cs, id, "machine", id);
+    assert_int_equal(apply_set(g, cs, NULL), LS_OK);
+    ls_change_set_free(cs);
+}
+
+static void test_a_deleted_nodes_state_goes_with_it(void **state)
+{
+    (void)state;
+    struct ls_graph *g = ls_graph_new();
+    struct ls_telemetry *t = ls_telemetry_new();
+    ls_telemetry_follow(t, g);
+    put_host(g, "host:machine:a", false);
+    put_host(g, "host:machine:b", false);
+    assert_int_equal(ls_telemetry_apply(t, "host:machine:a", "cpu", "", "%", 0, 1, 10 * S),
+                     LS_TEL_APPLIED);
+    assert_int_equal(ls_telemetry_apply(t, "host:machine:a", "mem", "", "B", 0, 1, 10 * S),
+                     LS_TEL_APPLIED);
+    assert_int_equal(ls_telemetry_apply(t, "host:machine:b", "cpu", "", "%", 0, 1, 10 * S),
+                     LS_TEL_APPLIED);
+    /* no state for a node the graph does not have */
+    assert_int_equal(ls_telemetry_apply(t, "host:machine:zz", "cpu", "", "%", 0, 1, 10 * S),
+                     LS_TEL_REFUSED);
+    assert_int_equal(ls_telemetry_refused(t, LS_TEL_REFUSED_UNKNOWN_NODE), 1);
+    size_t nodes, series;
+    ls_telemetry_counts(t, &nodes, &series);
+    assert_int_equal(nodes, 2);
+    assert_int_equal(series, 3);
+    put_host(g, "host:machine:a", true);
+    ls_telemetry_counts(t, &nodes, &series);
+    assert_int_equal(nodes, 1);
+    assert_int_equal(series, 1);
+    assert_null(ls_telemetry_node_json(t, "host:machine:a", NULL, 0, 0));
+    /* a late sample for the deleted node makes nothing */
+    assert_int_equal(ls_telemetry_apply(t, "host:machine:a", "cpu", "", "%", 0, 2, 20 * S),
+                     LS_TEL_REFUSED);
+    ls_telemetry_counts(t, &nodes, &series);
+    assert_int_equal(nodes, 1);
+    /* created again, it starts afresh */
+    put_host(g, "host:machine:a", false);
+    assert_int_equal(ls_telemetry_apply(t, "host:machine:a", "cpu", "", "%", 0, 3, 30 * S),
+                     LS_TEL_APPLIED);
+    json_t *o = ls_telemetry_node_json(t, "host:machine:a", NULL, 0, 0);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(o, "cpu"), "count")), 1);
+    json_decref(o);
+    /* many nodes come and go: the state holds only the live ones */
+    char id[64];
+    for (int i = 0; i < 2000; i++) {
+        snprintf(id, sizeof(id), "host:machine:c%d", i);
+        put_host(g, id, false);
+        assert_int_equal(ls_telemetry_apply(t, id, "cpu", "", "%", 0, i, 10 * S), LS_TEL_APPLIED);
+        put_host(g, id, true);
+    }
+    ls_telemetry_counts(t, &nodes, &series);
+    assert_int_equal(nodes, 2);
+    assert_int_equal(series, 2);
+    ls_telemetry_free(t);
+    ls_graph_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -149,6 +245,8 @@ int main(void)
         cmocka_unit_test(test_the_same_sample_twice_changes_nothing),
         cmocka_unit_test(test_counters_become_rates_and_a_decrease_is_a_reset),
         cmocka_unit_test(test_aliases_follow_node_attrs),
+        cmocka_unit_test(test_a_node_has_at_most_max_series_and_existing_ones_keep_updating),
+        cmocka_unit_test(test_a_deleted_nodes_state_goes_with_it),
     };
     return cmocka_run_group_tests_name("model/telemetry", tests, NULL, NULL);
 }
