@@ -1,6 +1,7 @@
 /* The options table and its four sources. */
 #include "common/config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -34,6 +35,26 @@ static const struct opt opts[] = {
     {"log-level", OPT_STR, O(log_level), "info", 0, 0, false, "error, warn, info or debug"},
     {"log-json", OPT_BOOL, O(log_json), "false", 0, 0, false, "log JSON lines instead of logfmt"},
     {"threads", OPT_LONG, O(threads), "2", 1, 256, false, "HTTP worker threads"},
+    {"auth", OPT_STR, O(auth), "none", 0, 0, false,
+     "who may call the API: none (loopback only), tokens (--auth-token-file) or keystone"},
+    {"allow-unauthenticated", OPT_BOOL, O(allow_unauthenticated), "false", 0, 0, false,
+     "let --auth none serve on an address that is not loopback"},
+    {"auth-token-file", OPT_STR, O(auth_token_file), "", 0, 0, false,
+     "--auth tokens: file of `TOKEN ROLE [NAME]` or `sha256:HEX ROLE NAME` lines"},
+    {"auth-cloud", OPT_STR, O(auth_cloud), "", 0, 0, false,
+     "--auth keystone: clouds.yaml cloud whose credentials validate tokens (default: the first "
+     "--os-cloud)"},
+    {"auth-cache-size", OPT_LONG, O(auth_cache_size), "10000", 1, 10000000, false,
+     "--auth keystone: validated tokens kept in memory"},
+    {"auth-cache-seconds", OPT_LONG, O(auth_cache_seconds), "300", 0, 86400, false,
+     "--auth keystone: longest a validation is trusted (a revoked token works until then)"},
+    {"auth-timeout", OPT_LONG, O(auth_timeout), "5", 1, 300, false,
+     "--auth keystone: seconds one token validation may take"},
+    {"metrics-public", OPT_BOOL, O(metrics_public), "true", 0, 0, false,
+     "serve /metrics without a token"},
+    {"tls-cert", OPT_STR, O(tls_cert), "", 0, 0, false,
+     "serve HTTPS with this PEM certificate (chain) file (with --tls-key)"},
+    {"tls-key", OPT_STR, O(tls_key), "", 0, 0, false, "the PEM private key of --tls-cert"},
     {"max-body-bytes", OPT_LONG, O(max_body_bytes), "1048576", 1024, 1 << 30, false,
      "largest request body (413 above)"},
     {"max-json-depth", OPT_LONG, O(max_json_depth), "32", 2, 1000, false,
@@ -327,6 +348,45 @@ int ls_config_load(
     return rc;
 }
 
+bool ls_listen_is_loopback(const char *listen)
+{
+    const char *colon = strrchr(listen, ':');
+    char host[64];
+    if (colon == NULL || (size_t)(colon - listen) >= sizeof(host))
+        return false;
+    snprintf(host, sizeof(host), "%.*s", (int)(colon - listen), listen);
+    if (strcmp(host, "localhost") == 0)
+        return true;
+    struct in_addr a;
+    return inet_pton(AF_INET, host, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
+}
+
+/* --auth and TLS: the mode's own options, and none only where nobody else can connect. */
+static int validate_auth(const struct ls_config *c, struct ls_err *err)
+{
+    if (strcmp(c->auth, "none") && strcmp(c->auth, "tokens") && strcmp(c->auth, "keystone"))
+        return ls_err_set(err, LS_EINVAL, "invalid_config",
+                          "auth: expected none, tokens or keystone, got '%.64s'", c->auth);
+    if (!strcmp(c->auth, "none") && !c->allow_unauthenticated && !ls_listen_is_loopback(c->listen))
+        return ls_err_set(err, LS_EINVAL, "invalid_config",
+                          "auth none on %s: anyone who reaches it could change the landscape; "
+                          "listen on 127.0.0.1, use --auth tokens or keystone, or add "
+                          "--allow-unauthenticated",
+                          c->listen);
+    if (!strcmp(c->auth, "tokens") && c->auth_token_file[0] == '\0')
+        return ls_err_set(err, LS_EINVAL, "invalid_config", "auth tokens needs --auth-token-file");
+    if (!strcmp(c->auth, "keystone") && c->auth_cloud[0] == '\0' && c->os_cloud.n == 0)
+        return ls_err_set(err, LS_EINVAL, "invalid_config",
+                          "auth keystone needs --auth-cloud (or an --os-cloud) for the service's "
+                          "own credentials");
+    if ((c->tls_cert[0] == '\0') != (c->tls_key[0] == '\0'))
+        return ls_err_set(err, LS_EINVAL, "invalid_config",
+                          "%s without %s: HTTPS needs both a certificate and its key",
+                          c->tls_cert[0] ? "tls-cert" : "tls-key",
+                          c->tls_cert[0] ? "tls-key" : "tls-cert");
+    return LS_OK;
+}
+
 int ls_config_validate(const struct ls_config *c, struct ls_err *err)
 {
     const char *colon = strrchr(c->listen, ':');
@@ -345,7 +405,7 @@ int ls_config_validate(const struct ls_config *c, struct ls_err *err)
                           "log-level: expected error, warn, info or debug");
     if (c->db[0] == '\0' && c->data_dir[0] == '\0')
         return ls_err_set(err, LS_EINVAL, "invalid_config", "data-dir: required without --db");
-    return LS_OK;
+    return validate_auth(c, err);
 }
 
 void ls_config_print(const struct ls_config *c, FILE *out)

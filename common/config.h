@@ -29,6 +29,17 @@ struct ls_config {
     char *log_level;   /* error | warn | info | debug */
     bool log_json;     /* JSON lines instead of logfmt */
     long threads;      /* HTTP worker threads */
+    /* authentication and TLS (server/auth.h) */
+    char *auth;                 /* none | tokens | keystone */
+    bool allow_unauthenticated; /* --auth none on a non-loopback listen address */
+    char *auth_token_file;      /* tokens: `token role [name]` lines */
+    char *auth_cloud;           /* keystone: the clouds.yaml cloud; "" = the first --os-cloud */
+    long auth_cache_size;       /* keystone: validated tokens kept */
+    long auth_cache_seconds;    /* keystone: longest a validation is trusted */
+    long auth_timeout;          /* keystone: seconds per validation request */
+    bool metrics_public;        /* /metrics without a token */
+    char *tls_cert;             /* PEM certificate (chain) file; "" = plain HTTP */
+    char *tls_key;              /* PEM private key file */
     /* input bounds */
     long max_body_bytes;
     long max_json_depth;
@@ -81,6 +92,9 @@ void ls_config_cleanup(struct ls_config *c);
  */
 LS_MUST_CHECK int ls_config_load(
     struct ls_config *c, int argc, char **argv, bool *check, bool *help, struct ls_err *err);
+
+/** Whether a listen address HOST:PORT is on loopback (127.0.0.0/8 or "localhost"). */
+bool ls_listen_is_loopback(const char *listen);
 
 /** Validates cross-option rules (bounds are checked while parsing). */
 LS_MUST_CHECK int ls_config_validate(const struct ls_config *c, struct ls_err *err);

@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config clang-format
   libpq-dev postgresql
-  libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev librdkafka-dev libyaml-dev
+  libmicrohttpd-dev nettle-dev libjansson-dev libcurl4-openssl-dev librdkafka-dev libyaml-dev
   libhwloc-dev hwloc liblldpctl-dev
   libcmocka-dev libmimalloc-dev
   curl wrk procps

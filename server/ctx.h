@@ -17,6 +17,7 @@ struct ls_tel_consumer;
 struct ls_tel_pending;
 struct ls_os_importer;
 struct ls_rollup;
+struct ls_auth;
 
 struct ls_ctx {
     struct ls_config *cfg;  /* borrowed; immutable while serving */
@@ -24,6 +25,7 @@ struct ls_ctx {
     struct ls_store *store; /* persistence and history */
     struct ls_metrics *metrics;
     struct ls_sse *sse;
+    struct ls_auth *auth;             /* --auth: who may call what (server/auth.h) */
     struct ls_telemetry *telemetry;   /* live per-node metric state (model/telemetry.h) */
     struct ls_alias *aliases;         /* producer names -> node ids (model/alias.h) */
     struct ls_tel_consumer *consumer; /* the Kafka consumer while one runs, else NULL */

@@ -16,6 +16,7 @@
 #include "importers/telemetry/pending.h"
 #include "model/alias.h"
 #include "model/telemetry.h"
+#include "server/auth.h"
 #include "server/http.h"
 #include "server/metrics.h"
 #include "server/router.h"
@@ -94,6 +95,10 @@ int main(int argc, char **argv)
     struct ls_ctx ctx = {.cfg = &cfg, .started_us = ls_time_now_us(), .version = LS_VERSION};
     struct ls_http *http = NULL;
     int started = 0;
+    /* the token file or the service's cloud is read first: a mistake there fails the start
+     * before Postgres starts */
+    if (ls_auth_new(&ctx.auth, &cfg, &err) != LS_OK)
+        goto out;
     const char *dsn = cfg.db;
     if (dsn[0] == '\0') {
         if (ls_pg_embedded_start(&pg, cfg.data_dir, &err) != LS_OK)
@@ -127,9 +132,10 @@ int main(int argc, char **argv)
     char host[256];
     snprintf(host, sizeof(host), "%.*s", (int)(strrchr(cfg.listen, ':') - cfg.listen), cfg.listen);
     char alloc[32];
-    ls_log(LS_LOG_INFO, "main", "listening", "url=http://%s:%d/ version=%s allocator=%s", host,
-           port, LS_VERSION, allocator_name(alloc, sizeof(alloc)));
-    printf("Landscape is running: open http://%s:%d/\n", host, port);
+    const char *scheme = cfg.tls_cert[0] ? "https" : "http";
+    ls_log(LS_LOG_INFO, "main", "listening", "url=%s://%s:%d/ auth=%s version=%s allocator=%s",
+           scheme, host, port, cfg.auth, LS_VERSION, allocator_name(alloc, sizeof(alloc)));
+    printf("Landscape is running: open %s://%s:%d/\n", scheme, host, port);
     fflush(stdout);
     if (cfg.port_file[0] && write_port_file(cfg.port_file, port) != 0)
         ls_log(LS_LOG_WARN, "main", "cannot write port file", "path=%s", cfg.port_file);
@@ -155,6 +161,7 @@ out:
     ls_alias_free(ctx.aliases);
     ls_telemetry_free(ctx.telemetry);
     ls_graph_free(ctx.graph);
+    ls_auth_free(ctx.auth);
     ls_pg_embedded_stop(pg, false);
     ls_config_cleanup(&cfg);
     return status;

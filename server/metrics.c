@@ -10,6 +10,7 @@
 #include "model/alias.h"
 #include "model/rollup.h"
 #include "model/telemetry.h"
+#include "server/auth.h"
 #include "server/router.h"
 
 static const double buckets[] = {0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5};
@@ -202,6 +203,27 @@ char *ls_metrics_render(struct ls_metrics *m, struct ls_ctx *ctx, size_t *len)
                            "landscape_rollup_watermark_seconds %.0f\n",
                            (unsigned long long)rs.added, (unsigned long long)rs.late, rs.open_rows,
                            (double)rs.watermark_us / 1e6);
+    }
+    if (ctx->auth && ls_auth_required(ctx->auth) && rc == LS_OK) {
+        struct ls_auth_stats as;
+        ls_auth_stats(ctx->auth, &as);
+        rc = ls_buf_printf(&b,
+                           "# HELP landscape_auth_checks_total Token checks by result.\n"
+                           "# TYPE landscape_auth_checks_total counter\n"
+                           "landscape_auth_checks_total{result=\"ok\"} %llu\n"
+                           "landscape_auth_checks_total{result=\"invalid\"} %llu\n"
+                           "landscape_auth_checks_total{result=\"unavailable\"} %llu\n"
+                           "# HELP landscape_auth_keystone_validations_total Tokens sent to "
+                           "Keystone (cache misses).\n"
+                           "# TYPE landscape_auth_keystone_validations_total counter\n"
+                           "landscape_auth_keystone_validations_total %llu\n"
+                           "# TYPE landscape_auth_cache_hits_total counter\n"
+                           "landscape_auth_cache_hits_total %llu\n"
+                           "# TYPE landscape_auth_cached_tokens gauge\n"
+                           "landscape_auth_cached_tokens %llu\n",
+                           (unsigned long long)as.ok, (unsigned long long)as.invalid,
+                           (unsigned long long)as.unavailable, (unsigned long long)as.validations,
+                           (unsigned long long)as.cache_hits, (unsigned long long)as.cached);
     }
     if (ctx->n_clouds > 0 && rc == LS_OK)
         rc = ls_os_metrics_header(&b);

@@ -26,6 +26,7 @@ struct ls_req {
     int route;        /* index in the route table, -1 = none */
     unsigned long id; /* request id for logs */
     unsigned status;  /* HTTP status queued, for the completion log and metrics */
+    char who[160];    /* the caller for the access log: token name, Keystone user, "-" */
 };
 
 struct ls_resp {
@@ -36,6 +37,7 @@ struct ls_resp {
     const char *ctype;        /* static */
     char *location;           /* owned; Location header */
     char etag[48];            /* ETag header when set */
+    const char *challenge;    /* WWW-Authenticate header (a 401) when set; static */
     struct MHD_Response *raw; /* a handler-built response (SSE); takes precedence */
 };
 

@@ -240,8 +240,16 @@ int ls_agent_post(const struct ls_agent_opts *o,
     ls_buf_init(&resp, RESP_MAX);
     CURL *c = curl_easy_init();
     struct curl_slist *hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+    if (o->token && *o->token) {
+        char auth[4200];
+        snprintf(auth, sizeof(auth), "Authorization: Bearer %s", o->token);
+        hdrs = curl_slist_append(hdrs, auth);
+        memset(auth, 0, sizeof(auth));
+    }
     if (c == NULL || hdrs == NULL)
         ls_oom(0);
+    if (o->cacert && *o->cacert)
+        curl_easy_setopt(c, CURLOPT_CAINFO, o->cacert);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);

@@ -28,6 +28,8 @@ struct ls_agent_opts {
     int interval_s;          /* re-post at least this often; default 300 */
     int check_s;             /* look for changes this often; default 30 */
     long timeout_s;          /* HTTP timeout; default 30 */
+    const char *token;       /* NULL = none; else sent as `Authorization: Bearer` (--auth) */
+    const char *cacert;      /* NULL = the system's CAs; else the server's CA bundle (HTTPS) */
 };
 
 /** Defaults for every field. */

@@ -1,7 +1,10 @@
 /* landscape-agent: the small per-host binary. Discovers this host and PUTs its topology to
- *   landscape-agent --server URL [--hostname H] [--fqdn F] [--xml FILE] [--interval S]
- *                   [--check S] [--lldp-socket PATH] [--no-lldp] [--once]
- * --once posts a single time and exits with 0 on success (cron, tests). */
+ *   landscape-agent --server URL [--token T] [--cacert FILE] [--hostname H] [--fqdn F]
+ *                   [--xml FILE] [--interval S] [--check S] [--lldp-socket PATH] [--no-lldp]
+ *                   [--once]
+ * --once posts a single time and exits with 0 on success (cron, tests). The token (a member's,
+ * for landscaped --auth tokens or keystone) may come from LANDSCAPE_TOKEN instead, which keeps
+ * it out of `ps`; the CA bundle from LANDSCAPE_CACERT. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,9 +25,10 @@ static void on_signal(int sig)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: landscape-agent --server URL [--hostname H] [--fqdn F] [--xml FILE]\n"
-                    "       [--interval S] [--check S] [--lldp-socket PATH] [--no-lldp] "
-                    "[--once]\n");
+    fprintf(stderr, "usage: landscape-agent --server URL [--token T] [--cacert FILE]\n"
+                    "       [--hostname H] [--fqdn F] [--xml FILE] [--interval S] [--check S]\n"
+                    "       [--lldp-socket PATH] [--no-lldp] [--once]\n"
+                    "  LANDSCAPE_TOKEN and LANDSCAPE_CACERT stand for --token and --cacert\n");
     return 2;
 }
 
@@ -43,6 +47,8 @@ int main(int argc, char **argv)
 {
     struct ls_agent_opts o;
     ls_agent_opts_init(&o);
+    o.token = getenv("LANDSCAPE_TOKEN");
+    o.cacert = getenv("LANDSCAPE_CACERT");
     bool once = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -54,6 +60,10 @@ int main(int argc, char **argv)
             return usage();
         else if (strcmp(a, "--server") == 0)
             o.server = argv[++i];
+        else if (strcmp(a, "--token") == 0)
+            o.token = argv[++i];
+        else if (strcmp(a, "--cacert") == 0)
+            o.cacert = argv[++i];
         else if (strcmp(a, "--hostname") == 0)
             o.hostname = argv[++i];
         else if (strcmp(a, "--fqdn") == 0)

@@ -41,6 +41,7 @@ struct ls_os_conn {
     struct ls_os_session *s;
     CURL *curl;
     struct ls_buf body;
+    char *extra; /* ls_os_conn_set_header: one more header line (may hold a secret) */
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -459,7 +460,17 @@ void ls_os_conn_free(struct ls_os_conn *c)
         return;
     curl_easy_cleanup(c->curl);
     ls_buf_cleanup(&c->body);
+    ls_os_conn_set_header(c, NULL);
     free(c);
+}
+
+void ls_os_conn_set_header(struct ls_os_conn *c, const char *line)
+{
+    if (c->extra) {
+        memset(c->extra, 0, strlen(c->extra));
+        free(c->extra);
+    }
+    c->extra = line ? ls_xstrdup(line) : NULL;
 }
 
 /* The microversion headers for service (into h; returns the list). */
@@ -541,6 +552,8 @@ int ls_os_conn_fetch(struct ls_os_conn *c,
         struct curl_slist *h = curl_slist_append(NULL, tok);
         memset(tok, 0, sizeof(tok));
         h = curl_slist_append(h, "Accept: application/json");
+        if (c->extra)
+            h = curl_slist_append(h, c->extra);
         h = mv_headers(s, service, h);
         struct hdr_capture hc = {{0}, 0};
         ls_buf_reset(&c->body);

@@ -73,6 +73,9 @@ void ls_os_session_cancel(struct ls_os_session *s);
 /** A connection for one thread. Free with ls_os_conn_free. */
 struct ls_os_conn *ls_os_conn_new(struct ls_os_session *s);
 void ls_os_conn_free(struct ls_os_conn *c);
+/** One more header line ("Name: value", copied) sent with every later request of c, e.g.
+ *  X-Subject-Token to validate a token; NULL removes it. Never logged; wiped when replaced. */
+void ls_os_conn_set_header(struct ls_os_conn *c, const char *line);
 
 /**
  * GET url with the session's token and the microversion of `service` (may be NULL), and
