@@ -223,13 +223,18 @@ static void on_completed(void *cls,
     *con_cls = NULL;
 }
 
+static void free_pems(char *cert, char *key)
+{
+    if (key) {
+        memset(key, 0, strlen(key)); /* the private key */
+        free(key);
+    }
+    free(cert);
+}
+
 static void http_free(struct ls_http *h)
 {
-    if (h->key_pem) {
-        memset(h->key_pem, 0, strlen(h->key_pem));
-        free(h->key_pem);
-    }
-    free(h->cert_pem);
+    free_pems(h->cert_pem, h->key_pem);
     free(h);
 }
 
@@ -253,6 +258,29 @@ static int read_pem(const char *path, const char *what, char **out, struct ls_er
     }
     *out = text;
     return LS_OK;
+}
+
+/* The certificate and key of --tls-cert / --tls-key, read whole. */
+static int load_tls(const struct ls_config *cfg, char **cert, char **key, struct ls_err *err)
+{
+    *cert = *key = NULL;
+    if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+        return ls_err_set(err, LS_EINVAL, "invalid_config",
+                          "tls-cert: this libmicrohttpd was built without TLS");
+    int rc = read_pem(cfg->tls_cert, "tls-cert", cert, err);
+    if (rc == LS_OK)
+        rc = read_pem(cfg->tls_key, "tls-key", key, err);
+    return rc;
+}
+
+int ls_http_tls_check(const struct ls_config *cfg, struct ls_err *err)
+{
+    if (cfg->tls_cert[0] == '\0')
+        return LS_OK;
+    char *cert, *key;
+    int rc = load_tls(cfg, &cert, &key, err);
+    free_pems(cert, key);
+    return rc;
 }
 
 int ls_http_start(struct ls_http **out,
@@ -280,14 +308,7 @@ int ls_http_start(struct ls_http **out,
     const struct ls_config *cfg = ctx->cfg;
     bool tls = cfg->tls_cert[0] != '\0';
     if (tls) {
-        int rc = MHD_is_feature_supported(MHD_FEATURE_TLS) == MHD_YES
-                     ? LS_OK
-                     : ls_err_set(err, LS_EINVAL, "invalid_config",
-                                  "tls-cert: this libmicrohttpd was built without TLS");
-        if (rc == LS_OK)
-            rc = read_pem(cfg->tls_cert, "tls-cert", &h->cert_pem, err);
-        if (rc == LS_OK)
-            rc = read_pem(cfg->tls_key, "tls-key", &h->key_pem, err);
+        int rc = load_tls(cfg, &h->cert_pem, &h->key_pem, err);
         if (rc != LS_OK) {
             http_free(h);
             return rc;

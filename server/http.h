@@ -20,4 +20,9 @@ LS_MUST_CHECK int ls_http_start(struct ls_http **out,
                                 struct ls_err *err);
 void ls_http_stop(struct ls_http *h);
 
+/** Reads --tls-cert and --tls-key (when set) as ls_http_start will, so that a missing or
+ *  unreadable file stops the start early; whether they match is known only at the start.
+ *  @return LS_OK; LS_EINVAL naming the option, the file and the problem. */
+LS_MUST_CHECK int ls_http_tls_check(const struct ls_config *cfg, struct ls_err *err);
+
 #endif

@@ -95,9 +95,9 @@ int main(int argc, char **argv)
     struct ls_ctx ctx = {.cfg = &cfg, .started_us = ls_time_now_us(), .version = LS_VERSION};
     struct ls_http *http = NULL;
     int started = 0;
-    /* the token file or the service's cloud is read first: a mistake there fails the start
-     * before Postgres starts */
-    if (ls_auth_new(&ctx.auth, &cfg, &err) != LS_OK)
+    /* the token file, the service's cloud and the TLS files are read first: a mistake there
+     * fails the start before Postgres starts */
+    if (ls_auth_new(&ctx.auth, &cfg, &err) != LS_OK || ls_http_tls_check(&cfg, &err) != LS_OK)
         goto out;
     const char *dsn = cfg.db;
     if (dsn[0] == '\0') {

@@ -58,8 +58,12 @@ int ls_service_start(struct ls_service *s, const char *dsn, const char *const *e
     const char *argv[64] = {bin, "--listen",   "127.0.0.1:0", "--port-file", portfile, "--db",
                             dsn, "--data-dir", s->dir,        "--log-level", "info"};
     int argc = 11;
-    for (int i = 0; extra && extra[i] && argc < 62; i++)
+    const char *scheme = "http";
+    for (int i = 0; extra && extra[i] && argc < 62; i++) {
+        if (strcmp(extra[i], "--tls-cert") == 0)
+            scheme = "https";
         argv[argc++] = extra[i];
+    }
     argv[argc] = NULL;
     s->pid = fork();
     if (s->pid == 0) {
@@ -75,7 +79,7 @@ int ls_service_start(struct ls_service *s, const char *dsn, const char *const *e
             int ok = fscanf(f, "%d", &s->port);
             fclose(f);
             if (ok == 1) {
-                snprintf(s->base, sizeof(s->base), "http://127.0.0.1:%d", s->port);
+                snprintf(s->base, sizeof(s->base), "%s://127.0.0.1:%d", scheme, s->port);
                 return 0;
             }
         }
@@ -151,6 +155,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
         snprintf(r->location, sizeof(r->location), "%.500s", line + 10);
     if (strncasecmp(line, "ETag: ", 6) == 0)
         snprintf(r->etag, sizeof(r->etag), "%.60s", line + 6);
+    if (strncasecmp(line, "WWW-Authenticate: ", 18) == 0)
+        snprintf(r->www_authenticate, sizeof(r->www_authenticate), "%.250s", line + 18);
     return len;
 }
 
@@ -161,14 +167,42 @@ int ls_http(struct ls_service *s,
             const char *header,
             struct ls_http_result *out)
 {
+    const char *headers[] = {header, NULL};
+    return ls_http_headers(s, method, path, body, headers, out);
+}
+
+static bool has_header(const char *const *headers, const char *name)
+{
+    for (; headers && *headers; headers++)
+        if (strncasecmp(*headers, name, strlen(name)) == 0 && (*headers)[strlen(name)] == ':')
+            return true;
+    return false;
+}
+
+int ls_http_headers(struct ls_service *s,
+                    const char *method,
+                    const char *path,
+                    const char *body,
+                    const char *const *headers,
+                    struct ls_http_result *out)
+{
     memset(out, 0, sizeof(*out));
     CURL *c = curl_easy_init();
-    char url[4096];
+    char url[4096], auth[300];
     snprintf(url, sizeof(url), "%s%s", s->base, path);
     struct sink sink = {0};
-    struct curl_slist *hdrs = curl_slist_append(NULL, "Content-Type: application/json");
-    if (header)
-        hdrs = curl_slist_append(hdrs, header);
+    struct curl_slist *hdrs = NULL;
+    if (!has_header(headers, "Content-Type"))
+        hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+    if (s->token[0] && !has_header(headers, "Authorization") &&
+        !has_header(headers, "X-Auth-Token")) {
+        snprintf(auth, sizeof(auth), "Authorization: Bearer %s", s->token);
+        hdrs = curl_slist_append(hdrs, auth);
+    }
+    for (; headers && *headers; headers++)
+        hdrs = curl_slist_append(hdrs, *headers);
+    if (s->cacert[0])
+        curl_easy_setopt(c, CURLOPT_CAINFO, s->cacert);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);

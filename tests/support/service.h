@@ -11,8 +11,11 @@
 struct ls_service {
     pid_t pid;
     int port;
-    char base[64]; /* "http://127.0.0.1:PORT" */
+    char base[64]; /* "http://127.0.0.1:PORT" ("https://" when started with --tls-cert) */
     char dir[256]; /* scratch directory (port file, log) */
+    /* set after ls_service_start, used by ls_http: */
+    char token[256];  /* sent as `Authorization: Bearer` unless the request names a token */
+    char cacert[300]; /* CA bundle for an HTTPS service */
 };
 
 /** A cmocka group setup / teardown for tests that talk HTTP: libcurl's global state and the
@@ -32,6 +35,7 @@ struct ls_http_result {
     json_t *json; /* parsed body or NULL */
     char location[512];
     char etag[64];
+    char www_authenticate[256];
 };
 
 /** Performs method on base+path with an optional body (JSON) and extra header ("Name: v" or
@@ -42,6 +46,15 @@ int ls_http(struct ls_service *s,
             const char *body,
             const char *header,
             struct ls_http_result *out);
+/** ls_http with a NULL-terminated list of header lines (NULL: none); Content-Type:
+ *  application/json is added when the list has no Content-Type line, s->token when it has no
+ *  Authorization or X-Auth-Token line. */
+int ls_http_headers(struct ls_service *s,
+                    const char *method,
+                    const char *path,
+                    const char *body,
+                    const char *const *headers,
+                    struct ls_http_result *out);
 void ls_http_result_cleanup(struct ls_http_result *r);
 
 /** The string at a JSON path like "error.code" or "nodes.0.id" in r->json, or NULL. */
