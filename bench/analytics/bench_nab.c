@@ -161,7 +161,7 @@ int main(int argc, char **argv)
     const char *dir = argv[1];
     struct ls_anomaly_params p;
     ls_anomaly_params_default(&p);
-    int do_tune = 0, do_validate = 0, per_file = 0;
+    int do_tune = 0, do_validate = 0, per_file = 0, baselines = 1;
     const char *dump = NULL;
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--tune") == 0) {
@@ -170,6 +170,8 @@ int main(int argc, char **argv)
             do_validate = 1;
         } else if (strcmp(argv[i], "--dump") == 0 && i + 1 < argc) {
             dump = argv[++i];
+        } else if (strcmp(argv[i], "--no-baselines") == 0) {
+            baselines = 0;
         } else if (strcmp(argv[i], "--per-file") == 0) {
             per_file = 1;
         } else if (strcmp(argv[i], "--zscore-window") == 0 && i + 1 < argc) {
@@ -256,6 +258,10 @@ int main(int argc, char **argv)
     print_row("landscape, tuning half (even files)", na);
     print_row("landscape, held-out half (odd)", nb);
     print_row("  held-out, tuning half's threshold", nbf);
+    for (size_t i = 0; !baselines && i < c.nfiles; i++)
+        free(scores[i]);
+    if (!baselines)
+        goto out;
     run(scores, &c, DET_ZSCORE, &p, 0);
     score3(n, NULL, &c, scores, NULL, NULL);
     char name[64];
@@ -274,6 +280,7 @@ int main(int argc, char **argv)
            thr[1], thr[2]);
     for (size_t i = 0; i < c.nfiles; i++)
         free(scores[i]);
+out:
     free(scores);
     free(even);
     free(odd);
