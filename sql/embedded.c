@@ -3,17 +3,21 @@
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "sql/embedded.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -30,6 +34,7 @@ struct ls_pg_embedded {
     uid_t uid; /* the user the server runs as */
     gid_t gid;
     bool as_other; /* we are root: run as postgres */
+    int lock_fd;   /* data_dir/landscaped.lock, flock'ed while we own the directory */
 };
 
 /* Runs argv (NULL-terminated) as pg->uid when as_other, with stdout/stderr appended to the log.
@@ -103,9 +108,168 @@ static int pick_port(void)
     return 5432; /* the socket directory is ours alone, so the number need not be unique */
 }
 
+/* ---- one owner per data directory, and what an owner that died left behind ----------------
+ * pg_ctl detaches the postmaster from us, so when landscaped dies without stopping it (SIGKILL,
+ * OOM killer, a crash) the server keeps running on the data directory, and the next start's
+ * pg_ctl fails on its postmaster.pid. An exclusive flock on data_dir/landscaped.lock tells a
+ * leftover (its owner is gone: the kernel dropped the lock) from a directory in use by a live
+ * landscaped. Linux only: processes are recognised through /proc. */
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Takes data_dir/landscaped.lock (O_CLOEXEC: pg_ctl and the postmaster must not inherit it, or
+ * the lock would outlive us) and writes our pid in it. */
+static int lock_data_dir(struct ls_pg_embedded *pg, struct ls_err *err)
+{
+    char path[700];
+    snprintf(path, sizeof(path), "%s/landscaped.lock", pg->data_dir);
+    pg->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (pg->lock_fd < 0)
+        return ls_err_set(err, LS_ERR, "data_dir", "cannot open %s: %s", path, strerror(errno));
+    if (flock(pg->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        char holder[32] = "";
+        ssize_t n = pread(pg->lock_fd, holder, sizeof(holder) - 1, 0);
+        holder[n > 0 ? n : 0] = '\0';
+        holder[strcspn(holder, "\n")] = '\0';
+        close(pg->lock_fd);
+        pg->lock_fd = -1;
+        return ls_err_set(err, LS_ECONFLICT, "data_dir_in_use",
+                          "data dir %s is in use by another landscaped (pid %s): stop it or "
+                          "choose another --data-dir",
+                          pg->data_dir, holder[0] ? holder : "unknown");
+    }
+    char pid[32];
+    int len = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+    if (ftruncate(pg->lock_fd, 0) != 0 || pwrite(pg->lock_fd, pid, (size_t)len, 0) != len)
+        ls_log(LS_LOG_WARN, "pg", "cannot write the lock file", "path=%s", path);
+    return LS_OK;
+}
+
+/* True when pid is a process of the postgres binary, run by the server's user, working in
+ * pgdata (the postmaster and its backends chdir there): a process of this cluster. */
+static bool cluster_process(const struct ls_pg_embedded *pg, pid_t pid)
+{
+    char path[64], link[PATH_MAX], bin[600], exe[PATH_MAX];
+    struct stat st;
+    snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+    if (stat(path, &st) != 0 || st.st_uid != (pg->as_other ? pg->uid : geteuid()))
+        return false;
+    snprintf(path, sizeof(path), "/proc/%d/cwd", (int)pid);
+    ssize_t n = readlink(path, link, sizeof(link) - 1);
+    if (n <= 0)
+        return false;
+    link[n] = '\0';
+    if (strcmp(link, pg->pgdata) != 0)
+        return false;
+    snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+    n = readlink(path, link, sizeof(link) - 1);
+    if (n <= 0)
+        return false;
+    link[n] = '\0';
+    snprintf(bin, sizeof(bin), "%s/postgres", pg->bindir);
+    if (realpath(bin, exe) == NULL)
+        return false;
+    return strcmp(link, exe) == 0;
+}
+
+/* The pid on the first line of pgdata/postmaster.pid: > 0, 0 when there is no file, -1 when
+ * it names no pid. */
+static pid_t postmaster_pid(const struct ls_pg_embedded *pg)
+{
+    char path[700];
+    snprintf(path, sizeof(path), "%s/postmaster.pid", pg->pgdata);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    long pid = -1;
+    if (fscanf(f, "%ld", &pid) != 1 || pid <= 0 || pid > 0x7fffffffL)
+        pid = -1;
+    fclose(f);
+    return (pid_t)pid;
+}
+
+static int pg_ctl_stop(const struct ls_pg_embedded *pg, const char *mode)
+{
+    char pgctl[600];
+    snprintf(pgctl, sizeof(pgctl), "%s/pg_ctl", pg->bindir);
+    const char *argv[] = {pgctl, "-D", pg->pgdata, "-m", mode, "-w", "-t", "30", "stop", NULL};
+    return run(pg, argv);
+}
+
+/* Processes of this cluster whose postmaster is gone (backends finishing their work): they
+ * exit on their own once they notice; those still there after a few seconds are killed, or the
+ * new postmaster would refuse a shared memory block still in use. Returns how many remain. */
+static int reap_backends(const struct ls_pg_embedded *pg)
+{
+    int left = 0;
+    for (int round = 0; round <= 50; round++) {
+        left = 0;
+        DIR *d = opendir("/proc");
+        struct dirent *e;
+        while (d && (e = readdir(d)) != NULL) {
+            char *end;
+            long pid = strtol(e->d_name, &end, 10);
+            if (*end || pid <= 0 || !cluster_process(pg, (pid_t)pid))
+                continue;
+            left++;
+            if (round == 50) {
+                ls_log(LS_LOG_WARN, "pg", "killing a leftover postgres process", "pid=%ld data=%s",
+                       pid, pg->pgdata);
+                kill((pid_t)pid, SIGKILL);
+            }
+        }
+        if (d)
+            closedir(d);
+        if (left == 0)
+            return 0;
+        sleep_ms(100);
+    }
+    return left;
+}
+
+/* With the directory locked, anything still running on it was left by an owner that died:
+ * a live postmaster is stopped (fast, then immediate), a postmaster.pid naming no postmaster
+ * of this cluster (a dead one's pid, now reused by another process) is removed. */
+static int clear_leftovers(struct ls_pg_embedded *pg, struct ls_err *err)
+{
+    pid_t pid = postmaster_pid(pg);
+    if (pid == 0)
+        return reap_backends(pg) == 0
+                   ? LS_OK
+                   : ls_err_set(err, LS_ERR, "pg_leftover",
+                                "postgres processes left on %s do not exit", pg->pgdata);
+    if (pid > 0 && cluster_process(pg, pid)) {
+        ls_log(LS_LOG_WARN, "pg",
+               "stopping the embedded postgres left running by a landscaped that did not stop "
+               "it (killed or crashed)",
+               "pid=%d data=%s", (int)pid, pg->pgdata);
+        if (pg_ctl_stop(pg, "fast") != 0 && pg_ctl_stop(pg, "immediate") != 0)
+            return ls_err_set(err, LS_ERR, "pg_leftover",
+                              "a postgres left running on %s (pid %d) does not stop; see %s",
+                              pg->pgdata, (int)pid, pg->log);
+    } else {
+        char path[700];
+        snprintf(path, sizeof(path), "%s/postmaster.pid", pg->pgdata);
+        ls_log(LS_LOG_WARN, "pg", "removing a stale postmaster.pid (no postgres runs on it)",
+               "pid=%d path=%s", (int)pid, path);
+        if (unlink(path) != 0 && errno != ENOENT)
+            return ls_err_set(err, LS_ERR, "pg_leftover", "cannot remove %s: %s", path,
+                              strerror(errno));
+    }
+    if (reap_backends(pg) != 0)
+        return ls_err_set(err, LS_ERR, "pg_leftover", "postgres processes left on %s do not exit",
+                          pg->pgdata);
+    return LS_OK;
+}
+
 int ls_pg_embedded_start(struct ls_pg_embedded **out, const char *data_dir, struct ls_err *err)
 {
     struct ls_pg_embedded *pg = ls_xcalloc(1, sizeof(*pg));
+    pg->lock_fd = -1;
     int rc = find_bindir(pg->bindir, sizeof(pg->bindir), err);
     if (rc != LS_OK)
         goto fail;
@@ -130,6 +294,9 @@ int ls_pg_embedded_start(struct ls_pg_embedded **out, const char *data_dir, stru
     snprintf(pg->pgdata, sizeof(pg->pgdata), "%s/pg", pg->data_dir);
     snprintf(pg->sockdir, sizeof(pg->sockdir), "%s/pg-socket", pg->data_dir);
     snprintf(pg->log, sizeof(pg->log), "%s/pg.log", pg->data_dir);
+    rc = lock_data_dir(pg, err);
+    if (rc != LS_OK)
+        goto fail;
     if (pg->as_other) { /* the server must reach its directory */
         chmod(pg->data_dir, 0755);
         const char *argv[] = {"/usr/bin/test", "-x", pg->data_dir, NULL};
@@ -178,6 +345,9 @@ int ls_pg_embedded_start(struct ls_pg_embedded **out, const char *data_dir, stru
             goto fail;
         }
     }
+    rc = clear_leftovers(pg, err);
+    if (rc != LS_OK)
+        goto fail;
     pg->port = pick_port();
     char opts[900], pgctl[600];
     /* A private server with no replicas: minimal WAL (an index built in the transaction that
@@ -204,6 +374,8 @@ int ls_pg_embedded_start(struct ls_pg_embedded **out, const char *data_dir, stru
     *out = pg;
     return LS_OK;
 fail:
+    if (pg->lock_fd >= 0)
+        close(pg->lock_fd);
     free(pg);
     return rc;
 }
@@ -264,5 +436,7 @@ void ls_pg_embedded_stop(struct ls_pg_embedded *pg, bool remove_dir)
         rmdir(pg->sockdir);
     if (remove_dir)
         nftw(pg->data_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    if (pg->lock_fd >= 0)
+        close(pg->lock_fd); /* the directory is free for the next owner */
     free(pg);
 }
