@@ -16,6 +16,7 @@ struct ls_service {
     /* set after ls_service_start, used by ls_http: */
     char token[256];  /* sent as `Authorization: Bearer` unless the request names a token */
     char cacert[300]; /* CA bundle for an HTTPS service */
+    long timeout_s;   /* bound on one exchange; 0 = 30 s */
 };
 
 /** A cmocka group setup / teardown for tests that talk HTTP: libcurl's global state and the
