@@ -7,6 +7,7 @@
 #include "common/buf.h"
 #include "importers/openstack/importer.h"
 #include "importers/telemetry/consumer.h"
+#include "importers/telemetry/decode.h"
 #include "model/alias.h"
 #include "model/rollup.h"
 #include "model/telemetry.h"
@@ -16,6 +17,8 @@
 static const double buckets[] = {0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5};
 #define N_BUCKETS (sizeof(buckets) / sizeof(buckets[0]))
 #define N_STATUS  600
+
+#define LS_METRICS_MAX_REASONS 16 /* >= ls_tel_reasons_count (asserted where counted) */
 
 struct route_stats {
     _Atomic uint64_t by_status[N_STATUS];
@@ -28,6 +31,7 @@ struct ls_metrics {
     int n; /* routes + 1 (the last counts unmatched paths) */
     struct route_stats *r;
     _Atomic long sse_clients;
+    _Atomic uint64_t tel_refused[LS_METRICS_MAX_REASONS]; /* POST /v1/telemetry, by reason */
 };
 
 struct ls_metrics *ls_metrics_new(int n_routes)
@@ -44,6 +48,41 @@ void ls_metrics_free(struct ls_metrics *m)
         return;
     free(m->r);
     free(m);
+}
+
+void ls_metrics_telemetry_refused(struct ls_metrics *m, const char *reason)
+{
+    int i = ls_tel_reason_index(reason);
+    LS_ASSERT(i < LS_METRICS_MAX_REASONS);
+    atomic_fetch_add_explicit(&m->tel_refused[i], 1, memory_order_relaxed);
+}
+
+/* landscape_telemetry_refused_total: records refused, by where they came from and why (every
+ * reason listed, zeros included, so the series exist before the first refusal). */
+static int render_refused(struct ls_buf *b, struct ls_metrics *m, struct ls_ctx *ctx)
+{
+    int rc = ls_buf_puts(b, "# HELP landscape_telemetry_refused_total Telemetry records refused "
+                            "(not decoded, or values that make no sense), by source and reason.\n"
+                            "# TYPE landscape_telemetry_refused_total counter\n");
+    struct ls_tel_consumer_stats st = {0};
+    if (ctx->consumer)
+        ls_tel_consumer_stats(ctx->consumer, &st);
+    for (int i = 0; i < ls_tel_reasons_count && rc == LS_OK; i++) {
+        rc = ls_buf_printf(
+            b, "landscape_telemetry_refused_total{source=\"http\",reason=\"%s\"} %llu\n",
+            ls_tel_reasons[i],
+            (unsigned long long)atomic_load_explicit(&m->tel_refused[i], memory_order_relaxed));
+        if (ctx->consumer == NULL || rc != LS_OK)
+            continue;
+        uint64_t n = 0;
+        for (int k = 0; k < st.n_reasons; k++)
+            if (ls_tel_reason_index(st.reasons[k]) == i)
+                n += st.bad_by_reason[k];
+        rc = ls_buf_printf(
+            b, "landscape_telemetry_refused_total{source=\"kafka\",reason=\"%s\"} %llu\n",
+            ls_tel_reasons[i], (unsigned long long)n);
+    }
+    return rc;
 }
 
 void ls_metrics_request(struct ls_metrics *m, int route, unsigned status, double seconds)
@@ -186,6 +225,7 @@ char *ls_metrics_render(struct ls_metrics *m, struct ls_ctx *ctx, size_t *len)
             rc = ls_buf_printf(&b, "landscape_kafka_bad_records_total{reason=\"%s\"} %llu\n",
                                st.reasons[i], (unsigned long long)st.bad_by_reason[i]);
     }
+    rc = rc ? rc : render_refused(&b, m, ctx);
     if (ctx->rollup && rc == LS_OK) {
         struct ls_rollup_stats rs;
         ls_rollup_stats(ctx->rollup, &rs);

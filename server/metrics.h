@@ -12,6 +12,9 @@ struct ls_metrics *ls_metrics_new(int n_routes);
 void ls_metrics_free(struct ls_metrics *m);
 /** Counts one finished request (route -1: unmatched). Thread-safe. */
 void ls_metrics_request(struct ls_metrics *m, int route, unsigned status, double seconds);
+/** Counts a telemetry record refused by POST /v1/telemetry, by its reason (an err.code of
+ *  ls_tel_decode; importers/telemetry/decode.h lists them). Thread-safe. */
+void ls_metrics_telemetry_refused(struct ls_metrics *m, const char *reason);
 /** Counts an SSE client connecting (+1) or leaving (-1). */
 void ls_metrics_sse_clients(struct ls_metrics *m, int delta);
 /** Renders the exposition text (owned by the caller). */

@@ -22,11 +22,12 @@ int ls_tel_ceilometer_sample(json_t *s, struct ls_tel_batch *out, struct ls_err 
         return ls_err_set(err, LS_EINVAL, "malformed_record",
                           "ceilometer: a sample needs counter_name and counter_volume");
     double v;
-    if (!ls_tel_jnum(json_object_get(s, "counter_volume"), &v))
-        return ls_err_set(err, LS_EINVAL, "malformed_record",
-                          "ceilometer: counter_volume is not a number");
+    int rc = ls_tel_jnum(json_object_get(s, "counter_volume"), LS_TEL_VALUE,
+                         "ceilometer: counter_volume", &v, err);
+    if (rc != LS_OK)
+        return rc;
     int64_t t;
-    int rc = ls_time_parse_rfc3339(&t, ls_tel_jstr(s, "timestamp"), err);
+    rc = ls_time_parse_rfc3339(&t, ls_tel_jstr(s, "timestamp"), err);
     if (rc != LS_OK)
         return ls_err_wrap(err, "ceilometer: timestamp");
     struct ls_sample *x = ls_tel_batch_add(out);

@@ -171,12 +171,13 @@ static void count_bad(struct ls_tel_consumer *c, const char *reason)
     for (i = 0; i < c->st.n_reasons; i++)
         if (strcmp(c->st.reasons[i], reason) == 0)
             break;
-    if (i == c->st.n_reasons && i < 8) {
+    int cap = (int)(sizeof(c->st.reasons) / sizeof(c->st.reasons[0]));
+    if (i == c->st.n_reasons && i < cap) {
         /* reasons are static strings from the decoders (err.code) */
         c->st.reasons[i] = reason;
         c->st.n_reasons++;
     }
-    if (i < 8)
+    if (i < cap)
         c->st.bad_by_reason[i]++;
     c->st.bad++;
 }
@@ -195,6 +196,7 @@ static void handle(struct ls_tel_consumer *c, rd_kafka_message_t *m)
     struct ls_tel_batch b;
     struct ls_err err;
     ls_tel_batch_init(&b, MAX_SAMPLES_PER_RECORD);
+    b.received_us = ls_time_now_us(); /* what "now" means in the record (collectd's N) */
     int rc = ls_tel_decode(m->payload ? m->payload : "", m->len, pinned(c, topic), &b, NULL, &err);
     struct ls_tel_result r = {0};
     if (rc == LS_OK)

@@ -46,8 +46,8 @@ struct ls_tel_consumer_stats {
     uint64_t dead_lettered; /* bad records copied to the dead-letter topic */
     int assigned;           /* partitions currently assigned to this member */
     uint64_t rebalances;    /* assignments and revocations seen */
-    uint64_t bad_by_reason[8];
-    const char *reasons[8]; /* names of bad_by_reason entries (static strings) */
+    uint64_t bad_by_reason[16];
+    const char *reasons[16]; /* names of bad_by_reason entries (static strings) */
     int n_reasons;
 };
 

@@ -2,6 +2,8 @@
 #include "importers/telemetry/decode.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,12 +41,15 @@ void ls_tel_batch_init(struct ls_tel_batch *b, size_t max)
     b->n = 0;
     b->cap = 0;
     b->max = max;
+    b->received_us = 0;
 }
 
 void ls_tel_batch_cleanup(struct ls_tel_batch *b)
 {
+    int64_t received = b->received_us;
     free(b->v);
     ls_tel_batch_init(b, b->max);
+    b->received_us = received;
 }
 
 struct ls_sample *ls_tel_batch_add(struct ls_tel_batch *b)
@@ -70,15 +75,144 @@ void ls_tel_set(char *field, size_t cap, const char *s)
     field[n] = '\0';
 }
 
-int64_t ls_tel_epoch_us(double v)
+/* ---- numbers ---- */
+
+static bool is_digit(char c)
 {
-    if (v < 1e11)
-        return (int64_t)(v * 1e6);
-    if (v < 1e14)
-        return (int64_t)(v * 1e3);
-    if (v < 1e17)
-        return (int64_t)v;
-    return (int64_t)(v / 1e3);
+    return c >= '0' && c <= '9';
+}
+
+/* p[0..len) spells NaN or infinity ("nan", "+Inf", "-infinity", any case). */
+static bool spells_non_finite(const char *p, size_t len)
+{
+    static const char *const words[] = {"nan", "inf", "infinity"};
+    if (len && (*p == '+' || *p == '-')) {
+        p++;
+        len--;
+    }
+    for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
+        size_t n = strlen(words[w]), i = 0;
+        while (i < n && i < len && (p[i] | 0x20) == words[w][i])
+            i++;
+        if (i == n && n == len)
+            return true;
+    }
+    return false;
+}
+
+#define NUM_MAX_LEN 128 /* longer than any number a producer writes */
+
+enum ls_tel_num ls_tel_parse_double(const char *p, size_t len, double *out)
+{
+    if (spells_non_finite(p, len))
+        return LS_TEL_NUM_NOT_FINITE;
+    size_t i = 0, digits = 0;
+    if (i < len && (p[i] == '+' || p[i] == '-'))
+        i++;
+    for (; i < len && is_digit(p[i]); i++)
+        digits++;
+    if (i < len && p[i] == '.')
+        for (i++; i < len && is_digit(p[i]); i++)
+            digits++;
+    if (digits == 0)
+        return LS_TEL_NUM_BAD;
+    if (i < len && (p[i] == 'e' || p[i] == 'E')) {
+        i++;
+        if (i < len && (p[i] == '+' || p[i] == '-'))
+            i++;
+        size_t e = i;
+        while (i < len && is_digit(p[i]))
+            i++;
+        if (i == e)
+            return LS_TEL_NUM_BAD;
+    }
+    if (i != len || len >= NUM_MAX_LEN)
+        return LS_TEL_NUM_BAD;
+    char buf[NUM_MAX_LEN];
+    memcpy(buf, p, len);
+    buf[len] = '\0';
+    errno = 0;
+    double d = strtod(buf, NULL);
+    if (!isfinite(d))
+        return LS_TEL_NUM_NOT_FINITE; /* 1e999: beyond a double */
+    *out = d;
+    return LS_TEL_NUM_OK;
+}
+
+enum ls_tel_num ls_tel_parse_int(const char *p, size_t len, bool is_unsigned, double *out)
+{
+    size_t i = 0;
+    bool neg = false;
+    if (!is_unsigned && i < len && (p[i] == '+' || p[i] == '-'))
+        neg = p[i++] == '-';
+    if (i == len)
+        return LS_TEL_NUM_BAD;
+    uint64_t limit = is_unsigned ? UINT64_MAX : neg ? (uint64_t)INT64_MAX + 1 : INT64_MAX, v = 0;
+    bool range = false;
+    for (; i < len; i++) {
+        if (!is_digit(p[i]))
+            return LS_TEL_NUM_BAD;
+        unsigned d = (unsigned)(p[i] - '0');
+        if (v > (limit - d) / 10)
+            range = true; /* keep reading: a syntax error still wins */
+        else
+            v = v * 10 + d;
+    }
+    if (range)
+        return LS_TEL_NUM_RANGE;
+    *out = neg ? -(double)v : (double)v;
+    return LS_TEL_NUM_OK;
+}
+
+int ls_tel_num_check(enum ls_tel_num r, enum ls_tel_what what, const char *name, struct ls_err *err)
+{
+    bool t = what == LS_TEL_TIME;
+    switch (r) {
+    case LS_TEL_NUM_OK:
+        return LS_OK;
+    case LS_TEL_NUM_NOT_FINITE:
+        return ls_err_set(err, LS_EINVAL, t ? "time_not_finite" : "value_not_finite",
+                          "%s is not a finite number", name);
+    case LS_TEL_NUM_RANGE:
+        return ls_err_set(err, LS_EINVAL, t ? "time_out_of_range" : "value_out_of_range",
+                          "%s is out of range for its type", name);
+    case LS_TEL_NUM_BAD:
+        break;
+    }
+    return ls_err_set(err, LS_EINVAL, "malformed_record", "%s is not a number", name);
+}
+
+int ls_tel_jnum(json_t *v, enum ls_tel_what what, const char *name, double *out, struct ls_err *err)
+{
+    enum ls_tel_num r = LS_TEL_NUM_BAD;
+    if (json_is_number(v)) {
+        *out = json_number_value(v); /* jansson refuses reals beyond a double */
+        r = LS_TEL_NUM_OK;
+    } else if (json_is_string(v)) {
+        r = ls_tel_parse_double(json_string_value(v), json_string_length(v), out);
+    }
+    return ls_tel_num_check(r, what, name, err);
+}
+
+int ls_tel_time_us(int64_t *out, double v, double unit_us, const char *what, struct ls_err *err)
+{
+    if (!isfinite(v))
+        return ls_err_set(err, LS_EINVAL, "time_not_finite", "%s is not a finite number", what);
+    if (unit_us == LS_TEL_UNIT_MAGNITUDE) {
+        double a = fabs(v);
+        unit_us = a < 1e11   ? LS_TEL_UNIT_S
+                  : a < 1e14 ? LS_TEL_UNIT_MS
+                  : a < 1e17 ? 1.0
+                             : LS_TEL_UNIT_NS;
+    }
+    double us = v * unit_us;
+    /* compared as doubles, so nothing out of range is ever converted; the upper bound is the
+     * first µs of year 10000 (exactly representable), excluded */
+    if (!(us >= (double)LS_TEL_TIME_MIN_US && us < 253402300800000000.0))
+        return ls_err_set(err, LS_EINVAL, "time_out_of_range",
+                          "%s %.15g is out of range (1970-01-01 to 9999-12-31)", what, v);
+    *out = (int64_t)us;
+    return LS_OK;
 }
 
 const char *ls_tel_jstr(json_t *o, const char *key)
@@ -87,19 +221,22 @@ const char *ls_tel_jstr(json_t *o, const char *key)
     return s ? s : "";
 }
 
-bool ls_tel_jnum(json_t *v, double *out)
+/* ---- refusal reasons ---- */
+
+const char *const ls_tel_reasons[] = {
+    "empty_record",       "unknown_format",  "malformed_json",
+    "malformed_record",   "invalid_time",    "too_many_samples",
+    "value_not_finite",   "time_not_finite", "time_out_of_range",
+    "value_out_of_range", "other",
+};
+const int ls_tel_reasons_count = (int)(sizeof(ls_tel_reasons) / sizeof(ls_tel_reasons[0]));
+
+int ls_tel_reason_index(const char *code)
 {
-    if (json_is_number(v)) {
-        *out = json_number_value(v);
-        return true;
-    }
-    if (json_is_string(v)) {
-        const char *s = json_string_value(v);
-        char *end;
-        *out = strtod(s, &end);
-        return end != s && *end == '\0';
-    }
-    return false;
+    for (int i = 0; code && i < ls_tel_reasons_count - 1; i++)
+        if (strcmp(ls_tel_reasons[i], code) == 0)
+            return i;
+    return ls_tel_reasons_count - 1;
 }
 
 int ls_tel_each_line(
@@ -263,6 +400,24 @@ static bool oslo_unwrap(const char *p, const char *end, struct ls_buf *b)
     return p < end && *p == '}' && skip_ws(p + 1, end) == end && version && message;
 }
 
+/* The last line of defence, whatever a decoder did: every sample's value is finite and its
+ * time within LS_TEL_TIME_*_US. A record with one such sample is refused whole. */
+static int
+check_samples(const struct ls_tel_batch *b, size_t first, const char *fmt, struct ls_err *err)
+{
+    for (size_t i = first; i < b->n; i++) {
+        const struct ls_sample *x = &b->v[i];
+        if (!isfinite(x->value))
+            return ls_err_set(err, LS_EINVAL, "value_not_finite",
+                              "%s: %.64s: the value is not a finite number", fmt, x->metric);
+        if (x->time_us < LS_TEL_TIME_MIN_US || x->time_us > LS_TEL_TIME_MAX_US)
+            return ls_err_set(err, LS_EINVAL, "time_out_of_range",
+                              "%s: %.64s: the time is out of range (1970-01-01 to 9999-12-31)", fmt,
+                              x->metric);
+    }
+    return LS_OK;
+}
+
 static const struct ls_tel_decoder *by_format(enum ls_tel_format f)
 {
     for (size_t i = 0; i < N_DECODERS; i++)
@@ -311,15 +466,23 @@ int ls_tel_decode(const char *data,
             if (decoders[k]->detect_json && decoders[k]->detect_json(json))
                 d = decoders[k];
     } else {
+        /* the text formats are read with C string functions: a NUL would cut a field short */
+        if (memchr(data + i, '\0', len - i))
+            return ls_err_set(err, LS_EINVAL, "malformed_record", "NUL byte in a text record");
         for (size_t k = 0; d == NULL && k < N_DECODERS; k++)
             if (decoders[k]->detect_text && decoders[k]->detect_text(data + i, len - i))
                 d = decoders[k];
     }
     int rc;
+    size_t first = out->n;
     if (d == NULL)
         rc = ls_err_set(err, LS_EINVAL, "unknown_format", "record matches no known format");
     else
         rc = d->decode(json, data + i, len - i, out, err);
+    if (rc == LS_OK)
+        rc = check_samples(out, first, d->name, err);
+    if (rc != LS_OK && rc != LS_ENOTFOUND)
+        out->n = first; /* a refused record adds nothing */
     if (detected)
         *detected = d ? d->format : LS_TEL_AUTO;
     json_decref(json);

@@ -42,8 +42,56 @@ typedef int (*ls_tel_line_fn)(const char *p,
 LS_MUST_CHECK int ls_tel_each_line(
     const char *text, size_t len, ls_tel_line_fn fn, struct ls_tel_batch *out, struct ls_err *err);
 
+/* ---- numbers: strict, bounded, checked (no strtod over a record that is not NUL-terminated,
+ * no NaN or infinity let through, no cast of a value out of range) ---- */
+
+enum ls_tel_num {
+    LS_TEL_NUM_OK = 0,
+    LS_TEL_NUM_BAD,        /* not a number of the accepted syntax */
+    LS_TEL_NUM_NOT_FINITE, /* nan, inf, infinity (any case, signed), or beyond a double */
+    LS_TEL_NUM_RANGE,      /* an integer beyond its type (ls_tel_parse_int) */
+};
+
+/**
+ * Parses the decimal number p[0..len) (no NUL needed, none read past len):
+ * [+-]digits[.digits][(e|E)[+-]digits] or [+-].digits…; nothing else (no blanks, hex, or
+ * trailing bytes). NaN and infinity spelled out are recognised so they can be refused as such.
+ * Thread-safe.
+ */
+enum ls_tel_num ls_tel_parse_double(const char *p, size_t len, double *out);
+
+/**
+ * Parses the integer p[0..len): [+-]digits for a signed int64 (is_unsigned false), digits
+ * for a uint64 (true); the value as a double. LS_TEL_NUM_RANGE when it does not fit.
+ */
+enum ls_tel_num ls_tel_parse_int(const char *p, size_t len, bool is_unsigned, double *out);
+
+/** What a number in a record stands for: names the refusal reason. */
+enum ls_tel_what { LS_TEL_VALUE, LS_TEL_TIME };
+
+/**
+ * The number v holds: a JSON number, or a string holding a decimal number (as producers send
+ * them). `name` names the field in the message.
+ * @return LS_OK; LS_EINVAL with code "malformed_record" (absent or not a number),
+ *         "value_not_finite" / "time_not_finite" (NaN, ±inf, or beyond a double).
+ */
+LS_MUST_CHECK int
+ls_tel_jnum(json_t *v, enum ls_tel_what what, const char *name, double *out, struct ls_err *err);
+
+/** Refuses a number parse result with its reason (the codes of ls_tel_jnum); LS_OK for OK. */
+LS_MUST_CHECK int
+ls_tel_num_check(enum ls_tel_num r, enum ls_tel_what what, const char *name, struct ls_err *err);
+
 /* Small JSON helpers for decoders. */
 const char *ls_tel_jstr(json_t *o, const char *key); /* "" when absent or not a string */
-bool ls_tel_jnum(json_t *v, double *out);            /* number, or a numeric string */
+
+/* ---- why records are refused: every err.code ls_tel_decode can return, in one table, so
+ * counters can be labelled by it (the Kafka consumer, POST /v1/telemetry, /metrics) ---- */
+
+/** The reason codes; the last one, "other", stands for any code not in the table. */
+extern const char *const ls_tel_reasons[];
+extern const int ls_tel_reasons_count;
+/** The index of code in ls_tel_reasons (the "other" index when it is not there). */
+int ls_tel_reason_index(const char *code);
 
 #endif

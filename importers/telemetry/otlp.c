@@ -41,6 +41,24 @@ static void series_of(json_t *attrs, char *out, size_t cap)
     }
 }
 
+/* A data point's value: asDouble (a number, or "NaN"/"Infinity" strings, refused) or asInt (an
+ * int64, a string in JSON; one beyond int64 is refused). */
+static int point_value(json_t *p, double *out, struct ls_err *err)
+{
+    json_t *d = json_object_get(p, "asDouble"), *i = json_object_get(p, "asInt");
+    if (d)
+        return ls_tel_jnum(d, LS_TEL_VALUE, "asDouble", out, err);
+    if (json_is_integer(i)) {
+        *out = (double)json_integer_value(i);
+        return LS_OK;
+    }
+    if (json_is_string(i))
+        return ls_tel_num_check(
+            ls_tel_parse_int(json_string_value(i), json_string_length(i), false, out), LS_TEL_VALUE,
+            "asInt", err);
+    return ls_err_set(err, LS_EINVAL, "malformed_record", "a data point lacks asDouble or asInt");
+}
+
 static int points(json_t *metric,
                   json_t *body,
                   enum ls_tel_kind kind,
@@ -53,20 +71,21 @@ static int points(json_t *metric,
     json_array_foreach(json_object_get(body, "dataPoints"), i, p)
     {
         double v, t;
-        json_t *val = json_object_get(p, "asDouble");
-        if (val == NULL)
-            val = json_object_get(p, "asInt");
-        if (!ls_tel_jnum(val, &v) || !ls_tel_jnum(json_object_get(p, "timeUnixNano"), &t))
-            return ls_err_set(err, LS_EINVAL, "malformed_record",
-                              "otlp: %s: a data point lacks a value or timeUnixNano",
-                              ls_tel_jstr(metric, "name"));
+        int64_t t_us;
+        int rc = point_value(p, &v, err);
+        rc = rc ? rc
+                : ls_tel_jnum(json_object_get(p, "timeUnixNano"), LS_TEL_TIME, "timeUnixNano", &t,
+                              err);
+        rc = rc ? rc : ls_tel_time_us(&t_us, t, LS_TEL_UNIT_NS, "timeUnixNano", err);
+        if (rc != LS_OK)
+            return ls_err_wrap(err, "otlp: %.64s", ls_tel_jstr(metric, "name"));
         struct ls_sample *x = ls_tel_batch_add(out);
         if (x == NULL)
             return ls_err_set(err, LS_ELIMIT, "too_many_samples", "record has too many samples");
         LS_TEL_SET(x->metric, ls_tel_jstr(metric, "name"));
         LS_TEL_SET(x->unit, ls_tel_jstr(metric, "unit"));
         x->value = v;
-        x->time_us = (int64_t)(t / 1000.0);
+        x->time_us = t_us;
         x->kind = kind;
         LS_TEL_SET(x->host, attr(res, "host.name"));
         LS_TEL_SET(x->instance, attr(res, "openstack.instance.id"));

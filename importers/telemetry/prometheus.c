@@ -20,8 +20,11 @@ decode(json_t *json, const char *text, size_t len, struct ls_tel_batch *out, str
     (void)len;
     double v;
     int64_t t;
-    if (!ls_tel_jnum(json_object_get(json, "value"), &v))
-        return ls_err_set(err, LS_EINVAL, "malformed_record", "prometheus: value is not a number");
+    /* Prometheus writes NaN (staleness markers) and ±Inf as "NaN", "+Inf": refused as such */
+    int rc =
+        ls_tel_jnum(json_object_get(json, "value"), LS_TEL_VALUE, "prometheus: value", &v, err);
+    if (rc != LS_OK)
+        return rc;
     if (ls_time_parse_rfc3339(&t, ls_tel_jstr(json, "timestamp"), err) != LS_OK)
         return ls_err_wrap(err, "prometheus: timestamp");
     struct ls_sample *x = ls_tel_batch_add(out);

@@ -38,7 +38,9 @@ struct ls_sample {
 struct ls_tel_batch {
     struct ls_sample *v;
     size_t n, cap;
-    size_t max; /* refuse to grow past this many samples (a bound per record) */
+    size_t max;          /* refuse to grow past this many samples (a bound per record) */
+    int64_t received_us; /* when the record was received (µs): the time of a sample whose
+                            producer says "now" (collectd's N); 0 = read the clock */
 };
 
 void ls_tel_batch_init(struct ls_tel_batch *b, size_t max);
@@ -50,8 +52,25 @@ struct ls_sample *ls_tel_batch_add(struct ls_tel_batch *b);
 void ls_tel_set(char *field, size_t cap, const char *s);
 #define LS_TEL_SET(field, s) ls_tel_set((field), sizeof(field), (s))
 
-/** Epoch number of unknown unit to µs by magnitude (< 1e11 s, < 1e14 ms, < 1e17 µs, else ns). */
-int64_t ls_tel_epoch_us(double v);
+/* The times a sample may carry: from the epoch to the end of year 9999 (RFC 3339's range),
+ * in µs. Anything else is refused ("time_out_of_range"), never cast. */
+#define LS_TEL_TIME_MIN_US 0LL
+#define LS_TEL_TIME_MAX_US 253402300799999999LL /* 9999-12-31T23:59:59.999999Z */
+
+/** How a decoder's time number is scaled: its unit in µs, or by magnitude. */
+#define LS_TEL_UNIT_S         1e6
+#define LS_TEL_UNIT_MS        1e3
+#define LS_TEL_UNIT_NS        1e-3
+#define LS_TEL_UNIT_MAGNITUDE 0.0 /* < 1e11 s, < 1e14 ms, < 1e17 µs, else ns */
+
+/**
+ * Converts a producer's epoch number to µs, checked.
+ * @param unit_us one of the LS_TEL_UNIT_* scales
+ * @return LS_OK; LS_EINVAL with code "time_not_finite" (NaN, ±inf) or "time_out_of_range"
+ *         (before 1970 or past 9999-12-31), the message naming `what`.
+ */
+LS_MUST_CHECK int
+ls_tel_time_us(int64_t *out, double v, double unit_us, const char *what, struct ls_err *err);
 
 enum ls_tel_format {
     LS_TEL_AUTO = 0,

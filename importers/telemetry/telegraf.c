@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/time.h"
 #include "importers/telemetry/decode.h"
 
 static bool is_metric(json_t *v)
@@ -52,9 +53,15 @@ static void spread(struct ls_tel_batch *out, size_t first)
 static int json_metric(json_t *m, struct ls_tel_batch *out, struct ls_err *err)
 {
     double ts;
-    if (!is_metric(m) || !ls_tel_jnum(json_object_get(m, "timestamp"), &ts))
+    int64_t t_us;
+    if (!is_metric(m))
         return ls_err_set(err, LS_EINVAL, "malformed_record",
                           "telegraf: a metric needs name, tags, fields and a numeric timestamp");
+    int rc =
+        ls_tel_jnum(json_object_get(m, "timestamp"), LS_TEL_TIME, "telegraf: timestamp", &ts, err);
+    rc = rc ? rc : ls_tel_time_us(&t_us, ts, LS_TEL_UNIT_MAGNITUDE, "telegraf: timestamp", err);
+    if (rc != LS_OK)
+        return rc;
     size_t first = out->n;
     const char *k;
     json_t *v;
@@ -71,14 +78,18 @@ static int json_metric(json_t *m, struct ls_tel_batch *out, struct ls_err *err)
             }
             continue;
         }
-        if (!ls_tel_jnum(v, &d) && !json_is_boolean(v))
-            continue;
+        if (json_is_boolean(v))
+            d = json_is_true(v);
+        else if (!json_is_number(v))
+            continue; /* objects, arrays, null: not a measurement */
+        else
+            d = json_number_value(v);
         struct ls_sample *x = ls_tel_batch_add(out);
         if (x == NULL)
             return ls_err_set(err, LS_ELIMIT, "too_many_samples", "record has too many samples");
         snprintf(x->metric, sizeof(x->metric), "%.63s.%.63s", ls_tel_jstr(m, "name"), k);
-        x->value = json_is_boolean(v) ? json_is_true(v) : d;
-        x->time_us = ls_tel_epoch_us(ts);
+        x->value = d;
+        x->time_us = t_us;
         x->kind = LS_TEL_GAUGE;
     }
     if (out->n == first)
@@ -138,18 +149,51 @@ static void unescape(char *dst, size_t cap, const char *p, const char *end)
     dst[n] = '\0';
 }
 
+/* The value of an influx field, raw text [p, e): integer (i), unsigned (u), boolean or float.
+ * Strings are hints, handled by the caller. */
+static int
+field_value(const char *p, const char *e, const char *key, double *out, struct ls_err *err)
+{
+    static const char *const truths[] = {"t", "T", "true", "True", "TRUE"};
+    static const char *const lies[] = {"f", "F", "false", "False", "FALSE"};
+    size_t n = (size_t)(e - p);
+    for (size_t i = 0; i < sizeof(truths) / sizeof(truths[0]); i++) {
+        if (n == strlen(truths[i]) && memcmp(p, truths[i], n) == 0) {
+            *out = 1;
+            return LS_OK;
+        }
+        if (n == strlen(lies[i]) && memcmp(p, lies[i], n) == 0) {
+            *out = 0;
+            return LS_OK;
+        }
+    }
+    enum ls_tel_num r;
+    if (n && (e[-1] == 'i' || e[-1] == 'u'))
+        r = ls_tel_parse_int(p, n - 1, e[-1] == 'u', out);
+    else
+        r = ls_tel_parse_double(p, n, out);
+    char what[128];
+    snprintf(what, sizeof(what), "influx: field %.64s", key);
+    return ls_tel_num_check(r, LS_TEL_VALUE, what, err);
+}
+
 static int line(const char *p, const char *end, struct ls_tel_batch *out, struct ls_err *err)
 {
     const char *sp1 = until(p, end, ' ');
     if (sp1 == end)
         return ls_err_set(err, LS_EINVAL, "malformed_record", "influx: a line needs fields");
     const char *fields = sp1 + 1, *sp2 = until(fields, end, ' ');
-    double ts_ns = 0;
+    int64_t t_us = 0;
     if (sp2 < end) {
-        char *e;
-        ts_ns = strtod(sp2 + 1, &e);
-        if (e == sp2 + 1)
-            return ls_err_set(err, LS_EINVAL, "malformed_record", "influx: bad timestamp");
+        /* an integer of nanoseconds */
+        double ts_ns;
+        int rc = ls_tel_num_check(ls_tel_parse_int(sp2 + 1, (size_t)(end - sp2 - 1), false, &ts_ns),
+                                  LS_TEL_TIME, "influx: timestamp", err);
+        rc = rc ? rc : ls_tel_time_us(&t_us, ts_ns, LS_TEL_UNIT_NS, "influx: timestamp", err);
+        if (rc != LS_OK)
+            return rc;
+    } else {
+        t_us = out->received_us ? out->received_us : ls_time_now_us(); /* no time: now */
     }
     const char *comma = until(p, sp1, ',');
     char meas[96];
@@ -167,24 +211,16 @@ static int line(const char *p, const char *end, struct ls_tel_batch *out, struct
             hint(&hints, key, val);
             continue;
         }
-        size_t vl = strlen(val);
-        if (vl && (val[vl - 1] == 'i' || val[vl - 1] == 'u'))
-            val[vl - 1] = '\0';
         double d;
-        char *e;
-        if (strcmp(val, "true") == 0 || strcmp(val, "t") == 0)
-            d = 1;
-        else if (strcmp(val, "false") == 0 || strcmp(val, "f") == 0)
-            d = 0;
-        else if ((d = strtod(val, &e)), e == val || *e)
-            return ls_err_set(err, LS_EINVAL, "malformed_record", "influx: field %s: bad value",
-                              key);
+        int rc = field_value(eq < fe ? eq + 1 : fe, fe, key, &d, err);
+        if (rc != LS_OK)
+            return rc;
         struct ls_sample *x = ls_tel_batch_add(out);
         if (x == NULL)
             return ls_err_set(err, LS_ELIMIT, "too_many_samples", "record has too many samples");
         snprintf(x->metric, sizeof(x->metric), "%.63s.%.63s", meas, key);
         x->value = d;
-        x->time_us = (int64_t)(ts_ns / 1000.0);
+        x->time_us = t_us;
         x->kind = LS_TEL_GAUGE;
     }
     if (out->n == first)
@@ -221,7 +257,8 @@ static bool detect_text(const char *p, size_t len)
     const char *nl = memchr(sp + 1, '\n', (size_t)(end - sp - 1));
     if (nl && nl < sp2)
         sp2 = nl;
-    return memchr(sp + 1, '=', (size_t)(sp2 - sp - 1)) != NULL && memcmp(p, "PUTVAL ", 7) != 0;
+    return memchr(sp + 1, '=', (size_t)(sp2 - sp - 1)) != NULL &&
+           !(len >= 7 && memcmp(p, "PUTVAL ", 7) == 0);
 }
 
 static int

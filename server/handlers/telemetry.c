@@ -12,6 +12,7 @@
 #include "model/alias.h"
 #include "server/handlers.h"
 #include "server/handlers/common.h"
+#include "server/metrics.h"
 
 #define MAX_SAMPLES_PER_REQUEST 100000
 
@@ -31,15 +32,19 @@ void ls_h_telemetry_ingest(struct ls_req *req, struct ls_resp *resp)
     }
     struct ls_tel_batch b;
     ls_tel_batch_init(&b, MAX_SAMPLES_PER_REQUEST);
+    b.received_us = ls_time_now_us(); /* what "now" means in the body (collectd's N) */
     enum ls_tel_format got;
     int rc =
         ls_tel_decode(req->body.data ? req->body.data : "", req->body.len, forced, &b, &got, &err);
     if (rc != LS_OK) {
         ls_tel_batch_cleanup(&b);
-        if (rc == LS_ENOTFOUND) /* an oslo inventory notification */
+        if (rc == LS_ENOTFOUND) { /* an oslo inventory notification */
             ls_resp_error_status(resp, 422, err.code, "%s: not telemetry", err.msg);
-        else
+        } else {
+            /* the code names the reason (malformed_record, value_not_finite, ...) */
+            ls_metrics_telemetry_refused(req->ctx->metrics, err.code);
             ls_resp_error(resp, &err);
+        }
         return;
     }
     struct ls_tel_result r = {0};

@@ -194,6 +194,57 @@ static void test_samples_land_on_their_nodes_and_poison_is_skipped(void **state)
     }
 }
 
+/* Issue 12: a record that crashed the decoder was a crash loop (its offset never stored, read
+ * again at every start). Records like it, and values that make no sense, are counted by
+ * reason, skipped, and their offsets stored: the same group does not read them again. */
+static void test_poison_records_are_counted_skipped_and_not_read_again(void **state)
+{
+    struct fx *f = *state;
+    static const char *const poison[] = {
+        "PUTVAL a/b/c :",                                   /* the issue's record */
+        "PUTVAL h/virt-instance-00000001/if_octets-tap N:", /* N with no value */
+        "libvirt,domain_name=instance-00000001 mem=nan 1747140780000000000",
+        "libvirt,domain_name=instance-00000001 mem=1i 99999999999999999999",
+        "{\"name\":\"up\",\"labels\":{},\"value\":\"NaN\",\"timestamp\":\"2025-05-13T12:53:00Z\"}",
+        "{\"metric\":{\"name\":\"x\",\"value\":1,\"timestamp\":1e300},\"meta\":{}}",
+    };
+    struct ls_tel_consumer *c = start(f, "c1");
+    for (size_t i = 0; i < sizeof(poison) / sizeof(poison[0]); i++)
+        produce(f, (int)i % PARTITIONS, poison[i]);
+    produce_sample(f, 1, 0);
+    rd_kafka_flush(f->producer, 10000);
+    wait_records(c, NULL, 7);
+    struct ls_tel_consumer_stats st;
+    ls_tel_consumer_stats(c, &st);
+    ls_tel_consumer_stop(c); /* commits the stored offsets */
+    assert_int_equal(st.records, 7);
+    assert_int_equal(st.bad, 6);
+    assert_int_equal(st.applied, 1);
+    static const struct {
+        const char *reason;
+        uint64_t n;
+    } want[] = {{"malformed_record", 2}, {"value_not_finite", 2}, {"time_out_of_range", 2}};
+    for (size_t w = 0; w < sizeof(want) / sizeof(want[0]); w++) {
+        uint64_t n = 0;
+        for (int i = 0; i < st.n_reasons; i++)
+            if (strcmp(st.reasons[i], want[w].reason) == 0)
+                n = st.bad_by_reason[i];
+        if (n != want[w].n)
+            fail_msg("reason %s: %llu, want %llu", want[w].reason, (unsigned long long)n,
+                     (unsigned long long)want[w].n);
+    }
+    /* the group again: only what came after is read */
+    c = start(f, "c2");
+    produce_sample(f, 2, 1);
+    rd_kafka_flush(f->producer, 10000);
+    wait_records(c, NULL, 1);
+    sleep_ms(2000); /* time for anything read again to show up */
+    ls_tel_consumer_stats(c, &st);
+    ls_tel_consumer_stop(c);
+    assert_int_equal(st.records, 1);
+    assert_int_equal(st.bad, 0);
+}
+
 static void test_broker_outage_loses_nothing_and_replay_changes_nothing(void **state)
 {
     struct fx *f = *state;
@@ -475,6 +526,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_samples_land_on_their_nodes_and_poison_is_skipped,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_poison_records_are_counted_skipped_and_not_read_again,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_broker_outage_loses_nothing_and_replay_changes_nothing,
                                         setup, teardown),

@@ -261,6 +261,230 @@ static void test_malformed_and_unknown_records_are_named(void **state)
     }
 }
 
+/* Decodes rec (exactly len bytes, copied to a buffer of that size: nothing may be read past
+ * it, as with a Kafka payload) and returns the status; err filled. */
+static int decode_exact(const char *rec, size_t len, struct ls_tel_batch *b, struct ls_err *err)
+{
+    char *copy = malloc(len ? len : 1);
+    memcpy(copy, rec, len);
+    int rc = ls_tel_decode(copy, len, LS_TEL_AUTO, b, NULL, err);
+    free(copy);
+    return rc;
+}
+
+/* The record of issue 12 crashed the service (strtok_r returned NULL); its kin too. */
+static void test_putval_without_values_is_refused(void **state)
+{
+    (void)state;
+    static const char *const recs[] = {
+        "PUTVAL a/b/c :",  "PUTVAL a/b/c",     "PUTVAL a/b/c ::",     "PUTVAL a/b/c N",
+        "PUTVAL a/b/c N:", "PUTVAL a/b/c :1",  "PUTVAL \"a/b/c N:1",  "PUTVAL a/b N:1",
+        "PUTVAL /b/c N:1", "PUTVAL a//c N:1",  "PUTVAL a/b/ N:1",     "PUTVAL   ",
+        "PUTVAL a/b/c 1:", "PUTVAL a/b/c x=1", "PUTVAL a/b/c N:1:zz", "PUTVAL a/b/c 12ab:1",
+    };
+    for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
+        struct ls_tel_batch b;
+        struct ls_err err;
+        ls_tel_batch_init(&b, 100);
+        int rc = decode_exact(recs[i], strlen(recs[i]), &b, &err);
+        if (rc != LS_EINVAL || strcmp(err.code, "malformed_record") != 0)
+            fail_msg("'%s': rc %d code %s", recs[i], rc, rc ? err.code : "-");
+        assert_int_equal(b.n, 0);
+        ls_tel_batch_cleanup(&b);
+    }
+}
+
+/* collectd's N is "now": the time the record was received, not the epoch. */
+static void test_putval_n_is_the_receive_time_and_u_is_skipped(void **state)
+{
+    (void)state;
+    const char *rec = "PUTVAL \"h/virt-instance-00000001/if_octets-tap1\" interval=10 N:U:7";
+    struct ls_tel_batch b;
+    struct ls_err err;
+    ls_tel_batch_init(&b, 100);
+    b.received_us = T0 + 5;
+    assert_int_equal(decode_exact(rec, strlen(rec), &b, &err), LS_OK);
+    assert_int_equal(b.n, 1); /* U: undefined, like JSON's null */
+    assert_int_equal(b.v[0].time_us, T0 + 5);
+    assert_string_equal(b.v[0].metric, "virt.if_octets.tx");
+    assert_true(b.v[0].value == 7);
+    assert_string_equal(b.v[0].domain, "instance-00000001");
+    ls_tel_batch_cleanup(&b);
+    /* influx without a timestamp: also the receive time */
+    ls_tel_batch_init(&b, 100);
+    b.received_us = T0 + 6;
+    assert_int_equal(decode_exact("m,host=a x=1", 12, &b, &err), LS_OK);
+    assert_int_equal(b.v[0].time_us, T0 + 6);
+    ls_tel_batch_cleanup(&b);
+}
+
+/* Numbers are read within the record's length: a payload is not NUL-terminated, and what
+ * follows it in memory (here: more digits) must not change the value. */
+static void test_numbers_are_read_within_the_record(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *buf;
+        size_t len;
+        double value;
+    } cases[] = {
+        {"m,host=a x=1 17471407800000000009999", 32, 1},
+        {"m,host=a x=2.5 174714078000000000099", 34, 2.5},
+        {"h.virt-x.if_octets-tap.rx 3 17471407809", 38, 3},
+        {"PUTVAL h/virt-x/if_octets-tap 1747140780:4:5999", 44, 4},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct ls_tel_batch b;
+        struct ls_err err;
+        ls_tel_batch_init(&b, 100);
+        int rc = decode_exact(cases[i].buf, cases[i].len, &b, &err);
+        if (rc != LS_OK)
+            fail_msg("case %zu: %s", i, err.msg);
+        assert_true(b.v[0].value == cases[i].value);
+        assert_int_equal(b.v[0].time_us, T0);
+        if (i == 3)
+            assert_true(b.v[1].value == 5);
+        ls_tel_batch_cleanup(&b);
+    }
+}
+
+/* NaN, ±inf, times before 1970 or past 9999, integers beyond their type: refused whole, by a
+ * named reason that is in the reasons table (metrics are labelled by it), never cast. */
+static void test_values_that_make_no_sense_are_refused_by_reason(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *rec, *code;
+    } cases[] = {
+        /* prometheus-kafka-adapter writes NaN and ±Inf as strings */
+        {"{\"name\":\"up\",\"labels\":{},\"value\":\"NaN\",\"timestamp\":\"2025-05-13T12:53:00Z\"}",
+         "value_not_finite"},
+        {"{\"name\":\"up\",\"labels\":{},\"value\":\"+Inf\",\"timestamp\":\"2025-05-13T12:53:"
+         "00Z\"}",
+         "value_not_finite"},
+        {"{\"name\":\"up\",\"labels\":{},\"value\":\"1e999\",\"timestamp\":\"2025-05-13T12:53:"
+         "00Z\"}",
+         "value_not_finite"},
+        {"{\"name\":\"up\",\"labels\":{},\"value\":\" 1\",\"timestamp\":\"2025-05-13T12:53:00Z\"}",
+         "malformed_record"},
+        {"{\"name\":\"up\",\"labels\":{},\"value\":\"0x10\",\"timestamp\":\"2025-05-13T12:53:"
+         "00Z\"}",
+         "malformed_record"},
+        {"{\"name\":\"up\",\"labels\":{},\"value\":\"1\",\"timestamp\":\"1969-12-31T23:59:59Z\"}",
+         "time_out_of_range"},
+        {"{\"counter_name\":\"cpu\",\"counter_volume\":1,\"timestamp\":\"0001-01-01T00:00:00Z\"}",
+         "time_out_of_range"},
+        {"{\"counter_name\":\"cpu\",\"counter_volume\":\"nan\",\"timestamp\":\"2025-05-13T12:53:"
+         "00Z\"}",
+         "value_not_finite"},
+        {"{\"metric\":{\"name\":\"x\",\"value\":1,\"timestamp\":1e300},\"meta\":{}}",
+         "time_out_of_range"},
+        {"{\"metric\":{\"name\":\"x\",\"value\":1,\"timestamp\":\"inf\"},\"meta\":{}}",
+         "time_not_finite"},
+        {"{\"metric\":{\"name\":\"x\",\"value\":1,\"timestamp\":-1},\"meta\":{}}",
+         "time_out_of_range"},
+        {"{\"metric\":{\"name\":\"x\",\"value\":\"-infinity\",\"timestamp\":1},\"meta\":{}}",
+         "value_not_finite"},
+        {"[{\"values\":[1],\"dstypes\":[\"gauge\"],\"dsnames\":[\"v\"],\"time\":\"nan\"}]",
+         "time_not_finite"},
+        {"[{\"values\":[\"inf\"],\"dstypes\":[\"gauge\"],\"dsnames\":[\"v\"],\"time\":1}]",
+         "value_not_finite"},
+        {"{\"name\":\"m\",\"tags\":{},\"fields\":{\"x\":1},\"timestamp\":-5}", "time_out_of_range"},
+        {"{\"name\":\"m\",\"tags\":{},\"fields\":{\"x\":1},\"timestamp\":1e300}",
+         "time_out_of_range"},
+        {"m x=nan 1747140780000000000", "value_not_finite"},
+        {"m x=-Inf 1747140780000000000", "value_not_finite"},
+        {"m x=1e999 1747140780000000000", "value_not_finite"},
+        {"m x=9223372036854775808i 1747140780000000000", "value_out_of_range"},
+        {"m x=-9223372036854775809i 1747140780000000000", "value_out_of_range"},
+        {"m x=18446744073709551616u 1747140780000000000", "value_out_of_range"},
+        {"m x=-1u 1747140780000000000", "malformed_record"},
+        {"m x=1 99999999999999999999", "time_out_of_range"},
+        {"m x=1 -1", "time_out_of_range"},
+        {"m x=1 1e18", "malformed_record"},
+        {"PUTVAL h/virt-x/if_octets-tap 1e300:1:2", "time_out_of_range"},
+        {"PUTVAL h/virt-x/if_octets-tap -1:1:2", "time_out_of_range"},
+        {"PUTVAL h/virt-x/if_octets-tap nan:1:2", "time_not_finite"},
+        {"PUTVAL h/virt-x/if_octets-tap 1747140780:nan:2", "value_not_finite"},
+        {"PUTVAL h/virt-x/if_octets-tap 253402300800:1", "time_out_of_range"},
+        {"h.virt-x.if_octets-tap.rx inf 1747140780", "value_not_finite"},
+        {"h.virt-x.if_octets-tap.rx 1 1e300", "time_out_of_range"},
+        {"{\"resourceMetrics\":[{\"scopeMetrics\":[{\"metrics\":[{\"name\":\"m\",\"gauge\":{"
+         "\"dataPoints\":[{\"asInt\":\"99999999999999999999\",\"timeUnixNano\":\"1\"}]}}]}]}]}",
+         "value_out_of_range"},
+        {"{\"resourceMetrics\":[{\"scopeMetrics\":[{\"metrics\":[{\"name\":\"m\",\"gauge\":{"
+         "\"dataPoints\":[{\"asDouble\":\"NaN\",\"timeUnixNano\":\"1\"}]}}]}]}]}",
+         "value_not_finite"},
+        {"{\"resourceMetrics\":[{\"scopeMetrics\":[{\"metrics\":[{\"name\":\"m\",\"gauge\":{"
+         "\"dataPoints\":[{\"asDouble\":1,\"timeUnixNano\":1e300}]}}]}]}]}",
+         "time_out_of_range"},
+        {"m x=1\n\0m y=2", "malformed_record"}, /* a NUL in a text record */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct ls_tel_batch b;
+        struct ls_err err;
+        ls_tel_batch_init(&b, 100);
+        size_t len = strlen(cases[i].rec);
+        if (strcmp(cases[i].rec, "m x=1\n") == 0)
+            len = 12; /* through the NUL */
+        int rc = decode_exact(cases[i].rec, len, &b, &err);
+        if (rc == LS_OK)
+            fail_msg("case %zu (%s) decoded: value %g time %lld", i, cases[i].rec, b.v[0].value,
+                     (long long)b.v[0].time_us);
+        if (strcmp(err.code, cases[i].code) != 0)
+            fail_msg("case %zu (%s): code %s (%s), want %s", i, cases[i].rec, err.code, err.msg,
+                     cases[i].code);
+        assert_int_equal(b.n, 0); /* a refused record adds nothing */
+        assert_string_equal(ls_tel_reasons[ls_tel_reason_index(err.code)], err.code);
+        ls_tel_batch_cleanup(&b);
+    }
+    /* the edges of the range are taken */
+    struct ls_tel_batch b;
+    struct ls_err err;
+    ls_tel_batch_init(&b, 100);
+    const char *last = "PUTVAL h/virt-x/if_octets-tap 253402300799.5:1";
+    assert_int_equal(decode_exact(last, strlen(last), &b, &err), LS_OK);
+    assert_int_equal(b.v[0].time_us, 253402300799500000LL);
+    const char *first = "m x=1 0";
+    assert_int_equal(decode_exact(first, strlen(first), &b, &err), LS_OK);
+    assert_int_equal(b.v[1].time_us, 0);
+    ls_tel_batch_cleanup(&b);
+}
+
+static void test_number_parsers_are_strict(void **state)
+{
+    (void)state;
+    double d = 0;
+    assert_int_equal(ls_tel_parse_double("1.5e3", 5, &d), LS_TEL_NUM_OK);
+    assert_true(d == 1500);
+    assert_int_equal(ls_tel_parse_double("-.5", 3, &d), LS_TEL_NUM_OK);
+    assert_true(d == -0.5);
+    assert_int_equal(ls_tel_parse_double("1.5e3", 4, &d), LS_TEL_NUM_BAD); /* "1.5e" */
+    assert_int_equal(ls_tel_parse_double("", 0, &d), LS_TEL_NUM_BAD);
+    assert_int_equal(ls_tel_parse_double(".", 1, &d), LS_TEL_NUM_BAD);
+    assert_int_equal(ls_tel_parse_double("1 ", 2, &d), LS_TEL_NUM_BAD);
+    assert_int_equal(ls_tel_parse_double("0x1p3", 5, &d), LS_TEL_NUM_BAD);
+    assert_int_equal(ls_tel_parse_double("INFINITY", 8, &d), LS_TEL_NUM_NOT_FINITE);
+    assert_int_equal(ls_tel_parse_double("-nan", 4, &d), LS_TEL_NUM_NOT_FINITE);
+    assert_int_equal(ls_tel_parse_double("nan(1)", 6, &d), LS_TEL_NUM_BAD);
+    assert_int_equal(ls_tel_parse_int("9223372036854775807", 19, false, &d), LS_TEL_NUM_OK);
+    assert_int_equal(ls_tel_parse_int("-9223372036854775808", 20, false, &d), LS_TEL_NUM_OK);
+    assert_int_equal(ls_tel_parse_int("9223372036854775808", 19, false, &d), LS_TEL_NUM_RANGE);
+    assert_int_equal(ls_tel_parse_int("18446744073709551615", 20, true, &d), LS_TEL_NUM_OK);
+    assert_int_equal(ls_tel_parse_int("+1", 2, true, &d), LS_TEL_NUM_BAD);
+    assert_int_equal(ls_tel_parse_int("-", 1, false, &d), LS_TEL_NUM_BAD);
+    int64_t t;
+    struct ls_err err;
+    assert_int_equal(ls_tel_time_us(&t, 1747140780.0, LS_TEL_UNIT_MAGNITUDE, "t", &err), LS_OK);
+    assert_int_equal(t, T0);
+    assert_int_equal(ls_tel_time_us(&t, 1747140780000.0, LS_TEL_UNIT_MAGNITUDE, "t", &err), LS_OK);
+    assert_int_equal(t, T0);
+    assert_int_equal(ls_tel_time_us(&t, 0.0 / 0.0, LS_TEL_UNIT_S, "t", &err), LS_EINVAL);
+    assert_string_equal(err.code, "time_not_finite");
+    assert_int_equal(ls_tel_time_us(&t, -1e300, LS_TEL_UNIT_MAGNITUDE, "t", &err), LS_EINVAL);
+    assert_string_equal(err.code, "time_out_of_range");
+}
+
 static void test_batch_bound_and_pinned_format(void **state)
 {
     (void)state;
@@ -350,6 +574,11 @@ int main(void)
         cmocka_unit_test(test_otlp_sum_and_gauge_points),
         cmocka_unit_test(test_malformed_and_unknown_records_are_named),
         cmocka_unit_test(test_batch_bound_and_pinned_format),
+        cmocka_unit_test(test_putval_without_values_is_refused),
+        cmocka_unit_test(test_putval_n_is_the_receive_time_and_u_is_skipped),
+        cmocka_unit_test(test_numbers_are_read_within_the_record),
+        cmocka_unit_test(test_values_that_make_no_sense_are_refused_by_reason),
+        cmocka_unit_test(test_number_parsers_are_strict),
         cmocka_unit_test(test_inventory_events_name_their_entity),
     };
     return cmocka_run_group_tests_name("importers/telemetry/decode", tests, NULL, NULL);
