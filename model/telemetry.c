@@ -146,6 +146,12 @@ static void record(struct series *x, double v, int64_t t)
         double d = v - x->mean;
         x->mean += EWMA_ALPHA * d;
         x->var = (1 - EWMA_ALPHA) * (x->var + EWMA_ALPHA * d * d);
+        /* finite values far apart (1e308 after -1e308, or d * d past 1e308) would make the
+         * statistics infinite, and JSON has no infinity: start them again from this value */
+        if (!isfinite(x->mean) || !isfinite(x->var)) {
+            x->mean = v;
+            x->var = 0;
+        }
     }
     x->last = v;
     x->last_us = t;
@@ -208,12 +214,14 @@ enum ls_tel_applied ls_telemetry_apply(struct ls_telemetry *t,
     if ((x->count > 0 || x->has_raw) && time_us <= newest) {
         res = LS_TEL_DUPLICATE;
     } else if (counter) {
-        if (!x->has_raw || value < x->raw_prev) {
-            res = LS_TEL_BASELINE; /* first value, or a reset (reboot, migration) */
+        double dt = (double)(time_us - x->raw_prev_us) / 1e6;
+        double rate = x->has_raw ? (value - x->raw_prev) / dt : 0;
+        /* first value, a reset (reboot, migration), or a jump no double can hold as a rate */
+        if (!x->has_raw || value < x->raw_prev || !isfinite(rate)) {
+            res = LS_TEL_BASELINE;
         } else {
-            double dt = (double)(time_us - x->raw_prev_us) / 1e6;
-            record(x, (value - x->raw_prev) / dt, time_us);
-            to_rollup(t, node_id, x, (value - x->raw_prev) / dt, time_us);
+            record(x, rate, time_us);
+            to_rollup(t, node_id, x, rate, time_us);
         }
         x->raw_prev = value;
         x->raw_prev_us = time_us;

@@ -1,4 +1,5 @@
 /* model/telemetry and model/alias: live state semantics, counters, duplicates, aliases. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -102,6 +103,29 @@ static void test_counters_become_rates_and_a_decrease_is_a_reset(void **state)
     ls_telemetry_counts(t, &nodes, &series);
     assert_int_equal(nodes, 1);
     assert_int_equal(series, 1);
+    ls_telemetry_free(t);
+}
+
+/* Finite values far apart must not make the statistics or a rate infinite: JSON has no
+ * infinity, and the node's telemetry would vanish from its answer. */
+static void test_extreme_finite_values_keep_the_state_finite(void **state)
+{
+    (void)state;
+    struct ls_telemetry *t = ls_telemetry_new();
+    assert_int_equal(ls_telemetry_apply(t, "n1", "g", "", "", 0, 1e308, 10 * S), LS_TEL_APPLIED);
+    assert_int_equal(ls_telemetry_apply(t, "n1", "g", "", "", 0, -1.7e308, 11 * S), LS_TEL_APPLIED);
+    assert_int_equal(ls_telemetry_apply(t, "n1", "c", "", "", 1, 0, 10 * S), LS_TEL_BASELINE);
+    /* 1.7e308 in a microsecond: no double holds the rate; a new baseline */
+    assert_int_equal(ls_telemetry_apply(t, "n1", "c", "", "", 1, 1.7e308, 10 * S + 1),
+                     LS_TEL_BASELINE);
+    assert_int_equal(ls_telemetry_apply(t, "n1", "c", "", "", 1, 1.7e308, 11 * S), LS_TEL_APPLIED);
+    json_t *o = ls_telemetry_node_json(t, "n1", NULL, 0, 0);
+    assert_non_null(o);
+    assert_true(num(o, "g", "last") == -1.7e308);
+    assert_true(isfinite(num(o, "g", "mean")) && isfinite(num(o, "g", "stddev")));
+    assert_non_null(json_object_get(o, "c"));
+    assert_true(num(o, "c", "last") == 0);
+    json_decref(o);
     ls_telemetry_free(t);
 }
 
@@ -244,6 +268,7 @@ int main(void)
         cmocka_unit_test(test_step_groups_recent_points_into_buckets),
         cmocka_unit_test(test_the_same_sample_twice_changes_nothing),
         cmocka_unit_test(test_counters_become_rates_and_a_decrease_is_a_reset),
+        cmocka_unit_test(test_extreme_finite_values_keep_the_state_finite),
         cmocka_unit_test(test_aliases_follow_node_attrs),
         cmocka_unit_test(test_a_node_has_at_most_max_series_and_existing_ones_keep_updating),
         cmocka_unit_test(test_a_deleted_nodes_state_goes_with_it),
