@@ -23,6 +23,7 @@ enum { MODE_UNDECIDED = 0, MODE_GAUGE = 1, MODE_COUNTER = 2 };
 const struct ls_anomaly_param_def ls_anomaly_param_table[] = {
     {"warmup", P(warmup), 2, 100000, "samples scored 0 while baselines learn"},
     {"alpha_level", P(alpha_level), 1e-5, 1, "location EWMA weight per sampling interval"},
+    {"alpha_hw", P(alpha_hw), 1e-6, 1, "Holt-Winters level weight (slow: the buckets learn)"},
     {"alpha_scale", P(alpha_scale), 1e-5, 1, "scale (mean |residual|) EWMA weight"},
     {"alpha_long", P(alpha_long), 1e-6, 1, "weight of the slow statistics"},
     {"huber", P(huber), 0.5, 100, "residual clip for baseline updates, sigmas"},
@@ -48,11 +49,12 @@ void ls_anomaly_params_default(struct ls_anomaly_params *p)
     *p = (struct ls_anomaly_params){
         .warmup = 100,
         .alpha_level = 0.025,
+        .alpha_hw = 0.0005,
         .alpha_scale = 0.015,
         .alpha_long = 0.0015,
         .huber = 4,
         .scale_floor = 0.2,
-        .gamma_season = 0.0375,
+        .gamma_season = 0.2,
         .season_gain = 0.8,
         .alpha_short = 0.2,
         .z_cap = 10,
@@ -109,6 +111,12 @@ static void model_restart(struct ls_anomaly *d)
     d->peak = 0;
     d->quiet = 0;
     memset(d->season, 0, sizeof d->season);
+    memset(d->season_spread, 0, sizeof d->season_spread);
+}
+
+static double clampd(double v, double lo, double hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
 }
 
 /* An EWMA weight `a` meant per typical interval, for a gap of k typical intervals. */
@@ -117,26 +125,27 @@ static double weight(double a, double k)
     return k == 1.0 ? a : 1.0 - pow(1.0 - a, k);
 }
 
-/* Hour-of-day position: bucket i and the share f of bucket i+1 (linear between centres). */
-static void season_pos(int64_t t, int *i, double *f)
+/* Time-of-day bucket of t (UTC half hours), no interpolation: a daily step stays a step. */
+static int season_slot(int64_t t)
 {
-    double per = 86400.0 / LS_ANOMALY_SLOTS;
-    double h = fmod((double)(t / 1000000), 86400.0) / per - 0.5;
-    if (h < 0)
-        h += LS_ANOMALY_SLOTS;
-    double fl = floor(h);
-    *i = (int)fl % LS_ANOMALY_SLOTS;
-    *f = h - fl;
+    int64_t per = 86400 / LS_ANOMALY_SLOTS;
+    int64_t sec = t / 1000000 % 86400;
+    return (int)((sec < 0 ? sec + 86400 : sec) / per);
 }
 
-static double season_at(const struct ls_anomaly *d, int i, double f)
+/* How much wider than usual the residuals are in bucket i (>= 1): the hours of a daily step
+ * or a nightly batch are noisier, and expected to be. */
+static double spread_at(const struct ls_anomaly *d, int i)
 {
-    return (1.0 - f) * d->season[i] + f * d->season[(i + 1) % LS_ANOMALY_SLOTS];
+    return exp2(d->season_spread[i] / 32.0);
 }
 
-static double clampd(double v, double lo, double hi)
+/* Moves bucket b's spread towards the log2 of this residual over sigma (0..8 octaves). */
+static void spread_learn(struct ls_anomaly *d, int b, double ratio, double g)
 {
-    return v < lo ? lo : v > hi ? hi : v;
+    double target = ratio > 1.0 ? fmin(32.0 * log2(ratio), 255.0) : 0.0;
+    double v = d->season_spread[b] + g * (target - d->season_spread[b]);
+    d->season_spread[b] = (uint8_t)clampd(floor(v + 0.5), 0.0, 255.0);
 }
 
 /* -log10 of the upper normal tail beyond z, finite for every z. */
@@ -257,10 +266,8 @@ int ls_anomaly_update(struct ls_anomaly_result *out,
     if (dt > GAP_FACTOR * d->dt_typ) /* a long silence: recent surprise is stale */
         d->surprise = 0;
 
-    int si;
-    double sf;
-    season_pos(t, &si, &sf);
-    double s_now = season_at(d, si, sf);
+    int si = season_slot(t);
+    double s_now = d->season[si];
     double pred_seas = d->level + s_now;
     double pred = d->season_on ? pred_seas : d->flat;
     double sigma = SIGMA_PER_MAD * d->scale;
@@ -268,6 +275,8 @@ int ls_anomaly_update(struct ls_anomaly_result *out,
         fmax(p->scale_floor * SIGMA_PER_MAD * d->scale_slow, 1e-6 * fabs(pred) + 1e-12);
     if (sigma < floor_sigma)
         sigma = floor_sigma;
+    double spread = d->season_on ? spread_at(d, si) : 1.0;
+    sigma *= spread;
     double e = y - pred;
     double z = e / sigma;
     double zc = clampd(z, -p->z_cap, p->z_cap);
@@ -295,8 +304,12 @@ int ls_anomaly_update(struct ls_anomaly_result *out,
     }
     int shifted = 0;
     if (d->cusum_pos > p->cusum_h || d->cusum_neg > p->cusum_h) {
-        d->level += d->run_sum / d->run_n;
-        d->flat += d->run_sum / d->run_n;
+        /* only the baseline in use moves: a daily step is a shift to the flat model, not to
+         * the seasonal one that is still learning it */
+        if (d->season_on)
+            d->level += d->run_sum / d->run_n;
+        else
+            d->flat += d->run_sum / d->run_n;
         d->cusum_pos = d->cusum_neg = d->run_sum = 0;
         d->run_n = 0;
         d->surprise = 0;
@@ -337,20 +350,24 @@ int ls_anomaly_update(struct ls_anomaly_result *out,
     double aL = weight(p->alpha_level, k), aS = weight(p->alpha_scale, k);
     double aLong = fmax(weight(p->alpha_long, k), 1.0 / (d->n_model + 1));
     double lim = p->huber * sigma;
-    if (shifted) { /* the CUSUM moved both baselines already */
+    if (shifted) { /* the CUSUM moved the baseline in use already */
         e = 0;
     }
     double e_flat = y - d->flat, e_seas = y - pred_seas;
-    d->err_flat += aLong * (fabs(e_flat) - d->err_flat);
+    /* does the time of day explain the spread around the slow level? */
+    d->err_flat += aLong * (fabs(y - d->level) - d->err_flat);
     d->err_seas += aLong * (fabs(e_seas) - d->err_seas);
     d->scale_slow += aLong * (fabs(e) - d->scale_slow);
     d->flat += aL * clampd(e_flat, -lim, lim);
     /* Holt-Winters: the level follows the deseasonalised value, the buckets what is left */
-    d->level += aL * clampd(e_seas, -lim, lim);
-    double rs = clampd(y - d->level - s_now, -lim, lim);
-    d->season[si] += (float)(p->gamma_season * (1.0 - sf) * rs);
-    d->season[(si + 1) % LS_ANOMALY_SLOTS] += (float)(p->gamma_season * sf * rs);
-    d->scale += aS * (fmin(fabs(e), lim) - d->scale);
+    /* the seasonal model clips at its own scale: while it learns, its residuals are large */
+    double lim_s = p->huber * SIGMA_PER_MAD * fmax(d->err_seas, d->scale);
+    d->level += weight(p->alpha_hw, k) * clampd(e_seas, -lim_s, lim_s);
+    double rs = clampd(y - d->level - s_now, -lim_s, lim_s);
+    d->season[si] += (float)(p->gamma_season * rs);
+    double base = SIGMA_PER_MAD * fmax(d->season_on ? d->scale : d->err_seas, 1e-12);
+    spread_learn(d, si, fabs(e_seas) / base, p->gamma_season);
+    d->scale += aS * (fmin(fabs(e), lim) / spread - d->scale);
     if (d->n_model < 8 && d->scale < fabs(e)) /* early: let scale reach the noise quickly */
         d->scale = 0.5 * (d->scale + fabs(e));
     d->season_on = (double)(t - d->t_first) / 1e6 >= SEASON_MIN_SPAN &&

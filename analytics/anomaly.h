@@ -21,6 +21,7 @@
 struct ls_anomaly_params {
     double warmup;        /* samples scored 0 while the baselines learn */
     double alpha_level;   /* EWMA weight of the location, per typical sampling interval */
+    double alpha_hw;      /* weight of the Holt-Winters level (slow, so the buckets learn) */
     double alpha_scale;   /* EWMA weight of the mean absolute residual */
     double alpha_long;    /* weight of the slow statistics (surprise distribution, errors) */
     double huber;         /* residuals are clipped at huber x sigma before updating baselines */
@@ -101,6 +102,7 @@ struct ls_anomaly {
     uint8_t last_kind;              /* detector behind the last score */
     float season[LS_ANOMALY_SLOTS]; /* time-of-day offsets from `level` */
     float hist[LS_ANOMALY_BINS];    /* decayed histogram of `surprise` (half-octave bins) */
+    uint8_t season_spread[LS_ANOMALY_SLOTS]; /* per bucket: sigma x 2^(v/32) at that time of day */
 };
 
 /** Which part of the detector produced a score (for reasons). */

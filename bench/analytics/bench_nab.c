@@ -226,8 +226,8 @@ int main(int argc, char **argv)
             for (size_t w = 0; w < c.files[i].nwin; w++)
                 in |= r >= c.files[i].win[w][0] && r <= c.files[i].win[w][1];
             if (ls_anomaly_update(&res, &d, &p, c.files[i].t[r], c.files[i].v[r], NULL) == LS_OK)
-                printf("%zu %g %.4f %s %g %g %d\n", r, c.files[i].v[r], res.score, res.detector,
-                       res.lo, res.hi, in);
+                printf("%zu %g %.4f %s %g %g %d %g %g\n", r, c.files[i].v[r], res.score,
+                       res.detector, res.lo, res.hi, in, d.err_flat, d.err_seas);
         }
         return 0;
     }
@@ -242,6 +242,8 @@ int main(int argc, char **argv)
     run(scores, &c, DET_LANDSCAPE, &p, 0);
     score3(n, thr, &c, scores, NULL, NULL);
     print_row("landscape (all 58 files)", n);
+    struct nab_result counts;
+    nab_score(&counts, &c, scores, NULL, &nab_profiles[0], thr[0]);
     for (size_t i = 0; per_file && i < c.nfiles; i++) {
         unsigned char *one = calloc(c.nfiles, 1);
         one[i] = 1;
@@ -258,8 +260,6 @@ int main(int argc, char **argv)
     print_row("landscape, tuning half (even files)", na);
     print_row("landscape, held-out half (odd)", nb);
     print_row("  held-out, tuning half's threshold", nbf);
-    for (size_t i = 0; !baselines && i < c.nfiles; i++)
-        free(scores[i]);
     if (!baselines)
         goto out;
     run(scores, &c, DET_ZSCORE, &p, 0);
@@ -276,11 +276,13 @@ int main(int argc, char **argv)
             rs[k] += n[k] / seeds;
     }
     print_row("random (mean of 10 seeds)", rs);
+out:
     printf("\nthresholds (landscape, all files): standard %.4f, low FP %.4f, low FN %.4f\n", thr[0],
            thr[1], thr[2]);
+    printf("landscape, standard: %zu windows detected, %zu missed, %zu false positives\n",
+           counts.tp, counts.fn, counts.fp);
     for (size_t i = 0; i < c.nfiles; i++)
         free(scores[i]);
-out:
     free(scores);
     free(even);
     free(odd);

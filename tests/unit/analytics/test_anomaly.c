@@ -72,6 +72,40 @@ static void test_daily_seasonality_is_not_flagged(void **state)
     assert_true(r.last.hi - r.last.lo < 40);
 }
 
+/* A daily square wave (a batch window: 20 -> 80 for 9 hours, sharp edges), as NAB's
+ * art_daily series: once learnt, its edges are expected (the buckets there are wider); the
+ * same step at an unusual hour is flagged. */
+static void test_daily_steps_are_learnt_and_an_offhour_step_is_flagged(void **state)
+{
+    (void)state;
+    struct run r;
+    run_init(&r);
+    struct rng g = {21};
+    double worst = 0;
+    int i = 0;
+    for (; i < 14 * 288; i++) {
+        int64_t t = T0 + i * 5 * MIN;
+        int hour = (int)((t % DAY) / (60 * MIN));
+        double s = feed(&r, t, (hour >= 8 && hour < 17 ? 80 : 20) + 2 * gauss(&g));
+        if (i >= 10 * 288 && s > worst)
+            worst = s;
+    }
+    assert_true(worst < FLAG);
+    assert_string_equal(r.last.detector, "seasonal");
+    /* next day: high at 02:00-03:00 UTC, when it has always been low */
+    double peak = 0;
+    for (;; i++) {
+        int64_t t = T0 + i * 5 * MIN;
+        int hour = (int)((t % DAY) / (60 * MIN));
+        if (hour == 4)
+            break;
+        double s = feed(&r, t, (hour == 2 ? 80 : hour >= 8 && hour < 17 ? 80 : 20) + 2 * gauss(&g));
+        if (s > peak)
+            peak = s;
+    }
+    assert_true(peak >= FLAG);
+}
+
 /* Noise, then one point 12 sigmas out: flagged at that sample, with a range that excludes it. */
 static void test_spike_is_flagged(void **state)
 {
@@ -254,6 +288,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_daily_seasonality_is_not_flagged),
+        cmocka_unit_test(test_daily_steps_are_learnt_and_an_offhour_step_is_flagged),
         cmocka_unit_test(test_spike_is_flagged),
         cmocka_unit_test(test_level_shift_is_flagged_then_absorbed),
         cmocka_unit_test(test_counter_reset_is_not_flagged),
