@@ -57,7 +57,7 @@ void ls_anomaly_params_default(struct ls_anomaly_params *p)
         .gamma_season = 0.2,
         .season_gain = 0.8,
         .alpha_short = 0.2,
-        .z_cap = 10,
+        .z_cap = 20,
         .gate_lo = 1.0,
         .gate_hi = 2.0,
         .cusum_k = 1.0,

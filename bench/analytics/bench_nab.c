@@ -13,6 +13,7 @@
 
 #include "analytics/anomaly.h"
 #include "bench/analytics/nab.h"
+#include "common/time.h"
 
 enum detector { DET_LANDSCAPE, DET_ZSCORE, DET_RANDOM };
 
@@ -239,7 +240,9 @@ int main(int argc, char **argv)
     double n[NAB_PROFILES], thr[NAB_PROFILES];
     printf("\n| detector (normalised NAB score)    | standard |   low FP |   low FN |\n");
     printf("| ---------------------------------- | -------- | -------- | -------- |\n");
+    long long t0 = ls_time_mono_ns();
     run(scores, &c, DET_LANDSCAPE, &p, 0);
+    double ns_per = (double)(ls_time_mono_ns() - t0) / (double)rows;
     score3(n, thr, &c, scores, NULL, NULL);
     print_row("landscape (all 58 files)", n);
     struct nab_result counts;
@@ -279,6 +282,7 @@ int main(int argc, char **argv)
 out:
     printf("\nthresholds (landscape, all files): standard %.4f, low FP %.4f, low FN %.4f\n", thr[0],
            thr[1], thr[2]);
+    printf("landscape detector: %.0f ns per sample (one thread, %zu samples)\n", ns_per, rows);
     printf("landscape, standard: %zu windows detected, %zu missed, %zu false positives\n",
            counts.tp, counts.fn, counts.fp);
     for (size_t i = 0; i < c.nfiles; i++)
