@@ -156,6 +156,30 @@ static void test_level_shift_is_flagged_then_absorbed(void **state)
     assert_true(r.last.lo < 28 && r.last.hi > 28 && r.last.lo > 21);
 }
 
+/* The same on a seasonal series: the step is reported, and the seasonal baseline moves. */
+static void test_level_shift_on_a_seasonal_series_is_absorbed(void **state)
+{
+    (void)state;
+    struct run r;
+    run_init(&r);
+    struct rng g = {13};
+    double peak = 0, late = 0;
+    for (int i = 0; i < 12 * 288; i++) {
+        int64_t t = T0 + i * 5 * MIN;
+        double x = 100 + 30 * sin(2 * M_PI * (double)(t % DAY) / (double)DAY) + 2 * gauss(&g);
+        double s = feed(&r, t, x + (i >= 8 * 288 ? 40 : 0));
+        if (i >= 8 * 288 && i < 8 * 288 + 12 && s > peak)
+            peak = s;
+        if (i >= 8 * 288 + 30 && s > late)
+            late = s;
+        if (i == 8 * 288 + 30) /* re-baselined at once: the new level is expected */
+            assert_true(r.last.lo < x + 40 && r.last.hi > x + 40 && r.last.lo > x + 10);
+    }
+    assert_string_equal(r.last.detector, "seasonal");
+    assert_true(peak >= FLAG);
+    assert_true(late < FLAG);
+}
+
 /* A monotonic counter (about 100 per minute) that restarts from zero: recognised as a counter,
  * the reset is not an anomaly, its rate is what is scored. */
 static void test_counter_reset_is_not_flagged(void **state)
@@ -291,6 +315,7 @@ int main(void)
         cmocka_unit_test(test_daily_steps_are_learnt_and_an_offhour_step_is_flagged),
         cmocka_unit_test(test_spike_is_flagged),
         cmocka_unit_test(test_level_shift_is_flagged_then_absorbed),
+        cmocka_unit_test(test_level_shift_on_a_seasonal_series_is_absorbed),
         cmocka_unit_test(test_counter_reset_is_not_flagged),
         cmocka_unit_test(test_counter_rate_jump_is_flagged),
         cmocka_unit_test(test_irregular_sampling),
