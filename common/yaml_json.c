@@ -2,6 +2,7 @@
 #include "common/yaml_json.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +22,10 @@ static bool is_one_of(const char *s, const char *const *words)
     return false;
 }
 
-/* A plain scalar's value: null, boolean, integer, real, else string. */
-static json_t *plain_scalar(const char *s, size_t len)
+/* A plain scalar's value: null, boolean, integer, real, else string. A number that does not
+ * fit (an integer past int64, a real past double, -nan, +inf) is refused as jansson refuses it
+ * in JSON: NULL with c->err set, never cast or silently turned into text. */
+static json_t *plain_scalar(struct conv *c, const yaml_node_t *node, const char *s, size_t len)
 {
     static const char *const nulls[] = {"", "~", "null", "Null", "NULL", NULL};
     static const char *const trues[] = {"true", "True", "TRUE", "yes", "Yes", "YES", NULL};
@@ -40,14 +43,37 @@ static json_t *plain_scalar(const char *s, size_t len)
     char *end;
     errno = 0;
     long long i = strtoll(s, &end, 10);
-    if (len > 0 && *end == '\0' && errno == 0)
-        return json_integer(i);
+    if (len > 0 && *end == '\0' && end != s) {
+        if (errno == 0)
+            return json_integer(i);
+        ls_err_set(c->err, LS_EINVAL, "invalid_yaml",
+                   "line %zu: integer '%.40s' is out of range (quote it to keep it as text)",
+                   node->start_mark.line + 1, s);
+        return NULL;
+    }
     errno = 0;
     double d = strtod(s, &end);
-    if (len > 0 && *end == '\0' && errno == 0 && strchr("+-.0123456789", s[0]) != NULL &&
-        strpbrk(s, "xXpP") == NULL)
-        return json_real(d);
+    if (len > 0 && *end == '\0' && strchr("+-.0123456789", s[0]) != NULL &&
+        strpbrk(s, "xXpP") == NULL) {
+        /* as jansson: overflow is refused, underflow (to 0 or a subnormal) is not */
+        if (isfinite(d) && !(errno == ERANGE && fabs(d) == HUGE_VAL))
+            return json_real(d);
+        ls_err_set(c->err, LS_EINVAL, "invalid_yaml", "line %zu: '%.40s' is not a finite number",
+                   node->start_mark.line + 1, s);
+        return NULL;
+    }
     return json_stringn(s, len);
+}
+
+/* A scalar's text: libyaml lets a double-quoted "\0" through; the JSON side refuses \u0000
+ * (jansson), and everything downstream reads C strings, so it is refused here too. */
+static bool scalar_ok(struct conv *c, const yaml_node_t *node)
+{
+    if (memchr(node->data.scalar.value, '\0', node->data.scalar.length) == NULL)
+        return true;
+    ls_err_set(c->err, LS_EINVAL, "invalid_yaml", "line %zu: a string holds a NUL character",
+               node->start_mark.line + 1);
+    return false;
 }
 
 static json_t *convert(struct conv *c, yaml_node_t *node, int depth, bool seq_item);
@@ -69,14 +95,29 @@ static json_t *convert_mapping(struct conv *c, yaml_node_t *node, int depth, boo
                        node->start_mark.line + 1);
             return NULL;
         }
+        const char *key = (const char *)k->data.scalar.value;
+        if (!scalar_ok(c, k)) {
+            json_decref(obj);
+            return NULL;
+        }
+        /* YAML keys are unique (the spec; JSON bodies are read with JSON_REJECT_DUPLICATES) */
+        if (json_object_get(obj, key) != NULL) {
+            json_decref(obj);
+            ls_err_set(c->err, LS_EINVAL, "invalid_yaml", "line %zu: key '%.64s' given twice",
+                       k->start_mark.line + 1, key);
+            return NULL;
+        }
         json_t *v = convert(c, yaml_document_get_node(c->doc, p->value), depth + 1, false);
         if (v == NULL) {
             json_decref(obj);
             return NULL;
         }
-        char *key = ls_xstrndup((const char *)k->data.scalar.value, k->data.scalar.length);
-        json_object_set_new(obj, key, v);
-        free(key);
+        if (json_object_set_new(obj, key, v) != 0) {
+            json_decref(obj);
+            ls_err_set(c->err, LS_EINVAL, "invalid_yaml", "line %zu: key is not UTF-8",
+                       k->start_mark.line + 1);
+            return NULL;
+        }
     }
     return obj;
 }
@@ -99,12 +140,14 @@ static json_t *convert(struct conv *c, yaml_node_t *node, int depth, bool seq_it
     case YAML_SCALAR_NODE: {
         const char *s = (const char *)node->data.scalar.value;
         size_t len = node->data.scalar.length;
-        json_t *v = node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE ? plain_scalar(s, len)
-                                                                       : json_stringn(s, len);
-        if (v == NULL) {
+        if (!scalar_ok(c, node))
+            return NULL;
+        if (node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
+            return plain_scalar(c, node, s, len); /* sets c->err when NULL */
+        json_t *v = json_stringn(s, len);
+        if (v == NULL)
             ls_err_set(c->err, LS_EINVAL, "invalid_yaml", "line %zu: string is not UTF-8",
                        node->start_mark.line + 1);
-        }
         return v;
     }
     case YAML_SEQUENCE_NODE: {

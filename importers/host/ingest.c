@@ -86,23 +86,21 @@ static int parse_agent(const json_t *doc,
     return LS_OK;
 }
 
-int ls_host_ingest(struct ls_store *store,
-                   struct ls_graph *g,
-                   const char *hostname,
-                   enum ls_host_body kind,
-                   const char *body,
-                   size_t len,
-                   const struct ls_host_topo_opts *o,
-                   struct ls_host_put_result *out,
-                   struct ls_err *err)
+int ls_host_build_body(struct ls_change_set **out,
+                       const char *hostname,
+                       enum ls_host_body kind,
+                       const char *body,
+                       size_t len,
+                       const struct ls_host_topo_opts *o,
+                       struct ls_host_put_result *res,
+                       struct ls_err *err)
 {
-    struct ls_host_put_result res;
-    memset(&res, 0, sizeof(res));
-    snprintf(res.lldp_status, sizeof(res.lldp_status), "not reported");
+    *out = NULL;
+    memset(res, 0, sizeof(*res));
+    snprintf(res->lldp_status, sizeof(res->lldp_status), "not reported");
     struct ls_host_input in = {.hostname = hostname};
     json_t *doc = NULL;
     struct ls_change_set *cs = NULL;
-    struct ls_snap *snap = NULL;
     int rc = ls_host_name_check(hostname, err);
     if (rc != LS_OK)
         goto out;
@@ -118,7 +116,7 @@ int ls_host_ingest(struct ls_store *store,
             rc = ls_err_set(err, LS_EINVAL, "invalid_json", "body: line %d: %s", je.line, je.text);
             goto out;
         }
-        rc = parse_agent(doc, hostname, &in, &res, err);
+        rc = parse_agent(doc, hostname, &in, res, err);
         if (rc != LS_OK)
             goto out;
     } else {
@@ -126,12 +124,35 @@ int ls_host_ingest(struct ls_store *store,
         in.xml_len = len;
     }
     cs = ls_host_change_set_new(hostname);
-    rc = ls_host_topology_build(cs, &in, o, &res.stats, err);
+    rc = ls_host_topology_build(cs, &in, o, &res->stats, err);
+    if (rc == LS_OK) {
+        *out = cs;
+        cs = NULL;
+    }
+out:
+    ls_change_set_free(cs);
+    json_decref(doc);
+    return rc;
+}
+
+int ls_host_ingest(struct ls_store *store,
+                   struct ls_graph *g,
+                   const char *hostname,
+                   enum ls_host_body kind,
+                   const char *body,
+                   size_t len,
+                   const struct ls_host_topo_opts *o,
+                   struct ls_host_put_result *out,
+                   struct ls_err *err)
+{
+    struct ls_host_put_result res;
+    struct ls_change_set *cs = NULL;
+    int rc = ls_host_build_body(&cs, hostname, kind, body, len, o, &res, err);
     if (rc != LS_OK)
         goto out;
     /* The join sees the revision current now; a hypervisor committed between this snapshot
      * and the apply is joined by its own change set, which sees this machine. */
-    snap = ls_graph_snap(g);
+    struct ls_snap *snap = ls_graph_snap(g);
     rc = ls_host_join(cs, snap, &res.joins, err);
     ls_snap_release(snap);
     if (rc != LS_OK)
@@ -142,7 +163,6 @@ int ls_host_ingest(struct ls_store *store,
     *out = res;
 out:
     ls_change_set_free(cs);
-    json_decref(doc);
     return rc;
 }
 

@@ -42,6 +42,23 @@ LS_MUST_CHECK int
 ls_host_body_kind(const char *content_type, enum ls_host_body *out, struct ls_err *err);
 
 /**
+ * The change set of `hostname` from body, without the join or the store (what
+ * ls_host_ingest applies; the agent-document fuzz target's entry). Validates as
+ * ls_host_ingest does.
+ * @param[out] out caller frees with ls_change_set_free; NULL on error
+ * @param[out] res stats and lldp_status filled (revision and joins 0)
+ * @return as ls_host_ingest, without the store's errors
+ */
+LS_MUST_CHECK int ls_host_build_body(struct ls_change_set **out,
+                                     const char *hostname,
+                                     enum ls_host_body kind,
+                                     const char *body,
+                                     size_t len,
+                                     const struct ls_host_topo_opts *o,
+                                     struct ls_host_put_result *res,
+                                     struct ls_err *err);
+
+/**
  * Builds the change set of `hostname` from body, adds the join edges against the current
  * snapshot and applies it (replacing what this host reported before, nothing else).
  * The agent document: {"hostname"?: must equal the URL's, "fqdn"?, "aliases"?: [str],

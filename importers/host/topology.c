@@ -4,15 +4,19 @@
  * attribute. Does no I/O besides parsing the XML in memory. */
 #include "importers/host/topology.h"
 
+#include <errno.h>
 #include <hwloc.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/buf.h"
 #include "common/map.h"
+#include "importers/host/lldp.h"
+#include "importers/host/xml_check.h"
 
 #define ID_MAX 1024
 
@@ -267,7 +271,13 @@ static int put_socket(struct builder *b, hwloc_obj_t pkg, struct ls_err *err)
             hwloc_obj_t c = NULL;
             while ((c = hwloc_get_next_obj_inside_cpuset_by_type(b->t, pkg->cpuset, shared[i],
                                                                  c)) != NULL) {
-                bytes += (long long)c->attr->cache.size;
+                /* each size is at most LS_HOST_MAX_BYTES (check_obj); the sum may still not fit */
+                if (__builtin_add_overflow(bytes, (long long)c->attr->cache.size, &bytes)) {
+                    json_decref(a);
+                    return ls_err_set(err, LS_EINVAL, "invalid_topology",
+                                      "hwloc xml: package %u: cache sizes add up past 2^63",
+                                      pkg->os_index);
+                }
                 count++;
             }
             if (count > 0) {
@@ -353,6 +363,26 @@ static int put_cache(struct builder *b, hwloc_obj_t c, struct ls_err *err)
     return rc;
 }
 
+/* The PU after prev (NULL: the first) in the subtree of core, depth first: a walk of the
+ * core's own children, where a scan of the machine's PUs per core would be quadratic. */
+static hwloc_obj_t next_pu(hwloc_obj_t core, hwloc_obj_t prev)
+{
+    hwloc_obj_t o = prev ? prev : core;
+    for (;;) {
+        if (o->first_child != NULL && (o == core || o->type != HWLOC_OBJ_PU)) {
+            o = o->first_child;
+        } else {
+            while (o != core && o->next_sibling == NULL)
+                o = o->parent;
+            if (o == core)
+                return NULL;
+            o = o->next_sibling;
+        }
+        if (o->type == HWLOC_OBJ_PU)
+            return o;
+    }
+}
+
 static int put_core(struct builder *b, hwloc_obj_t core, struct ls_err *err)
 {
     char id[ID_MAX], parent[ID_MAX], name[32];
@@ -371,9 +401,7 @@ static int put_core(struct builder *b, hwloc_obj_t core, struct ls_err *err)
     json_t *pus = json_array();
     if (pus == NULL)
         ls_json_oom();
-    hwloc_obj_t pu = NULL;
-    while ((pu = hwloc_get_next_obj_inside_cpuset_by_type(b->t, core->cpuset, HWLOC_OBJ_PU, pu)) !=
-           NULL)
+    for (hwloc_obj_t pu = next_pu(core, NULL); pu != NULL; pu = next_pu(core, pu))
         json_array_append_new(pus, json_integer(pu->os_index));
     set_int(a, "pus", (long long)json_array_size(pus));
     json_object_set_new(a, "pu_os_index", pus);
@@ -389,9 +417,7 @@ static int put_core(struct builder *b, hwloc_obj_t core, struct ls_err *err)
         rc = put_edge(b, parent, LS_EDGE_CONTAINS, id, NULL, err);
     if (rc != LS_OK || !b->o->pus)
         return rc;
-    pu = NULL;
-    while ((pu = hwloc_get_next_obj_inside_cpuset_by_type(b->t, core->cpuset, HWLOC_OBJ_PU, pu)) !=
-           NULL) {
+    for (hwloc_obj_t pu = next_pu(core, NULL); pu != NULL; pu = next_pu(core, pu)) {
         char puid[ID_MAX];
         rc = make_id(puid, err, "host:pu:%s:%u", b->in->hostname, pu->os_index);
         if (rc != LS_OK)
@@ -410,19 +436,84 @@ static int put_core(struct builder *b, hwloc_obj_t core, struct ls_err *err)
 
 /* ---- I/O ------------------------------------------------------------------------------ */
 
+/* The facts an agent may report per interface, and their types: integers 0..INT32_MAX,
+ * strings of 1 to 255 bytes. Other members are ignored (newer agents). */
+static const struct {
+    const char *key;
+    bool integer;
+} nic_fact_types[] = {{"speed_mbps", true}, {"sriov_totalvfs", true}, {"sriov_numvfs", true},
+                      {"mtu", true},        {"driver", false},        {"mac", false},
+                      {"operstate", false}};
+
+/* nics: absent, or an object of objects whose known facts have their type and range. */
+static int check_nics(const json_t *nics, struct ls_err *err)
+{
+    if (nics == NULL)
+        return LS_OK;
+    if (!json_is_object(nics))
+        return ls_err_set(err, LS_EINVAL, "invalid_nics", "nics: expected an object");
+    const char *ifname;
+    json_t *f;
+    json_object_foreach((json_t *)nics, ifname, f)
+    {
+        if (!json_is_object(f))
+            return ls_err_set(err, LS_EINVAL, "invalid_nics", "nics.%.64s: expected an object",
+                              ifname);
+        for (size_t i = 0; i < sizeof(nic_fact_types) / sizeof(nic_fact_types[0]); i++) {
+            json_t *v = json_object_get(f, nic_fact_types[i].key);
+            if (v == NULL || json_is_null(v))
+                continue;
+            bool ok = nic_fact_types[i].integer
+                          ? json_is_integer(v) && json_integer_value(v) >= 0 &&
+                                json_integer_value(v) <= INT32_MAX
+                          : json_is_string(v) && json_string_length(v) >= 1 &&
+                                json_string_length(v) <= 255;
+            if (!ok)
+                return ls_err_set(err, LS_EINVAL, "invalid_nics", "nics.%.64s.%s: expected %s",
+                                  ifname, nic_fact_types[i].key,
+                                  nic_fact_types[i].integer ? "an integer from 0 to 2147483647"
+                                                            : "a string of 1 to 255 bytes");
+        }
+    }
+    return LS_OK;
+}
+
+/* aliases: absent, or at most LS_HOST_MAX_ALIASES host names of 1..LS_HOST_NAME_MAX bytes
+ * (the machine's alias list is deduplicated pairwise: the bound keeps that cheap). */
+static int check_aliases(const json_t *aliases, struct ls_err *err)
+{
+    if (aliases == NULL)
+        return LS_OK;
+    if (!json_is_array(aliases))
+        return ls_err_set(err, LS_EINVAL, "invalid_aliases", "aliases: expected an array");
+    if (json_array_size(aliases) > LS_HOST_MAX_ALIASES)
+        return ls_err_set(err, LS_ELIMIT, "too_many_aliases", "aliases: more than %d names",
+                          LS_HOST_MAX_ALIASES);
+    size_t i;
+    json_t *v;
+    json_array_foreach(aliases, i, v)
+    {
+        if (!json_is_string(v) || json_string_length(v) < 1 ||
+            json_string_length(v) > LS_HOST_NAME_MAX)
+            return ls_err_set(err, LS_EINVAL, "invalid_aliases",
+                              "aliases[%zu]: expected a name of 1 to %d bytes", i,
+                              LS_HOST_NAME_MAX);
+    }
+    return LS_OK;
+}
+
 /* Merges the agent's sysfs facts about ifname into a NIC's attrs; returns the state. */
 static const char *nic_facts(struct builder *b, const char *ifname, json_t *a)
 {
-    static const char *const keys[] = {
-        "speed_mbps", "sriov_totalvfs", "sriov_numvfs", "driver", "mtu", "mac"};
     const json_t *f = b->in->nics ? json_object_get(b->in->nics, ifname) : NULL;
     if (!json_is_object(f))
         return "present";
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-        json_t *v = json_object_get(f, keys[i]);
-        bool have = json_object_get(a, keys[i]) != NULL;
-        if ((json_is_integer(v) || json_is_string(v)) && !have)
-            json_object_set(a, keys[i], v);
+    for (size_t i = 0; i < sizeof(nic_fact_types) / sizeof(nic_fact_types[0]); i++) {
+        const char *key = nic_fact_types[i].key;
+        json_t *v = json_object_get(f, key);
+        if (strcmp(key, "operstate") != 0 && !json_is_null(v) && v != NULL &&
+            json_object_get(a, key) == NULL) /* types checked by check_nics */
+            json_object_set(a, key, v);
     }
     json_t *sr = json_object_get(f, "sriov_totalvfs");
     json_object_set_new(a, "sriov",
@@ -556,6 +647,26 @@ static int put_accelerator(struct builder *b, hwloc_obj_t pci, struct ls_err *er
     return rc;
 }
 
+/* The info `key` of obj as a decimal count in 0..max into *out (left alone when absent).
+ * LS_EINVAL naming the object when it is something else. */
+static int
+info_count(hwloc_obj_t obj, const char *key, long long max, long long *out, struct ls_err *err)
+{
+    const char *v = hwloc_obj_get_info_by_name(obj, key);
+    if (v == NULL)
+        return LS_OK;
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (end == v || *end != '\0' || errno != 0 || n < 0 || n > max)
+        return ls_err_set(err, LS_EINVAL, "invalid_topology",
+                          "hwloc xml: %s %.64s: info %s '%.32s' is not a count from 0 to %lld",
+                          hwloc_obj_type_string(obj->type), obj->name ? obj->name : "", key, v,
+                          max);
+    *out = n;
+    return LS_OK;
+}
+
 static int put_disk(struct builder *b, hwloc_obj_t osdev, struct ls_err *err)
 {
     static const char *const infos[][2] = {{"Model", "model"},
@@ -567,14 +678,18 @@ static int put_disk(struct builder *b, hwloc_obj_t osdev, struct ls_err *err)
     int rc = make_id(id, err, "host:disk:%s:%s", b->in->hostname, osdev->name);
     if (rc != LS_OK)
         return rc;
+    long long kb = -1, sector = -1; /* hwloc reports the size in kB */
+    rc = info_count(osdev, "Size", (long long)(LS_HOST_MAX_BYTES / 1024), &kb, err);
+    if (rc == LS_OK)
+        rc = info_count(osdev, "SectorSize", 1 << 30, &sector, err);
+    if (rc != LS_OK)
+        return rc;
     json_t *a = jobj();
     set_str(a, "devname", osdev->name);
-    const char *kb = hwloc_obj_get_info_by_name(osdev, "Size"); /* hwloc reports kB */
-    if (kb != NULL)
-        set_int(a, "size_bytes", strtoll(kb, NULL, 10) * 1024);
-    const char *ss = hwloc_obj_get_info_by_name(osdev, "SectorSize");
-    if (ss != NULL)
-        set_int(a, "sector_bytes", strtoll(ss, NULL, 10));
+    if (kb >= 0)
+        set_int(a, "size_bytes", kb * 1024);
+    if (sector >= 0)
+        set_int(a, "sector_bytes", sector);
     copy_infos(a, osdev, infos, sizeof(infos) / sizeof(infos[0]));
     hwloc_obj_t pci = pci_of(osdev);
     if (pci != NULL) {
@@ -788,6 +903,87 @@ static void free_value(const char *key, void *value, void *arg)
 
 /* ---- driver ----------------------------------------------------------------------------- */
 
+/* ---- what hwloc loaded, checked once so that the builders may trust it ---------------- */
+
+static bool utf8_ok(const char *s)
+{
+    if (s == NULL)
+        return true;
+    json_t *j = json_string(s); /* jansson checks UTF-8; NULL when it is not */
+    json_decref(j);
+    return j != NULL;
+}
+
+/* A cpuset or nodeset: finite and within LS_HOST_MAX_CPU_INDEX. */
+static bool bitmap_ok(hwloc_const_bitmap_t set)
+{
+    return set == NULL || hwloc_bitmap_iszero(set) ||
+           (hwloc_bitmap_weight(set) >= 0 && hwloc_bitmap_last(set) <= LS_HOST_MAX_CPU_INDEX);
+}
+
+static int bad_obj(struct ls_err *err, hwloc_obj_t o, const char *what)
+{
+    return ls_err_set(err, LS_EINVAL, "invalid_topology", "hwloc xml: %s %u: %s",
+                      hwloc_obj_type_string(o->type), o->logical_index, what);
+}
+
+static int check_obj(hwloc_obj_t o, struct ls_err *err)
+{
+    if (!utf8_ok(o->name) || !utf8_ok(o->subtype))
+        return bad_obj(err, o, "name is not UTF-8");
+    for (unsigned i = 0; i < o->infos_count; i++)
+        if (!utf8_ok(o->infos[i].name) || !utf8_ok(o->infos[i].value))
+            return bad_obj(err, o, "an info pair is not UTF-8");
+    if (!bitmap_ok(o->cpuset) || !bitmap_ok(o->complete_cpuset) || !bitmap_ok(o->nodeset) ||
+        !bitmap_ok(o->complete_nodeset))
+        return bad_obj(err, o, "cpuset or nodeset infinite or past the highest index accepted");
+    if (o->total_memory > LS_HOST_MAX_BYTES)
+        return bad_obj(err, o, "memory size out of range");
+    if (o->type == HWLOC_OBJ_NUMANODE) {
+        if (o->attr->numanode.local_memory > LS_HOST_MAX_BYTES)
+            return bad_obj(err, o, "memory size out of range");
+        for (unsigned i = 0; i < o->attr->numanode.page_types_len; i++)
+            if (o->attr->numanode.page_types[i].size > LS_HOST_MAX_BYTES ||
+                o->attr->numanode.page_types[i].count > LS_HOST_MAX_BYTES)
+                return bad_obj(err, o, "page size or count out of range");
+    } else if (hwloc_obj_type_is_cache(o->type)) {
+        if (o->attr->cache.size > LS_HOST_MAX_BYTES)
+            return bad_obj(err, o, "cache size out of range");
+    } else if (o->type == HWLOC_OBJ_PCI_DEVICE) {
+        float s = o->attr->pcidev.linkspeed;
+        if (!(s >= 0.0f && s <= 1e6f)) /* NaN and inf fail both */
+            return bad_obj(err, o, "link speed is not a finite number of GB/s");
+    } else if (o->type == HWLOC_OBJ_OS_DEVICE && (o->name == NULL || o->name[0] == '\0')) {
+        return bad_obj(err, o, "an OS device needs a name");
+    }
+    return LS_OK;
+}
+
+/* Every object of the loaded topology: within LS_HOST_MAX_OBJECTS, and checked. */
+static int check_topology(hwloc_topology_t t, struct ls_err *err)
+{
+    static const int special[] = {HWLOC_TYPE_DEPTH_NUMANODE,   HWLOC_TYPE_DEPTH_BRIDGE,
+                                  HWLOC_TYPE_DEPTH_PCI_DEVICE, HWLOC_TYPE_DEPTH_OS_DEVICE,
+                                  HWLOC_TYPE_DEPTH_MISC,       HWLOC_TYPE_DEPTH_MEMCACHE};
+    int depth = hwloc_topology_get_depth(t), n = depth + (int)(sizeof(special) / sizeof(int));
+    size_t total = 0;
+    for (int i = 0; i < n; i++)
+        total += hwloc_get_nbobjs_by_depth(t, i < depth ? i : special[i - depth]);
+    if (total > LS_HOST_MAX_OBJECTS)
+        return ls_err_set(err, LS_ELIMIT, "topology_too_large",
+                          "hwloc xml: %zu objects, more than the limit of %d", total,
+                          LS_HOST_MAX_OBJECTS);
+    for (int i = 0; i < n; i++) {
+        hwloc_obj_t o = NULL;
+        while ((o = hwloc_get_next_obj_by_depth(t, i < depth ? i : special[i - depth], o))) {
+            int rc = check_obj(o, err);
+            if (rc != LS_OK)
+                return rc;
+        }
+    }
+    return LS_OK;
+}
+
 /* hwloc loads its plugins (dlopen) when the first topology is initialised and unloads them
  * when the last is destroyed: one idle topology held for the process keeps them loaded, which
  * makes a build ~1.5 ms cheaper. Reachable from a static, so not a leak. */
@@ -815,16 +1011,27 @@ static int load_xml(struct builder *b, struct ls_err *err)
     }
     hwloc_topology_set_io_types_filter(b->t, HWLOC_TYPE_FILTER_KEEP_IMPORTANT);
     hwloc_topology_set_type_filter(b->t, HWLOC_OBJ_OS_DEVICE, HWLOC_TYPE_FILTER_KEEP_ALL);
-    /* hwloc wants the terminating NUL counted, and the text may come without one. */
-    char *copy = ls_xstrndup(b->in->xml, b->in->xml_len);
-    int rc = hwloc_topology_set_xmlbuffer(b->t, copy, (int)b->in->xml_len + 1);
+    /* hwloc reads the buffer as a C string of xml_len + 1 bytes: a NUL inside would end the
+     * text early while hwloc goes on reading past it, so it is refused, and the copy carries
+     * exactly one terminator. */
+    const char *nul = memchr(b->in->xml, '\0', b->in->xml_len);
+    if (nul != NULL)
+        return ls_err_set(err, LS_EINVAL, "invalid_topology", "hwloc xml: NUL byte at offset %zu",
+                          (size_t)(nul - b->in->xml));
+    int rc = ls_host_xml_check(b->in->xml, b->in->xml_len, err);
+    if (rc != LS_OK)
+        return rc;
+    char *copy = ls_xmalloc(b->in->xml_len + 1);
+    memcpy(copy, b->in->xml, b->in->xml_len);
+    copy[b->in->xml_len] = '\0';
+    rc = hwloc_topology_set_xmlbuffer(b->t, copy, (int)b->in->xml_len + 1);
     if (rc == 0)
         rc = hwloc_topology_load(b->t);
     free(copy);
     if (rc != 0)
         return ls_err_set(err, LS_EINVAL, "invalid_topology",
                           "hwloc xml: not a topology hwloc can load");
-    return LS_OK;
+    return check_topology(b->t, err);
 }
 
 int ls_host_topology_build(struct ls_change_set *cs,
@@ -845,10 +1052,14 @@ int ls_host_topology_build(struct ls_change_set *cs,
     int rc = ls_host_name_check(in->hostname, err);
     if (rc != LS_OK)
         goto out;
-    if (in->nics != NULL && !json_is_object(in->nics)) {
-        rc = ls_err_set(err, LS_EINVAL, "invalid_nics", "nics: expected an object");
+    rc = check_nics(in->nics, err);
+    if (rc == LS_OK)
+        rc = check_aliases(in->aliases, err);
+    if (rc == LS_OK && in->lldp != NULL && json_array_size(in->lldp) > LS_LLDP_MAX_NEIGHBORS)
+        rc = ls_err_set(err, LS_ELIMIT, "too_many_neighbors", "lldp: more than %d neighbours",
+                        LS_LLDP_MAX_NEIGHBORS);
+    if (rc != LS_OK)
         goto out;
-    }
     rc = load_xml(&b, err);
     if (rc != LS_OK)
         goto out;

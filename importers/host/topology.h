@@ -20,6 +20,15 @@
 #define LS_HOST_MAX_NODES 4096
 /** Largest hwloc XML accepted (a 4-socket host with caches, PUs and I/O is ~300 KB). */
 #define LS_HOST_MAX_XML (8u * 1024u * 1024u)
+/** Most hwloc objects a topology may hold, PUs, caches and I/O included (a 32-socket,
+ *  1792-PU machine has ~6000); bounds the work of a build whatever the node options. */
+#define LS_HOST_MAX_OBJECTS 16384
+/** Highest CPU or NUMA index a cpuset / nodeset may name (bounds every bitmap operation). */
+#define LS_HOST_MAX_CPU_INDEX 16383
+/** Largest byte figure accepted (memory, cache and disk sizes): 64 PiB. */
+#define LS_HOST_MAX_BYTES (1ull << 56)
+/** Most extra names for a machine, and the longest. */
+#define LS_HOST_MAX_ALIASES 64
 
 struct ls_host_topo_opts {
     bool caches;      /* emit one "cache" node per CPU cache instead of summarising the sizes
@@ -75,10 +84,16 @@ struct ls_change_set *ls_host_change_set_new(const char *hostname);
  * lldp:switch:<chassis id>, lldp:switch_port:<chassis id>:<port id> (LLDP nodes have source
  * "lldp": shared between hosts, never swept by one host's re-post).
  * @param[out] stats counts of what was added; may be NULL
- * @return LS_OK; LS_EINVAL (code "invalid_topology": XML hwloc rejects, no machine; or
- *         "invalid_lldp" / "invalid_nics" naming the item at fault); LS_ELIMIT (more than
- *         max_nodes nodes, XML over LS_HOST_MAX_XML). On error cs may hold part of the
- *         topology: free it.
+ * Values that make no sense are refused, never cast: a NUL byte in the XML, a string that
+ * is not UTF-8, a byte figure over LS_HOST_MAX_BYTES, a link speed that is not a finite
+ * positive number, a cpuset naming a CPU past LS_HOST_MAX_CPU_INDEX, a NIC fact of the wrong
+ * type or out of range (integers 0..2^31-1, strings of at most 255 bytes).
+ * @return LS_OK; LS_EINVAL (code "invalid_topology": XML hwloc rejects or that breaks a rule
+ *         above, naming the object; "invalid_lldp" / "invalid_nics" / "invalid_aliases"
+ *         naming the item at fault); LS_ELIMIT (more than max_nodes nodes, more than
+ *         LS_HOST_MAX_OBJECTS hwloc objects, more than LS_HOST_MAX_ALIASES aliases or
+ *         LS_LLDP_MAX_NEIGHBORS neighbours, XML over LS_HOST_MAX_XML). On error cs may hold
+ *         part of the topology: free it.
  */
 LS_MUST_CHECK int ls_host_topology_build(struct ls_change_set *cs,
                                          const struct ls_host_input *in,

@@ -40,6 +40,17 @@ void ls_os_origin(const char *cloud, char *out, size_t cap)
     snprintf(out, cap, "openstack:%s", cloud);
 }
 
+/* The length of the longest prefix of s of at most max bytes that does not cut a UTF-8
+ * sequence in two (answers are UTF-8; a cut one would not be, and the store refuses it). */
+static int utf8_prefix(const char *s, size_t max)
+{
+    size_t n = strnlen(s, max);
+    if (s[n] != '\0')
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    return (int)n;
+}
+
 void ls_os_node_id(const struct ls_os_map_opts *o,
                    const char *service,
                    const char *type,
@@ -47,10 +58,14 @@ void ls_os_node_id(const struct ls_os_map_opts *o,
                    char *out,
                    size_t cap)
 {
-    int n = o->tag_ids ? snprintf(out, cap, "%s@%s:%s:%s", service, o->cloud, type, native)
-                       : snprintf(out, cap, "%s:%s:%s", service, type, native);
-    if (n < 0 || (size_t)n >= cap) /* an over-long native id: kept cut, still unique enough */
-        out[cap - 1] = '\0';
+    int n = o->tag_ids ? snprintf(out, cap, "%s@%s:%s:", service, o->cloud, type)
+                       : snprintf(out, cap, "%s:%s:", service, type);
+    if (n < 0 || (size_t)n >= cap) { /* a cloud name this long is refused by the config */
+        out[0] = '\0';
+        return;
+    }
+    /* an over-long native id is kept cut (at a character), still unique enough */
+    snprintf(out + n, cap - (size_t)n, "%.*s", utf8_prefix(native, cap - (size_t)n - 1), native);
 }
 
 static const char *js(const json_t *obj, const char *key)
@@ -208,6 +223,16 @@ static void owned_by(struct mapper *m, const char *id, const json_t *obj)
 
 /* ---- nova: hypervisors, placement, aggregates, zones ---- */
 
+/* A capacity figure: an integer when it is one that a json_int_t holds exactly, a real when
+ * it is finite, else nothing (NULL: json_object_set_new then sets nothing). Placement's numbers
+ * are finite, but products of huge ones are not: never cast what does not fit. */
+static json_t *figure(double v)
+{
+    if (v == floor(v) && fabs(v) < 9e15)
+        return json_integer((json_int_t)v);
+    return isfinite(v) ? json_real(v) : NULL;
+}
+
 /* Per resource class: capacity = (total - reserved) x allocation_ratio, free = capacity -
  * used. Both new objects. */
 static void capacity_free(const json_t *inv, const json_t *usages, json_t **cap, json_t **free_)
@@ -224,13 +249,8 @@ static void capacity_free(const json_t *inv, const json_t *usages, json_t **cap,
         double ratio = ratio_v ? json_number_value(ratio_v) : 1.0;
         double c = (total - reserved) * ratio;
         double used = json_number_value(json_object_get(usages, rc));
-        if (c == floor(c) && fabs(c) < 9e15) {
-            json_object_set_new(*cap, rc, json_integer((json_int_t)c));
-            json_object_set_new(*free_, rc, json_integer((json_int_t)(c - used)));
-        } else {
-            json_object_set_new(*cap, rc, json_real(c));
-            json_object_set_new(*free_, rc, json_real(c - used));
-        }
+        json_object_set_new(*cap, rc, figure(c));
+        json_object_set_new(*free_, rc, figure(c - used));
     }
 }
 
@@ -374,7 +394,8 @@ static void map_aggregates(struct mapper *m)
         if (json_is_integer(aid))
             snprintf(native, sizeof(native), "%lld", (long long)json_integer_value(aid));
         else if (json_is_string(aid))
-            snprintf(native, sizeof(native), "%.60s", json_string_value(aid));
+            snprintf(native, sizeof(native), "%.*s", utf8_prefix(json_string_value(aid), 60),
+                     json_string_value(aid));
         else
             continue;
         id_of(m, id, "nova", "aggregate", native);
@@ -641,7 +662,7 @@ static void map_port(struct mapper *m, const json_t *p)
                                        "project_id",        "security_groups", NULL};
     json_t *attrs = pick(p, keys);
     char tap[16];
-    snprintf(tap, sizeof(tap), "tap%.11s", pid);
+    snprintf(tap, sizeof(tap), "tap%.*s", utf8_prefix(pid, 11), pid);
     json_object_set_new(attrs, "tap", json_string(tap));
     json_t *names = json_array();
     if (js(p, "mac_address"))
@@ -728,7 +749,7 @@ static void map_volume(struct mapper *m, const json_t *v)
         if (!ls_map_get(&m->put, other)) {
             /* host@backend#pool */
             char be[256];
-            snprintf(be, sizeof(be), "%s", backend);
+            snprintf(be, sizeof(be), "%.*s", utf8_prefix(backend, sizeof(be) - 1), backend);
             node(m, other, "volume_backend", be, "", json_pack("{s:s}", "host", backend));
         }
     }
@@ -866,7 +887,9 @@ static void map_stacks(struct mapper *m)
             if (!name)
                 continue;
             char native[ID_MAX];
-            snprintf(native, sizeof(native), "%.64s:%.300s", resource_stack(r, sid), name);
+            const char *stack = resource_stack(r, sid);
+            snprintf(native, sizeof(native), "%.*s:%.*s", utf8_prefix(stack, 64), stack,
+                     utf8_prefix(name, 300), name);
             id_of(m, rid, "heat", "stack_resource", native);
             static const char *const keys[] = {"resource_type",
                                                "physical_resource_id",
@@ -892,6 +915,8 @@ static void map_deletions(struct mapper *m)
     char id[ID_MAX];
     json_array_foreach(m->inv->deleted_servers, i, x)
     {
+        if (!json_is_string(x))
+            continue;
         id_of(m, id, "nova", "instance", json_string_value(x));
         if (m->snap && ls_snap_node(m->snap, id)) {
             ls_change_del_node(m->cs, id);
@@ -900,6 +925,8 @@ static void map_deletions(struct mapper *m)
     }
     json_array_foreach(m->inv->missing_ports, i, x)
     {
+        if (!json_is_string(x))
+            continue;
         id_of(m, id, "neutron", "port", json_string_value(x));
         if (m->snap && ls_snap_node(m->snap, id)) {
             ls_change_del_node(m->cs, id);
@@ -926,6 +953,8 @@ static void map_deleted_stacks(struct mapper *m)
     char id[ID_MAX];
     json_array_foreach(m->inv->missing_stacks, i, x)
     {
+        if (!json_is_string(x))
+            continue;
         id_of(m, id, "heat", "stack", json_string_value(x));
         if (!m->snap || !ls_snap_node(m->snap, id))
             continue;

@@ -171,6 +171,14 @@ int ls_http(struct ls_service *s,
     return ls_http_headers(s, method, path, body, headers, out);
 }
 
+static int http_n(struct ls_service *s,
+                  const char *method,
+                  const char *path,
+                  const char *body,
+                  size_t len,
+                  const char *const *headers,
+                  struct ls_http_result *out);
+
 static bool has_header(const char *const *headers, const char *name)
 {
     for (; headers && *headers; headers++)
@@ -185,6 +193,32 @@ int ls_http_headers(struct ls_service *s,
                     const char *body,
                     const char *const *headers,
                     struct ls_http_result *out)
+{
+    return http_n(s, method, path, body, body ? strlen(body) : 0, headers, out);
+}
+
+int ls_http_body(struct ls_service *s,
+                 const char *method,
+                 const char *path,
+                 const char *content_type,
+                 const char *body,
+                 size_t len,
+                 struct ls_http_result *out)
+{
+    char ctype[160];
+    snprintf(ctype, sizeof(ctype), "Content-Type: %s", content_type);
+    const char *headers[] = {ctype, NULL};
+    return http_n(s, method, path, body, len, headers, out);
+}
+
+/* ls_http_headers with a body of len bytes (any bytes). */
+static int http_n(struct ls_service *s,
+                  const char *method,
+                  const char *path,
+                  const char *body,
+                  size_t len,
+                  const char *const *headers,
+                  struct ls_http_result *out)
 {
     memset(out, 0, sizeof(*out));
     CURL *c = curl_easy_init();
@@ -213,7 +247,7 @@ int ls_http_headers(struct ls_service *s,
     curl_easy_setopt(c, CURLOPT_TIMEOUT, s->timeout_s > 0 ? s->timeout_s : 30L);
     if (body) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
     }
     CURLcode rc = curl_easy_perform(c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);

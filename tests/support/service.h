@@ -4,6 +4,7 @@
 #define LS_TESTS_SERVICE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include <jansson.h>
@@ -56,6 +57,14 @@ int ls_http_headers(struct ls_service *s,
                     const char *body,
                     const char *const *headers,
                     struct ls_http_result *out);
+/** ls_http with a body of any bytes (NULs included) of the given Content-Type. */
+int ls_http_body(struct ls_service *s,
+                 const char *method,
+                 const char *path,
+                 const char *content_type,
+                 const char *body,
+                 size_t len,
+                 struct ls_http_result *out);
 void ls_http_result_cleanup(struct ls_http_result *r);
 
 /** The string at a JSON path like "error.code" or "nodes.0.id" in r->json, or NULL. */

@@ -176,6 +176,43 @@ static void test_malformed_items_and_files_are_named(void **state)
     }
 }
 
+/* Numbers that do not fit, NULs and repeated keys are refused with the line, never cast or
+ * silently kept (issue 12): as the JSON side (jansson) refuses them. */
+static void test_yaml_values_that_make_no_sense_are_refused(void **state)
+{
+    (void)state;
+    static const char *const bad[][2] = {
+        {"a: 99999999999999999999\n",
+         "line 1: integer '99999999999999999999' is out of range (quote it to keep it as text)"},
+        {"a: -9223372036854775809\n",
+         "line 1: integer '-9223372036854775809' is out of range (quote it to keep it as text)"},
+        {"a: 1e999\n", "line 1: '1e999' is not a finite number"},
+        {"a: -nan\n", "line 1: '-nan' is not a finite number"},
+        {"a: +inf\n", "line 1: '+inf' is not a finite number"},
+        {"a: -infinity\n", "line 1: '-infinity' is not a finite number"},
+        {"a: \"x\\0y\"\n", "line 1: a string holds a NUL character"},
+        {"\"k\\0\": 1\n", "line 1: a string holds a NUL character"},
+        {"a: 1\nb: 2\na: 3\n", "line 3: key 'a' given twice"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        json_t *doc = NULL;
+        struct ls_err err;
+        assert_int_equal(ls_yaml_to_json(&doc, bad[i][0], strlen(bad[i][0]), &err), LS_EINVAL);
+        assert_null(doc);
+        assert_string_equal(err.code, "invalid_yaml");
+        assert_string_equal(err.msg, bad[i][1]);
+    }
+    /* what does fit still reads as before: underflow is 0, quoted text stays text */
+    json_t *doc = NULL;
+    const char *ok = "a: 1e-400\nb: '99999999999999999999'\nc: -9223372036854775808\nd: nan\n";
+    assert_int_equal(ls_yaml_to_json(&doc, ok, strlen(ok), NULL), LS_OK);
+    assert_true(json_is_real(json_object_get(doc, "a")));
+    assert_string_equal(json_string_value(json_object_get(doc, "b")), "99999999999999999999");
+    assert_int_equal(json_integer_value(json_object_get(doc, "c")), INT64_MIN);
+    assert_string_equal(json_string_value(json_object_get(doc, "d")), "nan");
+    json_decref(doc);
+}
+
 static void test_yaml_scalars_aliases_and_bounds(void **state)
 {
     (void)state;
@@ -227,6 +264,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test(test_malformed_items_and_files_are_named),
         cmocka_unit_test(test_yaml_scalars_aliases_and_bounds),
+        cmocka_unit_test(test_yaml_values_that_make_no_sense_are_refused),
     };
     return cmocka_run_group_tests_name("host/bulk", tests, NULL, NULL);
 }

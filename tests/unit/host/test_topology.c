@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "importers/host/lldp.h"
 #include "importers/host/topology.h"
 #include "model/types.h"
 #include "tests/unit/host/fixtures.h"
@@ -33,6 +34,42 @@ static int build(struct ls_change_set **out,
     free(xml);
     return rc;
 }
+
+/* Builds h1 from tests/data/hwloc/<file> with the first `from` replaced by to[0..to_len) (which
+ * may hold a NUL); nics and aliases as given (may be NULL). Returns the status. */
+static int build_edited(const char *file,
+                        const char *from,
+                        const char *to,
+                        size_t to_len,
+                        const json_t *nics,
+                        const json_t *aliases,
+                        struct ls_err *err)
+{
+    char rel[256];
+    size_t len;
+    snprintf(rel, sizeof(rel), "hwloc/%s", file);
+    char *xml = fixture_read(rel, &len);
+    char *at = strstr(xml, from);
+    assert_non_null(at);
+    size_t head = (size_t)(at - xml), tail = len - head - strlen(from);
+    char *edited = ls_xmalloc(head + to_len + tail);
+    memcpy(edited, xml, head);
+    memcpy(edited + head, to, to_len);
+    memcpy(edited + head + to_len, at + strlen(from), tail);
+    struct ls_host_input in = {.hostname = "h1",
+                               .xml = edited,
+                               .xml_len = head + to_len + tail,
+                               .nics = nics,
+                               .aliases = aliases};
+    struct ls_change_set *cs = ls_host_change_set_new("h1");
+    int rc = ls_host_topology_build(cs, &in, NULL, NULL, err);
+    ls_change_set_free(cs);
+    free(edited);
+    free(xml);
+    return rc;
+}
+
+#define EDIT(file, from, to) build_edited(file, from, to, strlen(to), NULL, NULL, &err)
 
 static void test_change_set_is_scoped_to_one_host_with_replace(void **state)
 {
@@ -287,6 +324,129 @@ static void test_xml_that_hwloc_rejects_is_invalid_topology(void **state)
     ls_change_set_free(cs);
 }
 
+/* The known crash: hwloc was handed the text as a C string of len + 1 bytes, so a NUL inside
+ * made it read past the copy (issue 12). Now refused with the offset. */
+static void test_nul_byte_inside_the_xml_is_refused_with_its_offset(void **state)
+{
+    (void)state;
+    struct ls_err err;
+    assert_int_equal(
+        build_edited("synth_flat.xml", "<topology", "<topo\0logy", 10, NULL, NULL, &err),
+        LS_EINVAL);
+    assert_string_equal(err.code, "invalid_topology");
+    assert_string_equal(err.msg, "hwloc xml: NUL byte at offset 84");
+    /* the text need not be NUL-terminated: exactly xml_len bytes are read */
+    assert_int_equal(EDIT("synth_flat.xml", "</topology>", "</topology>"), LS_OK);
+}
+
+static void test_strings_that_are_not_utf8_are_refused(void **state)
+{
+    (void)state;
+    struct ls_err err;
+    assert_int_equal(EDIT("server_io.xml", "value=\"compute-07\"", "value=\"compute-\xff\""),
+                     LS_EINVAL);
+    assert_string_equal(err.code, "invalid_topology");
+    assert_string_equal(err.msg, "hwloc xml: Machine 0: an info pair is not UTF-8");
+    assert_int_equal(EDIT("server_io.xml", "name=\"sda\"", "name=\"sd\xc3\""), LS_EINVAL);
+    assert_string_equal(err.msg, "hwloc xml: OSDev 8: name is not UTF-8");
+}
+
+/* Numbers are refused when they make no sense, never cast: a disk of 10^20 kB, a negative or
+ * non-numeric sector size, NUMA memory past 2^56 bytes, a link speed that is not finite. */
+static void test_out_of_range_numbers_are_refused(void **state)
+{
+    (void)state;
+    struct ls_err err;
+    static const struct {
+        const char *from, *to, *msg;
+    } cases[] = {
+        {"value=\"1000204886\"", "value=\"100000000000000000000\"",
+         "hwloc xml: OSDev nvme0n1: info Size '100000000000000000000' is not a count from 0 to "
+         "70368744177664"},
+        {"value=\"1000204886\"", "value=\"-1\"",
+         "hwloc xml: OSDev nvme0n1: info Size '-1' is not a count from 0 to 70368744177664"},
+        {"name=\"SectorSize\" value=\"512\"", "name=\"SectorSize\" value=\"512b\"",
+         "hwloc xml: OSDev nvme0n1: info SectorSize '512b' is not a count from 0 to 1073741824"},
+        {"local_memory=\"1073741824\"", "local_memory=\"100000000000000000\"",
+         "hwloc xml: Machine 0: memory size out of range"},
+        {"pci_link_speed=\"7.876923\"", "pci_link_speed=\"inf\"",
+         "hwloc xml: PCIDev 0: link speed is not a finite number of GB/s"},
+        {"pci_link_speed=\"7.876923\"", "pci_link_speed=\"nan\"",
+         "hwloc xml: PCIDev 0: link speed is not a finite number of GB/s"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(EDIT("server_io.xml", cases[i].from, cases[i].to), LS_EINVAL);
+        assert_string_equal(err.code, "invalid_topology");
+        assert_string_equal(err.msg, cases[i].msg);
+    }
+}
+
+static void test_nic_facts_of_the_wrong_type_or_range_are_refused(void **state)
+{
+    (void)state;
+    struct ls_err err;
+    static const char *const bad[][2] = {
+        {"{\"ens1f0\":{\"speed_mbps\":-1}}",
+         "nics.ens1f0.speed_mbps: expected an integer from 0 to 2147483647"},
+        {"{\"ens1f0\":{\"mtu\":4294967296}}",
+         "nics.ens1f0.mtu: expected an integer from 0 to 2147483647"},
+        {"{\"ens1f0\":{\"sriov_numvfs\":\"8\"}}",
+         "nics.ens1f0.sriov_numvfs: expected an integer from 0 to 2147483647"},
+        {"{\"ens1f0\":{\"speed_mbps\":1.5}}",
+         "nics.ens1f0.speed_mbps: expected an integer from 0 to 2147483647"},
+        {"{\"ens1f0\":{\"driver\":\"\"}}",
+         "nics.ens1f0.driver: expected a string of 1 to 255 bytes"},
+        {"{\"ens1f0\":{\"mac\":3}}", "nics.ens1f0.mac: expected a string of 1 to 255 bytes"},
+        {"{\"ens1f0\":7}", "nics.ens1f0: expected an object"},
+        {"[]", "nics: expected an object"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        json_t *nics = json_loads(bad[i][0], 0, NULL);
+        assert_non_null(nics);
+        assert_int_equal(
+            build_edited("server_io.xml", "<topology", "<topology", 9, nics, NULL, &err),
+            LS_EINVAL);
+        assert_string_equal(err.code, "invalid_nics");
+        assert_string_equal(err.msg, bad[i][1]);
+        json_decref(nics);
+    }
+    json_auto_t *ok = json_loads("{\"ens1f0\":{\"speed_mbps\":2147483647,\"mtu\":null}}", 0, NULL);
+    assert_int_equal(build_edited("server_io.xml", "<topology", "<topology", 9, ok, NULL, &err),
+                     LS_OK);
+}
+
+/* The machine's aliases are deduplicated pairwise: their number is bounded. */
+static void test_aliases_are_bounded_and_must_be_names(void **state)
+{
+    (void)state;
+    struct ls_err err;
+    json_auto_t *many = json_array();
+    for (int i = 0; i <= LS_HOST_MAX_ALIASES; i++)
+        json_array_append_new(many, json_sprintf("alias-%d", i));
+    assert_int_equal(build_edited("synth_flat.xml", "<topology", "<topology", 9, NULL, many, &err),
+                     LS_ELIMIT);
+    assert_string_equal(err.code, "too_many_aliases");
+    assert_string_equal(err.msg, "aliases: more than 64 names");
+    json_auto_t *bad = json_pack("[s,i]", "ok", 3);
+    assert_int_equal(build_edited("synth_flat.xml", "<topology", "<topology", 9, NULL, bad, &err),
+                     LS_EINVAL);
+    assert_string_equal(err.msg, "aliases[1]: expected a name of 1 to 253 bytes");
+}
+
+static void test_more_lldp_neighbours_than_the_bound_is_elimit(void **state)
+{
+    (void)state;
+    json_auto_t *lldp = json_array();
+    for (int i = 0; i <= LS_LLDP_MAX_NEIGHBORS; i++)
+        json_array_append_new(lldp, json_pack("{s:s,s:s,s:s}", "interface", "ens1f0", "chassis_id",
+                                              "c", "port_id", "p"));
+    struct ls_change_set *cs;
+    struct ls_err err;
+    assert_int_equal(build(&cs, "h1", "server_io.xml", NULL, lldp, NULL, NULL, &err), LS_ELIMIT);
+    assert_string_equal(err.code, "too_many_neighbors");
+    ls_change_set_free(cs);
+}
+
 static void test_bad_hostnames_are_rejected(void **state)
 {
     (void)state;
@@ -358,6 +518,12 @@ int main(void)
         cmocka_unit_test(test_lldp_neighbours_become_switch_ports_connected_to_nics),
         cmocka_unit_test(test_lldp_neighbour_without_port_id_names_the_item),
         cmocka_unit_test(test_xml_that_hwloc_rejects_is_invalid_topology),
+        cmocka_unit_test(test_nul_byte_inside_the_xml_is_refused_with_its_offset),
+        cmocka_unit_test(test_strings_that_are_not_utf8_are_refused),
+        cmocka_unit_test(test_out_of_range_numbers_are_refused),
+        cmocka_unit_test(test_nic_facts_of_the_wrong_type_or_range_are_refused),
+        cmocka_unit_test(test_aliases_are_bounded_and_must_be_names),
+        cmocka_unit_test(test_more_lldp_neighbours_than_the_bound_is_elimit),
         cmocka_unit_test(test_bad_hostnames_are_rejected),
         cmocka_unit_test(test_more_nodes_than_the_bound_is_elimit),
         cmocka_unit_test(test_pu_and_cache_detail_options_emit_nodes_when_types_exist),
