@@ -19,13 +19,10 @@ struct set {
 /* The sets of <object> this scan reads; hwloc 2.9 crashes when one of a pair is missing (an
  * object with a cpuset but no complete_cpuset dereferences NULL) or when a child's complete
  * set is not inside its parent's. */
-enum { CPUSET, COMPLETE_CPUSET, NODESET, COMPLETE_NODESET, NSETS };
-static const char *const set_names[NSETS] = {"cpuset", "complete_cpuset", "nodeset",
-                                             "complete_nodeset"};
-/* Other set attributes: only their length is bounded (hwloc sizes a bitmap by the highest bit
- * named; LS_HOST_MAX_CPU_INDEX bits are 256 words of "0x%08x,"). */
-static const char *const other_sets[] = {"allowed_cpuset", "allowed_nodeset"};
-#define SET_MAX_TEXT 3072
+enum { CPUSET, COMPLETE_CPUSET, NODESET, COMPLETE_NODESET, ALLOWED_CPUSET, ALLOWED_NODESET, NSETS };
+static const char *const set_names[NSETS] = {"cpuset",         "complete_cpuset",
+                                             "nodeset",        "complete_nodeset",
+                                             "allowed_cpuset", "allowed_nodeset"};
 
 /* Objects whose os_index is a bit of a cpuset or nodeset: it must be given and small (hwloc
  * sets that bit: a PU without one, or os_index 4000000000, builds a 512 MB bitmap and takes
@@ -109,6 +106,14 @@ static bool parse_set(const char *v, size_t n, struct set *out)
     return true;
 }
 
+static bool meets(const struct set *a, const struct set *b)
+{
+    for (size_t i = 0; i < SET_WORDS; i++)
+        if (a->w[i] & b->w[i])
+            return true;
+    return false;
+}
+
 static bool subset(const struct set *a, const struct set *b)
 {
     for (size_t i = 0; i < SET_WORDS; i++)
@@ -173,7 +178,7 @@ static int object_rules(struct scan *s,
                         const char *os_index,
                         size_t ilen)
 {
-    for (int i = 0; i < NSETS; i += 2)
+    for (int i = 0; i < ALLOWED_CPUSET; i += 2)
         if (have[i] != have[i + 1])
             return object_error(s, "%s without %s", set_names[have[i] ? i : i + 1],
                                 set_names[have[i] ? i + 1 : i]);
@@ -182,6 +187,15 @@ static int object_rules(struct scan *s,
             (os_index == NULL || !small_index(os_index, ilen)))
             return object_error(s, "%s needs an os_index from 0 to %d", indexed[i],
                                 LS_HOST_MAX_CPU_INDEX);
+    /* an allowed set that allows nothing of the machine: hwloc 2.9 dereferences NULL
+     * (corpus/hwloc_xml/crash-hwloc-empty-allowed-cpuset.xml) */
+    static const int complete_of[][2] = {{ALLOWED_CPUSET, COMPLETE_CPUSET},
+                                         {ALLOWED_NODESET, COMPLETE_NODESET}};
+    for (int k = 0; k < 2; k++) {
+        int a = complete_of[k][0], c = complete_of[k][1];
+        if (have[a] && !meets(&sets[a], have[c] ? &sets[c] : &sets[a]))
+            return object_error(s, "%s allows nothing of %s", set_names[a], set_names[c]);
+    }
     f->has_sets = have[CPUSET] || have[NODESET];
     if (have[CPUSET] && !subset(&sets[CPUSET], &sets[COMPLETE_CPUSET]))
         return object_error(s, "cpuset is not inside complete_cpuset");
@@ -249,9 +263,6 @@ static int attributes(struct scan *s, bool is_object, struct frame *f, bool *clo
                                   "an index past 16383,");
                 have[i] = true;
             }
-        for (size_t i = 0; i < sizeof(other_sets) / sizeof(other_sets[0]); i++)
-            if (is(an, alen, other_sets[i]) && vlen > SET_MAX_TEXT)
-                return bad(s, "an allowed cpuset or nodeset too long");
         if (is(an, alen, "type")) {
             type = v;
             tlen = vlen;

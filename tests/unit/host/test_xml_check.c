@@ -97,6 +97,20 @@ static void test_a_pu_or_numa_node_needs_a_small_os_index(void **state)
                      LS_EINVAL);
 }
 
+/* corpus/hwloc_xml/crash-hwloc-empty-allowed-cpuset.xml: hwloc dereferences NULL */
+static void test_an_allowed_set_must_allow_part_of_the_machine(void **state)
+{
+    (void)state;
+    struct ls_err err;
+    assert_int_equal(check(OBJ(SETS " allowed_cpuset=\"0x0\""), &err), LS_EINVAL);
+    assert_string_equal(err.msg, "hwloc xml: object ending at byte 127: allowed_cpuset allows "
+                                 "nothing of complete_cpuset");
+    assert_int_equal(check(OBJ(SETS " allowed_nodeset=\"0x2\""), &err), LS_EINVAL);
+    assert_int_equal(check(OBJ(SETS " allowed_cpuset=\"0xz\""), &err), LS_EINVAL);
+    assert_int_equal(check(OBJ(SETS " allowed_cpuset=\"0x2\" allowed_nodeset=\"0x1\""), &err),
+                     LS_OK);
+}
+
 static void test_bitmaps_past_the_bound_or_malformed_are_refused(void **state)
 {
     (void)state;
@@ -147,6 +161,7 @@ int main(void)
         cmocka_unit_test(test_a_set_without_its_complete_set_is_refused),
         cmocka_unit_test(test_a_child_outside_its_parent_is_refused),
         cmocka_unit_test(test_a_pu_or_numa_node_needs_a_small_os_index),
+        cmocka_unit_test(test_an_allowed_set_must_allow_part_of_the_machine),
         cmocka_unit_test(test_bitmaps_past_the_bound_or_malformed_are_refused),
         cmocka_unit_test(test_nesting_is_bounded_and_tags_must_be_well_formed),
     };
