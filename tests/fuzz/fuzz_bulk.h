@@ -23,8 +23,7 @@ static inline struct ls_graph *fuzz_bulk_graph(void)
     struct ls_err err;
     if (ls_change_put_node_new(cs, "host:machine:h1", "machine", "h1", "up", NULL, "host:h1",
                                &err) != LS_OK ||
-        ls_change_put_node_new(cs, "manual:rack:R1", "rack", "R1", "", NULL, NULL, &err) !=
-            LS_OK ||
+        ls_change_put_node_new(cs, "manual:rack:R1", "rack", "R1", "", NULL, NULL, &err) != LS_OK ||
         ls_graph_prepare(g, cs, 1000000, &p, &err) != LS_OK)
         abort();
     ls_graph_publish(g, p, 1);

@@ -1,4 +1,5 @@
-/* libFuzzer target: the OpenStack answer mapping of the "floatingips" collection (fuzz_os_map.h). */
+/* libFuzzer target: the OpenStack answer mapping of the "floatingips" collection (fuzz_os_map.h).
+ */
 #include "tests/fuzz/fuzz_os_map.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
