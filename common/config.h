@@ -74,6 +74,15 @@ struct ls_config {
     long telemetry_flush_interval;      /* seconds between rollup writes */
     long telemetry_retention_days;      /* rollup days kept */
     long telemetry_max_series_per_node; /* live series per node; more are refused */
+    /* Postgres: durability and the connection to it (sql/store.h ls_store_opts) */
+    bool pg_fast_unsafe;         /* the embedded Postgres without fsync (tests, benchmarks) */
+    long db_write_timeout;       /* seconds a write waits for Postgres */
+    long db_connect_timeout;     /* seconds; libpq connect_timeout */
+    long db_statement_timeout;   /* seconds; 0 = none */
+    long db_keepalives_idle;     /* seconds; 0 = no TCP keepalives */
+    long db_keepalives_interval; /* seconds between probes */
+    long db_keepalives_count;    /* probes lost before the connection is dead */
+    long db_tcp_user_timeout;    /* seconds; 0 = the kernel's */
 };
 
 /** Reads a boolean as options, query arguments and environment variables write it: true / 1 /

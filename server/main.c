@@ -101,11 +101,28 @@ int main(int argc, char **argv)
         goto out;
     const char *dsn = cfg.db;
     if (dsn[0] == '\0') {
-        if (ls_pg_embedded_start(&pg, cfg.data_dir, &err) != LS_OK)
+        if (cfg.pg_fast_unsafe)
+            ls_log(LS_LOG_WARN, "main",
+                   "pg-fast-unsafe: the private postgres runs without fsync and full page "
+                   "writes; a power loss or OS crash can lose acknowledged writes or the "
+                   "database (tests and benchmarks only)",
+                   "data_dir=%s", cfg.data_dir);
+        if (ls_pg_embedded_start(&pg, cfg.data_dir, cfg.pg_fast_unsafe, &err) != LS_OK)
             goto out;
         dsn = ls_pg_embedded_dsn(pg);
+    } else if (cfg.pg_fast_unsafe) {
+        ls_log(LS_LOG_INFO, "main", "pg-fast-unsafe has no effect with --db", NULL);
     }
-    if (ls_store_open(&store, dsn, &err) != LS_OK)
+    struct ls_store_opts so = {
+        .write_timeout_s = cfg.db_write_timeout,
+        .connect_timeout_s = cfg.db_connect_timeout,
+        .statement_timeout_s = cfg.db_statement_timeout,
+        .keepalives_idle_s = cfg.db_keepalives_idle,
+        .keepalives_interval_s = cfg.db_keepalives_interval,
+        .keepalives_count = cfg.db_keepalives_count,
+        .tcp_user_timeout_s = cfg.db_tcp_user_timeout,
+    };
+    if (ls_store_open_opts(&store, dsn, &so, &err) != LS_OK)
         goto out;
     ctx.store = store;
     ctx.graph = ls_graph_new();

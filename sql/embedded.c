@@ -266,7 +266,10 @@ static int clear_leftovers(struct ls_pg_embedded *pg, struct ls_err *err)
     return LS_OK;
 }
 
-int ls_pg_embedded_start(struct ls_pg_embedded **out, const char *data_dir, struct ls_err *err)
+int ls_pg_embedded_start(struct ls_pg_embedded **out,
+                         const char *data_dir,
+                         bool fast_unsafe,
+                         struct ls_err *err)
 {
     struct ls_pg_embedded *pg = ls_xcalloc(1, sizeof(*pg));
     pg->lock_fd = -1;
@@ -338,8 +341,19 @@ int ls_pg_embedded_start(struct ls_pg_embedded **out, const char *data_dir, stru
         }
         char initdb[600];
         snprintf(initdb, sizeof(initdb), "%s/initdb", pg->bindir);
-        const char *argv[] = {initdb,  "-D", pg->pgdata, "-U",          "landscape", "-A",
-                              "trust", "-E", "UTF8",     "--no-locale", "--no-sync", NULL};
+        /* durable: initdb syncs the new cluster to disk before it returns */
+        const char *argv[] = {initdb,
+                              "-D",
+                              pg->pgdata,
+                              "-U",
+                              "landscape",
+                              "-A",
+                              "trust",
+                              "-E",
+                              "UTF8",
+                              "--no-locale",
+                              fast_unsafe ? "--no-sync" : NULL,
+                              NULL};
         if (run(pg, argv) != 0) {
             rc = ls_err_set(err, LS_ERR, "initdb_failed", "initdb failed; see %s", pg->log);
             goto fail;
@@ -351,15 +365,15 @@ int ls_pg_embedded_start(struct ls_pg_embedded **out, const char *data_dir, stru
     pg->port = pick_port();
     char opts[900], pgctl[600];
     /* A private server with no replicas: minimal WAL (an index built in the transaction that
-     * made it is not WAL-logged), WAL segments not zero-filled first. */
+     * made it is not WAL-logged: its files are synced at commit), WAL segments not zero-filled
+     * first. Durable unless fast_unsafe (tests, benchmarks). */
+    const char *sync = fast_unsafe ? "off" : "on";
     snprintf(opts, sizeof(opts),
              "-c listen_addresses='' -c unix_socket_directories='%s' -p %d -c fsync=%s "
              "-c synchronous_commit=%s -c full_page_writes=%s -c max_connections=64 "
              "-c shared_buffers=256MB -c max_wal_size=4GB -c wal_buffers=32MB -c wal_init_zero=off "
              "-c wal_level=minimal -c max_wal_senders=0",
-             pg->sockdir, pg->port, getenv("LANDSCAPE_PG_FSYNC") ? "on" : "off",
-             getenv("LANDSCAPE_PG_FSYNC") ? "on" : "off",
-             getenv("LANDSCAPE_PG_FSYNC") ? "on" : "off");
+             pg->sockdir, pg->port, sync, sync, sync);
     snprintf(pgctl, sizeof(pgctl), "%s/pg_ctl", pg->bindir);
     const char *argv[] = {pgctl,   "-D", pg->pgdata, "-o", opts,    "-l",
                           pg->log, "-w", "-t",       "60", "start", NULL};
@@ -369,8 +383,8 @@ int ls_pg_embedded_start(struct ls_pg_embedded **out, const char *data_dir, stru
     }
     snprintf(pg->dsn, sizeof(pg->dsn), "host=%s port=%d user=landscape dbname=postgres",
              pg->sockdir, pg->port);
-    ls_log(LS_LOG_INFO, "pg", "embedded postgres started", "data=%s socket=%s", pg->pgdata,
-           pg->sockdir);
+    ls_log(LS_LOG_INFO, "pg", "embedded postgres started", "data=%s socket=%s fsync=%s", pg->pgdata,
+           pg->sockdir, sync);
     *out = pg;
     return LS_OK;
 fail:

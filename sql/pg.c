@@ -1,9 +1,12 @@
 /* libpq helpers: parameters only, every PGresult cleared once, SQLSTATE -> ls_status. */
 #include "sql/pg.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include "common/handoff.h"
 #include "common/log.h"
@@ -41,6 +44,178 @@ int ls_pg_connect(PGconn **out, const char *dsn, struct ls_err *err)
     return LS_OK;
 }
 
+/* ---- connection settings ---- */
+
+/* Whether this libpq knows keyword kw (tcp_user_timeout: libpq 12 and later). */
+static bool libpq_has(const char *kw)
+{
+    PQconninfoOption *d = PQconndefaults();
+    bool has = false;
+    for (PQconninfoOption *o = d; o && o->keyword && !has; o++)
+        has = strcmp(o->keyword, kw) == 0;
+    PQconninfoFree(d);
+    return has;
+}
+
+/* The DSN's value of kw, or else its libpq variable's (PGCONNECT_TIMEOUT, ...); NULL if none. */
+static const char *given(const PQconninfoOption *parsed, const char *kw)
+{
+    for (const PQconninfoOption *o = parsed; o->keyword; o++)
+        if (strcmp(o->keyword, kw) == 0) {
+            if (o->val && o->val[0])
+                return o->val;
+            const char *env = o->envvar ? getenv(o->envvar) : NULL;
+            return env && env[0] ? env : NULL;
+        }
+    return NULL;
+}
+
+/* Appends ` kw='v'` (conninfo quoting: backslash and quote escaped). */
+static void put_kv(struct ls_buf *b, const char *kw, const char *v)
+{
+    int rc = ls_buf_printf(b, "%s%s='", b->len ? " " : "", kw);
+    for (const char *p = v; *p && rc == LS_OK; p++)
+        rc = (*p == '\\' || *p == '\'') ? ls_buf_printf(b, "\\%c", *p) : ls_buf_append(b, p, 1);
+    rc = rc ? rc : ls_buf_append(b, "'", 1);
+    LS_ASSERT(rc == LS_OK); /* unbounded buffer: only OOM fails, and it aborts */
+}
+
+int ls_pg_conninfo(char **out, const char *dsn, const struct ls_pg_conn_opts *o, struct ls_err *err)
+{
+    char *perr = NULL;
+    PQconninfoOption *parsed = PQconninfoParse(dsn, &perr);
+    PQfreemem(perr); /* it may quote the DSN, password included: not repeated */
+    if (parsed == NULL)
+        return ls_err_set(err, LS_EINVAL, "invalid_config",
+                          "db: not a libpq connection string or postgresql:// URI");
+    struct ls_buf b;
+    ls_buf_init(&b, 0);
+    for (const PQconninfoOption *p = parsed; p->keyword; p++)
+        if (p->val && p->val[0])
+            put_kv(&b, p->keyword, p->val);
+    struct {
+        const char *kw;
+        long v;
+    } const adds[] = {
+        {"connect_timeout", o->connect_timeout_s},
+        {"keepalives", o->keepalives_idle_s > 0},
+        {"keepalives_idle", o->keepalives_idle_s},
+        {"keepalives_interval", o->keepalives_interval_s},
+        {"keepalives_count", o->keepalives_count},
+        {"tcp_user_timeout", o->tcp_user_timeout_ms},
+    };
+    char num[32];
+    for (size_t i = 0; i < sizeof(adds) / sizeof(adds[0]); i++) {
+        if (adds[i].v <= 0 || given(parsed, adds[i].kw) || !libpq_has(adds[i].kw))
+            continue;
+        snprintf(num, sizeof(num), "%ld", adds[i].v);
+        put_kv(&b, adds[i].kw, num);
+    }
+    if (o->application_name && !given(parsed, "application_name"))
+        put_kv(&b, "application_name", o->application_name);
+    const char *opt = given(parsed, "options");
+    if (o->statement_timeout_ms > 0 && (opt == NULL || strstr(opt, "statement_timeout") == NULL)) {
+        char v[600];
+        snprintf(v, sizeof(v), "%s%s-c statement_timeout=%ld", opt ? opt : "", opt ? " " : "",
+                 o->statement_timeout_ms);
+        put_kv(&b, "options", v); /* libpq takes the last value of a keyword */
+    }
+    PQconninfoFree(parsed);
+    *out = ls_buf_take(&b);
+    return LS_OK;
+}
+
+/* ---- the watchdog ---- */
+
+struct ls_pg_watchdog {
+    pthread_mutex_t lock;
+    pthread_cond_t cond; /* on CLOCK_MONOTONIC */
+    pthread_t thread;
+    PGconn *c; /* watched; NULL while disarmed */
+    long long deadline_ns;
+    bool fired;
+    bool stop;
+};
+
+static void *watch(void *arg)
+{
+    struct ls_pg_watchdog *wd = arg;
+    pthread_mutex_lock(&wd->lock);
+    while (!wd->stop) {
+        if (wd->c == NULL) {
+            pthread_cond_wait(&wd->cond, &wd->lock);
+            continue;
+        }
+        long long now = ls_time_mono_ns();
+        if (now < wd->deadline_ns) {
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            long long at =
+                (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec + (wd->deadline_ns - now);
+            ts.tv_sec = (time_t)(at / 1000000000LL);
+            ts.tv_nsec = (long)(at % 1000000000LL);
+            pthread_cond_timedwait(&wd->cond, &wd->lock, &ts);
+            continue;
+        }
+        /* under the lock: the owner cannot close c (it disarms first) while we cut it */
+        int fd = PQsocket(wd->c);
+        if (fd >= 0)
+            shutdown(fd, SHUT_RDWR);
+        wd->fired = true;
+        wd->c = NULL;
+    }
+    pthread_mutex_unlock(&wd->lock);
+    return NULL;
+}
+
+struct ls_pg_watchdog *ls_pg_watchdog_new(void)
+{
+    struct ls_pg_watchdog *wd = ls_xcalloc(1, sizeof(*wd));
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&wd->cond, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&wd->lock, NULL);
+    int rc = pthread_create(&wd->thread, NULL, watch, wd);
+    LS_ASSERT(rc == 0); /* only out of resources, as an allocation */
+    return wd;
+}
+
+void ls_pg_watchdog_arm(struct ls_pg_watchdog *wd, PGconn *c, long long deadline_ns)
+{
+    pthread_mutex_lock(&wd->lock);
+    wd->c = c;
+    wd->deadline_ns = deadline_ns;
+    wd->fired = false;
+    pthread_cond_signal(&wd->cond);
+    pthread_mutex_unlock(&wd->lock);
+}
+
+bool ls_pg_watchdog_disarm(struct ls_pg_watchdog *wd)
+{
+    pthread_mutex_lock(&wd->lock);
+    bool fired = wd->fired;
+    wd->c = NULL;
+    wd->fired = false;
+    pthread_mutex_unlock(&wd->lock);
+    return fired;
+}
+
+void ls_pg_watchdog_free(struct ls_pg_watchdog *wd)
+{
+    if (wd == NULL)
+        return;
+    pthread_mutex_lock(&wd->lock);
+    wd->stop = true;
+    pthread_cond_signal(&wd->cond);
+    pthread_mutex_unlock(&wd->lock);
+    pthread_join(wd->thread, NULL);
+    pthread_mutex_destroy(&wd->lock);
+    pthread_cond_destroy(&wd->cond);
+    free(wd);
+}
+
 bool ls_pg_broken(PGconn *c)
 {
     return c == NULL || PQstatus(c) != CONNECTION_OK;
@@ -60,6 +235,8 @@ int ls_pg_error(PGconn *c, const PGresult *r, struct ls_err *err)
         return ls_err_set(err, LS_EUNAVAIL, "db_unavailable", "postgres: %s", line);
     if (state && strcmp(state, "23505") == 0)
         return ls_err_set(err, LS_ECONFLICT, "conflict", "postgres: %s", line);
+    if (state && strcmp(state, "57014") == 0) /* statement_timeout (or a cancel) */
+        return ls_err_set(err, LS_ETIMEOUT, "db_timeout", "postgres: %s", line);
     if (state && strncmp(state, "22", 2) == 0)
         return ls_err_set(err, LS_EINVAL, "invalid_value", "postgres: %s", line);
     if (state && strncmp(state, "54", 2) == 0)

@@ -17,10 +17,50 @@
 LS_MUST_CHECK int ls_pg_connect(PGconn **out, const char *dsn, struct ls_err *err);
 
 /**
+ * Connection settings added to a DSN where it (or the libpq variable for it, PGCONNECT_TIMEOUT,
+ * PGOPTIONS, ...) does not set them already: what the operator wrote always wins. 0 leaves a
+ * setting out. Keepalives and tcp_user_timeout apply to TCP connections only (libpq ignores
+ * them on a unix socket); tcp_user_timeout only where libpq has it (12 and later).
+ */
+struct ls_pg_conn_opts {
+    long connect_timeout_s;     /* connect_timeout */
+    long keepalives_idle_s;     /* keepalives=1 with keepalives_idle */
+    long keepalives_interval_s; /* keepalives_interval */
+    long keepalives_count;      /* keepalives_count */
+    long tcp_user_timeout_ms;   /* tcp_user_timeout */
+    long statement_timeout_ms;  /* options=-c statement_timeout=N */
+    const char *application_name;
+};
+/**
+ * The DSN (key=value or URI) with o's settings added where it does not set them, as a
+ * key=value conninfo string in *out (caller frees). It holds the DSN's password, if any:
+ * never log it. LS_EINVAL when libpq cannot parse the DSN (the message does not quote it).
+ */
+LS_MUST_CHECK int
+ls_pg_conninfo(char **out, const char *dsn, const struct ls_pg_conn_opts *o, struct ls_err *err);
+
+/**
+ * A deadline over a connection whose libpq calls block: when it passes while armed, the
+ * connection's socket is shut down, so the blocked call (a query, COPY, a result) returns with
+ * the connection lost, however the network fails (a partition that drops packets, a peer that
+ * stops answering). One thread per watchdog, asleep while disarmed.
+ */
+struct ls_pg_watchdog;
+/** Starts the watchdog's thread. Free with ls_pg_watchdog_free. */
+struct ls_pg_watchdog *ls_pg_watchdog_new(void);
+/** Watches c until deadline_ns (ls_time_mono_ns clock). c must stay open until disarmed. */
+void ls_pg_watchdog_arm(struct ls_pg_watchdog *wd, PGconn *c, long long deadline_ns);
+/** Stops watching (before c is closed). @return true when the deadline cut c since armed. */
+bool ls_pg_watchdog_disarm(struct ls_pg_watchdog *wd);
+/** Stops the thread; NULL is a no-op. */
+void ls_pg_watchdog_free(struct ls_pg_watchdog *wd);
+
+/**
  * Runs sql with text parameters (NULL entries are SQL NULL). On success *out (may be NULL to
  * discard) holds the result, which the caller PQclears. Errors are mapped from SQLSTATE:
- * 23505 LS_ECONFLICT, class 08 / lost connection LS_EUNAVAIL, 22 LS_EINVAL, 54 LS_ELIMIT,
- * others LS_ERR; the message is Postgres's primary message.
+ * 23505 LS_ECONFLICT, class 08 / 57P / lost connection LS_EUNAVAIL, 57014 (statement_timeout)
+ * LS_ETIMEOUT, 22 LS_EINVAL, 54 LS_ELIMIT, others LS_ERR; the message is Postgres's primary
+ * message.
  */
 LS_MUST_CHECK int ls_pg_exec(PGconn *c,
                              PGresult **out,

@@ -21,9 +21,15 @@
 
 /* ---- connections ------------------------------------------------------------------------- */
 
-/* Prepares a fresh writer connection: temp tables for the versions a change closes. */
+/* Prepares a fresh writer connection: temp tables for the versions a change closes. Where
+ * Postgres has it (14+), a backend whose client went away (killed) stops within a second even
+ * in a long statement, and releases the writer lock with it. */
 static int writer_setup(PGconn *c, struct ls_err *err)
 {
+    struct ls_err soft;
+    if (ls_pg_exec(c, NULL, "SET client_connection_check_interval = 1000", 0, NULL, &soft) != LS_OK)
+        ls_log(LS_LOG_DEBUG, "sql", "client_connection_check_interval not set", "err=\"%s\"",
+               soft.msg);
     int rc = ls_pg_exec(c, NULL,
                         "CREATE TEMP TABLE IF NOT EXISTS node_closing (id text, t timestamptz) "
                         "ON COMMIT DELETE ROWS",
@@ -104,38 +110,156 @@ static int build_left_pending(struct ls_store *s, struct ls_err *err)
     return LS_OK;
 }
 
+/* The session advisory lock that makes one process the database's writer (7468001 guards
+ * migrations). Held by the writer connection: it ends with that connection (a crash, a kill -9). */
+#define WRITER_LOCK         "7468002"
+#define WRITER_LOCK_WAIT_MS 5000
+
+/* Takes the writer lock on c, trying for wait_ms (a writer that was just stopped or killed
+ * may still be ending its backend), or says who holds it (LS_ECONFLICT, one line). */
+static int writer_lock(PGconn *c, int wait_ms, struct ls_err *err)
+{
+    PGresult *r = NULL;
+    int rc = LS_OK;
+    for (int waited = 0;; waited += 100) {
+        rc = ls_pg_exec(c, &r, "SELECT pg_try_advisory_lock(" WRITER_LOCK ")", 0, NULL, err);
+        bool got = rc == LS_OK && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+        PQclear(r);
+        r = NULL;
+        if (rc != LS_OK || got)
+            return rc;
+        if (waited >= wait_ms)
+            break;
+        struct timespec ts = {0, 100 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    struct ls_err soft;
+    char who[200] = "";
+    if (ls_pg_exec(c, &r,
+                   "SELECT a.pid, coalesce(host(a.client_addr), ''), a.application_name "
+                   "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                   "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 "
+                   "AND l.objid = " WRITER_LOCK " AND l.objsubid = 1 AND l.database = "
+                   "(SELECT oid FROM pg_database WHERE datname = current_database())",
+                   0, NULL, &soft) == LS_OK &&
+        PQntuples(r) == 1)
+        snprintf(who, sizeof(who), " (postgres backend pid %s%s%s, application_name '%s')",
+                 PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1)[0] ? " from " : "", PQgetvalue(r, 0, 1),
+                 PQgetvalue(r, 0, 2));
+    PQclear(r);
+    return ls_err_set(err, LS_ECONFLICT, "writer_lock_held",
+                      "another landscaped is the writer on this database%s: stop it, or give "
+                      "this one another database",
+                      who);
+}
+
+/* Ends the backend of the writer connection that was lost, and waits for it (up to 10 s):
+ * its transaction is then committed or rolled back for good, and its writer lock released. */
+static void end_old_writer(struct ls_store *s, PGconn *c)
+{
+    if (s->w_pid == 0)
+        return;
+    char pid[16];
+    snprintf(pid, sizeof(pid), "%d", s->w_pid);
+    const char *params[] = {pid};
+    struct ls_err soft;
+    PGresult *r = NULL;
+    if (ls_pg_exec(c, &r,
+                   "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity "
+                   "WHERE pid = $1 AND pid <> pg_backend_pid()",
+                   1, params, &soft) != LS_OK)
+        ls_log(LS_LOG_WARN, "sql", "cannot end the lost writer connection's backend",
+               "pid=%s err=\"%s\"", pid, soft.msg);
+    else if (PQntuples(r) == 1)
+        ls_log(LS_LOG_INFO, "sql", "ended the lost writer connection's backend", "pid=%s", pid);
+    PQclear(r);
+    s->w_pid = 0;
+}
+
+/* A new writer connection: the lost one's backend ended, the writer lock, the temp tables. */
 static int writer_connect(struct ls_store *s, struct ls_err *err)
 {
     PQfinish(s->w);
     s->w = NULL;
     s->w_pending = false;
     int rc = ls_pg_connect(&s->w, s->dsn, err);
+    if (rc != LS_OK)
+        return rc;
+    end_old_writer(s, s->w);
+    rc = writer_lock(s->w, 0, err);
     if (rc == LS_OK)
         rc = writer_setup(s->w, err);
+    if (rc == LS_OK)
+        s->w_pid = PQbackendPID(s->w);
     return rc;
+}
+
+void ls_store_opts_defaults(struct ls_store_opts *o)
+{
+    *o = (struct ls_store_opts){
+        .write_timeout_s = 30,
+        .connect_timeout_s = 5,
+        .statement_timeout_s = 30,
+        .keepalives_idle_s = 10,
+        .keepalives_interval_s = 5,
+        .keepalives_count = 3,
+        .tcp_user_timeout_s = 20,
+    };
 }
 
 int ls_store_open(struct ls_store **out, const char *dsn, struct ls_err *err)
 {
+    struct ls_store_opts o;
+    ls_store_opts_defaults(&o);
+    return ls_store_open_opts(out, dsn, &o, err);
+}
+
+int ls_store_open_opts(struct ls_store **out,
+                       const char *dsn,
+                       const struct ls_store_opts *o,
+                       struct ls_err *err)
+{
+    const struct ls_pg_conn_opts co = {
+        .connect_timeout_s = o->connect_timeout_s,
+        .keepalives_idle_s = o->keepalives_idle_s,
+        .keepalives_interval_s = o->keepalives_interval_s,
+        .keepalives_count = o->keepalives_count,
+        .tcp_user_timeout_ms = o->tcp_user_timeout_s * 1000,
+        .statement_timeout_ms = o->statement_timeout_s * 1000,
+        .application_name = "landscaped",
+    };
+    char *conninfo;
+    int rc = ls_pg_conninfo(&conninfo, dsn, &co, err);
+    if (rc != LS_OK)
+        return rc;
     struct ls_store *s = ls_xcalloc(1, sizeof(*s));
-    s->dsn = ls_xstrdup(dsn);
-    s->write_timeout_us = 30 * 1000000LL;
+    s->dsn = conninfo;
+    s->write_timeout_us = o->write_timeout_s * 1000000LL;
     pthread_mutex_init(&s->wlock, NULL);
     pthread_mutex_init(&s->rlock, NULL);
     pthread_cond_init(&s->rcond, NULL);
     pthread_mutex_init(&s->stat_lock, NULL);
     pthread_mutex_init(&s->rollup_lock, NULL);
-    int rc = ls_pg_connect(&s->w, dsn, err);
+    s->wd = ls_pg_watchdog_new();
+    rc = ls_pg_connect(&s->w, s->dsn, err);
+    if (rc == LS_OK) /* before migrating: a second writer changes nothing */
+        rc = writer_lock(s->w, WRITER_LOCK_WAIT_MS, err);
+    /* migrations and the index builds below may take longer than a statement may */
+    if (rc == LS_OK)
+        rc = ls_pg_exec(s->w, NULL, "SET statement_timeout = 0", 0, NULL, err);
     if (rc == LS_OK)
         rc = ls_migrate(s->w, &s->schema, err);
     if (rc == LS_OK)
         rc = writer_setup(s->w, err);
     if (rc == LS_OK)
         rc = build_left_pending(s, err);
+    if (rc == LS_OK)
+        rc = ls_pg_exec(s->w, NULL, "RESET statement_timeout", 0, NULL, err);
     if (rc != LS_OK) {
         ls_store_close(s);
         return rc;
     }
+    s->w_pid = PQbackendPID(s->w);
     *out = s;
     return LS_OK;
 }
@@ -145,7 +269,11 @@ void ls_store_close(struct ls_store *s)
     if (s == NULL)
         return;
     writer_settle(s);
+    ls_pg_watchdog_free(s->wd);
+    if (!ls_pg_broken(s->w)) /* the next writer need not wait for this backend to end */
+        PQclear(PQexec(s->w, "SELECT pg_advisory_unlock_all()"));
     PQfinish(s->w);
+    free(s->unresolved.origin);
     for (int i = 0; i < LS_STORE_READERS; i++)
         PQfinish(s->readers[i]);
     pthread_mutex_destroy(&s->wlock);
@@ -419,7 +547,42 @@ static int bulk_end(PGconn *c, char **defs, bool *any, struct ls_err *err)
     return rc;
 }
 
-/* One transaction: close replaced versions, insert new ones, log the change. */
+static void set_unresolved(
+    struct ls_store *s, uint64_t rev, const char *time, const char *origin, const char *n_ops)
+{
+    free(s->unresolved.origin);
+    s->unresolved.on = true;
+    s->unresolved.rev = rev;
+    snprintf(s->unresolved.time, sizeof(s->unresolved.time), "%s", time);
+    s->unresolved.origin = ls_xstrdup(origin);
+    snprintf(s->unresolved.n_ops, sizeof(s->unresolved.n_ops), "%s", n_ops);
+}
+
+/* On a new writer connection (the lost one's backend ended, so its transaction is over):
+ * whether the COMMIT in s->unresolved took effect. Clears s->unresolved once known. */
+static int resolve_commit(struct ls_store *s, bool *committed, struct ls_err *err)
+{
+    char rev[32];
+    snprintf(rev, sizeof(rev), "%llu", (unsigned long long)s->unresolved.rev);
+    const char *params[] = {rev, s->unresolved.time, s->unresolved.origin, s->unresolved.n_ops};
+    PGresult *r = NULL;
+    int rc = ls_pg_exec(s->w, &r,
+                        "SELECT 1 FROM change_log WHERE revision = $1 AND event_time = $2 "
+                        "AND origin = $3 AND n_ops = $4",
+                        4, params, err);
+    if (rc == LS_OK) {
+        *committed = PQntuples(r) == 1;
+        s->unresolved.on = false;
+        ls_log(LS_LOG_WARN, "sql", "connection lost during COMMIT, outcome resolved",
+               "revision=%s committed=%s", rev, *committed ? "yes" : "no");
+    }
+    PQclear(r);
+    return rc;
+}
+
+/* One transaction: close replaced versions, insert new ones, log the change. When the
+ * connection is lost with COMMIT sent (its outcome unknown), s->unresolved names the
+ * change-log row that tells. */
 static int persist(struct ls_store *s,
                    const struct ls_prepared *p,
                    const char *origin,
@@ -509,8 +672,11 @@ static int persist(struct ls_store *s,
                         4, params, err);
     }
     t[3] = ls_time_mono_ns();
-    if (rc == LS_OK)
+    if (rc == LS_OK) {
         rc = ls_pg_exec(c, NULL, "COMMIT", 0, NULL, err);
+        if (rc == LS_EUNAVAIL) /* sent, and the connection went: committed or not? */
+            set_unresolved(s, rev, ts, origin, count);
+    }
     t[4] = ls_time_mono_ns();
     if (ls_log_enabled(LS_LOG_DEBUG, "sql"))
         ls_log(LS_LOG_DEBUG, "sql", "persisted",
@@ -523,15 +689,93 @@ static int persist(struct ls_store *s,
         /* a bulk load: its indexes built, and the planner's statistics refreshed now, not by
          * autovacuum later */
         if (deferred)
-            writer_send(s, BUILD_PENDING_INDEXES "; ANALYZE node_version, edge_version",
+            writer_send(s,
+                        "SET statement_timeout = 0; " BUILD_PENDING_INDEXES
+                        "; ANALYZE node_version, edge_version; RESET statement_timeout",
                         "index builds and ANALYZE after a bulk load");
         else if (n > 20000)
-            writer_send(s, "ANALYZE node_version, edge_version", "ANALYZE after a bulk load");
+            writer_send(s,
+                        "SET statement_timeout = 0; ANALYZE node_version, edge_version; "
+                        "RESET statement_timeout",
+                        "ANALYZE after a bulk load");
     } else if (!ls_pg_broken(c)) {
         r = PQexec(c, "ROLLBACK");
         PQclear(r);
     }
     *out_rev = rev;
+    return rc;
+}
+
+/* Persists p, reconnecting and retrying while Postgres is unreachable, until deadline
+ * (monotonic ns): the watchdog cuts a connection that stops answering at the deadline. A
+ * COMMIT whose outcome the lost connection took with it is resolved first on the next one:
+ * committed means done (not written twice). */
+static int write_attempts(struct ls_store *s,
+                          const struct ls_prepared *p,
+                          const char *origin,
+                          uint64_t next,
+                          long long deadline,
+                          uint64_t *rev,
+                          struct ls_err *err)
+{
+    if (s->stale)
+        return ls_err_set(err, LS_EUNAVAIL, "restart_required",
+                          "a write reported as failed was committed after all: restart "
+                          "landscaped to load it");
+    int rc = LS_OK;
+    bool mine = false; /* s->unresolved is this write's COMMIT */
+    for (int attempt = 0;; attempt++) {
+        if (ls_pg_broken(s->w)) {
+            rc = writer_connect(s, err);
+            if (rc == LS_ECONFLICT) /* another writer took the lock meanwhile: wait for it */
+                rc = LS_EUNAVAIL;
+        }
+        bool committed = false;
+        if (rc == LS_OK && s->unresolved.on) {
+            uint64_t urev = s->unresolved.rev;
+            rc = resolve_commit(s, &committed, err);
+            if (rc == LS_OK && committed && mine) {
+                *rev = urev;
+                return LS_OK;
+            }
+            if (rc == LS_OK && committed) { /* an earlier write that failed at its deadline */
+                s->stale = true;
+                ls_log(LS_LOG_ERROR, "sql",
+                       "a write reported as failed was committed: the graph in memory misses "
+                       "it until landscaped restarts",
+                       "revision=%llu", (unsigned long long)urev);
+                return ls_err_set(err, LS_EUNAVAIL, "restart_required",
+                                  "revision %llu, reported as failed, was committed after all: "
+                                  "restart landscaped to load it",
+                                  (unsigned long long)urev);
+            }
+        }
+        if (rc == LS_OK) {
+            ls_pg_watchdog_arm(s->wd, s->w, deadline);
+            writer_settle(s);
+            rc = persist(s, p, origin, next, rev, err);
+            if (ls_pg_watchdog_disarm(s->wd) && rc != LS_OK)
+                rc = ls_err_set(err, LS_EUNAVAIL, "db_unavailable",
+                                "postgres did not answer within the write timeout (%lld s)",
+                                (long long)(s->write_timeout_us / 1000000));
+            mine = mine || s->unresolved.on;
+        }
+        if (rc != LS_EUNAVAIL || ls_time_mono_ns() >= deadline)
+            break;
+        /* Postgres is away: writes wait and retry (readers keep serving from memory) */
+        if (attempt == 0)
+            ls_log(LS_LOG_WARN, "sql", "postgres unavailable, retrying write", "err=\"%s\"",
+                   err ? err->msg : "");
+        struct timespec ts = {0, 200 * 1000000L};
+        nanosleep(&ts, NULL);
+        rc = LS_OK;
+        PQfinish(s->w);
+        s->w = NULL;
+    }
+    if (rc != LS_OK && s->unresolved.on)
+        ls_log(LS_LOG_WARN, "sql", "write failed with its COMMIT outcome unknown",
+               "revision=%llu note=\"resolved when postgres is back\"",
+               (unsigned long long)s->unresolved.rev);
     return rc;
 }
 
@@ -589,30 +833,13 @@ int ls_store_apply_ops(struct ls_store *s,
         return LS_OK;
     }
     uint64_t rev = 0;
-    int64_t deadline = ls_time_now_us() + s->write_timeout_us;
+    long long deadline = ls_time_mono_ns() + s->write_timeout_us * 1000;
     /* a large change: the graph's slots are found or made while Postgres takes the rows */
     struct stage_job sj = {g, p};
     struct ls_handoff *stager = n >= STAGE_AHEAD_OPS ? ls_handoff_start(stage_job, &sj) : NULL;
     if (stager)
         ls_handoff_give(stager);
-    writer_settle(s);
-    for (int attempt = 0;; attempt++) {
-        if (ls_pg_broken(s->w))
-            rc = writer_connect(s, err);
-        if (rc == LS_OK || rc != LS_EUNAVAIL)
-            rc = rc == LS_OK ? persist(s, p, ls_change_set_origin(cs), next, &rev, err) : rc;
-        if (rc != LS_EUNAVAIL || ls_time_now_us() >= deadline)
-            break;
-        /* Postgres is away: writes wait and retry (readers keep serving from memory) */
-        if (attempt == 0)
-            ls_log(LS_LOG_WARN, "sql", "postgres unavailable, retrying write", "err=\"%s\"",
-                   err ? err->msg : "");
-        struct timespec ts = {0, 200 * 1000000L};
-        nanosleep(&ts, NULL);
-        rc = LS_OK;
-        PQfinish(s->w);
-        s->w = NULL;
-    }
+    rc = write_attempts(s, p, ls_change_set_origin(cs), next, deadline, &rev, err);
     ls_handoff_stop(stager);
     long long t_persisted = ls_time_mono_ns();
     if (rc != LS_OK) {

@@ -19,12 +19,33 @@
 
 struct ls_store;
 
+/** How the store talks to Postgres (the --db-* options). Times in seconds; 0 turns a setting
+ *  off (write_timeout_s excepted). The DSN's own settings win over these. */
+struct ls_store_opts {
+    long write_timeout_s;       /* a write waits this long for Postgres, then fails (503) */
+    long connect_timeout_s;     /* libpq connect_timeout */
+    long statement_timeout_s;   /* Postgres statement_timeout */
+    long keepalives_idle_s;     /* TCP keepalives: idle time before the first probe */
+    long keepalives_interval_s; /* between probes */
+    long keepalives_count;      /* probes lost before the connection is dead */
+    long tcp_user_timeout_s;    /* data unacknowledged this long: the connection is dead */
+};
+/** The defaults of the --db-* options (docs/operations.md explains them). */
+void ls_store_opts_defaults(struct ls_store_opts *o);
+
 /**
- * Connects to `dsn` (libpq conninfo or URI), applies pending migrations (sql/NNN_*.sql, each
- * in a transaction, recorded in schema_version) and returns the store.
- * @return LS_OK; LS_EUNAVAIL (cannot connect), LS_ERR (a migration failed).
- * Caller frees with ls_store_close.
+ * Connects to `dsn` (libpq conninfo or URI), becomes the database's only writer (a session
+ * advisory lock held by the writer connection), applies pending migrations (sql/NNN_*.sql,
+ * each in a transaction, recorded in schema_version) and returns the store.
+ * @return LS_OK; LS_EUNAVAIL (cannot connect), LS_ECONFLICT (another process is the writer:
+ *         the message says which backend holds the lock), LS_EINVAL (a DSN libpq cannot
+ *         parse), LS_ERR (a migration failed). Caller frees with ls_store_close.
  */
+LS_MUST_CHECK int ls_store_open_opts(struct ls_store **out,
+                                     const char *dsn,
+                                     const struct ls_store_opts *o,
+                                     struct ls_err *err);
+/** ls_store_open_opts with ls_store_opts_defaults. */
 LS_MUST_CHECK int ls_store_open(struct ls_store **out, const char *dsn, struct ls_err *err);
 /** Waits for what runs after a write's commit (index builds after a bulk load, ANALYZE), then
  *  closes the connections and frees s (NULL is a no-op). */
@@ -45,6 +66,11 @@ LS_MUST_CHECK int ls_store_load(struct ls_store *s, struct ls_graph *g, struct l
  * Applies a change set: ls_graph_prepare, persist the resolved ops and a change-log entry in
  * one transaction, then ls_graph_publish with the change-log revision. If Postgres fails the
  * graph is unchanged (ls_graph_abort). A set that resolves to nothing commits nothing.
+ * While Postgres is unreachable the write reconnects and retries until write_timeout_s has
+ * passed (a watchdog cuts a connection that stops answering), then fails with LS_EUNAVAIL.
+ * A connection lost while COMMIT was in flight is resolved on the next connection (was the
+ * change-log row of that revision committed?) before anything is retried: a revision is
+ * persisted once.
  * @param[out] out_rev the new revision (or the current one when nothing changed); may be NULL
  * @return LS_OK or the error of prepare / Postgres (LS_EUNAVAIL when unreachable).
  */

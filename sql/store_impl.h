@@ -22,7 +22,19 @@ struct ls_store {
     pthread_mutex_t rlock;
     pthread_cond_t rcond;
     int schema;
-    int64_t write_timeout_us; /* how long a write waits for Postgres to come back */
+    int64_t write_timeout_us;  /* how long a write waits for Postgres to come back */
+    struct ls_pg_watchdog *wd; /* cuts the writer connection at a write's deadline */
+    int w_pid;                 /* the writer's backend, ended before a new writer connection */
+    /* A COMMIT whose connection was lost before its result came: the change-log row it would
+     * have written, checked on the next writer connection before anything else is written. */
+    struct {
+        bool on;
+        uint64_t rev;
+        char time[40];
+        char *origin; /* owned */
+        char n_ops[32];
+    } unresolved;
+    bool stale; /* a write reported failed was committed after all: the graph misses it */
     pthread_mutex_t stat_lock;
     uint64_t writes;
     double write_seconds;

@@ -11,7 +11,7 @@ B=${1:-build-rel}; SECS=${2:-5}; CONNS=${3:-64}; THREADS=2
 command -v wrk >/dev/null || { echo "wrk missing: apt-get install wrk"; exit 1; }
 tmp=$(mktemp -d); chmod 755 "$tmp"; trap 'kill $LS $BARE 2>/dev/null; wait 2>/dev/null; [ -s "$tmp/ls.port" ] || cat "$tmp/ls.log"; rm -rf "$tmp"' EXIT
 "$B/bin/landscaped" --listen 127.0.0.1:0 --port-file "$tmp/ls.port" --data-dir "$tmp/data" \
-  --demo --threads $THREADS --log-level warn >"$tmp/ls.log" 2>&1 & LS=$!
+  --demo --pg-fast-unsafe --threads $THREADS --log-level warn >"$tmp/ls.log" 2>&1 & LS=$!
 "$B/bin/bench_http_bare" "$tmp/bare.port" $THREADS & BARE=$!
 for _ in $(seq 100); do [ -s "$tmp/ls.port" ] && [ -s "$tmp/bare.port" ] && break; sleep 0.2; done
 LP=$(cat "$tmp/ls.port"); BP=$(cat "$tmp/bare.port")

@@ -44,7 +44,8 @@ int main(int argc, char **argv)
     struct ls_err err;
     struct ls_pg_embedded *pg;
     struct ls_store *store;
-    if (ls_pg_embedded_start(&pg, dir, &err) || ls_store_open(&store, ls_pg_embedded_dsn(pg), &err))
+    if (ls_pg_embedded_start(&pg, dir, true /* --pg-fast-unsafe */, &err) ||
+        ls_store_open(&store, ls_pg_embedded_dsn(pg), &err))
         return fail(&err);
     struct ls_graph *g = ls_graph_new();
     struct ls_change_set *cs = ls_change_set_new("bench");

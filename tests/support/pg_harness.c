@@ -23,7 +23,7 @@ int ls_harness_start(void)
         return -1;
     }
     struct ls_err err;
-    if (ls_pg_embedded_start(&server, dir, &err) != LS_OK) {
+    if (ls_pg_embedded_start(&server, dir, true /* fast, unsafe: tests only */, &err) != LS_OK) {
         fprintf(stderr, "harness: %s\n", err.msg);
         return -1;
     }

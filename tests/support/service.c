@@ -55,9 +55,11 @@ int ls_service_start(struct ls_service *s, const char *dsn, const char *const *e
     snprintf(bin, sizeof(bin), "%s/bin/landscaped", bindir ? bindir : ".");
     snprintf(portfile, sizeof(portfile), "%s/port", s->dir);
     snprintf(log, sizeof(log), "%s/service.log", s->dir);
-    const char *argv[64] = {bin, "--listen",   "127.0.0.1:0", "--port-file", portfile, "--db",
-                            dsn, "--data-dir", s->dir,        "--log-level", "info"};
-    int argc = 11;
+    /* --pg-fast-unsafe: when a test runs the private Postgres (dsn ""), it skips fsync */
+    const char *argv[64] = {bin,      "--listen",    "127.0.0.1:0", "--port-file",
+                            portfile, "--db",        dsn,           "--data-dir",
+                            s->dir,   "--log-level", "info",        "--pg-fast-unsafe"};
+    int argc = 12;
     const char *scheme = "http";
     for (int i = 0; extra && extra[i] && argc < 62; i++) {
         if (strcmp(extra[i], "--tls-cert") == 0)

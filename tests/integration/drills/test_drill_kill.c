@@ -232,7 +232,7 @@ static void test_stale_postmaster_pid_does_not_block_a_start(void **state)
     drill_mkdir(data_dir);
     struct ls_pg_embedded *pg;
     struct ls_err err;
-    assert_int_equal(ls_pg_embedded_start(&pg, data_dir, &err), LS_OK);
+    assert_int_equal(ls_pg_embedded_start(&pg, data_dir, true /* --pg-fast-unsafe */, &err), LS_OK);
     char pidfile[128], content[4096];
     snprintf(pidfile, sizeof(pidfile), "%s/pg/postmaster.pid", data_dir);
     FILE *f = fopen(pidfile, "r");
@@ -260,7 +260,7 @@ static void test_stale_postmaster_pid_does_not_block_a_start(void **state)
         assert_non_null(pw);
         assert_int_equal(chown(pidfile, pw->pw_uid, pw->pw_gid), 0);
     }
-    int rc = ls_pg_embedded_start(&pg, data_dir, &err);
+    int rc = ls_pg_embedded_start(&pg, data_dir, true /* --pg-fast-unsafe */, &err);
     if (rc != LS_OK)
         printf("# start: %s\n", err.msg);
     assert_int_equal(rc, LS_OK);
