@@ -11,6 +11,7 @@ PACKAGES=(
   libcmocka-dev libmimalloc-dev
   curl wrk procps
   openssl gdb  # tests: a certificate for the HTTPS simulator; thread stacks of a service that hangs
+  docker-compose  # tests: `docker-compose config` validates docker/docker-compose.yml (no engine)
 )
 
 as_root() {
