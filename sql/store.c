@@ -321,8 +321,18 @@ void store_reader_put(struct ls_store *s, int slot)
     pthread_mutex_unlock(&s->rlock);
 }
 
+/* The store's state once a write reported as failed turned out committed (s->stale). */
+static int restart_required(struct ls_err *err)
+{
+    return ls_err_set(err, LS_EUNAVAIL, "restart_required",
+                      "a write reported as failed was committed after all: restart landscaped "
+                      "to load it");
+}
+
 int ls_store_ping(struct ls_store *s, struct ls_err *err)
 {
+    if (atomic_load(&s->stale))
+        return restart_required(err);
     int slot;
     int rc = store_reader_get(s, &slot, err);
     if (rc != LS_OK)
@@ -718,10 +728,8 @@ static int write_attempts(struct ls_store *s,
                           uint64_t *rev,
                           struct ls_err *err)
 {
-    if (s->stale)
-        return ls_err_set(err, LS_EUNAVAIL, "restart_required",
-                          "a write reported as failed was committed after all: restart "
-                          "landscaped to load it");
+    if (atomic_load(&s->stale))
+        return restart_required(err);
     int rc = LS_OK;
     bool mine = false; /* s->unresolved is this write's COMMIT */
     for (int attempt = 0;; attempt++) {
@@ -739,7 +747,7 @@ static int write_attempts(struct ls_store *s,
                 return LS_OK;
             }
             if (rc == LS_OK && committed) { /* an earlier write that failed at its deadline */
-                s->stale = true;
+                atomic_store(&s->stale, true);
                 ls_log(LS_LOG_ERROR, "sql",
                        "a write reported as failed was committed: the graph in memory misses "
                        "it until landscaped restarts",

@@ -3,6 +3,7 @@
 #define LS_SQL_STORE_IMPL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "sql/pg.h"
@@ -34,7 +35,7 @@ struct ls_store {
         char *origin; /* owned */
         char n_ops[32];
     } unresolved;
-    bool stale; /* a write reported failed was committed after all: the graph misses it */
+    atomic_bool stale; /* a write reported failed was committed after all: the graph misses it */
     pthread_mutex_t stat_lock;
     uint64_t writes;
     double write_seconds;

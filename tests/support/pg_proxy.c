@@ -28,6 +28,8 @@ struct pair {
     bool typed;   /* the client's startup message went: typed messages from now */
     bool commit;  /* a Parse of COMMIT went: cut after the Sync that follows */
     bool cutting; /* COMMIT forwarded: drop the server's answer up to ReadyForQuery */
+    bool hold;    /* then keep the connection open and silent instead of closing it */
+    bool held;    /* answered and held: nothing more is read from either side */
     struct stream c2s, s2c;
 };
 
@@ -36,7 +38,7 @@ struct ls_pg_proxy {
     char sock[108]; /* sun_path */
     pthread_t thread;
     pthread_mutex_t lock;
-    bool stop, armed, partition;
+    bool stop, armed, arm_hold, partition;
     int cuts;
     struct pair pairs[MAX_PAIRS];
 };
@@ -129,6 +131,7 @@ static bool forward_client(struct ls_pg_proxy *p, struct pair *pr)
         if (pr->commit && (type == 'S' || type == 'Q')) {
             pr->commit = false;
             pr->cutting = true; /* nothing more from the client: its COMMIT's answer is lost */
+            pr->hold = p->arm_hold;
             p->armed = false;
             return true;
         }
@@ -196,8 +199,13 @@ static void pump(struct ls_pg_proxy *p, struct pair *pr, short crev, short srev)
     bool ok = true;
     if (pr->cutting) {
         if (srev && (!read_into(pr->sfd, &pr->s2c) || commit_answered(pr))) {
-            p->cuts += pr->cutting;
-            pair_close(pr);
+            p->cuts++;
+            if (pr->hold) {
+                pr->cutting = false;
+                pr->held = true;
+            } else {
+                pair_close(pr);
+            }
         }
         return;
     }
@@ -228,7 +236,7 @@ static void *run(void *arg)
         bool partition = p->partition;
         for (int i = 0; i < MAX_PAIRS; i++) {
             struct pair *pr = &p->pairs[i];
-            bool on = pr->cfd >= 0 && !partition;
+            bool on = pr->cfd >= 0 && !partition && !pr->held;
             fds[n++] = (struct pollfd){.fd = on && !pr->cutting ? pr->cfd : -1, .events = POLLIN};
             fds[n++] = (struct pollfd){.fd = on ? pr->sfd : -1, .events = POLLIN};
         }
@@ -300,10 +308,11 @@ char *ls_pg_proxy_dsn(const struct ls_pg_proxy *p, const char *dsn)
     return strdup(out);
 }
 
-void ls_pg_proxy_cut_after_commit(struct ls_pg_proxy *p)
+void ls_pg_proxy_cut_after_commit(struct ls_pg_proxy *p, bool hold)
 {
     pthread_mutex_lock(&p->lock);
     p->armed = true;
+    p->arm_hold = hold;
     pthread_mutex_unlock(&p->lock);
 }
 

@@ -16,9 +16,10 @@ struct ls_pg_proxy *ls_pg_proxy_start(const char *dsn);
 /** `dsn` with host and port replaced by the proxy's (caller frees). */
 char *ls_pg_proxy_dsn(const struct ls_pg_proxy *p, const char *dsn);
 /** Arms a cut: the next COMMIT a client sends is forwarded, the server's answer read to its
- *  ReadyForQuery and dropped, then both sides of that connection are closed. */
-void ls_pg_proxy_cut_after_commit(struct ls_pg_proxy *p);
-/** How many connections the armed cut closed so far. */
+ *  ReadyForQuery and dropped, then both sides of that connection are closed, or with hold
+ *  left open and silent (the client waits for an answer that never comes). */
+void ls_pg_proxy_cut_after_commit(struct ls_pg_proxy *p, bool hold);
+/** How many COMMIT answers an armed cut dropped so far. */
 int ls_pg_proxy_cuts(struct ls_pg_proxy *p);
 /** While on, nothing is forwarded in either direction and connections are left open. */
 void ls_pg_proxy_partition(struct ls_pg_proxy *p, bool on);

@@ -18,6 +18,8 @@
 #include "tests/support/pg_harness.h"
 #include "tests/support/pg_proxy.h"
 
+static char err_code_of_last[64]; /* the error code of put_node's last failed apply */
+
 static void put_node(struct ls_store *s, struct ls_graph *g, const char *id, int v, int expect)
 {
     struct ls_change_set *cs = ls_change_set_new("test");
@@ -29,6 +31,7 @@ static void put_node(struct ls_store *s, struct ls_graph *g, const char *id, int
     int rc = ls_store_apply(s, g, cs, &rev, &err);
     if (rc != expect)
         fail_msg("apply %s v=%d: got %d (%s), expected %d", id, v, rc, rc ? err.msg : "", expect);
+    snprintf(err_code_of_last, sizeof(err_code_of_last), "%s", rc ? err.code : "");
     ls_change_set_free(cs);
 }
 
@@ -76,7 +79,7 @@ static void test_connection_lost_during_commit_persists_once(void **state)
     struct ls_graph *g = ls_graph_new();
     put_node(s, g, "a", 1, LS_OK);
     put_node(s, g, "b", 1, LS_OK);
-    ls_pg_proxy_cut_after_commit(proxy);
+    ls_pg_proxy_cut_after_commit(proxy, false);
     put_node(s, g, "a", 2, LS_OK); /* acknowledged: it is in Postgres, once */
     assert_int_equal(ls_pg_proxy_cuts(proxy), 1);
     assert_int_equal(graph_rev(g), 3);
@@ -154,6 +157,55 @@ static void test_partition_fails_a_write_at_its_deadline(void **state)
     ls_pg_proxy_stop(proxy);
 }
 
+/* The answer to a COMMIT never comes and the connection stays open: the write fails at its
+ * deadline not knowing whether it committed (it did). The next write asks Postgres first,
+ * finds it committed, and from then on the store refuses writes and readiness
+ * (restart_required) rather than go on with a graph that lacks that revision; a restart
+ * loads it, once. */
+static void test_commit_found_after_its_deadline_requires_a_restart(void **state)
+{
+    (void)state;
+    const char *dsn = ls_harness_new_db();
+    struct ls_pg_proxy *proxy = ls_pg_proxy_start(dsn);
+    assert_non_null(proxy);
+    char *via = ls_pg_proxy_dsn(proxy, dsn);
+    struct ls_store_opts o;
+    ls_store_opts_defaults(&o);
+    o.write_timeout_s = 2;
+    o.connect_timeout_s = 1;
+    struct ls_store *s;
+    struct ls_err err;
+    assert_int_equal(ls_store_open_opts(&s, via, &o, &err), LS_OK);
+    struct ls_graph *g = ls_graph_new();
+    put_node(s, g, "a", 1, LS_OK);
+    ls_pg_proxy_cut_after_commit(proxy, true);
+    put_node(s, g, "a", 2, LS_EUNAVAIL);
+    assert_int_equal(ls_pg_proxy_cuts(proxy), 1);
+    assert_int_equal(graph_v(g, "a"), 1);
+    assert_int_equal(ls_store_ping(s, &err), LS_OK);
+    put_node(s, g, "b", 1, LS_EUNAVAIL);
+    assert_string_equal(err_code_of_last, "restart_required");
+    assert_int_equal(ls_store_ping(s, &err), LS_EUNAVAIL);
+    assert_string_equal(err.code, "restart_required");
+    ls_store_close(s);
+    ls_graph_free(g);
+
+    assert_int_equal(ls_store_open(&s, dsn, &err), LS_OK);
+    g = ls_graph_new();
+    assert_int_equal(ls_store_load(s, g, &err), LS_OK);
+    assert_int_equal(graph_v(g, "a"), 2);
+    assert_int_equal(graph_v(g, "b"), -1);
+    assert_int_equal(graph_rev(g), 2);
+    PGconn *c = PQconnectdb(dsn);
+    assert_int_equal(sql_int(c, "SELECT count(*) FROM change_log"), 2);
+    assert_int_equal(sql_int(c, "SELECT count(*) FROM node_version WHERE id = 'a'"), 2);
+    PQfinish(c);
+    ls_store_close(s);
+    ls_graph_free(g);
+    free(via);
+    ls_pg_proxy_stop(proxy);
+}
+
 /* One writer per database: a second store is refused before it changes anything, with a
  * one-line reason naming the backend that holds the lock; once the first closes, it opens. */
 static void test_second_writer_is_refused(void **state)
@@ -178,6 +230,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_connection_lost_during_commit_persists_once),
         cmocka_unit_test(test_partition_fails_a_write_at_its_deadline),
+        cmocka_unit_test(test_commit_found_after_its_deadline_requires_a_restart),
         cmocka_unit_test(test_second_writer_is_refused),
     };
     return cmocka_run_group_tests_name("sql/store durability", tests, ls_harness_group_setup,
