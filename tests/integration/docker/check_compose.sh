@@ -20,6 +20,10 @@ need "a pg_isready healthcheck" '- pg_isready'
 need "landscaped waiting for healthy dependencies" 'condition: service_healthy'
 need "--db over TCP with a password" 'LANDSCAPE_DB: host=postgres port=5432 user=landscape password=[^ ]+ dbname=landscape'
 need "password authentication on the server" 'POSTGRES_INITDB_ARGS: .*--auth-host=scram-sha-256'
+need "an API without authentication published on the host's loopback only" "published: 8080|- 127.0.0.1:8080:8080"
+if grep -q 'LANDSCAPE_AUTH: none' <<<"$out" && ! grep -q '127.0.0.1:8080:8080' <<<"$out"; then
+  echo "compose: auth none must not be published beyond the host's loopback"; fail=1
+fi
 [ "$(grep -c 'condition: service_healthy' <<<"$out")" -eq 2 ] || { echo "compose: both dependencies must be healthy first"; fail=1; }
 if grep -q -- 'pg-fast-unsafe\|PG_FAST_UNSAFE\|fsync=off\|fsync: .off' <<<"$out"; then
   echo "compose: landscaped and Postgres must run with fsync on"; fail=1
@@ -29,5 +33,13 @@ if grep -q 'bitnami' <<<"$out"; then echo "compose: the bitnami image is no long
 for p in .git 'build\*/' node_modules/; do
   grep -qx "$p" "$src/.dockerignore" || { echo "compose: .dockerignore does not leave out $p"; fail=1; }
 done
+# landscaped accepts the service's configuration as the image runs it (the Dockerfile's
+# ENTRYPOINT, the compose command and environment): --check-config, nothing is bound
+if [ -n "${LS_BINARY_DIR:-}" ]; then
+  resolved=$(mktemp); trap 'rm -f "$resolved"' EXIT
+  printf '%s\n' "$out" >"$resolved"
+  python3 "$(dirname "$0")/run_service_config.py" "$resolved" "$src/docker/Dockerfile" \
+    "$LS_BINARY_DIR/bin/landscaped" || { echo "compose: landscaped refuses the landscape service's configuration"; fail=1; }
+fi
 [ $fail -eq 0 ] && echo "compose: docker/docker-compose.yml ok ($(docker-compose version --short))"
 exit $fail
