@@ -181,8 +181,10 @@ int ls_agent_collect(json_t **out, const struct ls_agent_opts *o, struct ls_err 
     json_t *doc = json_pack("{s:s,s:s,s:o,s:s}", "hostname", host, "hwloc_xml", xml, "nics", nics,
                             "agent_version", AGENT_VERSION);
     free(xml);
-    if (doc == NULL)
-        ls_json_oom();
+    if (doc == NULL) /* not OOM: jansson refuses text that is not UTF-8 (nics stolen anyway) */
+        return ls_err_set(err, LS_EINVAL, "invalid_topology",
+                          "this host's hwloc xml or name is not UTF-8 (a DMI or device string in "
+                          "another encoding?)");
     if (o->fqdn != NULL)
         json_object_set_new(doc, "fqdn", json_string(o->fqdn));
     if (o->no_lldp) {

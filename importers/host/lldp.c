@@ -9,9 +9,15 @@
 
 #include "common/log.h"
 
+/* o[k] = v when v is a non-empty UTF-8 string. A switch may send any bytes in its LLDP TLVs:
+ * a value that is not UTF-8 is left out (a missing chassis or port id then refuses that
+ * neighbour by name), where json_string's NULL used to reach ls_json_oom and abort the agent. */
 static void set_str(json_t *o, const char *k, const char *v)
 {
-    if (v != NULL && v[0] != '\0' && json_object_set_new(o, k, json_string(v)) != 0)
+    if (v == NULL || v[0] == '\0')
+        return;
+    json_t *s = json_string(v);
+    if (s != NULL && json_object_set_new(o, k, s) != 0)
         ls_json_oom();
 }
 

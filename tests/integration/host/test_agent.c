@@ -238,6 +238,12 @@ static void test_rejected_post_carries_the_server_message(void **state)
              "can load",
              f->svc.base);
     assert_string_equal(err.msg, expect);
+    /* XML that is not UTF-8 (a Latin-1 DMI string): refused before the PUT; it aborted the
+     * agent in ls_json_oom before (issue 12) */
+    write_file(f->xml, "<topology><info name=\"DMIBoardVendor\" value=\"M\xfcller\"/></topology>");
+    assert_int_equal(ls_agent_step(&o, &last, &t, &posted, &err), LS_EINVAL);
+    assert_false(posted);
+    assert_string_equal(err.code, "invalid_topology");
     /* a server that is not there */
     o.server = "http://127.0.0.1:1";
     set_topology(f, "vm.xml");
