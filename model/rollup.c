@@ -17,8 +17,9 @@ struct ls_rollup {
     size_t n, cap;
     int64_t taken_through; /* minutes ending at or before this are closed */
     int64_t max_seen;      /* the newest sample time added (the data's clock) */
-    int64_t clock;     /* the data's clock from outside (the Kafka consumer's low mark); 0 = none */
-    int64_t watermark; /* ... and durable up to here */
+    int64_t clock;         /* the data's clock from outside (the Kafka consumer's low mark) */
+    bool external;         /* ... decides (else max_seen does): ls_rollup_set_clock */
+    int64_t watermark;     /* ... and durable up to here */
     uint64_t added, late;
 };
 
@@ -120,7 +121,7 @@ ls_rollup_take(struct ls_rollup *r, int64_t now_us, struct ls_rollup_row **out, 
     pthread_mutex_lock(&r->lock);
     /* By the data's clock (never past the wall clock): a consumer catching up closes minutes
      * as its data passes them, and a broker outage does not close anything. */
-    int64_t clock = r->clock ? r->clock : r->max_seen;
+    int64_t clock = r->external ? r->clock : r->max_seen;
     if (clock > now_us)
         clock = now_us;
     int64_t through = clock ? ls_minute_end(clock - r->grace_us) - LS_MINUTE_US : 0;
@@ -169,6 +170,7 @@ ls_rollup_take(struct ls_rollup *r, int64_t now_us, struct ls_rollup_row **out, 
 void ls_rollup_set_clock(struct ls_rollup *r, int64_t t_us)
 {
     pthread_mutex_lock(&r->lock);
+    r->external = t_us != LS_ROLLUP_CLOCK_FREE;
     if (t_us > r->clock)
         r->clock = t_us;
     pthread_mutex_unlock(&r->lock);

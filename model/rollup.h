@@ -1,14 +1,14 @@
 /* Per-minute telemetry rollups in the making: count, min, max and sum per node, metric[/series]
  * and minute, for the minutes still open. A minute closes `grace` after its end on the data's
  * clock: the Kafka consumer's low mark (the oldest newest-sample-time over its partitions that
- * are receiving data; ls_rollup_set_clock), or without a consumer the newest sample time
- * added — never past the wall clock. So a consumer replaying an hour of records closes minutes
- * as its data passes them, and a broker outage closes nothing. Closed minutes are taken by
- * the flusher, written to Postgres once (sql/store.h ls_store_rollups_write), and the
- * watermark says up to where everything is durable — the consumer stores a record's offset
- * only once every minute its samples touched is below it. A sample for a minute already
- * closed is late: counted, not added (the written row stays as it was). The last minutes stay
- * open until newer data passes them. Thread-safe. */
+ * are receiving data; ls_rollup_set_clock; held while one has not delivered yet), or without
+ * a consumer the newest sample time added — never past the wall clock. So a consumer replaying an
+ * hour of records closes minutes as its data passes them, and a broker outage closes nothing.
+ * Closed minutes are taken by the flusher, written to Postgres once (sql/store.h
+ * ls_store_rollups_write), and the watermark says up to where everything is durable — the consumer
+ * stores a record's offset only once every minute its samples touched is below it. A sample for a
+ * minute already closed is late: counted, not added (the written row stays as it was). The last
+ * minutes stay open until newer data passes them. Thread-safe. */
 #ifndef LS_MODEL_ROLLUP_H
 #define LS_MODEL_ROLLUP_H
 
@@ -54,8 +54,16 @@ size_t ls_rollup_take(struct ls_rollup *r,
                       int64_t now_us,
                       struct ls_rollup_row **out,
                       int64_t *through_us);
-/** The data's clock (µs), from the Kafka consumer; it only moves forward. */
+/**
+ * The data's clock, from the Kafka consumer: its low mark (µs; the clock only moves forward),
+ * LS_ROLLUP_CLOCK_HOLD (a partition it was assigned has not delivered yet, or none is
+ * assigned: nothing closes past the clock it set last), or LS_ROLLUP_CLOCK_FREE (every
+ * partition is idle: the newest sample time added is the clock, as without a consumer).
+ * Until the first call the clock is free.
+ */
 void ls_rollup_set_clock(struct ls_rollup *r, int64_t t_us);
+#define LS_ROLLUP_CLOCK_HOLD (-1)
+#define LS_ROLLUP_CLOCK_FREE 0
 /** The rows taken up to through_us are durable: the watermark moves there. */
 void ls_rollup_flushed(struct ls_rollup *r, int64_t through_us);
 /** A write failed: the rows go back (merged with anything added meanwhile); rows freed. */

@@ -41,6 +41,7 @@ struct ls_tel_consumer {
     struct part_q *held;      /* per partition: offsets waiting for their minutes */
     int64_t watermark;        /* the rollups' durable boundary, as of the last poll */
     int n_held, cap_held;
+    bool assigned;        /* an assignment (maybe empty) is in force */
     pthread_mutex_t lock; /* stats */
     struct ls_tel_consumer_stats st;
     struct ls_log_limit bad_log;
@@ -121,28 +122,34 @@ static void hold(struct ls_tel_consumer *c,
 
 /* The data's clock for the rollups: the oldest newest-sample-time over the partitions that
  * are receiving records (a lagging partition holds it back, so its samples are not late; one
- * assigned but not heard from yet holds it still); when none is, the newest over all of them
- * (everything read is caught up). */
+ * assigned but not heard from yet holds it still, and so does having no partitions); when
+ * none is receiving, the clock is free (everything read is caught up: the newest sample added
+ * decides). Never the newest sample seen while a partition holds: the partitions of one
+ * consumer start and resume delivering at different times (a broker down, a slow first fetch
+ * under load), and the fastest one's time would close the minutes the others still bring. */
 static void advance_clock(struct ls_tel_consumer *c)
 {
     long long now = ls_time_mono_ns();
-    int64_t low = 0, high = 0;
+    int64_t low = 0;
     bool any_active = false;
+    if (c->n_held == 0) { /* none assigned (yet): a member without partitions is free */
+        ls_rollup_set_clock(c->rollup, c->assigned ? LS_ROLLUP_CLOCK_FREE : LS_ROLLUP_CLOCK_HOLD);
+        return;
+    }
     for (int i = 0; i < c->n_held; i++) {
         const struct part_q *p = &c->held[i];
         bool active = now - p->active_ns < IDLE_NS;
-        if (p->max_t == 0 && active)
-            return; /* assigned, nothing read yet: its data may be older than everyone's */
-        if (p->max_t > high)
-            high = p->max_t;
+        if (p->max_t == 0 && active) {
+            /* assigned, nothing read yet: its data may be older than everyone's */
+            ls_rollup_set_clock(c->rollup, LS_ROLLUP_CLOCK_HOLD);
+            return;
+        }
         if (p->max_t && active && (!any_active || p->max_t < low)) {
             low = p->max_t;
             any_active = true;
         }
     }
-    int64_t clock = any_active ? low : high;
-    if (clock)
-        ls_rollup_set_clock(c->rollup, clock);
+    ls_rollup_set_clock(c->rollup, any_active ? low : LS_ROLLUP_CLOCK_FREE);
 }
 
 /* Stores the offsets whose minutes are now durable. */
@@ -297,6 +304,7 @@ static void on_rebalance(rd_kafka_t *rk,
     pthread_mutex_unlock(&c->lock);
     if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         rd_kafka_assign(rk, parts);
+        c->assigned = true;
         /* every assigned partition holds the rollup clock until it delivers (or idles) */
         for (int i = 0; c->rollup && i < parts->cnt; i++) {
             struct part_q *p = held_q(c, parts->elems[i].topic, parts->elems[i].partition);
@@ -311,6 +319,7 @@ static void on_rebalance(rd_kafka_t *rk,
          * are not durable yet, so the next owner reads them again (duplicates are ignored by
          * the live state; a minute is written once). */
         c->n_held = 0;
+        c->assigned = false;
         rd_kafka_commit(rk, NULL, 0); /* synchronous; an empty store is fine */
         rd_kafka_assign(rk, NULL);
         pthread_mutex_lock(&c->lock);
@@ -420,6 +429,8 @@ int ls_tel_consumer_start(struct ls_tel_consumer **out,
             rd_kafka_conf_destroy(pc);
         }
     }
+    if (rc == LS_OK && c->rollup) /* its partitions decide when minutes close, from now on */
+        ls_rollup_set_clock(c->rollup, LS_ROLLUP_CLOCK_HOLD);
     if (rc == LS_OK && pthread_create(&c->thread, NULL, run, c) != 0)
         rc = ls_err_set(err, LS_ERR, NULL, "cannot start the consumer thread");
     if (rc != LS_OK) {

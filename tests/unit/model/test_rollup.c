@@ -57,6 +57,40 @@ static void test_minutes_close_on_the_data_clock_plus_grace(void **state)
     ls_rollup_free(r);
 }
 
+/* While the consumer holds the clock (a partition has not delivered yet), the newest sample
+ * added does not close anything, however far ahead it is; its low mark does; freed, the newest
+ * sample decides again. */
+static void test_a_held_clock_closes_nothing_by_the_newest_sample(void **state)
+{
+    (void)state;
+    struct ls_rollup *r = ls_rollup_new(0);
+    struct ls_rollup_row *rows;
+    int64_t through;
+    ls_rollup_set_clock(r, LS_ROLLUP_CLOCK_HOLD);
+    assert_true(ls_rollup_add(r, "fast", "cpu", "%", M0 + 1 * SEC, 1));
+    assert_true(ls_rollup_add(r, "fast", "cpu", "%", M0 + 179 * SEC, 1));
+    assert_int_equal(ls_rollup_take(r, M0 + 3600 * SEC, &rows, &through), 0);
+    /* the slow partition's first minute is not late */
+    assert_true(ls_rollup_add(r, "slow", "cpu", "%", M0 + 2 * SEC, 1));
+    ls_rollup_set_clock(r, M0 + 61 * SEC); /* every partition delivered: the low mark */
+    assert_int_equal(ls_rollup_take(r, M0 + 3600 * SEC, &rows, &through), 2);
+    assert_int_equal(through, M0 + 60 * SEC);
+    ls_rollup_rows_free(rows, 2);
+    ls_rollup_set_clock(r, LS_ROLLUP_CLOCK_HOLD); /* held again: the clock stays where it was */
+    assert_int_equal(ls_rollup_take(r, M0 + 3600 * SEC, &rows, &through), 0);
+    assert_int_equal(through, M0 + 60 * SEC);
+    ls_rollup_set_clock(r, LS_ROLLUP_CLOCK_FREE); /* all idle: the newest sample decides */
+    assert_true(ls_rollup_add(r, "fast", "cpu", "%", M0 + 180 * SEC, 1));
+    assert_int_equal(ls_rollup_take(r, M0 + 3600 * SEC, &rows, &through), 1);
+    assert_int_equal(through, M0 + 180 * SEC);
+    assert_int_equal(rows[0].minute_us, M0 + 120 * SEC);
+    ls_rollup_rows_free(rows, 1);
+    struct ls_rollup_stats st;
+    ls_rollup_stats(r, &st);
+    assert_int_equal(st.late, 0);
+    ls_rollup_free(r);
+}
+
 static void test_a_failed_write_puts_the_rows_back(void **state)
 {
     (void)state;
@@ -116,6 +150,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_minutes_close_on_the_data_clock_plus_grace),
+        cmocka_unit_test(test_a_held_clock_closes_nothing_by_the_newest_sample),
         cmocka_unit_test(test_a_failed_write_puts_the_rows_back),
         cmocka_unit_test(test_the_live_state_feeds_rates_and_skips_duplicates),
     };
