@@ -9,9 +9,15 @@
 
 #include <jansson.h>
 
-/** Brings the control plane up (WORKDIR /tmp/osh unless LS_OSH_DIR says otherwise). Returns
- *  true when it answers; false with the reason in why (not root, no harness, it failed). */
+/** Brings the control plane up (WORKDIR /tmp/osh unless LS_OSH_DIR says otherwise; the
+ *  harness ../shared/openstack beside the checkout unless LS_OPENSTACK_HARNESS names its
+ *  directory). Returns true when it answers; false with the reason in why (not root, no
+ *  harness, it failed: see osh_skippable). */
 bool osh_up(char *why, size_t cap);
+/** After osh_up or osh_up_with_kafka returned false: true when the control plane cannot run
+ *  here (no harness, not root) — its tests skip; false when the harness is here and we are
+ *  root but it did not come up (up.sh failed, no openrc) — its tests fail. */
+bool osh_skippable(void);
 /** Stops it if osh_up started it. */
 void osh_down(void);
 /** (Re)starts it fresh with its notifications sent to the Kafka broker at bootstrap
