@@ -234,10 +234,11 @@ static void hc_write(struct headcache *hc, uint64_t from, uint64_t to, void *v)
 {
     uint32_t q = atomic_load_explicit(&hc->seq, memory_order_relaxed);
     atomic_store_explicit(&hc->seq, q + 1, memory_order_relaxed);
-    atomic_thread_fence(memory_order_release);
-    atomic_store_explicit(&hc->from, from, memory_order_relaxed);
-    atomic_store_explicit(&hc->to, to, memory_order_relaxed);
-    atomic_store_explicit(&hc->v, v, memory_order_relaxed);
+    /* release stores (not a release fence, which ThreadSanitizer does not model): a reader
+     * that sees any of them sees seq odd, then, and retries */
+    atomic_store_explicit(&hc->from, from, memory_order_release);
+    atomic_store_explicit(&hc->to, to, memory_order_release);
+    atomic_store_explicit(&hc->v, v, memory_order_release);
     atomic_store_explicit(&hc->seq, q + 2, memory_order_release);
 }
 

@@ -4,6 +4,7 @@
 #include "server/sse.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -33,7 +34,7 @@ struct ls_sse {
     int n;
     pthread_t heartbeat;
     pthread_cond_t stop_cond;
-    bool stop;
+    _Atomic bool stop; /* written under lock; the streams' readers test it under their own */
 };
 
 static void resume(struct client *c)

@@ -405,6 +405,7 @@ static void test_time_travel_through_the_api(void **state)
 
 struct stream {
     char url[256];
+    pthread_mutex_t lock; /* data and len: the reading thread appends, the test looks */
     char data[65536];
     size_t len;
     _Atomic int stop;
@@ -414,12 +415,23 @@ static size_t on_stream(char *p, size_t size, size_t n, void *arg)
 {
     struct stream *s = arg;
     size_t k = size * n;
+    pthread_mutex_lock(&s->lock);
     if (s->len + k < sizeof(s->data) - 1) {
         memcpy(s->data + s->len, p, k);
         s->len += k;
         s->data[s->len] = '\0';
     }
+    pthread_mutex_unlock(&s->lock);
     return k;
+}
+
+/* Whether the stream so far holds needle (while its thread may still append). */
+static bool stream_has(struct stream *s, const char *needle)
+{
+    pthread_mutex_lock(&s->lock);
+    bool has = strstr(s->data, needle) != NULL;
+    pthread_mutex_unlock(&s->lock);
+    return has;
 }
 
 static int on_progress(void *arg, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
@@ -451,22 +463,23 @@ static void test_events_deliver_changes_from_another_client(void **state)
 {
     struct fx *f = *state;
     make_small_graph(f); /* revisions 1..8 */
-    struct stream live = {0}, replay = {0};
+    struct stream live = {.lock = PTHREAD_MUTEX_INITIALIZER},
+                  replay = {.lock = PTHREAD_MUTEX_INITIALIZER};
     snprintf(live.url, sizeof(live.url), "%s/v1/events?type=instance", f->svc.base);
     snprintf(replay.url, sizeof(replay.url), "%s/v1/events?since=6&kind=edge", f->svc.base);
     pthread_t a, b;
     pthread_create(&a, NULL, read_stream, &live);
     pthread_create(&b, NULL, read_stream, &replay);
     /* wait until both streams are attached (their greeting arrived) */
-    for (int i = 0; i < 200 && (!strstr(live.data, "landscape events") ||
-                                !strstr(replay.data, "landscape events"));
+    for (int i = 0; i < 200 && (!stream_has(&live, "landscape events") ||
+                                !stream_has(&replay, "landscape events"));
          i++)
         sleep_ms(25);
     struct ls_http_result r = req(f, "PATCH", "/v1/nodes/vm2", "{\"state\":\"ACTIVE\"}", 200);
     ls_http_result_cleanup(&r);
     r = req(f, "PATCH", "/v1/nodes/m2", "{\"state\":\"down\"}", 200); /* filtered out */
     ls_http_result_cleanup(&r);
-    for (int i = 0; i < 200 && !strstr(live.data, "\"id\":\"vm2\""); i++)
+    for (int i = 0; i < 200 && !stream_has(&live, "\"id\":\"vm2\""); i++)
         sleep_ms(25);
     live.stop = 1;
     replay.stop = 1;
