@@ -28,7 +28,8 @@ LS_MUST_CHECK int ls_buf_puts(struct ls_buf *b, const char *s);
 /** Appends printf output. */
 LS_MUST_CHECK int ls_buf_printf(struct ls_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-LS_MUST_CHECK int ls_buf_vprintf(struct ls_buf *b, const char *fmt, va_list ap);
+LS_MUST_CHECK int ls_buf_vprintf(struct ls_buf *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 /** Hands the data to the caller (free() it) and re-initialises the buffer. Never NULL. */
 char *ls_buf_take(struct ls_buf *b);
 

@@ -5,6 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake pkg-config clang-format
+  clang libclang-rt-14-dev  # the libFuzzer build (scripts/fuzz.sh): clang 14 and its fuzzer runtime
   libpq-dev postgresql
   libmicrohttpd-dev nettle-dev libjansson-dev libcurl4-openssl-dev librdkafka-dev libyaml-dev
   libhwloc-dev hwloc liblldpctl-dev

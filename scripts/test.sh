@@ -8,6 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 scripts/lint.sh
+# libFuzzer targets (clang, build-fuzz): every regression input, then a bounded fresh run per
+# target (LS_FUZZ_SECONDS; about 4 minutes in all by default). docs/fuzzing.md.
+scripts/fuzz.sh
 # The run command's build (optimised, -Werror) must build too, and start with the demo.
 scripts/smoke-release.sh
 

@@ -291,7 +291,7 @@ static bool graphite_line(const char *p, size_t len)
             last = p + i;
         }
     }
-    return spaces == 2 && last && isdigit((unsigned char)last[1]);
+    return spaces == 2 && last && last + 1 < p + len && isdigit((unsigned char)last[1]);
 }
 
 static bool detect_text(const char *p, size_t len)

@@ -451,6 +451,23 @@ static void test_values_that_make_no_sense_are_refused_by_reason(void **state)
     ls_tel_batch_cleanup(&b);
 }
 
+/* Inputs the fuzzer found reading past a record's end (tests/fuzz/corpus/telemetry_decode/
+ * crash-*): under ASan, reading a byte past the exact-size copy fails the test. */
+static void test_records_the_fuzzer_found_stay_within_their_bytes(void **state)
+{
+    (void)state;
+    static const char *const recs[] = {
+        "PUTVAu-uer t-z/ifts-tap ", /* graphite detection read the byte after a trailing space */
+    };
+    for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
+        struct ls_tel_batch b;
+        struct ls_err err;
+        ls_tel_batch_init(&b, 100);
+        assert_int_not_equal(decode_exact(recs[i], strlen(recs[i]), &b, &err), LS_OK);
+        ls_tel_batch_cleanup(&b);
+    }
+}
+
 static void test_number_parsers_are_strict(void **state)
 {
     (void)state;
@@ -579,6 +596,7 @@ int main(void)
         cmocka_unit_test(test_numbers_are_read_within_the_record),
         cmocka_unit_test(test_values_that_make_no_sense_are_refused_by_reason),
         cmocka_unit_test(test_number_parsers_are_strict),
+        cmocka_unit_test(test_records_the_fuzzer_found_stay_within_their_bytes),
         cmocka_unit_test(test_inventory_events_name_their_entity),
     };
     return cmocka_run_group_tests_name("importers/telemetry/decode", tests, NULL, NULL);
