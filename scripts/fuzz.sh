@@ -37,8 +37,12 @@ if ((${#targets[@]} == 0)); then
     exit 2
 fi
 
-secs="${LS_FUZZ_SECONDS:-$((240 / ${#targets[@]}))}"
-((secs > 0 && secs < 10 && ${LS_FUZZ_SECONDS:-x} == x)) && secs=10
+if [[ -n "${LS_FUZZ_SECONDS:-}" ]]; then
+    secs="$LS_FUZZ_SECONDS"
+else
+    secs=$((240 / ${#targets[@]}))
+    ((secs < 10)) && secs=10
+fi
 scratch="${LS_FUZZ_SCRATCH:-$(mktemp -d "${TMPDIR:-/tmp}/ls-fuzz.XXXXXX")}"
 mkdir -p "$scratch"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}"
