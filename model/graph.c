@@ -1,5 +1,5 @@
-/* Multi-version graph storage: slots, lock-free indices, publish, snapshots and reclamation.
- * The resolution of change sets lives in resolve.c, the read queries in query.c. */
+/* Multi-version graph storage: slots, lock-free indices, publish, snapshots, reclamation and
+ * slot reuse. The resolution of change sets lives in resolve.c, the read queries in query.c. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,7 +44,7 @@ static void adj_push(struct adj *a, struct ulist *more, uint32_t v)
 {
     uint32_t n = atomic_load_explicit(&a->n, memory_order_relaxed);
     if (n < ADJ_INLINE)
-        a->inl[n] = v;
+        atomic_store_explicit(&a->inl[n], v, memory_order_relaxed);
     else
         ulist_push(more, v);
     atomic_store_explicit(&a->n, n + 1, memory_order_release);
@@ -54,23 +54,29 @@ bool adj_each(const struct nslot *ns, bool out, bool (*fn)(uint32_t v, void *arg
 {
     const struct adj *a = out ? &ns->out : &ns->in;
     uint32_t n = atomic_load_explicit(&((struct adj *)a)->n, memory_order_acquire);
-    for (uint32_t i = 0; i < n && i < ADJ_INLINE; i++)
-        if (!fn(a->inl[i], arg))
+    for (uint32_t i = 0; i < n && i < ADJ_INLINE; i++) {
+        uint32_t v = atomic_load_explicit(&((struct adj *)a)->inl[i], memory_order_relaxed);
+        if (v != SLOT_NONE && !fn(v, arg))
             return false;
+    }
     /* entries pushed after n was read belong to newer revisions: harmless to visit */
     if (n > ADJ_INLINE)
         return ulist_each(out ? &ns->out_more : &ns->in_more, fn, arg);
     return true;
 }
 
-static void ulist_free(struct ulist *l)
+static void chain_free(struct ublk *b)
 {
-    struct ublk *b = atomic_load(&l->head);
     while (b) {
         struct ublk *next = atomic_load(&b->next);
         free(b);
         b = next;
     }
+}
+
+static void ulist_free(struct ulist *l)
+{
+    chain_free(atomic_load(&l->head));
     atomic_store(&l->head, NULL);
     l->tail = NULL;
 }
@@ -116,7 +122,8 @@ int64_t graph_find_nslot(const struct ls_graph *g, const char *id)
         uint32_t s1 = atomic_load_explicit(&t->slot1[i], memory_order_acquire);
         if (s1 == 0)
             return -1;
-        if (strcmp(nslot_at(g, s1 - 1)->id, id) == 0)
+        if (s1 != SLOT_NONE &&
+            strcmp(atomic_load_explicit(&nslot_at(g, s1 - 1)->id, memory_order_acquire), id) == 0)
             return (int64_t)s1 - 1;
     }
 }
@@ -131,7 +138,7 @@ graph_find_eslot(const struct ls_graph *g, uint32_t src, enum ls_edge_type type,
         uint32_t s1 = atomic_load_explicit(&t->slot1[i], memory_order_acquire);
         if (s1 == 0)
             return -1;
-        if (t->ekey[i] == k)
+        if (s1 != SLOT_NONE && t->ekey[i] == k)
             return (int64_t)s1 - 1;
     }
 }
@@ -151,24 +158,45 @@ static void htab_insert(struct htab *t, uint64_t h, uint32_t slot, uint64_t ekey
     }
 }
 
-/* Grows a table to keep load under 3/4: the new table is filled, published, and the old one
- * retired at the revision being built (readers of older revisions may still probe it). */
-static void maybe_grow(struct ls_graph *g, bool edges, uint32_t count)
+/* Makes room for one more entry, keeping entries in use (tombstones too) under 3/4: a new
+ * table sized for the live entries (twice them, at least 1024) is filled without the
+ * tombstones, published, and the old one retired at the revision being built (readers of
+ * older revisions may still probe it). */
+static void htab_room(struct ls_graph *g, bool edges)
 {
     _Atomic(struct htab *) *ref = edges ? &g->eidx : &g->nidx;
     struct htab *t = atomic_load_explicit(ref, memory_order_relaxed);
-    if ((uint64_t)(count + 1) * 4 <= (t->mask + 1) * 3)
+    if ((uint64_t)(g->idx_used[edges] + 1) * 4 <= (t->mask + 1) * 3)
         return;
-    struct htab *n = htab_new((t->mask + 1) * 2, edges);
+    uint64_t cap = 1024;
+    while (cap < (uint64_t)(g->idx_live[edges] + 1) * 2)
+        cap *= 2;
+    struct htab *n = htab_new(cap, edges);
     for (uint64_t i = 0; i <= t->mask; i++) {
         uint32_t s1 = atomic_load_explicit(&t->slot1[i], memory_order_relaxed);
-        if (s1 == 0)
+        if (s1 == 0 || s1 == SLOT_NONE)
             continue;
         uint64_t h = edges ? ls_hash_u64(t->ekey[i]) : ls_hash_str(nslot_at(g, s1 - 1)->id);
         htab_insert(n, h, s1 - 1, edges ? t->ekey[i] : 0);
     }
+    g->idx_used[edges] = g->idx_live[edges];
     atomic_store_explicit(ref, n, memory_order_release);
     retire(g, RET_TABLE, 0, t, g->rev + 1);
+}
+
+/* Turns the entry of slot s (hash h) into a tombstone. Writer only. */
+static void htab_remove(struct ls_graph *g, bool edges, uint64_t h, uint32_t s)
+{
+    struct htab *t = atomic_load_explicit(edges ? &g->eidx : &g->nidx, memory_order_relaxed);
+    for (uint64_t i = h & t->mask;; i = (i + 1) & t->mask) {
+        uint32_t s1 = atomic_load_explicit(&t->slot1[i], memory_order_relaxed);
+        LS_ASSERT(s1 != 0); /* the slot is in the table */
+        if (s1 == s + 1) {
+            atomic_store_explicit(&t->slot1[i], SLOT_NONE, memory_order_release);
+            g->idx_live[edges]--;
+            return;
+        }
+    }
 }
 
 /* ---- slots ------------------------------------------------------------------------------- */
@@ -191,18 +219,45 @@ static void *chunk_new(size_t slot_size)
     return p;
 }
 
+static void slotvec_push(struct slotvec *v, uint32_t s)
+{
+    if (v->n == v->cap) {
+        v->cap = v->cap ? v->cap * 2 : 256;
+        v->v = ls_xrealloc(v->v, v->cap * sizeof(*v->v));
+    }
+    v->v[v->n++] = s;
+}
+
+/* A free slot of kind k (0 nodes, 1 edges) to reuse, or a new one at the end. */
+static uint32_t slot_take(struct ls_graph *g, int k)
+{
+    if (g->free_[k].n > 0)
+        return g->free_[k].v[--g->free_[k].n];
+    uint32_t *n = k ? &g->n_eslots : &g->n_nslots;
+    uint32_t s = *n;
+    LS_ASSERT((s >> CHUNK_BITS) < MAX_CHUNKS);
+    void **chunk = k ? (void **)&g->echunk[s >> CHUNK_BITS] : (void **)&g->nchunk[s >> CHUNK_BITS];
+    if (*chunk == NULL)
+        *chunk = chunk_new(k ? sizeof(struct eslot) : sizeof(struct nslot));
+    (*n)++;
+    return s;
+}
+
 static uint32_t nslot_new(struct ls_graph *g, const char *id, const char *type, enum ls_layer layer)
 {
-    uint32_t s = g->n_nslots;
-    LS_ASSERT((s >> CHUNK_BITS) < MAX_CHUNKS);
-    if (g->nchunk[s >> CHUNK_BITS] == NULL)
-        g->nchunk[s >> CHUNK_BITS] = chunk_new(sizeof(struct nslot));
+    uint32_t s = slot_take(g, 0);
     struct nslot *ns = nslot_at(g, s);
-    ns->id = ls_xstrdup(id);
-    ns->type_idx = graph_type_index(type);
-    g->n_nslots++;
-    maybe_grow(g, false, g->n_nslots);
+    /* a reused slot: its adjacency was emptied when it died, its lists compacted since */
+    ns->state = SLOT_LIVE;
+    ns->adj_dirty = 0;
+    ns->listed_source = NULL;
+    ns->type_idx = (int16_t)graph_type_index(type);
+    atomic_store_explicit(&ns->seq, ++g->seq, memory_order_relaxed);
+    atomic_store_explicit(&ns->id, ls_xstrdup(id), memory_order_release);
+    htab_room(g, false);
     htab_insert(atomic_load_explicit(&g->nidx, memory_order_relaxed), ls_hash_str(id), s, 0);
+    g->idx_used[0]++;
+    g->idx_live[0]++;
     ulist_push(&g->all, s);
     ulist_push(&g->types[ns->type_idx], s);
     ulist_push(&g->layers[layer], s);
@@ -211,18 +266,18 @@ static uint32_t nslot_new(struct ls_graph *g, const char *id, const char *type, 
 
 static uint32_t eslot_new(struct ls_graph *g, uint32_t src, enum ls_edge_type type, uint32_t dst)
 {
-    uint32_t s = g->n_eslots;
-    LS_ASSERT((s >> CHUNK_BITS) < MAX_CHUNKS);
-    if (g->echunk[s >> CHUNK_BITS] == NULL)
-        g->echunk[s >> CHUNK_BITS] = chunk_new(sizeof(struct eslot));
+    uint32_t s = slot_take(g, 1);
     struct eslot *es = eslot_at(g, s);
-    es->src = src;
-    es->dst = dst;
-    es->type = type;
-    g->n_eslots++;
-    maybe_grow(g, true, g->n_eslots);
+    es->state = SLOT_LIVE;
+    es->listed_owner = NULL;
+    atomic_store_explicit(&es->src, src, memory_order_relaxed);
+    atomic_store_explicit(&es->dst, dst, memory_order_relaxed);
+    atomic_store_explicit(&es->type, (uint16_t)type, memory_order_relaxed);
+    htab_room(g, true);
     uint64_t k = ekey_of(src, type, dst);
     htab_insert(atomic_load_explicit(&g->eidx, memory_order_relaxed), ls_hash_u64(k), s, k);
+    g->idx_used[1]++;
+    g->idx_live[1]++;
     adj_push(&nslot_at(g, src)->out, &nslot_at(g, src)->out_more, s);
     adj_push(&nslot_at(g, dst)->in, &nslot_at(g, dst)->in_more, s);
     ulist_push(&g->all_edges, s);
@@ -293,7 +348,8 @@ void ls_graph_free(struct ls_graph *g)
     for (uint32_t s = 0; s < g->n_nslots; s++) {
         struct nslot *ns = nslot_at(g, s);
         free_nchain(atomic_load(&ns->head));
-        free(ns->id);
+        if (ns->state == SLOT_LIVE) /* a dead slot's id is retired (freed below) */
+            free(atomic_load(&ns->id));
         ulist_free(&ns->out_more);
         ulist_free(&ns->in_more);
     }
@@ -307,8 +363,16 @@ void ls_graph_free(struct ls_graph *g)
         struct retired *r = &g->ret[(g->ret_head + i) % g->ret_cap];
         if (r->kind == RET_TABLE)
             htab_free(r->ptr);
+        else if (r->kind == RET_PTR)
+            free(r->ptr);
+        else if (r->kind == RET_CHAIN)
+            chain_free(r->ptr);
     }
     free(g->ret);
+    for (int k = 0; k < 2; k++) {
+        free(g->dead[k].v);
+        free(g->free_[k].v);
+    }
     for (int i = 0; i < ls_type_count(); i++)
         ulist_free(&g->types[i]);
     free(g->types);
@@ -346,6 +410,51 @@ static void retire(struct ls_graph *g, int kind, uint32_t slot, void *ptr, uint6
     g->ret_len++;
 }
 
+/* Retires a list's blocks and empties it. */
+static void retire_list(struct ls_graph *g, struct ulist *l)
+{
+    struct ublk *b = atomic_load_explicit(&l->head, memory_order_relaxed);
+    if (b == NULL)
+        return;
+    atomic_store_explicit(&l->head, NULL, memory_order_release);
+    l->tail = NULL;
+    retire(g, RET_CHAIN, 0, b, g->rev + 1);
+}
+
+/* Node slot s has no version any held snapshot can see, and none can come (the writer is
+ * collecting, nothing is prepared): its id leaves the index (the string is retired, since a
+ * probe may be reading it), its adjacency is emptied (every edge of a deleted node was deleted
+ * with it, so no reader at a revision that sees any of them reaches this slot), and it waits
+ * in `dead` for the compaction round that drops it from the lists. */
+static void node_die(struct ls_graph *g, uint32_t s)
+{
+    struct nslot *ns = nslot_at(g, s);
+    char *id = atomic_load_explicit(&ns->id, memory_order_relaxed);
+    htab_remove(g, false, ls_hash_str(id), s);
+    retire(g, RET_PTR, 0, id, g->rev + 1);
+    retire_list(g, &ns->out_more);
+    retire_list(g, &ns->in_more);
+    atomic_store_explicit(&ns->out.n, 0, memory_order_release);
+    atomic_store_explicit(&ns->in.n, 0, memory_order_release);
+    ns->state = SLOT_DEAD;
+    slotvec_push(&g->dead[0], s);
+}
+
+/* Edge slot s likewise: out of the index; its ends' adjacency still names it, so a live end
+ * is marked for the compaction round. */
+static void edge_die(struct ls_graph *g, uint32_t s)
+{
+    struct eslot *es = eslot_at(g, s);
+    uint32_t src = atomic_load_explicit(&es->src, memory_order_relaxed);
+    uint32_t dst = atomic_load_explicit(&es->dst, memory_order_relaxed);
+    uint64_t k = ekey_of(src, (enum ls_edge_type)atomic_load(&es->type), dst);
+    htab_remove(g, true, ls_hash_u64(k), s);
+    nslot_at(g, src)->adj_dirty = 1;
+    nslot_at(g, dst)->adj_dirty = 1;
+    es->state = SLOT_DEAD;
+    slotvec_push(&g->dead[1], s);
+}
+
 /* Cuts the part of a node chain no snapshot at >= min can see: versions whose rev_to <= min.
  * A reader at R >= min stops at the first version with rev_from <= R, which is newer than
  * anything cut, so unlinking is safe. */
@@ -363,6 +472,8 @@ static void collect_nslot(struct ls_graph *g, uint32_t s, uint64_t min)
         nslot_sync(ns);
         free_nchain(v);
     }
+    if (atomic_load(&ns->head) == NULL && ns->state == SLOT_LIVE)
+        node_die(g, s);
 }
 
 static void collect_eslot(struct ls_graph *g, uint32_t s, uint64_t min)
@@ -379,6 +490,120 @@ static void collect_eslot(struct ls_graph *g, uint32_t s, uint64_t min)
         eslot_sync(es);
         free_echain(v);
     }
+    if (atomic_load(&es->head) == NULL && es->state == SLOT_LIVE)
+        edge_die(g, s);
+}
+
+/* Rebuilds list l without the entries whose slot died (nodes: edges false), in the same
+ * order. Shared lists (read by snapshots) get new blocks and the old ones are retired: a
+ * reader that loaded the old head walks a complete list for its revision. Writer-only lists
+ * are rebuilt in place. */
+static void compact_list(struct ls_graph *g, struct ulist *l, bool edges, bool shared)
+{
+    struct ulist fresh = {0};
+    uint32_t dropped = 0;
+    for (struct ublk *b = atomic_load_explicit(&l->head, memory_order_relaxed); b;
+         b = atomic_load_explicit(&b->next, memory_order_relaxed)) {
+        uint32_t n = atomic_load_explicit(&b->n, memory_order_relaxed);
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t v = b->v[i];
+            if ((edges ? eslot_at(g, v)->state : nslot_at(g, v)->state) == SLOT_LIVE)
+                ulist_push(&fresh, v);
+            else
+                dropped++;
+        }
+    }
+    if (dropped == 0) {
+        ulist_free(&fresh);
+        return;
+    }
+    struct ublk *old = atomic_load_explicit(&l->head, memory_order_relaxed);
+    atomic_store_explicit(&l->head, atomic_load_explicit(&fresh.head, memory_order_relaxed),
+                          memory_order_release);
+    l->tail = fresh.tail;
+    if (shared)
+        retire(g, RET_CHAIN, 0, old, g->rev + 1);
+    else
+        chain_free(old);
+}
+
+static void compact_origin_list(const char *key, void *value, void *arg)
+{
+    (void)key;
+    struct ls_graph **ga = arg;
+    compact_list(ga[0], value, ga[1] != NULL, false);
+}
+
+/* Drops dead edge slots from a live node's adjacency: inline entries become SLOT_NONE, the
+ * overflow lists are rebuilt. */
+static void compact_adj(struct ls_graph *g, struct nslot *ns)
+{
+    struct adj *a[2] = {&ns->out, &ns->in};
+    for (int d = 0; d < 2; d++)
+        for (int i = 0; i < ADJ_INLINE; i++) {
+            uint32_t v = atomic_load_explicit(&a[d]->inl[i], memory_order_relaxed);
+            if ((uint32_t)i < atomic_load(&a[d]->n) && v != SLOT_NONE &&
+                eslot_at(g, v)->state != SLOT_LIVE)
+                atomic_store_explicit(&a[d]->inl[i], SLOT_NONE, memory_order_relaxed);
+        }
+    compact_list(g, &ns->out_more, true, true);
+    compact_list(g, &ns->in_more, true, true);
+    ns->adj_dirty = 0;
+}
+
+/* The compaction round: once enough slots died, every list and adjacency naming them is
+ * rebuilt without them, and they become free. Its cost is linear in the lists, so it runs
+ * when the dead are at least a quarter of the live (and 1024): constant time per death. */
+static void maybe_compact(struct ls_graph *g)
+{
+    uint32_t dead = g->dead[0].n + g->dead[1].n;
+    uint32_t live = g->idx_live[0] + g->idx_live[1];
+    if (dead < 1024 || dead < live / 4)
+        return;
+    for (uint32_t i = 0; i < g->dead[1].n; i++) { /* adjacency of the live ends */
+        struct eslot *es = eslot_at(g, g->dead[1].v[i]);
+        uint32_t ends[2] = {atomic_load(&es->src), atomic_load(&es->dst)};
+        for (int k = 0; k < 2; k++) {
+            struct nslot *ns = nslot_at(g, ends[k]);
+            if (ns->adj_dirty && ns->state == SLOT_LIVE)
+                compact_adj(g, ns);
+        }
+    }
+    compact_list(g, &g->all, false, true);
+    for (int i = 0; i < ls_type_count(); i++)
+        compact_list(g, &g->types[i], false, true);
+    for (int i = 0; i < LS_LAYER_COUNT; i++)
+        compact_list(g, &g->layers[i], false, true);
+    compact_list(g, &g->all_edges, true, true);
+    struct ls_graph *ga[2] = {g, NULL};
+    ls_map_foreach(&g->by_source, compact_origin_list, ga);
+    ga[1] = g;
+    ls_map_foreach(&g->by_owner, compact_origin_list, ga);
+    for (int k = 0; k < 2; k++) {
+        for (uint32_t i = 0; i < g->dead[k].n; i++) {
+            uint32_t s = g->dead[k].v[i];
+            if (k)
+                eslot_at(g, s)->state = SLOT_FREE;
+            else
+                nslot_at(g, s)->state = SLOT_FREE;
+            slotvec_push(&g->free_[k], s);
+        }
+        g->dead[k].n = 0;
+    }
+    g->rounds++;
+}
+
+void graph_slot_stats(struct ls_graph *g, struct graph_slot_stats *out)
+{
+    pthread_mutex_lock(&g->write_lock);
+    *out = (struct graph_slot_stats){.nslots = g->n_nslots,
+                                     .eslots = g->n_eslots,
+                                     .nfree = g->free_[0].n,
+                                     .efree = g->free_[1].n,
+                                     .ndead = g->dead[0].n,
+                                     .edead = g->dead[1].n,
+                                     .rounds = g->rounds};
+    pthread_mutex_unlock(&g->write_lock);
 }
 
 /* Frees what no held snapshot can reach. Writer only (called with write_lock held). */
@@ -391,15 +616,21 @@ static void collect(struct ls_graph *g)
         struct retired *r = &g->ret[g->ret_head];
         if (r->rev > min)
             break;
-        if (r->kind == RET_NODE)
-            collect_nslot(g, r->slot, min);
-        else if (r->kind == RET_EDGE)
-            collect_eslot(g, r->slot, min);
-        else
-            htab_free(r->ptr);
+        struct retired x = *r; /* dying slots retire more: the ring may move */
         g->ret_head = (g->ret_head + 1) % g->ret_cap;
         g->ret_len--;
+        if (x.kind == RET_NODE)
+            collect_nslot(g, x.slot, min);
+        else if (x.kind == RET_EDGE)
+            collect_eslot(g, x.slot, min);
+        else if (x.kind == RET_TABLE)
+            htab_free(x.ptr);
+        else if (x.kind == RET_PTR)
+            free(x.ptr);
+        else
+            chain_free(x.ptr);
     }
+    maybe_compact(g);
 }
 
 /* ---- publish -------------------------------------------------------------------------------- */
@@ -484,7 +715,7 @@ static void list_type(struct ls_graph *g, uint32_t s, const struct ls_node *n)
     struct nslot *ns = nslot_at(g, s);
     int ti = graph_type_index(n->type);
     if (ti != ns->type_idx) {
-        ns->type_idx = ti;
+        ns->type_idx = (int16_t)ti;
         ulist_push(&g->types[ti], s);
         ulist_push(&g->layers[n->layer], s);
     }
@@ -533,7 +764,7 @@ void ls_graph_publish(struct ls_graph *g, struct ls_prepared *p, uint64_t revisi
             list_under(&g->by_source, &nslot_at(g, s)->listed_source, n->source, s);
             if (!n->id_borrowed) { /* share the slot's copy of the id */
                 free((char *)n->id);
-                n->id = nslot_at(g, s)->id;
+                n->id = atomic_load_explicit(&nslot_at(g, s)->id, memory_order_relaxed);
                 n->id_borrowed = 1;
             }
             link_node(g, s, n, revision);
@@ -561,8 +792,8 @@ void ls_graph_publish(struct ls_graph *g, struct ls_prepared *p, uint64_t revisi
                 struct eslot *es = eslot_at(g, s);
                 free((char *)e->src);
                 free((char *)e->dst);
-                e->src = nslot_at(g, es->src)->id;
-                e->dst = nslot_at(g, es->dst)->id;
+                e->src = atomic_load_explicit(&nslot_at(g, es->src)->id, memory_order_relaxed);
+                e->dst = atomic_load_explicit(&nslot_at(g, es->dst)->id, memory_order_relaxed);
                 e->ends_borrowed = 1;
             }
             link_edge(g, s, e, revision);
@@ -597,6 +828,19 @@ void ls_graph_publish(struct ls_graph *g, struct ls_prepared *p, uint64_t revisi
 
 void ls_graph_abort(struct ls_graph *g, struct ls_prepared *p)
 {
+    /* slots staged for this change that hold no version die now (edges first: their ends'
+     * adjacency names them); nothing ever saw a version in them */
+    for (int pass = 0; pass < 2 && p->slots; pass++)
+        for (size_t i = 0; i < p->n; i++) {
+            bool node = p->ops[i].kind == LS_OP_NODE_PUT || p->ops[i].kind == LS_OP_NODE_DEL;
+            if (node != (pass == 1))
+                continue;
+            uint32_t s = p->slots[i];
+            if (node && nslot_at(g, s)->state == SLOT_LIVE && !atomic_load(&nslot_at(g, s)->head))
+                node_die(g, s);
+            if (!node && eslot_at(g, s)->state == SLOT_LIVE && !atomic_load(&eslot_at(g, s)->head))
+                edge_die(g, s);
+        }
     prepared_free(p, true);
     pthread_mutex_unlock(&g->write_lock);
 }

@@ -1,8 +1,13 @@
 /* Private to model/: the multi-version storage behind graph.h.
  *
- * Slots: every node id the graph ever had gets a node slot (never reused), every (src, type,
- * dst) a an edge slot. Slots live in fixed-size chunks that never move, so a reader holding a
- * slot number can always reach it. A slot holds a chain of versions, newest first; a version
+ * Slots: a node id gets a node slot, an (src, type, dst) an edge slot. Slots live in
+ * fixed-size chunks that never move, so a reader holding a slot number can always reach it.
+ * A slot whose versions were all reclaimed (deleted, and no held snapshot sees it) dies: its
+ * hash entry becomes a tombstone, its id and adjacency blocks are retired; once a compaction
+ * round has removed it from every list and adjacency that names it, it is free and the next
+ * new id reuses it. That is safe for readers holding older revisions: anything they still
+ * reach it by (an old list block, a probe that read the hash entry before the tombstone)
+ * leads to a version made at a revision newer than theirs, which they do not see. A slot holds a chain of versions, newest first; a version
  * is alive for revisions [rev_from, rev_to). The writer adds versions tagged with the next
  * revision, closes the versions they replace, and only then publishes the revision number:
  * a reader at revision R sees exactly the versions with rev_from <= R < rev_to.
@@ -26,6 +31,11 @@
 #define CHUNK_SIZE (1u << CHUNK_BITS)
 #define MAX_CHUNKS 8192 /* 32M slots */
 #define REV_ALIVE  UINT64_MAX
+#define SLOT_NONE  UINT32_MAX /* an emptied inline adjacency entry; a hash tombstone (slot+1) */
+
+/* Slot life (writer only): LIVE (has or may get versions), DEAD (reclaimed, still named by
+ * lists or adjacency), FREE (named by nothing a new snapshot reads: reusable). */
+enum { SLOT_LIVE = 0, SLOT_DEAD = 1, SLOT_FREE = 2 };
 
 /* Append-only list of uint32 (edge slots for adjacency, node slots for type lists). */
 struct ublk {
@@ -53,8 +63,8 @@ struct headcache {
  * the rest in an append-only list. n counts both and is published after the entry. */
 #define ADJ_INLINE 3
 struct adj {
-    _Atomic uint32_t n;
-    uint32_t inl[ADJ_INLINE];
+    _Atomic uint32_t n;               /* entries ever pushed (inline ones: the first 3) */
+    _Atomic uint32_t inl[ADJ_INLINE]; /* SLOT_NONE once its edge slot died */
 };
 
 /* Laid out so that what a walk reads (the cached head and, for nodes of small degree, their
@@ -65,21 +75,26 @@ struct nslot {
     struct adj in;                  /* edge slots with this node as dst */
     struct ulist out_more, in_more; /* beyond ADJ_INLINE */
     _Atomic(struct ls_node *) head; /* newest version; chain via ->older */
-    char *id;                       /* owned, immutable */
-    int type_idx;                   /* registry index of the last type it was listed under */
+    _Atomic(char *) id;             /* owned; replaced only when a free slot is reused */
+    int16_t type_idx;               /* registry index of the last type it was listed under */
+    uint8_t state;                  /* SLOT_LIVE / DEAD / FREE (writer) */
+    uint8_t adj_dirty;              /* an edge slot of its adjacency died (writer) */
+    _Atomic uint32_t seq;           /* creation order of the id in the slot (markers) */
     const char *listed_source;      /* interned source it was last listed under (writer) */
 };
 
 /* One cache line per edge slot. */
 struct eslot {
     _Alignas(64) struct headcache hc;
-    uint32_t src, dst; /* node slots */
-    enum ls_edge_type type;
+    _Atomic uint32_t src, dst;      /* node slots */
+    _Atomic uint16_t type;          /* enum ls_edge_type */
+    uint8_t state;                  /* SLOT_LIVE / DEAD / FREE (writer) */
     _Atomic(struct ls_edge *) head; /* newest version; chain via ->older */
     const char *listed_owner;       /* interned owner it was last listed under (writer) */
 };
 
-/* Concurrent-read hash table: entries hold slot+1 (0 = empty) and, for edges, the key. */
+/* Concurrent-read hash table: entries hold slot+1 (0 = empty, SLOT_NONE = a tombstone: the
+ * probe goes on) and, for edges, the key. Tombstones are only dropped by a rebuild. */
 struct htab {
     uint64_t mask;
     _Atomic uint32_t *slot1;
@@ -97,9 +112,9 @@ struct ls_snap {
 };
 
 struct retired {
-    enum { RET_NODE, RET_EDGE, RET_TABLE } kind;
-    uint32_t slot; /* RET_NVER / RET_EVER */
-    void *ptr;     /* RET_TABLE: struct htab* */
+    enum { RET_NODE, RET_EDGE, RET_TABLE, RET_PTR, RET_CHAIN } kind;
+    uint32_t slot; /* RET_NODE / RET_EDGE */
+    void *ptr;     /* RET_TABLE: struct htab*; RET_PTR: free(); RET_CHAIN: struct ublk* chain */
     uint64_t rev;  /* collectible once every held snapshot is at >= rev */
 };
 
@@ -109,9 +124,17 @@ struct ls_graph {
     /* storage (writer appends; readers index) */
     struct nslot *nchunk[MAX_CHUNKS];
     struct eslot *echunk[MAX_CHUNKS];
-    uint32_t n_nslots, n_eslots; /* writer only */
+    uint32_t n_nslots, n_eslots; /* slots ever made (writer only) */
     _Atomic(struct htab *) nidx; /* id -> node slot */
     _Atomic(struct htab *) eidx; /* (src, dst, type) -> edge slot */
+    /* writer only: hash entries in use (with tombstones) and live; slots by state */
+    uint32_t idx_used[2], idx_live[2]; /* [0] nodes, [1] edges */
+    struct slotvec {
+        uint32_t *v;
+        uint32_t n, cap;
+    } dead[2], free_[2]; /* [0] node slots, [1] edge slots */
+    uint32_t seq;        /* last creation sequence number given */
+    uint64_t rounds;     /* compaction rounds run (tests, benchmarks) */
     struct ulist *types;         /* per registry type: node slots, creation order */
     struct ulist layers[LS_LAYER_COUNT];
     struct ulist all;       /* every node slot, creation order */
@@ -207,7 +230,8 @@ int64_t
 graph_find_eslot(const struct ls_graph *g, uint32_t src, enum ls_edge_type type, uint32_t dst);
 /* Iterates an append-only list: calls fn(value) until it returns false; false if stopped. */
 bool ulist_each(const struct ulist *l, bool (*fn)(uint32_t v, void *arg), void *arg);
-/* Iterates a node's edge slots in one direction (out: true) likewise. */
+/* Iterates a node's edge slots in one direction (out: true) likewise (emptied entries
+ * skipped). */
 bool adj_each(const struct nslot *ns, bool out, bool (*fn)(uint32_t v, void *arg), void *arg);
 /* The writer's list of node (edge) slots listed under an interned origin, or NULL. */
 const struct ulist *graph_source_list(const struct ls_graph *g, const char *source, bool edges);
@@ -223,4 +247,11 @@ struct ls_prepared {
 };
 
 void prepared_free(struct ls_prepared *p, bool free_versions);
+
+/* Slot reuse figures (tests and benchmarks): slots ever made, free, dead, rounds run. */
+struct graph_slot_stats {
+    uint32_t nslots, eslots, nfree, efree, ndead, edead;
+    uint64_t rounds;
+};
+void graph_slot_stats(struct ls_graph *g, struct graph_slot_stats *out);
 #endif

@@ -74,7 +74,8 @@ struct lister {
     const struct ls_snap *s;
     const struct ls_node_filter *nf;
     const struct ls_edge_filter *ef;
-    int64_t after;   /* slot to start after, or -1 */
+    int64_t after;      /* slot to start after, or -1 */
+    uint32_t after_seq; /* its creation sequence number */
     bool seen_after; /* passed the marker in list order */
     size_t limit, n;
     const void **out;
@@ -112,10 +113,11 @@ static bool list_node(uint32_t v, void *arg)
     return collect(l, n);
 }
 
-static bool list_node_by_slot(uint32_t v, void *arg)
+/* The marker is not in this list (its node changed type): nodes created after it follow. */
+static bool list_node_by_seq(uint32_t v, void *arg)
 {
     struct lister *l = arg;
-    if (l->after < -1 && (int64_t)v <= -(l->after + 2))
+    if (atomic_load_explicit(&nslot_at(l->s->g, v)->seq, memory_order_relaxed) <= l->after_seq)
         return true;
     const struct ls_node *n = graph_node_at(l->s->g, v, l->s->rev);
     if (n == NULL || !ls_node_filter_match(l->nf, n))
@@ -155,8 +157,9 @@ int ls_snap_list_nodes(const struct ls_snap *s,
     if (l.after >= 0 && !l.seen_after) {
         l.n = 0;
         l.more = false;
-        l.after = -(l.after + 2);
-        ulist_each(list, list_node_by_slot, &l);
+        l.after_seq = atomic_load_explicit(&nslot_at(s->g, (uint32_t)l.after)->seq,
+                                           memory_order_relaxed);
+        ulist_each(list, list_node_by_seq, &l);
     }
     *n = l.n;
     *more = l.more;
