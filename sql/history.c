@@ -533,6 +533,24 @@ int ls_store_diff(
     return LS_OK;
 }
 
+/* The operations of the revisions in CTE `l`: a revision's operations are the versions it
+ * opened and closed; a node or edge closed and reopened in the same revision was updated (one
+ * put). Ranked in publish order: node puts, edge puts, edge deletions, node deletions. */
+#define OPS_OF_L                                                                                   \
+    "ops AS ("                                                                                     \
+    "  SELECT v.rev_from AS revision, 0 AS rank, 'put' AS op, 'node' AS kind, v.id AS key,"       \
+    "    v.type, v.layer FROM node_version v WHERE v.rev_from IN (SELECT revision FROM l)"         \
+    "  UNION ALL SELECT v.rev_from, 1, 'put', 'edge', v.src || '|' || v.type || '|' || v.dst,"    \
+    "    v.type, NULL FROM edge_version v WHERE v.rev_from IN (SELECT revision FROM l)"            \
+    "  UNION ALL SELECT v.rev_to, 2, 'delete', 'edge', v.src || '|' || v.type || '|' || v.dst,"   \
+    "    v.type, NULL FROM edge_version v WHERE v.rev_to IN (SELECT revision FROM l)"              \
+    "    AND NOT EXISTS (SELECT 1 FROM edge_version w WHERE w.src = v.src AND w.type = v.type"     \
+    "      AND w.dst = v.dst AND w.rev_from = v.rev_to)"                                           \
+    "  UNION ALL SELECT v.rev_to, 3, 'delete', 'node', v.id, v.type, v.layer"                     \
+    "    FROM node_version v WHERE v.rev_to IN (SELECT revision FROM l)"                           \
+    "    AND NOT EXISTS (SELECT 1 FROM node_version w WHERE w.id = v.id"                           \
+    "      AND w.rev_from = v.rev_to)) "
+
 int ls_store_changes_since(
     struct ls_store *s, uint64_t since, size_t limit, json_t **out, struct ls_err *err)
 {
@@ -541,33 +559,14 @@ int ls_store_changes_since(
     snprintf(lim, sizeof(lim), "%zu", limit);
     const char *params[] = {sn, lim};
     PGresult *r = NULL;
-    /* a revision's operations are the versions it opened and closed; a node or edge closed and
-     * reopened in the same revision was updated (one put). Ops come in publish order: node
-     * puts, edge puts, edge deletions, node deletions. */
     static const char sql[] =
         "WITH l AS (SELECT revision, event_time, committed_at, origin FROM change_log"
-        "  WHERE revision > $1::bigint ORDER BY revision LIMIT $2::int), "
-        "ops AS ("
-        "  SELECT v.rev_from AS revision, 0 AS rank, 'put' AS op, 'node' AS kind, v.id AS key,"
-        "    v.type, v.layer FROM node_version v WHERE v.rev_from IN (SELECT revision FROM l)"
-        "  UNION ALL SELECT v.rev_from, 1, 'put', 'edge', v.src || '|' || v.type || '|' || v.dst,"
-        "    v.type, NULL FROM edge_version v WHERE v.rev_from IN (SELECT revision FROM l)"
-        "  UNION ALL SELECT v.rev_to, 2, 'delete', 'edge', v.src || '|' || v.type || '|' || v.dst,"
-        "    v.type, NULL FROM edge_version v WHERE v.rev_to IN (SELECT revision FROM l)"
-        "    AND NOT EXISTS (SELECT 1 FROM edge_version w WHERE w.src = v.src AND w.type = v.type"
-        "      AND w.dst = v.dst AND w.rev_from = v.rev_to)"
-        "  UNION ALL SELECT v.rev_to, 3, 'delete', 'node', v.id, v.type, v.layer"
-        "    FROM node_version v WHERE v.rev_to IN (SELECT revision FROM l)"
-        "    AND NOT EXISTS (SELECT 1 FROM node_version w WHERE w.id = v.id"
-        "      AND w.rev_from = v.rev_to)) "
-        "SELECT l.revision, " US("l.event_time") ", " US(
-            "l.committed_at") ", l.origin,"
-                              "  (SELECT json_agg(json_build_object('op', o.op, 'kind', o.kind, "
-                              "'id', o.key,"
-                              "    'type', o.type, 'layer', o.layer) ORDER BY o.rank, o.key) FROM "
-                              "ops o"
-                              "   WHERE o.revision = l.revision)::text "
-                              "FROM l ORDER BY l.revision";
+        "  WHERE revision > $1::bigint ORDER BY revision LIMIT $2::int), " OPS_OF_L
+        "SELECT l.revision, " US("l.event_time") ", " US("l.committed_at") ", l.origin,"
+        "  (SELECT json_agg(json_build_object('op', o.op, 'kind', o.kind, 'id', o.key,"
+        "    'type', o.type, 'layer', o.layer) ORDER BY o.rank, o.key) FROM ops o"
+        "   WHERE o.revision = l.revision)::text "
+        "FROM l ORDER BY l.revision";
     int rc = store_query(s, &r, sql, 2, params, err);
     if (rc != LS_OK)
         return rc;
@@ -585,4 +584,79 @@ int ls_store_changes_since(
     PQclear(r);
     *out = arr;
     return LS_OK;
+}
+
+void ls_change_cursor_cleanup(struct ls_change_cursor *c)
+{
+    free(c->key);
+    c->key = NULL;
+}
+
+int ls_store_change_ops(struct ls_store *s,
+                        const struct ls_change_cursor *cur,
+                        size_t limit,
+                        json_t **out,
+                        bool *more,
+                        uint64_t *end,
+                        bool *log_end,
+                        struct ls_err *err)
+{
+    char rev[32], rank[16], lim[32];
+    snprintf(rev, sizeof(rev), "%llu", (unsigned long long)cur->revision);
+    snprintf(rank, sizeof(rank), "%d", cur->rank);
+    snprintf(lim, sizeof(lim), "%zu", limit);
+    const char *params[] = {rev, rank, cur->key ? cur->key : "", lim};
+    /* at most `limit` revisions are looked at (each has an operation), so a page costs the same
+     * however long the log is; ordered by (revision, rank, key), resuming after the cursor.
+     * The last row is the highest revision looked at, with no operation (rank 4): the cursor
+     * moves past revisions without operations for this page too. */
+    static const char sql[] =
+        "WITH l AS (SELECT revision, event_time FROM change_log"
+        "  WHERE revision >= $1::bigint ORDER BY revision LIMIT $4::int), " OPS_OF_L
+        "SELECT * FROM (SELECT o.revision, " US("l.event_time") ", o.rank, o.op, o.kind, o.key,"
+        "    o.type, o.layer FROM ops o JOIN l USING (revision)"
+        "  WHERE (o.revision, o.rank, o.key) > ($1::bigint, $2::int, $3::text)"
+        "  ORDER BY o.revision, o.rank, o.key LIMIT $4::int) p "
+        "UNION ALL SELECT max(revision), count(*), 4, NULL, NULL, NULL, NULL, NULL FROM l "
+        "ORDER BY 1, 3, 6";
+    PGresult *r = NULL;
+    int rc = store_query(s, &r, sql, 4, params, err);
+    if (rc != LS_OK)
+        return rc;
+    json_t *arr = json_array();
+    int rows = PQntuples(r);
+    char t[40];
+    *more = rows - 1 >= (int)limit; /* a full page: there may be more */
+    *end = cur->revision;
+    *log_end = true;
+    for (int i = 0; i < rows; i++) {
+        if (ls_pg_int(r, i, 2) == 4) { /* the end marker: the highest revision looked at */
+            if (!PQgetisnull(r, i, 0))
+                *end = (uint64_t)ls_pg_int(r, i, 0);
+            *log_end = (size_t)ls_pg_int(r, i, 1) < limit;
+            continue;
+        }
+        uint64_t rv = (uint64_t)ls_pg_int(r, i, 0);
+        json_array_append_new(
+            arr, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s?,s:s?}", "revision", (json_int_t)rv, "time",
+                           ls_time_format_rfc3339(ls_pg_int(r, i, 1), t, sizeof(t)), "op",
+                           PQgetvalue(r, i, 3), "kind", PQgetvalue(r, i, 4), "id",
+                           PQgetvalue(r, i, 5), "type",
+                           PQgetisnull(r, i, 6) ? NULL : PQgetvalue(r, i, 6), "layer",
+                           PQgetisnull(r, i, 7) ? NULL : PQgetvalue(r, i, 7)));
+    }
+    PQclear(r);
+    *out = arr;
+    return LS_OK;
+}
+
+void ls_change_cursor_advance(struct ls_change_cursor *c, json_t *op)
+{
+    c->revision = (uint64_t)json_integer_value(json_object_get(op, "revision"));
+    const char *o = json_string_value(json_object_get(op, "op"));
+    const char *k = json_string_value(json_object_get(op, "kind"));
+    bool put = o && strcmp(o, "put") == 0, node = k && strcmp(k, "node") == 0;
+    c->rank = put ? (node ? 0 : 1) : (node ? 3 : 2);
+    free(c->key);
+    c->key = ls_xstrdup(json_string_value(json_object_get(op, "id")));
 }

@@ -196,4 +196,34 @@ LS_MUST_CHECK int ls_store_diff(
 LS_MUST_CHECK int ls_store_changes_since(
     struct ls_store *s, uint64_t since, size_t limit, json_t **out, struct ls_err *err);
 
+/** A position in the change log, between two operations: revision, the operation's rank in
+ *  it (0 node puts, 1 edge puts, 2 edge deletions, 3 node deletions, 4 past all) and its key.
+ *  {since, 4, NULL} is "after revision since". Clean up with ls_change_cursor_cleanup. */
+struct ls_change_cursor {
+    uint64_t revision;
+    int rank;
+    char *key; /* owned; NULL = "" */
+};
+void ls_change_cursor_cleanup(struct ls_change_cursor *c);
+/**
+ * One page of the change log's operations after the cursor, oldest first, at most limit:
+ * [{"revision","time","op","kind","id","type","layer"}], so that replaying the log never
+ * holds more than a page in memory however big one revision is. Move the cursor past each
+ * operation consumed with ls_change_cursor_advance. When the page was not full (*more false),
+ * it held every operation up to revision *end (the highest one looked at; a page looks at
+ * most at `limit` revisions): the cursor may then move to {*end, 4}; *log_end says the log
+ * had no revision after *end when the page was read. *out is a new JSON array.
+ * @return LS_OK, LS_EUNAVAIL / LS_ERR from Postgres.
+ */
+LS_MUST_CHECK int ls_store_change_ops(struct ls_store *s,
+                                      const struct ls_change_cursor *cur,
+                                      size_t limit,
+                                      json_t **out,
+                                      bool *more,
+                                      uint64_t *end,
+                                      bool *log_end,
+                                      struct ls_err *err);
+/** Moves the cursor past op (an element of ls_store_change_ops's page). */
+void ls_change_cursor_advance(struct ls_change_cursor *c, json_t *op);
+
 #endif
