@@ -7,10 +7,11 @@
  * round has removed it from every list and adjacency that names it, it is free and the next
  * new id reuses it. That is safe for readers holding older revisions: anything they still
  * reach it by (an old list block, a probe that read the hash entry before the tombstone)
- * leads to a version made at a revision newer than theirs, which they do not see. A slot holds a chain of versions, newest first; a version
- * is alive for revisions [rev_from, rev_to). The writer adds versions tagged with the next
- * revision, closes the versions they replace, and only then publishes the revision number:
- * a reader at revision R sees exactly the versions with rev_from <= R < rev_to.
+ * leads to a version made at a revision newer than theirs, which they do not see. A slot holds a
+ * chain of versions, newest first; a version is alive for revisions [rev_from, rev_to). The writer
+ * adds versions tagged with the next revision, closes the versions they replace, and only then
+ * publishes the revision number: a reader at revision R sees exactly the versions with rev_from <=
+ * R < rev_to.
  *
  * Index structures readers use without locks are append-only (adjacency and type lists:
  * blocks whose count is published with release order) or swapped whole (the hash tables:
@@ -135,7 +136,7 @@ struct ls_graph {
     } dead[2], free_[2]; /* [0] node slots, [1] edge slots */
     uint32_t seq;        /* last creation sequence number given */
     uint64_t rounds;     /* compaction rounds run (tests, benchmarks) */
-    struct ulist *types;         /* per registry type: node slots, creation order */
+    struct ulist *types; /* per registry type: node slots, creation order */
     struct ulist layers[LS_LAYER_COUNT];
     struct ulist all;       /* every node slot, creation order */
     struct ulist all_edges; /* every edge slot, creation order */

@@ -76,7 +76,7 @@ struct lister {
     const struct ls_edge_filter *ef;
     int64_t after;      /* slot to start after, or -1 */
     uint32_t after_seq; /* its creation sequence number */
-    bool seen_after; /* passed the marker in list order */
+    bool seen_after;    /* passed the marker in list order */
     size_t limit, n;
     const void **out;
     bool more;
@@ -157,8 +157,8 @@ int ls_snap_list_nodes(const struct ls_snap *s,
     if (l.after >= 0 && !l.seen_after) {
         l.n = 0;
         l.more = false;
-        l.after_seq = atomic_load_explicit(&nslot_at(s->g, (uint32_t)l.after)->seq,
-                                           memory_order_relaxed);
+        l.after_seq =
+            atomic_load_explicit(&nslot_at(s->g, (uint32_t)l.after)->seq, memory_order_relaxed);
         ulist_each(list, list_node_by_seq, &l);
     }
     *n = l.n;

@@ -23,11 +23,11 @@ struct client {
     struct ls_sse *sse;
     struct MHD_Connection *conn;
     pthread_mutex_t lock;
-    struct ls_buf q;  /* pending bytes; bounded */
-    size_t sent;      /* bytes of q already handed to MHD */
-    bool suspended;   /* connection suspended waiting for data */
-    bool dropped;     /* queue overflowed (or the replay failed): end the stream */
-    bool gone;        /* MHD freed the response */
+    struct ls_buf q; /* pending bytes; bounded */
+    size_t sent;     /* bytes of q already handed to MHD */
+    bool suspended;  /* connection suspended waiting for data */
+    bool dropped;    /* queue overflowed (or the replay failed): end the stream */
+    bool gone;       /* MHD freed the response */
     /* under sse->lock and c->lock both (read under either) */
     bool replaying;   /* events come from the change log, not the listener */
     uint64_t min_rev; /* live events below this were replayed already */
@@ -253,10 +253,10 @@ static bool wants_logged(const struct client *c, json_t *op)
 /* Renders one logged operation as a replayed event. */
 static char *render_logged(json_t *op, uint64_t rev)
 {
-    json_t *ev = json_pack("{s:I,s:O,s:O,s:O,s:O,s:b}", "revision", (json_int_t)rev, "time",
-                           json_object_get(op, "time"), "op", json_object_get(op, "op"), "kind",
-                           json_object_get(op, "kind"), "id", json_object_get(op, "id"),
-                           "replayed", 1);
+    json_t *ev =
+        json_pack("{s:I,s:O,s:O,s:O,s:O,s:b}", "revision", (json_int_t)rev, "time",
+                  json_object_get(op, "time"), "op", json_object_get(op, "op"), "kind",
+                  json_object_get(op, "kind"), "id", json_object_get(op, "id"), "replayed", 1);
     char *txt = json_dumps(ev, JSON_COMPACT);
     json_decref(ev);
     struct ls_buf b;
@@ -303,7 +303,7 @@ static void replay_step(struct client *c)
             free(ev);
             if (!ok && !idle)
                 break; /* the rest waits for the queue to drain */
-            if (!ok) /* larger than the whole queue: skipped, or the stream would stall */
+            if (!ok)   /* larger than the whole queue: skipped, or the stream would stall */
                 ls_log(LS_LOG_WARN, "sse", "replayed event larger than the queue skipped",
                        "revision=%llu queue_bytes=%zu", (unsigned long long)rev, c->q.max);
         }

@@ -538,15 +538,15 @@ int ls_store_diff(
  * put). Ranked in publish order: node puts, edge puts, edge deletions, node deletions. */
 #define OPS_OF_L                                                                                   \
     "ops AS ("                                                                                     \
-    "  SELECT v.rev_from AS revision, 0 AS rank, 'put' AS op, 'node' AS kind, v.id AS key,"       \
+    "  SELECT v.rev_from AS revision, 0 AS rank, 'put' AS op, 'node' AS kind, v.id AS key,"        \
     "    v.type, v.layer FROM node_version v WHERE v.rev_from IN (SELECT revision FROM l)"         \
-    "  UNION ALL SELECT v.rev_from, 1, 'put', 'edge', v.src || '|' || v.type || '|' || v.dst,"    \
+    "  UNION ALL SELECT v.rev_from, 1, 'put', 'edge', v.src || '|' || v.type || '|' || v.dst,"     \
     "    v.type, NULL FROM edge_version v WHERE v.rev_from IN (SELECT revision FROM l)"            \
-    "  UNION ALL SELECT v.rev_to, 2, 'delete', 'edge', v.src || '|' || v.type || '|' || v.dst,"   \
+    "  UNION ALL SELECT v.rev_to, 2, 'delete', 'edge', v.src || '|' || v.type || '|' || v.dst,"    \
     "    v.type, NULL FROM edge_version v WHERE v.rev_to IN (SELECT revision FROM l)"              \
     "    AND NOT EXISTS (SELECT 1 FROM edge_version w WHERE w.src = v.src AND w.type = v.type"     \
     "      AND w.dst = v.dst AND w.rev_from = v.rev_to)"                                           \
-    "  UNION ALL SELECT v.rev_to, 3, 'delete', 'node', v.id, v.type, v.layer"                     \
+    "  UNION ALL SELECT v.rev_to, 3, 'delete', 'node', v.id, v.type, v.layer"                      \
     "    FROM node_version v WHERE v.rev_to IN (SELECT revision FROM l)"                           \
     "    AND NOT EXISTS (SELECT 1 FROM node_version w WHERE w.id = v.id"                           \
     "      AND w.rev_from = v.rev_to)) "
@@ -562,11 +562,14 @@ int ls_store_changes_since(
     static const char sql[] =
         "WITH l AS (SELECT revision, event_time, committed_at, origin FROM change_log"
         "  WHERE revision > $1::bigint ORDER BY revision LIMIT $2::int), " OPS_OF_L
-        "SELECT l.revision, " US("l.event_time") ", " US("l.committed_at") ", l.origin,"
-        "  (SELECT json_agg(json_build_object('op', o.op, 'kind', o.kind, 'id', o.key,"
-        "    'type', o.type, 'layer', o.layer) ORDER BY o.rank, o.key) FROM ops o"
-        "   WHERE o.revision = l.revision)::text "
-        "FROM l ORDER BY l.revision";
+        "SELECT l.revision, " US("l.event_time") ", " US(
+            "l.committed_at") ", l.origin,"
+                              "  (SELECT json_agg(json_build_object('op', o.op, 'kind', o.kind, "
+                              "'id', o.key,"
+                              "    'type', o.type, 'layer', o.layer) ORDER BY o.rank, o.key) FROM "
+                              "ops o"
+                              "   WHERE o.revision = l.revision)::text "
+                              "FROM l ORDER BY l.revision";
     int rc = store_query(s, &r, sql, 2, params, err);
     if (rc != LS_OK)
         return rc;
@@ -613,12 +616,14 @@ int ls_store_change_ops(struct ls_store *s,
     static const char sql[] =
         "WITH l AS (SELECT revision, event_time FROM change_log"
         "  WHERE revision >= $1::bigint ORDER BY revision LIMIT $4::int), " OPS_OF_L
-        "SELECT * FROM (SELECT o.revision, " US("l.event_time") ", o.rank, o.op, o.kind, o.key,"
-        "    o.type, o.layer FROM ops o JOIN l USING (revision)"
-        "  WHERE (o.revision, o.rank, o.key) > ($1::bigint, $2::int, $3::text)"
-        "  ORDER BY o.revision, o.rank, o.key LIMIT $4::int) p "
-        "UNION ALL SELECT max(revision), count(*), 4, NULL, NULL, NULL, NULL, NULL FROM l "
-        "ORDER BY 1, 3, 6";
+        "SELECT * FROM (SELECT o.revision, " US(
+            "l.event_time") ", o.rank, o.op, o.kind, o.key,"
+                            "    o.type, o.layer FROM ops o JOIN l USING (revision)"
+                            "  WHERE (o.revision, o.rank, o.key) > ($1::bigint, $2::int, $3::text)"
+                            "  ORDER BY o.revision, o.rank, o.key LIMIT $4::int) p "
+                            "UNION ALL SELECT max(revision), count(*), 4, NULL, NULL, NULL, NULL, "
+                            "NULL FROM l "
+                            "ORDER BY 1, 3, 6";
     PGresult *r = NULL;
     int rc = store_query(s, &r, sql, 4, params, err);
     if (rc != LS_OK)
@@ -638,12 +643,12 @@ int ls_store_change_ops(struct ls_store *s,
         }
         uint64_t rv = (uint64_t)ls_pg_int(r, i, 0);
         json_array_append_new(
-            arr, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s?,s:s?}", "revision", (json_int_t)rv, "time",
-                           ls_time_format_rfc3339(ls_pg_int(r, i, 1), t, sizeof(t)), "op",
-                           PQgetvalue(r, i, 3), "kind", PQgetvalue(r, i, 4), "id",
-                           PQgetvalue(r, i, 5), "type",
-                           PQgetisnull(r, i, 6) ? NULL : PQgetvalue(r, i, 6), "layer",
-                           PQgetisnull(r, i, 7) ? NULL : PQgetvalue(r, i, 7)));
+            arr,
+            json_pack("{s:I,s:s,s:s,s:s,s:s,s:s?,s:s?}", "revision", (json_int_t)rv, "time",
+                      ls_time_format_rfc3339(ls_pg_int(r, i, 1), t, sizeof(t)), "op",
+                      PQgetvalue(r, i, 3), "kind", PQgetvalue(r, i, 4), "id", PQgetvalue(r, i, 5),
+                      "type", PQgetisnull(r, i, 6) ? NULL : PQgetvalue(r, i, 6), "layer",
+                      PQgetisnull(r, i, 7) ? NULL : PQgetvalue(r, i, 7)));
     }
     PQclear(r);
     *out = arr;

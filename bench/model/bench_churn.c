@@ -67,8 +67,8 @@ static void cycle(struct env *e, int batch)
         snprintf(id, sizeof(id), "nova:instance:%016llx-churn", n);
         snprintf(alias, sizeof(alias), "instance-%08llx", n);
         snprintf(host, sizeof(host), "nova:hypervisor:host-%03lld", n % HOSTS);
-        json_t *attrs = json_pack("{s:[s],s:s,s:i}", "aliases", alias, "flavor", "m1.small",
-                                  "vcpus", 2);
+        json_t *attrs =
+            json_pack("{s:[s],s:s,s:i}", "aliases", alias, "flavor", "m1.small", "vcpus", 2);
         if (ls_change_put_node_new(cs, id, "instance", alias, "ACTIVE", attrs, NULL, NULL) ||
             ls_change_put_edge_new(cs, id, LS_EDGE_RUNS_ON, host, NULL, LS_ESRC_IMPORTED, 1.0,
                                    NULL))
@@ -126,8 +126,8 @@ static void report(const char *what, struct env *e)
     ls_telemetry_counts(e->t, &tn, &ts);
     printf("%-28s ids %9lld  rss %8ld KiB  heap in use %8zu KiB  node slots %u (free %u)  "
            "edge slots %u (free %u)  rounds %llu  aliases %zu  telemetry nodes %zu\n",
-           what, e->next_id, rss_kb(), mi.uordblks / 1024, st.nslots, st.nfree, st.eslots,
-           st.efree, (unsigned long long)st.rounds, ls_alias_count(e->a), tn);
+           what, e->next_id, rss_kb(), mi.uordblks / 1024, st.nslots, st.nfree, st.eslots, st.efree,
+           (unsigned long long)st.rounds, ls_alias_count(e->a), tn);
 }
 
 int main(int argc, char **argv)

@@ -25,8 +25,14 @@
 
 /* Pages of 3 and the smallest event queue (4 KiB): a replay of 60 revisions (~9 KiB of
  * events) cannot be queued at once. */
-static const char *const flags[] = {"--max-page-size",   "3",    "--default-page-size", "2",
-                                    "--sse-queue-bytes", "4096", "--max-body-bytes",    "16777216",
+static const char *const flags[] = {"--max-page-size",
+                                    "3",
+                                    "--default-page-size",
+                                    "2",
+                                    "--sse-queue-bytes",
+                                    "4096",
+                                    "--max-body-bytes",
+                                    "16777216",
                                     NULL};
 
 struct fx {
@@ -208,8 +214,8 @@ static void post_nodes(struct fx *f, const char *prefix, int n, size_t pad)
     filler[pad] = '\0';
     for (int i = 0; i < n; i++) {
         snprintf(body, pad + 256,
-                 "{\"id\":\"%s-%04d\",\"type\":\"rack\",\"attrs\":{\"filler\":\"%s\"}}",
-                 prefix, i, filler);
+                 "{\"id\":\"%s-%04d\",\"type\":\"rack\",\"attrs\":{\"filler\":\"%s\"}}", prefix, i,
+                 filler);
         struct ls_http_result r = req(f, "POST", "/v1/nodes", body, 201);
         ls_http_result_cleanup(&r);
     }
@@ -238,7 +244,8 @@ static void test_a_replay_larger_than_the_queue_comes_in_pages_then_goes_live(vo
         assert_null(strstr(b.data + at + 1, k)); /* not twice */
         prev = at;
     }
-    assert_non_null(strstr(b.data, "\"id\":\"rack-with-a-long-enough-name-0059\",\"replayed\":true"));
+    assert_non_null(
+        strstr(b.data, "\"id\":\"rack-with-a-long-enough-name-0059\",\"replayed\":true"));
     assert_non_null(strstr(b.data + event_at(&b, 61), "\"node\":{")); /* live: the whole node */
     assert_null(strstr(b.data, "event: overflow"));
     close(fd);
@@ -254,7 +261,8 @@ static int count_of(const struct sse_buf *b, const char *needle)
     return n;
 }
 
-#define BURST 2500 /* nodes of ~3 KiB in one revision: 7.5 MiB of events, past any socket buffer */
+/* nodes of ~3 KiB in one revision: 7.5 MiB of events, past any socket buffer */
+#define BURST 2500
 
 static void test_a_stream_that_stops_reading_is_ended_with_where_to_resume(void **state)
 {

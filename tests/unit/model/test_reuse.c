@@ -192,8 +192,8 @@ static void test_a_held_revision_sees_the_deleted_node_while_its_slots_are_reuse
 
 /* ---- concurrent readers during churn with reuse ------------------------------------------ */
 
-#define K     8   /* instances alive at every revision */
-#define REVS  800 /* each replaces them: 6400 ids come and go */
+#define K       8   /* instances alive at every revision */
+#define REVS    800 /* each replaces them: 6400 ids come and go */
 #define READERS 2
 
 struct shared {
@@ -277,7 +277,7 @@ static void test_readers_see_whole_revisions_while_slots_are_reused(void **state
     assert_int_equal(atomic_load(&sh.failures), 0);
     struct graph_slot_stats st;
     graph_slot_stats(sh.g, &st);
-    assert_true(st.rounds > 0);               /* slots were reused under the readers */
+    assert_true(st.rounds > 0); /* slots were reused under the readers */
     assert_true(st.nslots < (uint32_t)(REVS * K) / 2);
     ls_graph_free(sh.g);
 }
