@@ -9,7 +9,9 @@
  * strings of valid UTF-8 without control characters or \u0000, \u escapes with their
  * surrogate pairs, integers that fit json_int_t (others are an error), reals that do not
  * overflow a double, nesting to JSON_PARSER_MAX_DEPTH; a key given twice keeps its last value.
- * The input need not be NUL-terminated. */
+ * The input need not be NUL-terminated. One known difference, found by tests/fuzz/json_parse:
+ * jansson accepts a NUL byte that ends a number token ("[1\0]"); this parser refuses any NUL
+ * outside a string, as RFC 8259 does. */
 #ifndef LS_COMMON_JSON_PARSE_H
 #define LS_COMMON_JSON_PARSE_H
 

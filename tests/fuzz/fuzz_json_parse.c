@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -17,7 +18,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct ls_json_parse_error e;
     json_error_t je;
     json_t *ours = ls_json_parse((const char *)data, size, &e);
-    json_t *theirs = json_loadb((const char *)data, size, 0, &je);
+    /* jansson accepts a NUL byte where it ends a number ("[1\0]"); RFC 8259 does not, nor do
+     * we: with a NUL, ours must refuse and jansson is not asked */
+    json_t *theirs = memchr(data, 0, size) ? NULL : json_loadb((const char *)data, size, 0, &je);
     if ((ours == NULL) != (theirs == NULL) || (ours && !json_equal(ours, theirs))) {
         fprintf(stderr, "ls_json_parse: %s (at %zu)\njson_loadb: %s (at %d)\n",
                 ours ? "parsed" : e.text, e.position, theirs ? "parsed" : je.text, je.position);
