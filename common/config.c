@@ -67,7 +67,7 @@ static const struct opt opts[] = {
      "--auth keystone: validated tokens kept in memory"},
     {"auth-cache-seconds", OPT_LONG, O(auth_cache_seconds), "300", 0, 86400, false,
      "--auth keystone: longest a validation is trusted (a revoked token works until then)"},
-    {"auth-timeout", OPT_LONG, O(auth_timeout), "5", 1, 300, false,
+    {"auth-timeout", OPT_LONG, O(auth_timeout), "10", 1, 300, false,
      "--auth keystone: seconds one token validation may take"},
     {"metrics-public", OPT_BOOL, O(metrics_public), "true", 0, 0, false,
      "serve /metrics without a token"},

@@ -33,8 +33,9 @@ int ls_os_validator_new(struct ls_os_validator **out,
         free(v);
         return rc;
     }
-    /* one retry at most: a caller is waiting, and Keystone down must answer 503 soon */
-    struct ls_os_session_opts o = {.timeout_s = timeout_s, .retries = 1, .retry_base_s = 0.2};
+    /* no retry: a caller is waiting, and Keystone down must answer 503 within the timeout
+     * (the caller may retry; a 401 still re-authenticates the service once) */
+    struct ls_os_session_opts o = {.timeout_s = timeout_s, .retries = 0, .retry_base_s = 0.2};
     rc = ls_os_session_new(&v->session, v->cloud, &o, err);
     if (rc != LS_OK) {
         ls_os_cloud_free(v->cloud);

@@ -824,6 +824,7 @@ struct ossim *ossim_start(const struct ossim_opts *o, char *errbuf, size_t errca
     pthread_rwlock_init(&s->lock, &ra);
     pthread_rwlockattr_destroy(&ra);
     pthread_mutex_init(&s->fault_lock, NULL);
+    pthread_mutex_init(&s->revoked_lock, NULL);
     uint64_t key = 0;
     FILE *f = fopen("/dev/urandom", "rb");
     if (!f || fread(&key, sizeof(key), 1, f) != 1)
@@ -870,6 +871,7 @@ void ossim_stop(struct ossim *s)
         MHD_stop_daemon(s->d);
     pthread_rwlock_destroy(&s->lock);
     pthread_mutex_destroy(&s->fault_lock);
+    pthread_mutex_destroy(&s->revoked_lock);
     cloud_cleanup(&s->c);
     free(s);
 }

@@ -1,5 +1,8 @@
-/* ossim: Keystone v3 — password / application credential / token authentication, the
- * catalog, the version document and the project list.
+/* ossim: Keystone v3 — password / application credential / token authentication, token
+ * validation (GET) and revocation (DELETE) with X-Subject-Token, the catalog, the version
+ * document and the project list. Users: the configured one (admin, member and reader roles)
+ * and, with the same password, sim-member (member, reader), sim-reader (reader) and
+ * sim-norole (no role), for services that authorise by role.
  * Tokens are stateless: nonce, expiry, epoch and project under a keyed hash, so validating
  * one takes no lock and no memory; OSSIM_FAULT_EXPIRE bumps the epoch. */
 #include "tests/tools/ossim/keystone.h"
@@ -12,6 +15,23 @@
 
 #define TOKEN_PREFIX "gAAAAAB"
 
+/* The users after the configured one (index 0), and each one's roles. */
+static const struct {
+    const char *name;
+    int n_roles;
+    const char *roles[3];
+} extra_users[] = {
+    {"sim-member", 2, {"member", "reader"}},
+    {"sim-reader", 1, {"reader"}},
+    {"sim-norole", 0, {NULL}},
+};
+#define N_USERS (1 + (int)(sizeof(extra_users) / sizeof(extra_users[0])))
+
+static const char *name_of_user(const struct ossim *s, int user)
+{
+    return user == 0 ? s->user : extra_users[user - 1].name;
+}
+
 static uint64_t
 token_mac(const struct ossim *s, uint64_t nonce, uint32_t exp, uint32_t epoch, uint32_t proj)
 {
@@ -20,10 +40,12 @@ token_mac(const struct ossim *s, uint64_t nonce, uint32_t exp, uint32_t epoch, u
     return mix64(h ^ proj ^ s->token_key);
 }
 
-void token_issue(struct ossim *s, int project, int64_t exp, char out[TOKEN_LEN])
+/* The project field carries the user too: user << 16 | (project + 1). */
+void token_issue(struct ossim *s, int user, int project, int64_t exp, char out[TOKEN_LEN])
 {
     uint64_t nonce = mix64(s->token_key + atomic_fetch_add(&s->nonce, 1));
-    uint32_t e = (uint32_t)exp, ep = atomic_load(&s->epoch), pj = (uint32_t)(project + 1);
+    uint32_t e = (uint32_t)exp, ep = atomic_load(&s->epoch);
+    uint32_t pj = (uint32_t)user << 16 | (uint32_t)(project + 1);
     snprintf(out, TOKEN_LEN, TOKEN_PREFIX "%016llx%08x%08x%08x%016llx", (unsigned long long)nonce,
              e, ep, pj, (unsigned long long)token_mac(s, nonce, e, ep, pj));
 }
@@ -42,7 +64,31 @@ static bool hexn(const char *p, int n, uint64_t *out)
     return true;
 }
 
-bool token_check(struct ossim *s, const char *tok, int *project, int64_t *expires)
+static bool revoked(struct ossim *s, uint64_t nonce)
+{
+    pthread_mutex_lock(&s->revoked_lock);
+    bool found = false;
+    unsigned n = s->n_revoked < 64 ? s->n_revoked : 64;
+    for (unsigned i = 0; i < n && !found; i++)
+        found = s->revoked[i] == nonce;
+    pthread_mutex_unlock(&s->revoked_lock);
+    return found;
+}
+
+static void revoke_nonce(struct ossim *s, uint64_t nonce)
+{
+    pthread_mutex_lock(&s->revoked_lock);
+    s->revoked[s->n_revoked++ % 64] = nonce;
+    pthread_mutex_unlock(&s->revoked_lock);
+}
+
+/* Decodes and checks a token; its nonce and user into the pointers (may be NULL). */
+static bool token_decode(struct ossim *s,
+                         const char *tok,
+                         int *project,
+                         int *user,
+                         int64_t *expires,
+                         uint64_t *nonce_out)
 {
     size_t pl = strlen(TOKEN_PREFIX);
     if (!tok || strlen(tok) != pl + 56 || strncmp(tok, TOKEN_PREFIX, pl) != 0)
@@ -54,13 +100,24 @@ bool token_check(struct ossim *s, const char *tok, int *project, int64_t *expire
         return false;
     if (mac != token_mac(s, nonce, (uint32_t)e, (uint32_t)ep, (uint32_t)pj))
         return false;
-    if ((uint32_t)ep != atomic_load(&s->epoch) || (int64_t)e <= now_s())
+    if ((uint32_t)ep != atomic_load(&s->epoch) || (int64_t)e <= now_s() || revoked(s, nonce))
+        return false;
+    if ((int)(pj >> 16) >= N_USERS)
         return false;
     if (project)
-        *project = (int)pj - 1;
+        *project = (int)(pj & 0xffff) - 1;
+    if (user)
+        *user = (int)(pj >> 16);
     if (expires)
         *expires = (int64_t)e;
+    if (nonce_out)
+        *nonce_out = nonce;
     return true;
+}
+
+bool token_check(struct ossim *s, const char *tok, int *project, int64_t *expires)
+{
+    return token_decode(s, tok, project, NULL, expires, NULL);
 }
 
 /* ---- the token body ---- */
@@ -137,7 +194,7 @@ static void project_name(int k, char *out, size_t cap)
         snprintf(out, cap, "sim-project-%d", k);
 }
 
-static void token_body(struct req *r, const char *methods, int project, int64_t exp)
+static void token_body(struct req *r, const char *methods, int user, int project, int64_t exp)
 {
     struct ossim *s = r->s;
     struct jb *b = &r->out;
@@ -150,8 +207,8 @@ static void token_body(struct req *r, const char *methods, int project, int64_t 
     jb_raw(b, ",\"audit_ids\":[\"");
     jb_printf(b, "%016llx", (unsigned long long)mix64((uint64_t)exp ^ s->token_key));
     jb_raw(b, "\"],\"user\":{\"id\":");
-    jb_id(b, K_USER, 0);
-    snprintf(user_name, sizeof(user_name), "%s", s->user);
+    jb_id(b, K_USER, user);
+    snprintf(user_name, sizeof(user_name), "%s", name_of_user(s, user));
     jb_raw(b, ",\"name\":");
     jb_str(b, user_name);
     jb_raw(b,
@@ -166,12 +223,14 @@ static void token_body(struct req *r, const char *methods, int project, int64_t 
     } else {
         jb_raw(b, ",\"system\":{\"all\":true}");
     }
-    static const char *const roles[] = {"admin", "member", "reader"};
+    static const char *const all[] = {"admin", "member", "reader"};
+    int n = user == 0 ? 3 : extra_users[user - 1].n_roles;
+    const char *const *roles = user == 0 ? all : extra_users[user - 1].roles;
     jb_raw(b, ",\"roles\":[");
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < n; i++) {
         jb_sep(b);
         jb_raw(b, "{\"id\":");
-        jb_id(b, K_ROLE, i);
+        jb_id(b, K_ROLE, user == 0 ? i : (roles[i][0] == 'm' ? 1 : 2));
         jb_printf(b, ",\"name\":\"%s\"}", roles[i]);
     }
     jb_raw(b, "],");
@@ -192,16 +251,25 @@ static bool domain_ok(const json_t *d)
     return name && !strcmp(name, "Default");
 }
 
-static bool user_ok(const struct ossim *s, const json_t *u)
+/* The index of the user u names, or -1. */
+static int user_of(const struct ossim *s, const json_t *u)
 {
     const char *id = json_string_value(json_object_get(u, "id"));
-    if (id) {
-        char uid[37];
-        id_str(K_USER, 0, uid);
-        return !strcmp(id, uid);
-    }
     const char *name = json_string_value(json_object_get(u, "name"));
-    return name && !strcmp(name, s->user) && domain_ok(json_object_get(u, "domain"));
+    for (int k = 0; k < N_USERS; k++) {
+        char uid[37];
+        id_str(K_USER, k, uid);
+        if (id ? !strcmp(id, uid)
+               : name && !strcmp(name, name_of_user(s, k)) &&
+                     domain_ok(json_object_get(u, "domain")))
+            return k;
+    }
+    return -1;
+}
+
+static bool user_ok(const struct ossim *s, const json_t *u)
+{
+    return user_of(s, u) == 0;
 }
 
 /* The project index the scope names; -1 system; -2 unknown. */
@@ -248,11 +316,12 @@ static void auth_tokens(struct req *r)
     }
     const char *m = json_string_value(json_array_get(methods, 0));
     bool ok = false;
-    int project = -2;
+    int project = -2, user = 0;
     if (m && !strcmp(m, "password")) {
         const json_t *u = json_object_get(json_object_get(ident, "password"), "user");
         const char *pw = json_string_value(json_object_get(u, "password"));
-        ok = u && user_ok(s, u) && pw && !strcmp(pw, s->password);
+        user = u ? user_of(s, u) : -1;
+        ok = user >= 0 && pw && !strcmp(pw, s->password);
         project = scope_project(s, json_object_get(auth, "scope"));
     } else if (m && !strcmp(m, "application_credential")) {
         const json_t *ac = json_object_get(ident, "application_credential");
@@ -268,7 +337,7 @@ static void auth_tokens(struct req *r)
         project = 0; /* application credentials carry their own scope */
     } else if (m && !strcmp(m, "token")) {
         const char *tok = json_string_value(json_object_get(json_object_get(ident, "token"), "id"));
-        ok = token_check(s, tok, NULL, NULL);
+        ok = token_decode(s, tok, NULL, &user, NULL, NULL);
         project = scope_project(s, json_object_get(auth, "scope"));
     }
     if (!ok) {
@@ -283,12 +352,12 @@ static void auth_tokens(struct req *r)
     }
     char tok[TOKEN_LEN], methods_json[64];
     int64_t exp = now_s() + s->c.o.token_ttl_s;
-    token_issue(s, project, exp, tok);
+    token_issue(s, user, project, exp, tok);
     snprintf(methods_json, sizeof(methods_json), "[\"%s\"]", m);
     json_decref(root);
     r->status = 201;
     req_header(r, "X-Subject-Token", tok);
-    token_body(r, methods_json, project, exp);
+    token_body(r, methods_json, user, project, exp);
 }
 
 static void version_v3(struct req *r)
@@ -357,14 +426,20 @@ void keystone_handle(struct req *r)
             return;
         }
         const char *subj = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Subject-Token");
-        int project;
+        int project, user;
         int64_t exp;
-        if (!token_check(r->s, subj, &project, &exp)) {
+        uint64_t nonce;
+        if (!token_decode(r->s, subj, &project, &user, &exp, &nonce)) {
             req_error(r, 404, "Could not find token.");
             return;
         }
+        if (!strcmp(r->method, "DELETE")) { /* revocation */
+            revoke_nonce(r->s, nonce);
+            r->status = 204;
+            return;
+        }
         req_header(r, "X-Subject-Token", subj);
-        token_body(r, "[\"password\"]", project, exp);
+        token_body(r, "[\"password\"]", user, project, exp);
         return;
     }
     if (r->nseg == 2 && !strcmp(r->seg[1], "projects") && !strcmp(r->method, "GET")) {

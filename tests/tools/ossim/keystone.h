@@ -8,10 +8,11 @@
 
 #define TOKEN_LEN 72
 
-/** Writes a new token for project (-1 = system scope) expiring at exp (unix seconds). */
-void token_issue(struct ossim *s, int project, int64_t exp, char out[TOKEN_LEN]);
-/** true if tok was issued by s, is unexpired and predates no OSSIM_FAULT_EXPIRE; fills
- *  project and expires when not NULL. Lock-free. */
+/** Writes a new token of user (an index of ossim_users) for project (-1 = system scope)
+ *  expiring at exp (unix seconds). */
+void token_issue(struct ossim *s, int user, int project, int64_t exp, char out[TOKEN_LEN]);
+/** true if tok was issued by s, is unexpired, unrevoked and predates no OSSIM_FAULT_EXPIRE;
+ *  fills project and expires when not NULL. */
 bool token_check(struct ossim *s, const char *tok, int *project, int64_t *expires);
 /** false for the requests Keystone answers without a token (versions, POST auth/tokens). */
 bool keystone_needs_token(const struct req *r);

@@ -192,6 +192,9 @@ struct ossim {
     atomic_uint_fast64_t requests, token_requests;
     pthread_mutex_t fault_lock;
     struct fault_slot faults[MAX_FAULTS];
+    pthread_mutex_t revoked_lock; /* DELETE /v3/auth/tokens: nonces of revoked tokens */
+    uint64_t revoked[64];
+    unsigned n_revoked;                   /* a ring: the oldest revocation is forgotten past 64 */
     atomic_bool stopping;                 /* ossim_stop: injected delays end early */
     atomic_uint delaying;                 /* requests held by a delay fault now */
     atomic_uint in_flight, max_in_flight; /* requests being answered now; the most at once */
