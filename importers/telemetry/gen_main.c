@@ -4,13 +4,19 @@
  *   curl -s 'http://127.0.0.1:8080/v1/graph?layer=virtual&limit=100000' |
  *     landscape-telemetry-gen --brokers HOST:PORT --topic metrics --rate 5000 --seconds 60
  *
- * The landscape is read as GET /v1/graph JSON (nodes and edges) from --graph FILE or stdin. */
+ * The landscape is read as GET /v1/graph JSON (nodes and edges) from --graph FILE or stdin, or
+ * fetched from a running landscaped with --server URL (and, when it runs with --auth, a
+ * reader's --token T or LANDSCAPE_TOKEN; --cacert FILE or LANDSCAPE_CACERT for HTTPS):
+ *
+ *   landscape-telemetry-gen --server https://landscape:8080 --token "$T" --brokers HOST:PORT \
+ *     --topic metrics */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <curl/curl.h>
 #include <librdkafka/rdkafka.h>
 
 #include "common/time.h"
@@ -62,13 +68,61 @@ static struct ls_graph *load(json_t *doc)
 static int usage(void)
 {
     fprintf(stderr, "usage: landscape-telemetry-gen --brokers HOST:PORT --topic NAME "
-                    "[--rate RECORDS_PER_S] [--seconds N] [--format NAME|all] [--graph FILE]\n");
+                    "[--rate RECORDS_PER_S] [--seconds N] [--format NAME|all]\n"
+                    "       [--graph FILE | --server URL [--token T] [--cacert FILE]]\n"
+                    "  LANDSCAPE_TOKEN and LANDSCAPE_CACERT stand for --token and --cacert\n");
     return 2;
+}
+
+static size_t on_graph(char *p, size_t size, size_t n, void *arg)
+{
+    return ls_buf_append(arg, p, size * n) == LS_OK ? size * n : 0;
+}
+
+/* GET <server>/v1/graph?layer=virtual with the token; the parsed answer or NULL (said why). */
+static json_t *fetch_graph(const char *server, const char *token, const char *cacert)
+{
+    char url[2048], auth[4200];
+    snprintf(url, sizeof(url), "%s/v1/graph?layer=virtual&limit=100000", server);
+    struct ls_buf b;
+    ls_buf_init(&b, 1u << 30);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    CURL *c = curl_easy_init();
+    struct curl_slist *h = NULL;
+    if (token && *token) {
+        snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+        h = curl_slist_append(h, auth);
+        memset(auth, 0, sizeof(auth));
+    }
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_graph);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 300L);
+    if (cacert && *cacert)
+        curl_easy_setopt(c, CURLOPT_CAINFO, cacert);
+    CURLcode cc = curl_easy_perform(c);
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    curl_global_cleanup();
+    json_t *doc = NULL;
+    if (cc != CURLE_OK)
+        fprintf(stderr, "landscape-telemetry-gen: GET %s: %s\n", url, curl_easy_strerror(cc));
+    else if (status != 200)
+        fprintf(stderr, "landscape-telemetry-gen: GET %s: HTTP %ld: %.300s\n", url, status,
+                b.data ? b.data : "");
+    else if ((doc = json_loadb(b.data ? b.data : "", b.len, 0, NULL)) == NULL)
+        fprintf(stderr, "landscape-telemetry-gen: GET %s: the answer is not JSON\n", url);
+    ls_buf_cleanup(&b);
+    return doc;
 }
 
 int main(int argc, char **argv)
 {
-    const char *brokers = NULL, *topic = NULL, *graph = NULL;
+    const char *brokers = NULL, *topic = NULL, *graph = NULL, *server = NULL;
+    const char *token = getenv("LANDSCAPE_TOKEN"), *cacert = getenv("LANDSCAPE_CACERT");
     long rate = 1000, seconds = 0;
     enum ls_tel_format format = LS_TEL_AUTO;
     for (int i = 1; i < argc; i++) {
@@ -81,6 +135,12 @@ int main(int argc, char **argv)
             topic = v;
         else if (strcmp(a, "--graph") == 0)
             graph = v;
+        else if (strcmp(a, "--server") == 0)
+            server = v;
+        else if (strcmp(a, "--token") == 0)
+            token = v;
+        else if (strcmp(a, "--cacert") == 0)
+            cacert = v;
         else if (strcmp(a, "--rate") == 0)
             rate = strtol(v, NULL, 10);
         else if (strcmp(a, "--seconds") == 0)
@@ -92,12 +152,15 @@ int main(int argc, char **argv)
             return usage();
         i++;
     }
-    if (!brokers || !topic || rate <= 0)
+    if (!brokers || !topic || rate <= 0 || (graph && server))
         return usage();
     json_error_t je;
-    json_t *doc = graph ? json_load_file(graph, 0, &je) : json_loadf(stdin, 0, &je);
+    json_t *doc = server  ? fetch_graph(server, token, cacert)
+                  : graph ? json_load_file(graph, 0, &je)
+                          : json_loadf(stdin, 0, &je);
     if (doc == NULL) {
-        fprintf(stderr, "landscape-telemetry-gen: graph JSON: %s\n", je.text);
+        if (!server)
+            fprintf(stderr, "landscape-telemetry-gen: graph JSON: %s\n", je.text);
         return 1;
     }
     struct ls_graph *g = load(doc);

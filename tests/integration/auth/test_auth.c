@@ -2,8 +2,8 @@
  * token (WWW-Authenticate, JSON error shape), roles per route (reader reads, member writes,
  * admin syncs and adds aliases), hashed entries, both token headers, 415 for a write in a
  * content type it does not take, cross-site writes refused, the open endpoints, the access log
- * naming the caller and never the token, the agent's --token, and the starts that must fail
- * (none on a non-loopback address, a bad token file) with a one-line reason. */
+ * naming the caller and never the token, the agent's and the generator's tokens, and the starts
+ * that must fail (none on a non-loopback address, a bad token file) with a one-line reason. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -307,6 +307,27 @@ static void test_the_agent_sends_its_token(void **state)
     ls_http_result_cleanup(&r);
 }
 
+/* landscape-telemetry-gen --server fetches the graph with its token (a reader's will do). */
+static void test_the_generator_fetches_the_graph_with_its_token(void **state)
+{
+    (void)state;
+    struct ls_http_result r =
+        call(MEMBER, "POST", "/v1/nodes",
+             "{\"id\":\"nova:instance:5f1c2d3e\",\"type\":\"instance\"}", NULL, 201);
+    ls_http_result_cleanup(&r);
+    char out[4096];
+    /* brokers nobody serves: the records stay queued, the run ends after its flush wait */
+    const char *gen = "--brokers 127.0.0.1:9 --topic t --rate 1 --seconds 1";
+    int rc = run(out, sizeof(out), "'%s' --server %s %s 2>&1", bin("landscape-telemetry-gen"),
+                 fx.svc.base, gen);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(out, "HTTP 401"));
+    rc = run(out, sizeof(out), "LANDSCAPE_TOKEN=%s '%s' --server %s %s 2>&1", READER,
+             bin("landscape-telemetry-gen"), fx.svc.base, gen);
+    if (rc != 0 || strstr(out, "1 instances") == NULL)
+        fail_msg("generator with a reader token (exit %d): %s", rc, out);
+}
+
 /* A start that must fail says why in one line, before binding anything. */
 static void test_unsafe_or_broken_configurations_do_not_start(void **state)
 {
@@ -367,6 +388,7 @@ int main(void)
         cmocka_unit_test(test_health_metrics_and_the_page_are_open),
         cmocka_unit_test(test_the_log_names_the_writer_never_the_token),
         cmocka_unit_test(test_the_agent_sends_its_token),
+        cmocka_unit_test(test_the_generator_fetches_the_graph_with_its_token),
         cmocka_unit_test(test_unsafe_or_broken_configurations_do_not_start),
     };
     return cmocka_run_group_tests_name("auth/tokens", tests, group_setup, group_teardown);
