@@ -291,6 +291,76 @@ static void *run(void *arg)
     return NULL;
 }
 
+/* Bounds on what waits for brokers: a commit on revocation, and closing the consumer at stop
+ * (leaving the group). With every broker down neither can finish: a synchronous commit waits
+ * for a coordinator as long as there is none, and a commit librdkafka defers for want of one
+ * (its own, of the stored offsets, when the partitions are unassigned) holds the handle's
+ * destruction until the group session times out — hence our session.timeout.ms of 6 s instead
+ * of librdkafka's 45 (ls_tel_consumer_start). A stop with every broker down thus takes at most
+ * about that. Offsets not committed are those of records read again after the restart, which
+ * changes nothing (the live state ignores duplicates, a minute is written once). */
+#define COMMIT_BOUND_MS 1000
+#define CLOSE_BOUND_MS  2000
+#define DLQ_FLUSH_MS    2000
+
+/* Commits the stored offsets, waiting at most bound_ms for the coordinator's answer (an
+ * asynchronous commit whose result comes to a queue of our own; a synchronous commit waits
+ * for a coordinator as long as there is none). An empty store is fine. */
+static void commit_bounded(struct ls_tel_consumer *c, int bound_ms)
+{
+    rd_kafka_queue_t *q = rd_kafka_queue_new(c->rk);
+    rd_kafka_resp_err_t e = rd_kafka_commit_queue(c->rk, NULL, q, NULL, NULL);
+    bool answered = e != RD_KAFKA_RESP_ERR_NO_ERROR;
+    long long deadline = ls_time_mono_ns() + bound_ms * 1000000LL;
+    while (!answered && ls_time_mono_ns() < deadline) {
+        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 100);
+        if (ev && rd_kafka_event_type(ev) == RD_KAFKA_EVENT_OFFSET_COMMIT) {
+            e = rd_kafka_event_error(ev);
+            answered = true;
+        }
+        rd_kafka_event_destroy(ev);
+    }
+    if (!answered)
+        ls_log(LS_LOG_WARN, "telemetry",
+               "offsets not committed: no broker answered (records after the last commit are "
+               "read again, which changes nothing)",
+               "waited_ms=%d", bound_ms);
+    else if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
+        ls_log(LS_LOG_WARN, "telemetry", "offset commit failed", "err=\"%s\"", rd_kafka_err2str(e));
+    rd_kafka_queue_destroy(q);
+}
+
+/* Closes the consumer (commit what is stored, leave the group) within CLOSE_BOUND_MS, serving
+ * its rebalance callback meanwhile; then destroys the handle without a second, unbounded
+ * close when the first could not finish. */
+static void close_bounded(struct ls_tel_consumer *c)
+{
+    long long t0 = ls_time_mono_ns(), deadline = t0 + CLOSE_BOUND_MS * 1000000LL;
+    rd_kafka_queue_t *q = rd_kafka_queue_new(c->rk);
+    rd_kafka_error_t *error = rd_kafka_consumer_close_queue(c->rk, q);
+    if (error) {
+        ls_log(LS_LOG_WARN, "telemetry", "consumer close failed", "err=\"%s\"",
+               rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+    } else {
+        while (!rd_kafka_consumer_closed(c->rk) && ls_time_mono_ns() < deadline)
+            rd_kafka_queue_poll_callback(q, 100); /* the revocation goes to on_rebalance */
+    }
+    bool closed = rd_kafka_consumer_closed(c->rk);
+    rd_kafka_queue_destroy(q);
+    if (closed) {
+        rd_kafka_destroy(c->rk);
+        ls_log(LS_LOG_INFO, "telemetry", "consumer closed", "seconds=%.3f",
+               (double)(ls_time_mono_ns() - t0) / 1e9);
+    } else {
+        ls_log(LS_LOG_WARN, "telemetry",
+               "consumer not closed in time (brokers unreachable): leaving without a goodbye; "
+               "the group reassigns its partitions after session.timeout.ms",
+               "waited_ms=%d", CLOSE_BOUND_MS);
+        rd_kafka_destroy_flags(c->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+    }
+}
+
 /* Rebalances: on revocation the offsets stored so far are committed before the partitions go
  * to another member (nothing applied is handed over uncommitted); counts what is assigned. */
 static void on_rebalance(rd_kafka_t *rk,
@@ -320,7 +390,7 @@ static void on_rebalance(rd_kafka_t *rk,
          * the live state; a minute is written once). */
         c->n_held = 0;
         c->assigned = false;
-        rd_kafka_commit(rk, NULL, 0); /* synchronous; an empty store is fine */
+        commit_bounded(c, COMMIT_BOUND_MS);
         rd_kafka_assign(rk, NULL);
         pthread_mutex_lock(&c->lock);
         c->st.assigned = 0;
@@ -362,6 +432,13 @@ int ls_tel_consumer_start(struct ls_tel_consumer **out,
     rc = rc ? rc : set(conf, "enable.auto.commit", "true", err);
     rc = rc ? rc : set(conf, "auto.commit.interval.ms", "1000", err);
     rc = rc ? rc : set(conf, "auto.offset.reset", "earliest", err);
+    /* A member that stops without leaving (killed; or stopping while no broker answers: see
+     * CLOSE_BOUND_MS) is out of the group after this; librdkafka's 45 s made a stop with every
+     * broker down take 45 s, and a restarted member wait that long for its partitions. 6 s is
+     * the brokers' default group.min.session.timeout.ms; heartbeats go every 2 s from
+     * librdkafka's own thread (--kafka-property overrides both). */
+    rc = rc ? rc : set(conf, "session.timeout.ms", "6000", err);
+    rc = rc ? rc : set(conf, "heartbeat.interval.ms", "2000", err);
     /* low lag by default: answer a fetch as soon as data is there (the broker's wait bound) */
     rc = rc ? rc : set(conf, "fetch.wait.max.ms", "10", err);
     for (int i = 0; rc == LS_OK && i < o->n_props; i++) {
@@ -454,11 +531,12 @@ void ls_tel_consumer_stop(struct ls_tel_consumer *c)
         return;
     atomic_store(&c->stop, 1);
     pthread_join(c->thread, NULL);
-    release_held(c);                /* what is durable by now */
-    rd_kafka_consumer_close(c->rk); /* commits stored offsets and leaves the group */
-    rd_kafka_destroy(c->rk);
+    release_held(c);  /* what is durable by now */
+    close_bounded(c); /* commits stored offsets and leaves the group, bounded */
     if (c->dlq) {
-        rd_kafka_flush(c->dlq, 5000);
+        if (rd_kafka_flush(c->dlq, DLQ_FLUSH_MS) != RD_KAFKA_RESP_ERR_NO_ERROR)
+            ls_log(LS_LOG_WARN, "telemetry", "dead-letter records not delivered at stop",
+                   "count=%d", rd_kafka_outq_len(c->dlq));
         rd_kafka_destroy(c->dlq);
     }
     pthread_mutex_destroy(&c->lock);

@@ -200,8 +200,14 @@ static void *writer_run(void *arg)
                      node);
         }
         struct ls_http_result r;
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         int rc = ls_http(&svc, replace ? "PUT" : "POST", path, body, NULL, &r);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
         pthread_mutex_lock(&w->lock);
+        if (rc == 0 && r.status != 0 && took > w->max_answer_s)
+            w->max_answer_s = took;
         if (rc != 0 || r.status == 0) {
             w->refused++;
         } else if (r.status >= 200 && r.status < 300) {

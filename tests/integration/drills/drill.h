@@ -54,6 +54,7 @@ struct drill_writer {
     struct drill_ack *acked;     /* by node number */
     long errors_5xx, errors_500; /* 5xx answers seen, of which 500 */
     long refused;                /* requests that got no answer (service down) */
+    double max_answer_s;         /* the longest an answered request took */
     int delay_ms;
 };
 void drill_writer_start(struct drill_writer *w, const struct ls_service *svc, int delay_ms);
