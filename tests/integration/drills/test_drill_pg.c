@@ -69,7 +69,7 @@ static void test_postgres_restarted_under_write_load(void **state)
     (void)state;
     drill_mkdir(pg_dir);
     struct ls_err err;
-    assert_int_equal(ls_pg_embedded_start(&pg, pg_dir, &err), LS_OK);
+    assert_int_equal(ls_pg_embedded_start(&pg, pg_dir, false /* durable */, &err), LS_OK);
     char *dsn;
     assert_int_equal(ls_pg_embedded_create_db(pg, "drill", NULL, &dsn, &err), LS_OK);
     assert_int_equal(ls_service_start(&the_svc, dsn, NULL), 0);
@@ -98,7 +98,7 @@ static void test_postgres_restarted_under_write_load(void **state)
     sleep_ms(3000); /* writes pile up against the outage */
     int during = created(&w) - before;
     long fivexx = w.errors_5xx;
-    assert_int_equal(ls_pg_embedded_start(&pg, pg_dir, &err), LS_OK);
+    assert_int_equal(ls_pg_embedded_start(&pg, pg_dir, false /* durable */, &err), LS_OK);
     bool ready = readyz_becomes(200, 60);
     int back = created(&w);
     wait_created(&w, back + 50); /* writes resume */
