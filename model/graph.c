@@ -500,7 +500,9 @@ static void collect_eslot(struct ls_graph *g, uint32_t s, uint64_t min)
  * are rebuilt in place. */
 static void compact_list(struct ls_graph *g, struct ulist *l, bool edges, bool shared)
 {
-    struct ulist fresh = {0};
+    struct ulist fresh;
+    atomic_init(&fresh.head, NULL);
+    fresh.tail = NULL;
     uint32_t dropped = 0;
     for (struct ublk *b = atomic_load_explicit(&l->head, memory_order_relaxed); b;
          b = atomic_load_explicit(&b->next, memory_order_relaxed)) {
