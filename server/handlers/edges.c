@@ -119,7 +119,7 @@ static void respond_edge(struct ls_req *req,
 void ls_h_edge_get(struct ls_req *req, struct ls_resp *resp)
 {
     struct ls_err err;
-    char *key;
+    char *key = NULL;
     const char *src, *dst;
     enum ls_edge_type type;
     if (ls_req_check_params(req, (const char *const[]){NULL}, false, &err) ||

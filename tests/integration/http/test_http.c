@@ -303,6 +303,9 @@ static void test_bad_requests_get_named_errors_and_change_nothing(void **state)
     expect_error(f, "GET", "/v1/nodes?layer=astral", NULL, 400, "invalid_parameter");
     expect_error(f, "GET", "/v1/nodes?marker=ghost", NULL, 400, "invalid_marker");
     expect_error(f, "GET", "/v1/edges/nokey", NULL, 400, "invalid_edge_key");
+    /* an unknown argument on an edge key freed an uninitialised pointer (clang's
+     * -Wsometimes-uninitialized, found building the http_request fuzz target) */
+    expect_error(f, "GET", "/v1/edges/a%7Ccontains%7Cb?colour=red", NULL, 400, "unknown_parameter");
     expect_error(f, "GET", "/v1/graph/diff", NULL, 400, "missing_parameter");
     /* nothing changed: still revision 8 with the same five nodes */
     struct ls_http_result r = req(f, "GET", "/v1/nodes", NULL, 200);
