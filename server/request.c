@@ -11,7 +11,23 @@
 
 const char *ls_req_query(struct ls_req *req, const char *key)
 {
-    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
+    if (req->conn)
+        return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
+    for (size_t i = 0; i < req->n_args; i++)
+        if (strcmp(req->args[i].key, key) == 0)
+            return req->args[i].value;
+    return NULL;
+}
+
+void ls_req_args_each(struct ls_req *req, MHD_KeyValueIterator it, void *cls)
+{
+    if (req->conn) {
+        MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, it, cls);
+        return;
+    }
+    for (size_t i = 0; i < req->n_args; i++)
+        if (it(cls, MHD_GET_ARGUMENT_KIND, req->args[i].key, req->args[i].value) != MHD_YES)
+            return;
 }
 
 struct param_check {
@@ -41,7 +57,7 @@ int ls_req_check_params(struct ls_req *req,
                         struct ls_err *err)
 {
     struct param_check pc = {allowed, attr_prefix, NULL};
-    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, check_one, &pc);
+    ls_req_args_each(req, check_one, &pc);
     if (pc.bad)
         return ls_err_set(err, LS_EINVAL, "unknown_parameter", "unknown query parameter '%.64s'",
                           pc.bad);
@@ -265,7 +281,7 @@ char *ls_req_next_link(struct ls_req *req, const char *marker)
             l.b.len -= 2;
         }
     }
-    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, add_arg, &l);
+    ls_req_args_each(req, add_arg, &l);
     rc = rc ? rc : ls_buf_puts(&l.b, l.first ? "?marker=" : "&marker=");
     rc = rc ? rc : ls_buf_urlencode(&l.b, marker);
     LS_ASSERT(rc == LS_OK); /* unbounded */

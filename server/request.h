@@ -13,9 +13,17 @@
 #include "common/err.h"
 #include "server/ctx.h"
 
+/* A decoded query argument; value NULL for a bare `?key`. */
+struct ls_query_arg {
+    const char *key;
+    const char *value;
+};
+
 struct ls_req {
     struct ls_ctx *ctx;
-    struct MHD_Connection *conn;
+    struct MHD_Connection *conn; /* NULL: the query is args[] instead (fuzzing, tests) */
+    const struct ls_query_arg *args;
+    size_t n_args;
     const char *method;
     const char *url;    /* path, decoded by MHD */
     char *param;        /* the route's {id} part, or NULL (owned) */
@@ -41,8 +49,11 @@ struct ls_resp {
     struct MHD_Response *raw; /* a handler-built response (SSE); takes precedence */
 };
 
-/** A query argument (decoded), or NULL. */
+/** A query argument (decoded), or NULL (the first one when repeated, as MHD). */
 const char *ls_req_query(struct ls_req *req, const char *key);
+/** Calls it on every query argument in order (from MHD, or args[] when conn is NULL) until it
+ *  returns MHD_NO. */
+void ls_req_args_each(struct ls_req *req, MHD_KeyValueIterator it, void *cls);
 /** Fails with 400 unknown_parameter when the query has an argument not in allowed (NULL-
  *  terminated); keys starting with "attr." pass when attr_prefix. */
 LS_MUST_CHECK int ls_req_check_params(struct ls_req *req,

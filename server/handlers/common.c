@@ -137,7 +137,7 @@ int h_node_filter(struct ls_req *req,
         return ls_err_set(err, LS_EINVAL, "unknown_type", "type: '%.64s' is not a node type",
                           f->type);
     struct attr_collect a = {attrs, 0, false};
-    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, collect_attr, &a);
+    ls_req_args_each(req, collect_attr, &a);
     if (a.overflow)
         return ls_err_set(err, LS_ELIMIT, "too_many_filters", "at most 16 attr.* filters");
     f->attrs = attrs;
