@@ -95,8 +95,7 @@ static void name_at_domain(const json_t *o, char *out, size_t cap)
     snprintf(out, cap, "%s%s%s", name ? name : "", dom ? "@" : "", dom ? dom : "");
 }
 
-/* Fills out from Keystone's {"token": {...}} answer. */
-static int read_token(const json_t *doc, struct ls_os_identity *out, struct ls_err *err)
+int ls_os_identity_read(struct ls_os_identity *out, const json_t *doc, struct ls_err *err)
 {
     const json_t *t = json_object_get(doc, "token");
     const char *exp = json_string_value(json_object_get(t, "expires_at"));
@@ -145,7 +144,7 @@ int ls_os_validate(struct ls_os_validator *v,
     int rc = ls_os_conn_get(c, NULL, v->url, &status, &doc, &e);
     give_conn(v, c);
     if (rc == LS_OK)
-        rc = read_token(doc, out, err);
+        rc = ls_os_identity_read(out, doc, err);
     else if (rc == LS_ENOTFOUND)
         rc = ls_err_set(err, LS_ENOTFOUND, "invalid_token",
                         "keystone does not know the token (invalid, expired or revoked)");

@@ -12,6 +12,8 @@
 
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "common/err.h"
 
 #define LS_OS_MAX_ROLES 16
@@ -50,6 +52,17 @@ const char *ls_os_validator_auth_url(const struct ls_os_validator *v);
  *         did not answer, failed, or refused the service's own credentials — the message says
  *         which).
  */
+/**
+ * Fills @p out from Keystone's `GET /v3/auth/tokens` answer ({"token": {...}}): expiry, user,
+ * project (or "system") and role names (at most LS_OS_MAX_ROLES; longer names are cut).
+ * Does not clear @p out first. @p doc is borrowed. Pure (no I/O), so it is fuzzed on its own
+ * (tests/fuzz/fuzz_keystone_token.c).
+ * @return LS_OK; LS_EUNAVAIL (`auth_unavailable`) when expires_at is missing or not RFC 3339;
+ *         LS_ENOTFOUND (`invalid_token`) when the token has expired.
+ */
+LS_MUST_CHECK int
+ls_os_identity_read(struct ls_os_identity *out, const json_t *doc, struct ls_err *err);
+
 LS_MUST_CHECK int ls_os_validate(struct ls_os_validator *v,
                                  const char *token,
                                  struct ls_os_identity *out,
