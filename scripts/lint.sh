@@ -19,8 +19,8 @@ owner() { # header, allowed path regex
 owner 'libpq-fe.h' '^(sql/|tests/|bench/)'
 owner 'microhttpd.h' '^(server/|tests/|bench/)'
 owner 'librdkafka/rdkafka' '^(importers/telemetry/|tests/|bench/)'
-# the client programs (agent, telemetry generator) fetch from landscaped with libcurl too
-owner 'curl/curl.h' '^(importers/openstack/|importers/host/|importers/telemetry/gen_main\.c|server/agent|tests/|bench/)'
+# the client programs (agent, telemetry generator) reach landscaped through importers/client
+owner 'curl/curl.h' '^(importers/openstack/|importers/client/|tests/|bench/)'
 
 if command -v clang-format >/dev/null; then
   bad=$(for f in $src; do clang-format --dry-run -Werror "$f" >/dev/null 2>&1 || echo "$f"; done)

@@ -12,11 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/time.h"
+#include "importers/client/client.h"
 #include "importers/host/lldp.h"
 #include "importers/host/topology.h"
 
@@ -208,15 +207,6 @@ int ls_agent_collect(json_t **out, const struct ls_agent_opts *o, struct ls_err 
 
 /* ---- post ----------------------------------------------------------------------------- */
 
-static size_t on_body(char *p, size_t size, size_t n, void *arg)
-{
-    struct ls_buf *b = arg;
-    /* Too long a response is cut, not an error: only the status and a message matter. */
-    if (ls_buf_append(b, p, size * n) != LS_OK)
-        return size * n;
-    return size * n;
-}
-
 int ls_agent_post(const struct ls_agent_opts *o,
                   const json_t *doc,
                   long *http_status,
@@ -240,37 +230,14 @@ int ls_agent_post(const struct ls_agent_opts *o,
         ls_json_oom();
     struct ls_buf resp;
     ls_buf_init(&resp, RESP_MAX);
-    CURL *c = curl_easy_init();
-    struct curl_slist *hdrs = curl_slist_append(NULL, "Content-Type: application/json");
-    if (o->token && *o->token) {
-        char auth[4200];
-        snprintf(auth, sizeof(auth), "Authorization: Bearer %s", o->token);
-        hdrs = curl_slist_append(hdrs, auth);
-        memset(auth, 0, sizeof(auth));
-    }
-    if (c == NULL || hdrs == NULL)
-        ls_oom(0);
-    if (o->cacert && *o->cacert)
-        curl_easy_setopt(c, CURLOPT_CAINFO, o->cacert);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, o->timeout_s > 0 ? o->timeout_s : 30L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    CURLcode cc = curl_easy_perform(c);
+    const struct ls_client_opts co = {o->token, o->cacert, o->timeout_s};
     long status = 0;
-    if (cc == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    rc = ls_client_request(&co, "PUT", url, "application/json", body, strlen(body), &status, &resp,
+                           err);
     if (http_status)
         *http_status = status;
-    if (cc == CURLE_OPERATION_TIMEDOUT) {
-        rc = ls_err_set(err, LS_ETIMEOUT, "timeout", "PUT %s: timed out", url);
-    } else if (cc != CURLE_OK) {
-        rc = ls_err_set(err, LS_EUNAVAIL, "unreachable", "PUT %s: %s", url, curl_easy_strerror(cc));
+    if (rc != LS_OK) {
+        /* as returned */
     } else if (status >= 500) {
         rc = ls_err_set(err, LS_EUNAVAIL, "server_error", "PUT %s: HTTP %ld", url, status);
     } else if (status >= 400) {
@@ -281,8 +248,6 @@ int ls_agent_post(const struct ls_agent_opts *o,
                         msg ? msg : "(no message)");
         json_decref(j);
     }
-    curl_slist_free_all(hdrs);
-    curl_easy_cleanup(c);
     ls_buf_cleanup(&resp);
     free(body);
     return rc;

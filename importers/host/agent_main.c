@@ -10,9 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
 #include "common/log.h"
+#include "importers/client/client.h"
 #include "importers/host/agent.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -83,7 +82,7 @@ int main(int argc, char **argv)
     }
     if (o.server == NULL)
         return usage();
-    curl_global_init(CURL_GLOBAL_DEFAULT);
+    ls_client_global_init();
     int rc = 0;
     if (once) {
         char *last = NULL;
@@ -103,6 +102,6 @@ int main(int argc, char **argv)
         signal(SIGTERM, on_signal);
         rc = ls_agent_run(&o, &stop_flag);
     }
-    curl_global_cleanup();
+    ls_client_global_cleanup();
     return rc;
 }

@@ -16,10 +16,11 @@
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
 #include <librdkafka/rdkafka.h>
 
+#include "common/buf.h"
 #include "common/time.h"
+#include "importers/client/client.h"
 #include "importers/telemetry/decode.h"
 #include "importers/telemetry/generator.h"
 
@@ -74,42 +75,22 @@ static int usage(void)
     return 2;
 }
 
-static size_t on_graph(char *p, size_t size, size_t n, void *arg)
-{
-    return ls_buf_append(arg, p, size * n) == LS_OK ? size * n : 0;
-}
-
 /* GET <server>/v1/graph?layer=virtual with the token; the parsed answer or NULL (said why). */
 static json_t *fetch_graph(const char *server, const char *token, const char *cacert)
 {
-    char url[2048], auth[4200];
+    char url[2048];
     snprintf(url, sizeof(url), "%s/v1/graph?layer=virtual&limit=100000", server);
     struct ls_buf b;
     ls_buf_init(&b, 1u << 30);
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    CURL *c = curl_easy_init();
-    struct curl_slist *h = NULL;
-    if (token && *token) {
-        snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
-        h = curl_slist_append(h, auth);
-        memset(auth, 0, sizeof(auth));
-    }
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_graph);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 300L);
-    if (cacert && *cacert)
-        curl_easy_setopt(c, CURLOPT_CAINFO, cacert);
-    CURLcode cc = curl_easy_perform(c);
+    const struct ls_client_opts co = {token, cacert, 300};
     long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(h);
-    curl_easy_cleanup(c);
-    curl_global_cleanup();
+    struct ls_err err;
+    ls_client_global_init();
+    int rc = ls_client_request(&co, "GET", url, NULL, NULL, 0, &status, &b, &err);
+    ls_client_global_cleanup();
     json_t *doc = NULL;
-    if (cc != CURLE_OK)
-        fprintf(stderr, "landscape-telemetry-gen: GET %s: %s\n", url, curl_easy_strerror(cc));
+    if (rc != LS_OK)
+        fprintf(stderr, "landscape-telemetry-gen: %s\n", err.msg);
     else if (status != 200)
         fprintf(stderr, "landscape-telemetry-gen: GET %s: HTTP %ld: %.300s\n", url, status,
                 b.data ? b.data : "");
