@@ -40,6 +40,10 @@ const struct ls_anomaly_param_def ls_anomaly_param_table[] = {
     {"logp_full", P(logp_full), 1, 300, "-log10 tail probability mapped to score 1"},
     {"refractory", P(refractory), 0, 100000, "samples before an episode is reported again"},
     {"episode_level", P(episode_level), 0, 1, "score that opens an episode"},
+    {"novelty", P(novelty), 0, 1, "score of a value beyond the range seen (0 = off)"},
+    {"novelty_margin", P(novelty_margin), 0, 10, "how far beyond, share of the range"},
+    {"novelty_z", P(novelty_z), 0, 1000, "sigmas from expected a new extreme needs"},
+    {"novelty_decay", P(novelty_decay), 0, 1, "range seen pulled to the baseline"},
     {NULL, 0, 0, 0, NULL},
 };
 #undef P
@@ -66,6 +70,10 @@ void ls_anomaly_params_default(struct ls_anomaly_params *p)
         .logp_full = 3,
         .refractory = 200,
         .episode_level = 0.8,
+        .novelty = 0.95,
+        .novelty_margin = 0.04,
+        .novelty_z = 6,
+        .novelty_decay = 1e-5,
     };
 }
 
@@ -80,7 +88,7 @@ int ls_anomaly_params_set(struct ls_anomaly_params *p,
         if (!(value >= d->lo && value <= d->hi))
             return ls_err_set(err, LS_EINVAL, "param_range", "%s: expected %g..%g", name, d->lo,
                               d->hi);
-        *(double *)((char *)p + d->offset) = value;
+        memcpy((char *)p + d->offset, &value, sizeof value);
         return LS_OK;
     }
     return ls_err_set(err, LS_ENOTFOUND, "param_unknown", "%s: no such parameter", name);
@@ -88,7 +96,8 @@ int ls_anomaly_params_set(struct ls_anomaly_params *p,
 
 const char *ls_anomaly_kind_name(enum ls_anomaly_kind kind)
 {
-    static const char *const names[] = {"warmup", "deviation", "seasonal", "level_shift"};
+    static const char *const names[] = {"warmup", "deviation", "seasonal", "level_shift",
+                                        "new_extreme"};
     return (unsigned)kind < sizeof names / sizeof names[0] ? names[kind] : "unknown";
 }
 
@@ -319,6 +328,23 @@ int ls_anomaly_update(struct ls_anomaly_result *out,
             kind = LS_ANOMALY_SHIFT;
         }
     }
+
+    /* a new extreme: beyond the range seen by a margin, and far from what was expected (a
+     * trend's new highs are expected); the range fades slowly, so an old spike ages out */
+    double range = d->seen_hi - d->seen_lo;
+    if (warm && p->novelty > score && fabs(zc) >= p->novelty_z &&
+        (y > d->seen_hi + p->novelty_margin * range ||
+         y < d->seen_lo - p->novelty_margin * range)) {
+        score = p->novelty;
+        kind = LS_ANOMALY_EXTREME;
+    }
+    double fade = weight(p->novelty_decay, k), centre = d->season_on ? pred_seas : d->flat;
+    d->seen_hi -= fade * (d->seen_hi - centre);
+    d->seen_lo -= fade * (d->seen_lo - centre);
+    if (d->n_model <= 1 || y > d->seen_hi)
+        d->seen_hi = y;
+    if (d->n_model <= 1 || y < d->seen_lo)
+        d->seen_lo = y;
 
     /* refractory: an episode already reported is not reported again unless it worsens */
     if (d->quiet > 0) {

@@ -19,25 +19,29 @@
  * ls_anomaly_param_table lists them by name for the benchmark's --set and tuning.
  */
 struct ls_anomaly_params {
-    double warmup;        /* samples scored 0 while the baselines learn */
-    double alpha_level;   /* EWMA weight of the location, per typical sampling interval */
-    double alpha_hw;      /* weight of the Holt-Winters level (slow, so the buckets learn) */
-    double alpha_scale;   /* EWMA weight of the mean absolute residual */
-    double alpha_long;    /* weight of the slow statistics (surprise distribution, errors) */
-    double huber;         /* residuals are clipped at huber x sigma before updating baselines */
-    double scale_floor;   /* sigma >= scale_floor x the slow sigma */
-    double gamma_season;  /* weight of a seasonal bucket update */
-    double season_gain;   /* seasonal model used once its error < season_gain x flat error */
-    double alpha_short;   /* EWMA weight of the short surprise average */
-    double z_cap;         /* |z| above this counts as z_cap (one point cannot dominate) */
-    double gate_lo;       /* surprise (sigmas) below which the score is 0 */
-    double gate_hi;       /* surprise (sigmas) from which its rarity counts in full */
-    double cusum_k;       /* CUSUM slack, in sigmas */
-    double cusum_h;       /* CUSUM decision level, in sigmas */
-    double shift_score;   /* score reported when a level shift is confirmed */
-    double logp_full;     /* -log10(tail probability) that maps to score 1.0 */
-    double refractory;    /* samples during which a reported episode is not reported again */
-    double episode_level; /* score at or above which an episode is open ("since") */
+    double warmup;         /* samples scored 0 while the baselines learn */
+    double alpha_level;    /* EWMA weight of the location, per typical sampling interval */
+    double alpha_hw;       /* weight of the Holt-Winters level (slow, so the buckets learn) */
+    double alpha_scale;    /* EWMA weight of the mean absolute residual */
+    double alpha_long;     /* weight of the slow statistics (surprise distribution, errors) */
+    double huber;          /* residuals are clipped at huber x sigma before updating baselines */
+    double scale_floor;    /* sigma >= scale_floor x the slow sigma */
+    double gamma_season;   /* weight of a seasonal bucket update */
+    double season_gain;    /* seasonal model used once its error < season_gain x flat error */
+    double alpha_short;    /* EWMA weight of the short surprise average */
+    double z_cap;          /* |z| above this counts as z_cap (one point cannot dominate) */
+    double gate_lo;        /* surprise (sigmas) below which the score is 0 */
+    double gate_hi;        /* surprise (sigmas) from which its rarity counts in full */
+    double cusum_k;        /* CUSUM slack, in sigmas */
+    double cusum_h;        /* CUSUM decision level, in sigmas */
+    double shift_score;    /* score reported when a level shift is confirmed */
+    double logp_full;      /* -log10(tail probability) that maps to score 1.0 */
+    double refractory;     /* samples during which a reported episode is not reported again */
+    double episode_level;  /* score at or above which an episode is open ("since") */
+    double novelty;        /* score of a new extreme: a value beyond the range seen (0 = off) */
+    double novelty_margin; /* ... by more than this share of the range */
+    double novelty_z;      /* ... and at least this many sigmas from its expected value */
+    double novelty_decay;  /* per-interval weight pulling the range seen towards the baseline */
 };
 
 /** One named, bounded tunable (a row of ls_anomaly_param_table). */
@@ -89,6 +93,7 @@ struct ls_anomaly {
     double last_pred;               /* expected value of the last sample */
     double last_sigma;              /* its sigma */
     double peak;                    /* highest score of the open episode */
+    double seen_lo, seen_hi;        /* range of the modelled values (fading slowly) */
     uint32_t n;                     /* accepted samples */
     uint32_t n_model;               /* samples the model has seen since its last (re)start */
     uint32_t run_n;                 /* samples in the current CUSUM excursion */
@@ -111,6 +116,7 @@ enum ls_anomaly_kind {
     LS_ANOMALY_DEVIATION = 1, /* residual against the robust baseline */
     LS_ANOMALY_SEASONAL = 2,  /* residual against the time-of-day baseline */
     LS_ANOMALY_SHIFT = 3,     /* a confirmed level shift (then re-baselined) */
+    LS_ANOMALY_EXTREME = 4,   /* a value beyond every value seen (a new extreme) */
 };
 
 /** The verdict on one sample: everything a reason needs. */
@@ -149,7 +155,7 @@ LS_MUST_CHECK int ls_anomaly_update(struct ls_anomaly_result *out,
  */
 double ls_anomaly_calibrate(double z, double logp_full);
 
-/** Static name of a kind ("warmup", "deviation", "seasonal", "level_shift"). */
+/** Static name of a kind ("warmup", "deviation", "seasonal", "level_shift", "new_extreme"). */
 const char *ls_anomaly_kind_name(enum ls_anomaly_kind kind);
 
 #endif

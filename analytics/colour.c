@@ -13,6 +13,8 @@ void ls_colour_params_default(struct ls_colour_params *p)
         .yellow = 0.5,
         .red = 0.82,
         .stale_us = 15 * 60 * INT64_C(1000000),
+        .hold_us = 60 * 60 * INT64_C(1000000),
+        .hold_samples = 5,
         .max_reasons = 5,
     };
 }

@@ -13,11 +13,20 @@ struct series {
     struct ls_anomaly d;
     int64_t last;                     /* µs, latest accepted sample */
     struct ls_anomaly_result verdict; /* of that sample */
+    /* the verdicts of its last LS_WATCH_HOLD_MAX samples (ring, newest at head - 1): the
+     * worst of the last hold_samples within hold_us speaks for the series (colour.h) */
+    struct ls_anomaly_result recent[LS_WATCH_HOLD_MAX];
+    int64_t recent_t[LS_WATCH_HOLD_MAX];
+    unsigned head, n_recent;
 };
 
 struct node_state {
     size_t n, cap;
     struct series *s;
+    bool dirty;           /* fed since the last sweep (and listed in w->dirty) */
+    bool swept;           /* shown is set */
+    enum ls_colour shown; /* colour at the last sweep */
+    double shown_score;
 };
 
 struct ls_watch {
@@ -27,6 +36,9 @@ struct ls_watch {
     struct ls_colour_params cp;
     size_t max_series;
     int64_t now;
+    uint64_t refused;
+    char **dirty; /* ids of the nodes fed since the last sweep (owned) */
+    size_t n_dirty, cap_dirty;
 };
 
 struct ls_watch *ls_watch_new(const struct ls_anomaly_params *ap,
@@ -57,6 +69,9 @@ void ls_watch_free(struct ls_watch *w)
         return;
     ls_map_foreach(&w->nodes, free_node, NULL);
     ls_map_cleanup(&w->nodes);
+    for (size_t i = 0; i < w->n_dirty; i++)
+        free(w->dirty[i]);
+    free(w->dirty);
     pthread_mutex_destroy(&w->mu);
     free(w);
 }
@@ -93,11 +108,13 @@ int ls_watch_feed(struct ls_watch *w,
                   struct ls_anomaly_result *out,
                   struct ls_err *err)
 {
-    if (strlen(metric) >= LS_WATCH_METRIC_MAX)
-        return ls_err_set(err, LS_ELIMIT, "metric_too_long", "metric: longer than %d bytes",
-                          LS_WATCH_METRIC_MAX - 1);
     pthread_mutex_lock(&w->mu);
     int rc;
+    if (strlen(metric) >= LS_WATCH_METRIC_MAX) {
+        rc = ls_err_set(err, LS_ELIMIT, "metric_too_long", "metric: longer than %d bytes",
+                        LS_WATCH_METRIC_MAX - 1);
+        goto out;
+    }
     struct series *s = series_of(w, node, metric);
     if (!s) {
         rc = ls_err_set(err, LS_ELIMIT, "too_many_series", "%s: more than %zu series", node,
@@ -110,13 +127,44 @@ int ls_watch_feed(struct ls_watch *w,
         goto out;
     s->last = t;
     s->verdict = r;
+    s->recent[s->head] = r;
+    s->recent_t[s->head] = t;
+    s->head = (s->head + 1) % LS_WATCH_HOLD_MAX;
+    if (s->n_recent < LS_WATCH_HOLD_MAX)
+        s->n_recent++;
     if (t > w->now)
         w->now = t;
+    struct node_state *ns = ls_map_get(&w->nodes, node);
+    if (!ns->dirty) {
+        ns->dirty = true;
+        if (w->n_dirty == w->cap_dirty) {
+            w->cap_dirty = w->cap_dirty ? 2 * w->cap_dirty : 64;
+            w->dirty = ls_xrealloc(w->dirty, w->cap_dirty * sizeof *w->dirty);
+        }
+        w->dirty[w->n_dirty++] = ls_xstrdup(node);
+    }
     if (out)
         *out = r;
 out:
+    if (rc != LS_OK)
+        w->refused++;
     pthread_mutex_unlock(&w->mu);
     return rc;
+}
+
+void ls_watch_observe(const char *node, const char *metric, double value, int64_t t, void *w)
+{
+    struct ls_err err;
+    if (ls_watch_feed(w, node, metric, t, value, NULL, &err) != LS_OK)
+        return; /* counted by ls_watch_feed */
+}
+
+uint64_t ls_watch_refused(struct ls_watch *w)
+{
+    pthread_mutex_lock(&w->mu);
+    uint64_t n = w->refused;
+    pthread_mutex_unlock(&w->mu);
+    return n;
 }
 
 int64_t ls_watch_now(struct ls_watch *w)
@@ -127,21 +175,53 @@ int64_t ls_watch_now(struct ls_watch *w)
     return now;
 }
 
+/* The worst verdict among the series' last hold_samples samples within hold_us of now (the
+ * newest among equals); its latest verdict when none is worse. */
+static const struct ls_anomaly_result *held_verdict(const struct ls_watch *w,
+                                                    const struct series *x)
+{
+    const struct ls_anomaly_result *best = &x->verdict;
+    unsigned k = w->cp.hold_samples < x->n_recent ? w->cp.hold_samples : x->n_recent;
+    for (unsigned j = 1; j <= k; j++) {
+        unsigned i = (x->head + LS_WATCH_HOLD_MAX - j) % LS_WATCH_HOLD_MAX;
+        if (w->now - x->recent_t[i] <= w->cp.hold_us && x->recent[i].score > best->score)
+            best = &x->recent[i];
+    }
+    return best;
+}
+
+/* Judges the node now and, when want_json and its colour is `colour` (NULL: any), renders it
+ * into *j; returns the colour. Caller holds the lock. */
+static enum ls_colour judge_locked(struct ls_watch *w,
+                                   const char *id,
+                                   const struct node_state *ns,
+                                   const char *colour,
+                                   double *score,
+                                   json_t **j)
+{
+    struct ls_colour_series *cs = ls_xcalloc(ns->n + 1, sizeof *cs);
+    for (size_t i = 0; i < ns->n; i++) {
+        const struct series *x = &ns->s[i];
+        cs[i] = (struct ls_colour_series){x->metric, x->last, *held_verdict(w, x)};
+    }
+    struct ls_colour_node c;
+    ls_colour_judge(&c, cs, ns->n, w->now, &w->cp);
+    if (score)
+        *score = c.score;
+    if (j && (!colour || strcmp(colour, ls_colour_name(c.colour)) == 0))
+        *j = ls_colour_node_json(id, &c, LS_COLOUR_GREY);
+    free(cs);
+    return c.colour;
+}
+
 /* The node's colour as JSON; caller holds the lock. */
 static json_t *node_json_locked(struct ls_watch *w,
                                 const char *id,
                                 const struct node_state *ns,
                                 const char *colour)
 {
-    struct ls_colour_series *cs = ls_xcalloc(ns->n + 1, sizeof *cs);
-    for (size_t i = 0; i < ns->n; i++)
-        cs[i] = (struct ls_colour_series){ns->s[i].metric, ns->s[i].last, ns->s[i].verdict};
-    struct ls_colour_node c;
-    ls_colour_judge(&c, cs, ns->n, w->now, &w->cp);
     json_t *j = NULL;
-    if (!colour || strcmp(colour, ls_colour_name(c.colour)) == 0)
-        j = ls_colour_node_json(id, &c, LS_COLOUR_GREY);
-    free(cs);
+    judge_locked(w, id, ns, colour, NULL, &j);
     return j;
 }
 
@@ -191,4 +271,99 @@ json_t *ls_watch_colours_json(struct ls_watch *w, const char *colour)
     if (!o)
         ls_json_oom();
     return o;
+}
+
+void ls_watch_forget(struct ls_watch *w, const char *node)
+{
+    pthread_mutex_lock(&w->mu);
+    struct node_state *ns = ls_map_del(&w->nodes, node);
+    if (ns)
+        free_node(node, ns, NULL);
+    pthread_mutex_unlock(&w->mu);
+}
+
+bool ls_watch_colour_of(struct ls_watch *w, const char *node, enum ls_colour *colour, double *score)
+{
+    pthread_mutex_lock(&w->mu);
+    const struct node_state *ns = ls_map_get(&w->nodes, node);
+    bool found = ns && ns->swept;
+    if (found) {
+        if (colour)
+            *colour = ns->shown;
+        if (score)
+            *score = ns->shown_score;
+    }
+    pthread_mutex_unlock(&w->mu);
+    return found;
+}
+
+struct changes {
+    struct ls_watch_change *v;
+    size_t n, cap;
+};
+
+/* Judges one node; a change of colour is appended. Caller holds the lock. */
+static void sweep_node(struct ls_watch *w, const char *id, struct node_state *ns, struct changes *c)
+{
+    ns->dirty = false;
+    double score;
+    json_t *j = NULL;
+    enum ls_colour now = judge_locked(w, id, ns, NULL, &score, &j);
+    int prev = ns->swept ? (int)ns->shown : -1;
+    ns->swept = true;
+    ns->shown = now;
+    ns->shown_score = score;
+    if (prev == (int)now) {
+        json_decref(j);
+        return;
+    }
+    if (c->n == c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 16;
+        c->v = ls_xrealloc(c->v, c->cap * sizeof *c->v);
+    }
+    c->v[c->n++] = (struct ls_watch_change){ls_xstrdup(id), prev, now, j};
+}
+
+static void sweep_each(const char *key, void *value, void *arg)
+{
+    struct ls_watch *w = ((void **)arg)[0];
+    sweep_node(w, key, value, ((void **)arg)[1]);
+}
+
+static int cmp_change(const void *a, const void *b)
+{
+    return strcmp(((const struct ls_watch_change *)a)->id, ((const struct ls_watch_change *)b)->id);
+}
+
+size_t ls_watch_sweep(struct ls_watch *w, bool all, struct ls_watch_change **out)
+{
+    struct changes c = {0};
+    pthread_mutex_lock(&w->mu);
+    if (all) {
+        void *args[2] = {w, &c};
+        ls_map_foreach(&w->nodes, sweep_each, args);
+    } else {
+        for (size_t i = 0; i < w->n_dirty; i++) {
+            struct node_state *ns = ls_map_get(&w->nodes, w->dirty[i]);
+            if (ns) /* NULL: forgotten since it was fed */
+                sweep_node(w, w->dirty[i], ns, &c);
+        }
+    }
+    for (size_t i = 0; i < w->n_dirty; i++)
+        free(w->dirty[i]);
+    w->n_dirty = 0;
+    pthread_mutex_unlock(&w->mu);
+    if (c.n > 1)
+        qsort(c.v, c.n, sizeof *c.v, cmp_change);
+    *out = c.v;
+    return c.n;
+}
+
+void ls_watch_changes_free(struct ls_watch_change *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(c[i].id);
+        json_decref(c[i].node);
+    }
+    free(c);
 }

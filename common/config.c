@@ -125,16 +125,65 @@ static const struct opt opts[] = {
      "keep per-minute rollups (count, min, max, mean) of every series in Postgres"},
     {"telemetry-rollup-grace", OPT_LONG, O(telemetry_rollup_grace), "60", 0, 3600, false,
      "seconds a minute stays open for late samples before it is written"},
+    {"telemetry-rollup-max-hold", OPT_LONG, O(telemetry_rollup_max_hold), "600", 1, 86400, false,
+     "seconds a Kafka partition that may still bring older samples (behind its end, or its "
+     "leader unreachable) keeps rollup minutes open without progress"},
     {"telemetry-flush-interval", OPT_LONG, O(telemetry_flush_interval), "10", 1, 3600, false,
      "seconds between rollup writes"},
     {"telemetry-retention-days", OPT_LONG, O(telemetry_retention_days), "30", 1, 36500, false,
      "days of rollups kept (older daily partitions are dropped)"},
+    {"telemetry-raw-retention", OPT_LONG, O(telemetry_raw_retention), "604800", 60, 2678400, false,
+     "seconds of raw samples kept for replay and POST /v1/analytics/rca, on the data's clock "
+     "(behind the newest sample held)"},
+    {"telemetry-raw-max-points", OPT_LONG, O(telemetry_raw_max_points), "8000000", 0, 1000000000,
+     false, "raw sample points kept in memory at most (16 bytes each); 0 = keep none"},
     {"telemetry-max-series-per-node", OPT_LONG, O(telemetry_max_series_per_node), "1000", 1,
      1000000, false,
      "live telemetry series kept per node; a new series beyond is refused (counted in /metrics)"},
+    {"analytics", OPT_BOOL, O(analytics), "on", 0, 0, false,
+     "score every telemetry sample and colour the nodes (on|off; off for a benchmark baseline)"},
+    {"analytics-history", OPT_LONG, O(analytics_history), "100000", 16, 100000000, false,
+     "colour changes kept for GET /v1/analytics/colours?at= (oldest dropped first)"},
+    {"analytics-impact-depth", OPT_LONG, O(analytics_impact_depth), "3", 1, 16, false,
+     "edges followed from a red or yellow node to the nodes it impacts"},
+    {"analytics-interval-ms", OPT_LONG, O(analytics_interval_ms), "250", 10, 60000, false,
+     "milliseconds between sweeps for colour changes (events, impact, history)"},
+    {"incident-interval", OPT_LONG, O(incident_interval), "1", 1, 3600, false,
+     "seconds between groupings of the red and yellow nodes into incidents"},
+    {"incident-max-hops", OPT_LONG, O(incident_max_hops), "3", 1, 8, false,
+     "anomalous nodes at most this many edges apart are one incident"},
+    {"incident-window", OPT_LONG, O(incident_window), "600", 1, 86400, false,
+     "seconds (data clock) a member stays able to draw new anomalous nodes into its incident"},
+    {"incident-hold", OPT_LONG, O(incident_hold), "300", 0, 86400, false,
+     "seconds (data clock) every member must be green or grey before an incident resolves"},
+    {"webhook", OPT_LIST, O(webhook), "", 0, 0, false,
+     "POST every event (colour, incident, ...) as JSON to this URL (repeatable)"},
+    {"webhook-secret", OPT_STR, O(webhook_secret), "", 0, 0, true,
+     "sign webhook bodies: X-Landscape-Signature: sha256=<hex HMAC-SHA256 of the body>"},
+    {"webhook-queue", OPT_LONG, O(webhook_queue), "1024", 1, 1000000, false,
+     "events waiting per webhook; more are dropped and counted"},
+    {"webhook-attempts", OPT_LONG, O(webhook_attempts), "6", 1, 100, false,
+     "tries per event and webhook (5xx, 429, transport errors; backoff 0.5 s doubling to 30 s)"},
+    {"watcher-audit", OPT_STR, O(watcher_audit), "", 0, 0, false,
+     "OpenStack Watcher EVENT audit (name or uuid) whose webhook a hypervisor or machine turning "
+     "red triggers, with the token of --auth-cloud or the first --os-cloud"},
+    {"os-placement-traits", OPT_BOOL, O(os_placement_traits), "false", 0, 0, false,
+     "keep the trait CUSTOM_LANDSCAPE_ANOMALY on the Placement resource provider of every red "
+     "hypervisor and off every other (a flavor with trait:CUSTOM_LANDSCAPE_ANOMALY=forbidden "
+     "then avoids red hosts), with the token of --auth-cloud or the first --os-cloud"},
+    {"os-placement-traits-interval", OPT_LONG, O(os_placement_traits_interval), "60", 1, 86400,
+     false,
+     "seconds between full passes of --os-placement-traits (colour changes start one at once)"},
     {"telemetry-format", OPT_LIST, O(telemetry_format), "", 0, 0, false,
      "pin a topic's decoder: TOPIC=oslo|ceilometer|monasca|collectd|telegraf|prometheus|otlp "
      "(repeatable; default: detected per record)"},
+    {"depinfer-interval", OPT_LONG, O(depinfer_interval), "10", 0, 86400, false,
+     "seconds between dependency re-inference passes over trace spans (0 = no inference)"},
+    {"placement-live-ms", OPT_LONG, O(placement_live_ms), "1000", 0, 60000, false,
+     "placement reads every host's live load and colour at most this often (ms), shared by "
+     "the requests meanwhile (0 = on every request)"},
+    {"depinfer-metrics-interval", OPT_LONG, O(depinfer_metrics_interval), "600", 0, 86400, false,
+     "seconds between passes inferring dependencies from correlated rollups (0 = none)"},
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -154,8 +203,9 @@ static const struct opt *find(const char *name, size_t len)
 
 bool ls_parse_bool(const char *s, bool *out)
 {
-    static const char *const yes[] = {"true", "1", "yes"}, *const no[] = {"false", "0", "no"};
-    for (size_t i = 0; i < 3; i++) {
+    static const char *const yes[] = {"true", "1", "yes", "on"}, *const no[] = {"false", "0", "no",
+                                                                                "off"};
+    for (size_t i = 0; i < 4; i++) {
         if (strcasecmp(s, yes[i]) == 0) {
             *out = true;
             return true;

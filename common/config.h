@@ -71,9 +71,31 @@ struct ls_config {
     char *telemetry_dead_letter;        /* topic for undecodable records; "" = none */
     bool telemetry_rollups;             /* per-minute rollups in Postgres */
     long telemetry_rollup_grace;        /* seconds a minute stays open after its end */
+    long telemetry_rollup_max_hold;     /* seconds a stalled partition holds minutes open */
     long telemetry_flush_interval;      /* seconds between rollup writes */
     long telemetry_retention_days;      /* rollup days kept */
     long telemetry_max_series_per_node; /* live series per node; more are refused */
+    long telemetry_raw_retention;       /* seconds of raw samples kept (data's clock) */
+    long telemetry_raw_max_points;      /* raw points kept at most; 0 = none */
+    /* analytics and its events (analytics/, server/notify.h) */
+    bool analytics;                    /* feed the watch with every sample */
+    long analytics_history;            /* colour changes kept for ?at= */
+    long analytics_impact_depth;       /* edges followed for impact */
+    long analytics_interval_ms;        /* between sweeps for colour changes */
+    long incident_interval;            /* seconds between incident steps */
+    long incident_max_hops;            /* edges apart for one incident */
+    long incident_window;              /* seconds a member draws new nodes in */
+    long incident_hold;                /* seconds of quiet before resolving */
+    struct ls_strlist webhook;         /* outbound event URLs */
+    char *webhook_secret;              /* HMAC key; "" = unsigned */
+    long webhook_queue;                /* events waiting per webhook */
+    long webhook_attempts;             /* tries per event */
+    char *watcher_audit;               /* Watcher EVENT audit a red host triggers; "" = none */
+    bool os_placement_traits;          /* CUSTOM_LANDSCAPE_ANOMALY on red hosts' providers */
+    long os_placement_traits_interval; /* seconds between full trait passes */
+    long depinfer_interval;            /* seconds between dependency re-inference; 0 = off */
+    long placement_live_ms;         /* max age of placement's live loads/colours; 0 = per request */
+    long depinfer_metrics_interval; /* seconds between metric-correlation passes; 0 = off */
     /* Postgres: durability and the connection to it (sql/store.h ls_store_opts) */
     bool pg_fast_unsafe;         /* the embedded Postgres without fsync (tests, benchmarks) */
     long db_write_timeout;       /* seconds a write waits for Postgres */
@@ -86,7 +108,7 @@ struct ls_config {
 };
 
 /** Reads a boolean as options, query arguments and environment variables write it: true / 1 /
- *  yes or false / 0 / no, in any case. false when s is none of them (*out unchanged). */
+ *  yes / on or false / 0 / no / off, in any case. false when s is none of them (*out unchanged). */
 bool ls_parse_bool(const char *s, bool *out);
 
 /** Sets every option to its default. Free with ls_config_cleanup. */

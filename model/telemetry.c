@@ -16,6 +16,7 @@
 #include "common/time.h"
 #include "model/graph.h"
 #include "model/rollup.h"
+#include "model/samples.h"
 
 #define STRIPES    16
 #define EWMA_ALPHA 0.2
@@ -50,9 +51,12 @@ struct stripe {
 struct ls_telemetry {
     struct stripe s[STRIPES];
     struct ls_rollup *_Atomic rollup; /* per-minute rollups fed with what the series take */
+    struct ls_samples *_Atomic raw;   /* raw points kept for replay, or NULL */
     _Atomic size_t max_series;        /* per node; 0 = no bound */
     struct ls_graph *_Atomic graph;   /* followed: state only for its live nodes; or NULL */
     _Atomic uint64_t refused[LS_TEL_REFUSED_REASONS];
+    ls_tel_observer observer; /* set before writers start (ls_telemetry_set_observer) */
+    void *observer_arg;
 };
 
 static const char *const refused_names[LS_TEL_REFUSED_REASONS] = {"series_limit", "unknown_node"};
@@ -60,6 +64,17 @@ static const char *const refused_names[LS_TEL_REFUSED_REASONS] = {"series_limit"
 void ls_telemetry_set_rollup(struct ls_telemetry *t, struct ls_rollup *r)
 {
     atomic_store(&t->rollup, r);
+}
+
+void ls_telemetry_set_samples(struct ls_telemetry *t, struct ls_samples *s)
+{
+    atomic_store(&t->raw, s);
+}
+
+void ls_telemetry_set_observer(struct ls_telemetry *t, ls_tel_observer fn, void *arg)
+{
+    t->observer = fn;
+    t->observer_arg = arg;
 }
 
 /* The value a series took goes to the open minute too (the key as node_json shows it). */
@@ -70,6 +85,15 @@ static void to_rollup(
     if (!r)
         return;
     ls_rollup_add(r, node_id, x->key, x->unit, time_us, v);
+}
+
+/* What a series took: to the open minute and to the observer. */
+static void
+took(struct ls_telemetry *t, const char *node_id, const struct series *x, double v, int64_t time_us)
+{
+    to_rollup(t, node_id, x, v, time_us);
+    if (t->observer)
+        t->observer(node_id, x->key, v, time_us, t->observer_arg);
 }
 
 /* True when no graph is followed or its current revision has the node. Called under the
@@ -209,6 +233,10 @@ enum ls_tel_applied ls_telemetry_apply(struct ls_telemetry *t,
         ns->n++;
         st->n_series++;
     }
+    /* the raw store takes every point, past ones included (a replay of older data) */
+    struct ls_samples *raw = atomic_load(&t->raw);
+    if (raw)
+        ls_samples_add(raw, node_id, x->key, counter, value, time_us);
     enum ls_tel_applied res = LS_TEL_APPLIED;
     int64_t newest = counter && x->has_raw ? x->raw_prev_us : x->last_us;
     if ((x->count > 0 || x->has_raw) && time_us <= newest) {
@@ -221,14 +249,14 @@ enum ls_tel_applied ls_telemetry_apply(struct ls_telemetry *t,
             res = LS_TEL_BASELINE;
         } else {
             record(x, rate, time_us);
-            to_rollup(t, node_id, x, rate, time_us);
+            took(t, node_id, x, rate, time_us);
         }
         x->raw_prev = value;
         x->raw_prev_us = time_us;
         x->has_raw = 1;
     } else {
         record(x, value, time_us);
-        to_rollup(t, node_id, x, value, time_us);
+        took(t, node_id, x, value, time_us);
     }
     pthread_mutex_unlock(&st->lock);
     return res;
@@ -297,6 +325,31 @@ json_t *ls_telemetry_node_json_step(struct ls_telemetry *t,
     }
     pthread_mutex_unlock(&st->lock);
     return o;
+}
+
+bool ls_telemetry_mean(
+    struct ls_telemetry *t, const char *node_id, const char *metric, double *mean, int64_t *time_us)
+{
+    struct stripe *st = stripe_of(t, node_id);
+    pthread_mutex_lock(&st->lock);
+    struct nstate *ns = ls_map_get(&st->nodes, node_id);
+    const struct series *found = NULL;
+    for (const struct series *x = ns ? ns->head : NULL; x; x = x->next) {
+        if (x->count == 0 || strcmp(x->metric, metric) != 0)
+            continue;
+        if (!found || x->series[0] == '\0')
+            found = x; /* newest first: the first is the newest; a bare one wins */
+        if (x->series[0] == '\0')
+            break;
+    }
+    if (found) {
+        if (mean)
+            *mean = found->mean;
+        if (time_us)
+            *time_us = found->last_us;
+    }
+    pthread_mutex_unlock(&st->lock);
+    return found != NULL;
 }
 
 void ls_telemetry_counts(struct ls_telemetry *t, size_t *nodes, size_t *series)

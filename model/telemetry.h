@@ -11,6 +11,7 @@
 #ifndef LS_MODEL_TELEMETRY_H
 #define LS_MODEL_TELEMETRY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -19,6 +20,7 @@
 
 struct ls_telemetry;
 struct ls_rollup;
+struct ls_samples;
 struct ls_graph;
 
 enum ls_tel_applied {
@@ -72,6 +74,21 @@ json_t *ls_telemetry_node_json_step(struct ls_telemetry *t,
  *  outlive t's use. */
 void ls_telemetry_set_rollup(struct ls_telemetry *t, struct ls_rollup *r);
 
+/** From now on every sample given to a series (newer or not than its last value) is also kept
+ *  raw in s (model/samples.h; NULL: none). s must outlive t's use. */
+void ls_telemetry_set_samples(struct ls_telemetry *t, struct ls_samples *s);
+
+/**
+ * Called with every value a series takes (after ls_telemetry_apply returned LS_TEL_APPLIED;
+ * for a counter its rate per second), in order per series: the analytics' feed. key is
+ * "metric[/series]". Called on the applying thread with the node's stripe lock held: it must
+ * be short and must not call back into the telemetry state.
+ */
+typedef void (*ls_tel_observer)(
+    const char *node_id, const char *key, double value, int64_t time_us, void *arg);
+/** Sets the observer (NULL: none). Call once, before any writer applies samples. */
+void ls_telemetry_set_observer(struct ls_telemetry *t, ls_tel_observer fn, void *arg);
+
 /** At most max series per node from now on (0: no bound). Existing series above the bound
  *  are kept. Thread-safe. */
 void ls_telemetry_set_max_series(struct ls_telemetry *t, size_t max);
@@ -86,6 +103,18 @@ void ls_telemetry_forget(struct ls_telemetry *t, const char *node_id);
 /** How many new series were refused for `reason` so far; its label for /metrics. */
 uint64_t ls_telemetry_refused(struct ls_telemetry *t, enum ls_tel_refused reason);
 const char *ls_telemetry_refused_name(enum ls_tel_refused reason);
+
+/**
+ * The EWMA mean and last sample time of node's series of `metric` (the one without a series
+ * name if there is one, else the newest series of that metric): a cheap point read for
+ * analytics that look at many nodes (placement's live load). Thread-safe.
+ * @return true when found (*mean, *time_us set; either may be NULL).
+ */
+bool ls_telemetry_mean(struct ls_telemetry *t,
+                       const char *node_id,
+                       const char *metric,
+                       double *mean,
+                       int64_t *time_us);
 
 /** Series and nodes with state. */
 void ls_telemetry_counts(struct ls_telemetry *t, size_t *nodes, size_t *series);

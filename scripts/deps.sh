@@ -13,7 +13,17 @@ PACKAGES=(
   curl wrk procps
   openssl gdb  # tests: a certificate for the HTTPS simulator; thread stacks of a service that hangs
   docker-compose  # tests: `docker-compose config` validates docker/docker-compose.yml (no engine)
+  # integrations/openstack (Python, Debian's only): its client, the Nova and Watcher plugins'
+  # base classes for the unit tests, and the `openstack` CLI the plugin extends
+  python3-keystoneauth1 python3-oslo.config python3-oslo.log python3-nova python3-watcher
+  python3-watcherclient python3-openstackclient python3-osc-lib python3-cliff
+  chromium fonts-dejavu-core  # tests: the web view in headless Chromium (tests/integration/browser)
 )
+# The web view is built with npm (ui/package-lock.json): Debian's nodejs and npm, unless a
+# node with npm is installed already (e.g. from NodeSource, whose nodejs package has npm inside).
+if ! command -v npm >/dev/null 2>&1; then
+  PACKAGES+=(nodejs npm)
+fi
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

@@ -20,7 +20,7 @@ owner 'libpq-fe.h' '^(sql/|tests/|bench/)'
 owner 'microhttpd.h' '^(server/|tests/|bench/)'
 owner 'librdkafka/rdkafka' '^(importers/telemetry/|tests/|bench/)'
 # the client programs (agent, telemetry generator) reach landscaped through importers/client
-owner 'curl/curl.h' '^(importers/openstack/|importers/client/|tests/|bench/)'
+owner 'curl/curl.h' '^(importers/openstack/|tests/|bench/)'
 
 if command -v clang-format >/dev/null; then
   bad=$(for f in $src; do clang-format --dry-run -Werror "$f" >/dev/null 2>&1 || echo "$f"; done)

@@ -10,18 +10,25 @@
 #include <mimalloc.h>
 #endif
 
+#include "analytics/watch.h"
 #include "common/config.h"
 #include "common/log.h"
 #include "common/time.h"
+#include "importers/openstack/client.h"
 #include "importers/telemetry/pending.h"
 #include "model/alias.h"
+#include "model/samples.h"
 #include "model/telemetry.h"
 #include "server/auth.h"
+#include "server/colours.h"
 #include "server/http.h"
 #include "server/metrics.h"
+#include "server/notify.h"
+#include "server/placement_traits.h"
 #include "server/router.h"
 #include "server/sse.h"
 #include "server/subsystems.h"
+#include "server/watcher_trigger.h"
 #include "sql/embedded.h"
 #include "sql/store.h"
 
@@ -88,6 +95,7 @@ int main(int argc, char **argv)
     sigaddset(&stop_signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     signal(SIGPIPE, SIG_IGN);
+    ls_client_global_init(); /* webhooks (server/notify.c): before any thread starts */
 
     int status = 1;
     struct ls_pg_embedded *pg = NULL;
@@ -131,11 +139,23 @@ int main(int argc, char **argv)
     ctx.telemetry = ls_telemetry_new();
     ls_telemetry_set_max_series(ctx.telemetry, (size_t)cfg.telemetry_max_series_per_node);
     ls_telemetry_follow(ctx.telemetry, ctx.graph); /* a deleted node's state goes with it */
+    if (cfg.telemetry_raw_max_points > 0) {
+        ctx.samples = ls_samples_new(cfg.telemetry_raw_retention * 1000000LL,
+                                     (size_t)cfg.telemetry_raw_max_points);
+        ls_telemetry_set_samples(ctx.telemetry, ctx.samples);
+    }
     ctx.aliases = ls_alias_new(ctx.graph);
     /* after the alias index: its listener must run first */
     ctx.pending = ls_tel_pending_new(ctx.graph, ctx.aliases, ctx.telemetry, 10000, 600 * 1000000LL);
     ctx.metrics = ls_metrics_new(ls_routes_count);
     ctx.sse = ls_sse_new(&ctx);
+    struct ls_notify_opts no = {.webhooks = (const char *const *)cfg.webhook.v,
+                                .n_webhooks = cfg.webhook.n,
+                                .secret = cfg.webhook_secret,
+                                .queue_max = (size_t)cfg.webhook_queue,
+                                .max_attempts = (int)cfg.webhook_attempts};
+    ctx.notify = ls_notify_new(&no, ctx.sse);
+    ls_colours_attach(&ctx); /* the watch, fed before any sample is applied */
     for (; started < ls_subsystems_count; started++) {
         const struct ls_subsystem *s = &ls_subsystems[started];
         if (s->start(&ctx, &err) != LS_OK) {
@@ -171,15 +191,21 @@ out:
     ls_http_stop(http);
     while (started-- > 0)
         ls_subsystems[started].stop(&ctx);
+    ls_notify_free(ctx.notify);           /* every publisher has stopped */
+    ls_watcher_trigger_free(ctx.watcher); /* after its subscriber thread */
+    ls_placement_traits_free(ctx.traits); /* likewise */
     ls_sse_free(ctx.sse);
     ls_metrics_free(ctx.metrics);
     ls_store_close(store);
     ls_tel_pending_free(ctx.pending);
     ls_alias_free(ctx.aliases);
     ls_telemetry_free(ctx.telemetry);
+    ls_watch_free(ctx.watch);
+    ls_samples_free(ctx.samples);
     ls_graph_free(ctx.graph);
     ls_auth_free(ctx.auth);
     ls_pg_embedded_stop(pg, false);
     ls_config_cleanup(&cfg);
+    ls_client_global_cleanup();
     return status;
 }

@@ -12,6 +12,7 @@
 #include "model/rollup.h"
 #include "model/telemetry.h"
 #include "server/auth.h"
+#include "server/notify.h"
 #include "server/router.h"
 
 static const double buckets[] = {0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5};
@@ -264,6 +265,24 @@ char *ls_metrics_render(struct ls_metrics *m, struct ls_ctx *ctx, size_t *len)
                            (unsigned long long)as.ok, (unsigned long long)as.invalid,
                            (unsigned long long)as.unavailable, (unsigned long long)as.validations,
                            (unsigned long long)as.cache_hits, (unsigned long long)as.cached);
+    }
+    if (ctx->notify && rc == LS_OK) {
+        struct ls_notify_stats ns;
+        ls_notify_stats(ctx->notify, &ns);
+        rc = ls_buf_printf(&b,
+                           "# HELP landscape_events_total Analytics events (colour, incident, ...) "
+                           "by outcome: published; delivered to a webhook (2xx) or subscriber; "
+                           "webhook retries; given up after the last try; dropped on a full "
+                           "queue.\n"
+                           "# TYPE landscape_events_total counter\n"
+                           "landscape_events_total{outcome=\"published\"} %llu\n"
+                           "landscape_events_total{outcome=\"delivered\"} %llu\n"
+                           "landscape_events_total{outcome=\"retried\"} %llu\n"
+                           "landscape_events_total{outcome=\"failed\"} %llu\n"
+                           "landscape_events_total{outcome=\"dropped\"} %llu\n",
+                           (unsigned long long)ns.published, (unsigned long long)ns.delivered,
+                           (unsigned long long)ns.retried, (unsigned long long)ns.failed,
+                           (unsigned long long)ns.dropped);
     }
     if (ctx->n_clouds > 0 && rc == LS_OK)
         rc = ls_os_metrics_header(&b);

@@ -89,6 +89,21 @@ int ls_req_long(struct ls_req *req,
     return LS_OK;
 }
 
+int ls_req_bool(struct ls_req *req, const char *key, bool def, bool *out, struct ls_err *err)
+{
+    const char *v = ls_req_query(req, key);
+    *out = def;
+    if (!v)
+        return LS_OK;
+    if (!strcmp(v, "true") || !strcmp(v, "1"))
+        *out = true;
+    else if (!strcmp(v, "false") || !strcmp(v, "0"))
+        *out = false;
+    else
+        return ls_err_set(err, LS_EINVAL, "invalid_parameter", "%s: expected true or false", key);
+    return LS_OK;
+}
+
 int ls_req_time(struct ls_req *req, const char *key, bool *has, int64_t *out, struct ls_err *err)
 {
     const char *v = ls_req_query(req, key);

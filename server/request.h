@@ -68,6 +68,9 @@ LS_MUST_CHECK int ls_req_long(struct ls_req *req,
                               long max,
                               long *out,
                               struct ls_err *err);
+/** Parses a boolean query argument: true / 1, false / 0; def when absent. */
+LS_MUST_CHECK int
+ls_req_bool(struct ls_req *req, const char *key, bool def, bool *out, struct ls_err *err);
 /** Parses the `at` argument (RFC 3339) when present; *has = whether it was. */
 LS_MUST_CHECK int
 ls_req_time(struct ls_req *req, const char *key, bool *has, int64_t *out, struct ls_err *err);

@@ -36,7 +36,7 @@ struct client {
     char final_[192]; /* sent once the queue drained after a drop, then the stream ends */
     /* reader callback only */
     struct ls_change_cursor cursor; /* replay position */
-    char type[64], layer[16], kind[8];
+    char type[64], layer[16], kind[32];
     struct client *next;
 };
 
@@ -161,6 +161,30 @@ static void on_publish(const struct ls_op *ops, size_t n, uint64_t rev, int64_t 
         pthread_mutex_lock(&c->lock);
         if (!c->dropped)
             c->resume = rev;
+        pthread_mutex_unlock(&c->lock);
+    }
+    ls_buf_cleanup(&ev);
+    pthread_mutex_unlock(&sse->lock);
+}
+
+void ls_sse_broadcast(struct ls_sse *sse, const char *event, const char *data, size_t len)
+{
+    pthread_mutex_lock(&sse->lock);
+    if (sse->clients == NULL) {
+        pthread_mutex_unlock(&sse->lock);
+        return;
+    }
+    struct ls_buf ev;
+    ls_buf_init(&ev, 0);
+    int rc = ls_buf_printf(&ev, "event: %s\ndata: ", event);
+    rc = rc ? rc : ls_buf_append(&ev, data, len);
+    rc = rc ? rc : ls_buf_puts(&ev, "\n\n");
+    LS_ASSERT(rc == LS_OK);
+    for (struct client *c = sse->clients; c; c = c->next) {
+        if (c->replaying || c->type[0] || c->layer[0] || (c->kind[0] && strcmp(c->kind, event)))
+            continue;
+        pthread_mutex_lock(&c->lock);
+        push(c, ev.data, ev.len);
         pthread_mutex_unlock(&c->lock);
     }
     ls_buf_cleanup(&ev);

@@ -13,7 +13,7 @@ struct ls_sse;
 struct ls_sse_filter {
     const char *type;  /* node type, or NULL */
     const char *layer; /* node layer, or NULL */
-    const char *kind;  /* "node" | "edge" | NULL */
+    const char *kind;  /* "node" | "edge" | an event name ("colour", ...) | NULL */
 };
 
 /** Registers the graph listener and starts the heartbeat thread. ctx->graph, ctx->store,
@@ -37,5 +37,13 @@ LS_MUST_CHECK int ls_sse_attach(struct ls_sse *sse,
                                 uint64_t since,
                                 struct MHD_Response **out,
                                 struct ls_err *err);
+
+/**
+ * Sends a named event that is not a graph change (server/notify.h: `event: colour`, ...) to
+ * every live stream without a type or layer filter whose kind filter is empty or `event`.
+ * data is one line of JSON (len bytes). No `id:` line: it is not in the change log, and a
+ * replaying stream does not get it. A full queue drops the stream as for changes. Thread-safe.
+ */
+void ls_sse_broadcast(struct ls_sse *sse, const char *event, const char *data, size_t len);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "analytics/depinfer.h"
 #include "common/log.h"
 #include "common/time.h"
 #include "importers/demo/demo.h"
@@ -14,6 +15,11 @@
 #include "importers/telemetry/demo_stream.h"
 #include "model/rollup.h"
 #include "model/telemetry.h"
+#include "server/colours.h"
+#include "server/dependencies.h"
+#include "server/handlers.h"
+#include "server/placement_traits.h"
+#include "server/watcher_trigger.h"
 
 static int demo_start(struct ls_ctx *ctx, struct ls_err *err)
 {
@@ -177,6 +183,64 @@ static void rollups_stop(struct ls_ctx *ctx)
     ctx->rollup = NULL;
 }
 
+/* Dependency inference: the state spans are fed to (the consumer, POST /v1/telemetry) and a
+ * re-inference pass every --depinfer-interval seconds (0: none, and spans are dropped). */
+static struct periodic depinfer_pass = PERIODIC_INIT, depinfer_metrics = PERIODIC_INIT;
+
+static void run_depinfer_metrics(struct ls_ctx *ctx)
+{
+    size_t n;
+    struct ls_err err;
+    if (ls_dep_metrics_pass(ctx, &n, &err) != LS_OK)
+        ls_log(LS_LOG_WARN, "depinfer", "metric pass failed; tried again next time", "err=\"%s\"",
+               err.msg);
+    else if (n)
+        ls_log(LS_LOG_DEBUG, "depinfer", "metric pass", "links=%zu", n);
+}
+
+static void run_depinfer(struct ls_ctx *ctx)
+{
+    size_t n;
+    struct ls_err err;
+    if (ls_dep_run(ctx, &n, &err) != LS_OK)
+        ls_log(LS_LOG_WARN, "depinfer", "re-inference not applied; tried again next pass",
+               "err=\"%s\"", err.msg);
+    else if (n)
+        ls_log(LS_LOG_DEBUG, "depinfer", "re-inference applied", "changes=%zu", n);
+}
+
+static int depinfer_start(struct ls_ctx *ctx, struct ls_err *err)
+{
+    if (ctx->cfg->depinfer_interval <= 0)
+        return LS_OK;
+    ctx->depinfer = ls_depinfer_new(NULL);
+    int rc = periodic_start(&depinfer_pass, ctx, ctx->cfg->depinfer_interval, run_depinfer, err);
+    if (rc == LS_OK && ctx->cfg->depinfer_metrics_interval > 0) {
+        rc = periodic_start(&depinfer_metrics, ctx, ctx->cfg->depinfer_metrics_interval,
+                            run_depinfer_metrics, err);
+        if (rc != LS_OK)
+            periodic_stop(&depinfer_pass);
+    }
+    if (rc != LS_OK) {
+        ls_depinfer_free(ctx->depinfer);
+        ctx->depinfer = NULL;
+    }
+    return rc;
+}
+
+static void depinfer_stop(struct ls_ctx *ctx)
+{
+    periodic_stop(&depinfer_metrics);
+    periodic_stop(&depinfer_pass);
+    ls_depinfer_free(ctx->depinfer);
+    ctx->depinfer = NULL;
+}
+
+static void consumer_spans(const struct ls_span *spans, size_t n, void *arg)
+{
+    ls_dep_feed(arg, spans, n, NULL);
+}
+
 /* Kafka telemetry: one consumer in the configured group, when --kafka and topics are set. */
 static struct ls_tel_consumer *consumer;
 
@@ -215,7 +279,10 @@ static int telemetry_start(struct ls_ctx *ctx, struct ls_err *err)
                                      .dead_letter = c->telemetry_dead_letter,
                                      .on_inventory = ctx->n_clouds ? inventory_event : NULL,
                                      .rollup = ctx->rollup,
-                                     .inventory_arg = ctx};
+                                     .rollup_max_hold_s = ctx->cfg->telemetry_rollup_max_hold,
+                                     .inventory_arg = ctx,
+                                     .on_spans = ctx->depinfer ? consumer_spans : NULL,
+                                     .spans_arg = ctx};
     int rc = ls_tel_consumer_start(&consumer, &o, ctx->graph, ctx->aliases, ctx->telemetry, err);
     ctx->consumer = rc == LS_OK ? consumer : NULL;
     return rc;
@@ -229,15 +296,19 @@ static int demo_stream_start(struct ls_ctx *ctx, struct ls_err *err)
     if (!ctx->cfg->demo || ctx->cfg->kafka[0])
         return LS_OK;
     int rc = ls_tel_demo_start(&demo_stream, ctx->graph, ctx->aliases, ctx->telemetry, 500, err);
-    if (rc == LS_OK)
+    if (rc == LS_OK) {
         ctx->consumer = ls_tel_demo_consumer(demo_stream);
+        ctx->demo_stream = demo_stream;
+    }
     return rc;
 }
 
 static void demo_stream_stop(struct ls_ctx *ctx)
 {
-    if (demo_stream)
+    if (demo_stream) {
         ctx->consumer = NULL;
+        ctx->demo_stream = NULL;
+    }
     ls_tel_demo_stop(demo_stream);
     demo_stream = NULL;
 }
@@ -311,8 +382,14 @@ const struct ls_subsystem ls_subsystems[] = {
     {"openstack", openstack_start, openstack_stop, openstack_interrupt},
     {"retention", retention_start, retention_stop, NULL},
     {"rollups", rollups_start, rollups_stop, NULL},
+    {"depinfer", depinfer_start, depinfer_stop, NULL},
+    {"analytics", ls_analytics_start, ls_analytics_stop, NULL},
     {"telemetry", telemetry_start, telemetry_stop, NULL},
     {"demo-telemetry", demo_stream_start, demo_stream_stop, NULL},
+    {"placement", ls_placement_start, ls_placement_stop, NULL},
+    {"watcher", ls_watcher_trigger_start, nothing, ls_watcher_trigger_interrupt},
+    {"placement-traits", ls_placement_traits_start, ls_placement_traits_stop,
+     ls_placement_traits_interrupt},
 };
 
 const int ls_subsystems_count = (int)(sizeof(ls_subsystems) / sizeof(ls_subsystems[0]));

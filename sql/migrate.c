@@ -1,7 +1,8 @@
-/* Applies embedded migrations in order, each in a transaction, under an advisory lock so two
- * instances starting together do not race. */
+/* Applies the embedded migrations not yet recorded, in order, each in a transaction, under an
+ * advisory lock so two instances starting together do not race. */
 #include "sql/migrate.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -19,12 +20,20 @@ int ls_migrate(PGconn *c, int *out_version, struct ls_err *err)
         rc = ls_pg_exec(c, NULL, "SELECT pg_advisory_lock(7468001)", 0, NULL, err);
     if (rc != LS_OK)
         return rc;
-    rc = ls_pg_exec(c, &r, "SELECT coalesce(max(version), 0) FROM schema_version", 0, NULL, err);
-    int current = rc == LS_OK ? (int)ls_pg_int(r, 0, 0) : 0;
-    PQclear(r);
+    /* Every migration not recorded is applied, not only those above the highest recorded:
+     * migrations written in parallel may land out of order (006 before 005), and a database
+     * that took 006 first must still get 005. */
+    rc = ls_pg_exec(c, &r, "SELECT version FROM schema_version", 0, NULL, err);
+    int current = 0;
+    for (int k = 0; rc == LS_OK && k < PQntuples(r); k++)
+        if (ls_pg_int(r, k, 0) > current)
+            current = (int)ls_pg_int(r, k, 0);
     for (int i = 0; i < ls_migrations_count && rc == LS_OK; i++) {
         const struct ls_migration *m = &ls_migrations[i];
-        if (m->version <= current)
+        bool applied = false;
+        for (int k = 0; k < PQntuples(r) && !applied; k++)
+            applied = ls_pg_int(r, k, 0) == m->version;
+        if (applied)
             continue;
         char v[16];
         snprintf(v, sizeof(v), "%d", m->version);
@@ -47,10 +56,12 @@ int ls_migrate(PGconn *c, int *out_version, struct ls_err *err)
             PQclear(rb);
             ls_err_wrap(err, "migration %s", m->name);
         } else {
-            current = m->version;
+            if (m->version > current)
+                current = m->version;
             ls_log(LS_LOG_INFO, "sql", "migration applied", "name=%s", m->name);
         }
     }
+    PQclear(r);
     PGresult *u = PQexec(c, "SELECT pg_advisory_unlock(7468001)");
     PQclear(u);
     *out_version = current;

@@ -230,8 +230,10 @@ int ls_pg_error(PGconn *c, const PGresult *r, struct ls_err *err)
     char line[200];
     snprintf(line, sizeof(line), "%s", msg);
     line[strcspn(line, "\n")] = '\0';
-    if (ls_pg_broken(c) || (state && strncmp(state, "08", 2) == 0) ||
-        (state && strncmp(state, "57P", 3) == 0))
+    /* unavailable: a broken connection, a connection or shutdown class SQLSTATE, or an error
+     * without any SQLSTATE — made by libpq itself, not the server ("server closed the
+     * connection unexpectedly" can come while PQstatus still says OK) */
+    if (ls_pg_broken(c) || !state || strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
         return ls_err_set(err, LS_EUNAVAIL, "db_unavailable", "postgres: %s", line);
     if (state && strcmp(state, "23505") == 0)
         return ls_err_set(err, LS_ECONFLICT, "conflict", "postgres: %s", line);

@@ -2,7 +2,8 @@
  * series and scores it by NAB's rules (nab.c), beside a rolling z-score and a random detector
  * on the same data, and a split (tune on the even-numbered files, report the odd ones too).
  * Usage: bench_nab NAB_DIR [--set name=value]... [--tune] [--validate] [--per-file]
- *        [--zscore-window N] */
+ *        [--zscore-window N]
+ *        bench_nab - --noise [--set ...]: red samples of the detector on pure Gaussian noise */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <jansson.h>
 
 #include "analytics/anomaly.h"
+#include "analytics/colour.h"
 #include "bench/analytics/nab.h"
 #include "common/time.h"
 
@@ -64,6 +66,35 @@ static void run_random(double *out, const struct nab_file *f, uint64_t seed)
         s ^= s >> 27;
         out[r] = (double)((s * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
     }
+}
+
+/* Pure noise: `series` seeded series of `n` N(50, 5^2) samples a minute apart; how many
+ * samples score red (the colour's threshold) per series. What no detector should flag. */
+static double noise_reds(const struct ls_anomaly_params *p, int series, int n)
+{
+    struct ls_colour_params cp;
+    ls_colour_params_default(&cp);
+    long reds = 0;
+    for (int k = 0; k < series; k++) {
+        uint64_t s = 0x9E3779B97F4A7C15ULL * (uint64_t)(k + 1);
+        struct ls_anomaly d;
+        ls_anomaly_init(&d);
+        for (int i = 0; i < n; i++) {
+            double u[2];
+            for (int j = 0; j < 2; j++) {
+                s ^= s >> 12;
+                s ^= s << 25;
+                s ^= s >> 27;
+                u[j] = ((double)((s * 2685821657736338717ULL) >> 11) + 0.5) / 9007199254740992.0;
+            }
+            double x = 50 + 5 * sqrt(-2 * log(u[0])) * cos(2 * M_PI * u[1]);
+            struct ls_anomaly_result r;
+            int64_t t = INT64_C(1700000000000000) + (int64_t)i * 60000000;
+            if (ls_anomaly_update(&r, &d, p, t, x, NULL) == LS_OK && r.score >= cp.red)
+                reds++;
+        }
+    }
+    return (double)reds / series;
 }
 
 static void run(double **scores,
@@ -152,21 +183,23 @@ static void print_row(const char *name, const double n[NAB_PROFILES])
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || argv[1][0] == '-') {
+    if (argc < 2 || (argv[1][0] == '-' && argv[1][1] != '\0')) {
         fprintf(stderr,
                 "usage: %s NAB_DIR [--set name=value]... [--tune] [--validate] "
-                "[--per-file] [--zscore-window N]\n",
-                argv[0]);
+                "[--per-file] [--zscore-window N]\n       %s - --noise [--set name=value]...\n",
+                argv[0], argv[0]);
         return 2;
     }
     const char *dir = argv[1];
     struct ls_anomaly_params p;
     ls_anomaly_params_default(&p);
-    int do_tune = 0, do_validate = 0, per_file = 0, baselines = 1;
+    int do_tune = 0, do_validate = 0, per_file = 0, baselines = 1, noise = 0;
     const char *dump = NULL;
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--tune") == 0) {
             do_tune = 1;
+        } else if (strcmp(argv[i], "--noise") == 0) {
+            noise = 1;
         } else if (strcmp(argv[i], "--validate") == 0) {
             do_validate = 1;
         } else if (strcmp(argv[i], "--dump") == 0 && i + 1 < argc) {
@@ -195,6 +228,11 @@ int main(int argc, char **argv)
             fprintf(stderr, "unknown argument: %s\n", argv[i]);
             return 2;
         }
+    }
+    if (noise) {
+        printf("pure noise: %.3f red samples per series (200 series x 5000 Gaussian samples)\n",
+               noise_reds(&p, 200, 5000));
+        return 0;
     }
     struct nab_corpus c;
     struct ls_err err = {0};
@@ -263,6 +301,18 @@ int main(int argc, char **argv)
     print_row("landscape, tuning half (even files)", na);
     print_row("landscape, held-out half (odd)", nb);
     print_row("  held-out, tuning half's threshold", nbf);
+    /* the service's own operating point: red (analytics/colour.h), the same for every profile */
+    struct ls_colour_params cp;
+    ls_colour_params_default(&cp);
+    double red[NAB_PROFILES], nred[NAB_PROFILES];
+    for (int k = 0; k < NAB_PROFILES; k++)
+        red[k] = cp.red;
+    score3(nred, NULL, &c, scores, NULL, red);
+    char red_name[64];
+    snprintf(red_name, sizeof red_name, "landscape at the colour's red (%.2f)", cp.red);
+    print_row(red_name, nred);
+    struct nab_result at_red;
+    nab_score(&at_red, &c, scores, NULL, &nab_profiles[0], cp.red);
     if (!baselines)
         goto out;
     run(scores, &c, DET_ZSCORE, &p, 0);
@@ -285,6 +335,8 @@ out:
     printf("landscape detector: %.0f ns per sample (one thread, %zu samples)\n", ns_per, rows);
     printf("landscape, standard: %zu windows detected, %zu missed, %zu false positives\n",
            counts.tp, counts.fn, counts.fp);
+    printf("landscape at red %.2f: %zu windows detected, %zu missed, %zu false positives\n", cp.red,
+           at_red.tp, at_red.fn, at_red.fp);
     for (size_t i = 0; i < c.nfiles; i++)
         free(scores[i]);
     free(scores);

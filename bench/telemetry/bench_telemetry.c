@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include "analytics/watch.h"
 #include "common/time.h"
 #include "importers/demo/demo.h"
 #include "importers/telemetry/decode.h"
@@ -35,8 +37,17 @@ static rd_kafka_t *consumer(const char *brokers, const char *group, const char *
     return rk;
 }
 
+/* CPU time of the calling thread (ns): what the work costs, whatever else runs beside it. */
+static long long thread_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 /* Consumes n records; mode 0 = parse only (the ceiling), 1 = decode + resolve + apply.
- * Returns records per second of CPU-busy wall time (from the first record on). */
+ * Returns records per second of CPU-busy wall time (from the first record on); *work_ns gets
+ * the consuming thread's CPU time spent in the parse / decode + apply itself. */
 static double run(const char *brokers,
                   const char *topic,
                   int n,
@@ -45,8 +56,10 @@ static double run(const char *brokers,
                   struct ls_alias *a,
                   struct ls_telemetry *t,
                   size_t *samples,
-                  int *consumed)
+                  int *consumed,
+                  long long *work_ns)
 {
+    *work_ns = 0;
     char group[64];
     static int k;
     snprintf(group, sizeof(group), "bench-%d", k++);
@@ -66,6 +79,7 @@ static double run(const char *brokers,
         if (m->err == 0) {
             if (got == 0)
                 t0 = ls_time_mono_ns();
+            long long c0 = thread_cpu_ns();
             if (mode == 0) {
                 /* the ceiling: parse the record as a JSON document (text formats: a scan) */
                 const char *pl = m->payload;
@@ -85,6 +99,7 @@ static double run(const char *brokers,
                     *samples += b.n;
                 }
             }
+            *work_ns += thread_cpu_ns() - c0;
             rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
             rd_kafka_topic_partition_list_add(l, topic, m->partition)->offset = m->offset + 1;
             rd_kafka_offsets_store(rk, l);
@@ -173,8 +188,9 @@ int main(int argc, char **argv)
     rd_kafka_t *prod = rd_kafka_new(RD_KAFKA_PRODUCER, pc, e, sizeof(e));
     printf("%d records per format, %zu instances of the demo landscape, one consumer thread\n", n,
            nt);
-    printf("%-12s %14s %14s %14s %8s\n", "format", "ceiling rec/s", "landscape rec/s", "samples/s",
-           "ratio");
+    printf("%-12s %14s %14s %14s %8s %16s %9s %9s %9s %8s\n", "format", "ceiling rec/s",
+           "landscape rec/s", "samples/s", "ratio", "+analytics rec/s", "on/off", "cpu us/rec",
+           "+an us/rec", "cpu on/off");
     struct ls_buf b;
     ls_buf_init(&b, 0);
     for (int f = LS_TEL_OSLO; f < LS_TEL_FORMAT_COUNT; f++) {
@@ -199,11 +215,34 @@ int main(int argc, char **argv)
         ls_telemetry_set_rollup(t, ru);
         size_t s_ceiling, s_ours;
         int c1, c2;
-        double ceiling = run(brokers, topic, n, 0, g, a, t, &s_ceiling, &c1);
-        double ours = run(brokers, topic, n, 1, g, a, t, &s_ours, &c2);
-        printf("%-12s %14.0f %14.0f %14.0f %8.2f   (%d records read)\n",
+        long long w_ceiling, w_ours, w_an;
+        double ceiling = run(brokers, topic, n, 0, g, a, t, &s_ceiling, &c1, &w_ceiling);
+        double ours = run(brokers, topic, n, 1, g, a, t, &s_ours, &c2, &w_ours);
+        /* the same with analytics on, as landscaped runs it: a fresh state whose every value
+         * is also scored by its series' detector (analytics/watch) */
+        struct ls_telemetry *ta = ls_telemetry_new();
+        struct ls_rollup *rua = ls_rollup_new(60 * 1000000LL);
+        ls_telemetry_set_rollup(ta, rua);
+        struct ls_anomaly_params ap;
+        struct ls_colour_params cp;
+        ls_anomaly_params_default(&ap);
+        ls_colour_params_default(&cp);
+        struct ls_watch *w = ls_watch_new(&ap, &cp, 0);
+        ls_telemetry_set_observer(ta, ls_watch_observe, w);
+        size_t s_an;
+        int c3;
+        double an = run(brokers, topic, n, 1, g, a, ta, &s_an, &c3, &w_an);
+        (void)w_ceiling;
+        printf("%-12s %14.0f %14.0f %14.0f %8.2f %16.0f %9.2f %9.2f %9.2f %8.2f  (%d records "
+               "read)\n",
                ls_tel_format_name((enum ls_tel_format)f), ceiling, ours,
-               ours * (double)s_ours / (c2 ? c2 : 1), ours / ceiling, c2);
+               ours * (double)s_ours / (c2 ? c2 : 1), ours / ceiling, an, an / ours,
+               (double)w_ours / 1e3 / (c2 ? c2 : 1), (double)w_an / 1e3 / (c3 ? c3 : 1),
+               w_ours ? (double)w_an / (double)w_ours : 0.0, c2);
+        ls_telemetry_set_rollup(ta, NULL);
+        ls_rollup_free(rua);
+        ls_telemetry_free(ta);
+        ls_watch_free(w);
         ls_telemetry_set_rollup(t, NULL);
         ls_rollup_free(ru);
         ls_telemetry_free(t);

@@ -15,9 +15,9 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/time.h"
-#include "importers/client/client.h"
 #include "importers/host/lldp.h"
 #include "importers/host/topology.h"
+#include "importers/openstack/client.h"
 
 #define AGENT_VERSION "1"
 #define RESP_MAX      (64u * 1024u)
@@ -230,7 +230,8 @@ int ls_agent_post(const struct ls_agent_opts *o,
         ls_json_oom();
     struct ls_buf resp;
     ls_buf_init(&resp, RESP_MAX);
-    const struct ls_client_opts co = {o->token, o->cacert, o->timeout_s};
+    const struct ls_client_opts co = {
+        .token = o->token, .cacert = o->cacert, .timeout_s = o->timeout_s};
     long status = 0;
     rc = ls_client_request(&co, "PUT", url, "application/json", body, strlen(body), &status, &resp,
                            err);

@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "common/log.h"
-#include "importers/client/client.h"
 #include "importers/host/agent.h"
+#include "importers/openstack/client.h"
 
 static volatile sig_atomic_t stop_flag;
 

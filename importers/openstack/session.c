@@ -526,12 +526,16 @@ int ls_os_conn_get(struct ls_os_conn *c,
     return rc == LS_OK ? ls_os_parse_body(url, c->body.data, c->body.len, out, err) : rc;
 }
 
-int ls_os_conn_fetch(struct ls_os_conn *c,
-                     const char *service,
-                     const char *url,
-                     long *status,
-                     struct ls_buf *body,
-                     struct ls_err *err)
+/* One request (GET, or another method with req_body as JSON; NULL: an empty body) with the
+ * session's token, retried and re-authenticated as ls_os_conn_fetch says. */
+static int request(struct ls_os_conn *c,
+                   const char *method,
+                   const char *service,
+                   const char *url,
+                   const char *req_body,
+                   long *status,
+                   struct ls_buf *body,
+                   struct ls_err *err)
 {
     struct ls_os_session *s = c->s;
     if (status)
@@ -552,6 +556,9 @@ int ls_os_conn_fetch(struct ls_os_conn *c,
         struct curl_slist *h = curl_slist_append(NULL, tok);
         memset(tok, 0, sizeof(tok));
         h = curl_slist_append(h, "Accept: application/json");
+        bool get = strcmp(method, "GET") == 0;
+        if (req_body)
+            h = curl_slist_append(h, "Content-Type: application/json");
         if (c->extra)
             h = curl_slist_append(h, c->extra);
         h = mv_headers(s, service, h);
@@ -565,6 +572,13 @@ int ls_os_conn_fetch(struct ls_os_conn *c,
         curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &c->body);
         curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, on_header);
         curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, &hc);
+        if (!get) {
+            curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, req_body ? req_body : "");
+            curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE,
+                             req_body ? (long)strlen(req_body) : 0L);
+            if (strcmp(method, "POST") != 0)
+                curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, method);
+        }
         take_slot(s);
         CURLcode cc = curl_easy_perform(c->curl);
         curl_slist_free_all(h);
@@ -597,19 +611,21 @@ int ls_os_conn_fetch(struct ls_os_conn *c,
         if (atomic_load(&s->cancelled))
             rc = cancelled_error(shown, err);
         else if (cc != CURLE_OK)
-            rc = transport_error(cc, "GET", shown, err);
+            rc = transport_error(cc, method, shown, err);
         else if (transient)
-            rc = ls_err_set(err, LS_EUNAVAIL, "openstack_unavailable", "GET %s: HTTP %ld", shown,
-                            code);
+            rc = ls_err_set(err, LS_EUNAVAIL, "openstack_unavailable", "%s %s: HTTP %ld", method,
+                            shown, code);
         else if (code == 404)
-            rc = ls_err_set(err, LS_ENOTFOUND, "openstack_not_found", "GET %s: HTTP 404", shown);
+            rc = ls_err_set(err, LS_ENOTFOUND, "openstack_not_found", "%s %s: HTTP 404", method,
+                            shown);
         else if (code == 401)
             rc = ls_err_set(err, LS_EINVAL, "auth_failed",
-                            "GET %s: HTTP 401 after re-authenticating", shown);
+                            "%s %s: HTTP 401 after re-authenticating", method, shown);
         else if (code == 403)
-            rc = ls_err_set(err, LS_EINVAL, "forbidden", "GET %s: HTTP 403 (not allowed)", shown);
+            rc = ls_err_set(err, LS_EINVAL, "forbidden", "%s %s: HTTP 403 (not allowed)", method,
+                            shown);
         else if (code < 200 || code >= 300)
-            rc = ls_err_set(err, LS_EINVAL, "http_error", "GET %s: HTTP %ld", shown, code);
+            rc = ls_err_set(err, LS_EINVAL, "http_error", "%s %s: HTTP %ld", method, shown, code);
         else if (body) { /* the caller takes the body; the connection keeps the other buffer */
             struct ls_buf t = *body;
             *body = c->body;
@@ -619,4 +635,35 @@ int ls_os_conn_fetch(struct ls_os_conn *c,
         break;
     }
     return rc;
+}
+
+int ls_os_conn_fetch(struct ls_os_conn *c,
+                     const char *service,
+                     const char *url,
+                     long *status,
+                     struct ls_buf *body,
+                     struct ls_err *err)
+{
+    return request(c, "GET", service, url, NULL, status, body, err);
+}
+
+int ls_os_conn_post(struct ls_os_conn *c,
+                    const char *service,
+                    const char *url,
+                    const char *json_body,
+                    long *status,
+                    struct ls_err *err)
+{
+    return request(c, "POST", service, url, json_body, status, NULL, err);
+}
+
+int ls_os_conn_send(struct ls_os_conn *c,
+                    const char *method,
+                    const char *service,
+                    const char *url,
+                    const char *json_body,
+                    long *status,
+                    struct ls_err *err)
+{
+    return request(c, method, service, url, json_body, status, NULL, err);
 }

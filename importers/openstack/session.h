@@ -107,6 +107,32 @@ LS_MUST_CHECK int ls_os_conn_fetch(struct ls_os_conn *c,
                                    struct ls_buf *body,
                                    struct ls_err *err);
 
+/**
+ * POSTs json_body (Content-Type: application/json) to url with the session's token, with the
+ * same retries, re-authentication and statuses as ls_os_conn_fetch (messages name POST); the
+ * answer's body stays in the connection. E.g. Watcher's POST /v1/webhooks/{audit}.
+ */
+LS_MUST_CHECK int ls_os_conn_post(struct ls_os_conn *c,
+                                  const char *service,
+                                  const char *url,
+                                  const char *json_body,
+                                  long *status,
+                                  struct ls_err *err);
+
+/**
+ * Any method ("PUT", "DELETE", ...) with an optional JSON body (NULL: none, sent with
+ * Content-Length 0), as ls_os_conn_post does otherwise; the answer's body stays in the
+ * connection. E.g. Placement's PUT /resource_providers/{uuid}/traits: a 409
+ * (generation conflict) is LS_EINVAL "http_error" with *status 409.
+ */
+LS_MUST_CHECK int ls_os_conn_send(struct ls_os_conn *c,
+                                  const char *method,
+                                  const char *service,
+                                  const char *url,
+                                  const char *json_body,
+                                  long *status,
+                                  struct ls_err *err);
+
 /** Parses a body ls_os_conn_fetch returned; LS_EINVAL "invalid_json" naming url otherwise. */
 LS_MUST_CHECK int
 ls_os_parse_body(const char *url, const char *data, size_t len, json_t **out, struct ls_err *err);

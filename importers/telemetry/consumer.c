@@ -7,12 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <librdkafka/rdkafka.h>
 
 #include "common/log.h"
 #include "common/time.h"
 #include "importers/telemetry/decode.h"
 #include "importers/telemetry/resolve.h"
+#include "importers/telemetry/rollup_clock.h"
 #include "model/rollup.h"
 
 #define MAX_PINS               16
@@ -35,16 +37,24 @@ struct ls_tel_consumer {
     struct ls_tel_pending *pending;
     ls_tel_inventory_fn on_inventory; /* the fast path (may be NULL) */
     void *inventory_arg;
+    ls_tel_spans_fn on_spans; /* trace spans (may be NULL) */
+    void *spans_arg;
     struct pin pins[MAX_PINS];
     int n_pins;
     struct ls_rollup *rollup; /* offsets wait for the rollups (NULL: stored after apply) */
     struct part_q *held;      /* per partition: offsets waiting for their minutes */
     int64_t watermark;        /* the rollups' durable boundary, as of the last poll */
     int n_held, cap_held;
-    bool assigned;        /* an assignment (maybe empty) is in force */
+    bool assigned;             /* an assignment (maybe empty) is in force */
+    long long max_hold_ns;     /* a partition holds the rollup clock this long without progress */
+    long long suspect_ns;      /* a broker connection failed then: every leader is in doubt
+                                  until the next statistics report (or SUSPECT_NS) */
+    struct ls_part_clock *clk; /* scratch for advance_clock, cap_held entries */
+    bool *let_go;
     pthread_mutex_t lock; /* stats */
     struct ls_tel_consumer_stats st;
     struct ls_log_limit bad_log;
+    struct ls_log_limit err_log;
 };
 
 /* Offsets held until the rollups of their records are durable: per partition a short queue of
@@ -53,8 +63,12 @@ struct ls_tel_consumer {
 struct part_q {
     char topic[128];
     int32_t partition;
-    int64_t max_t;       /* the newest sample time read from this partition */
-    long long active_ns; /* monotonic time of its last record */
+    int64_t max_t;         /* the newest sample time read from this partition */
+    long long progress_ns; /* monotonic time of its last record, end reached, or assignment */
+    long long record_ns;   /* monotonic time of its last record */
+    bool at_eof;           /* reached its end, nothing read since (enable.partition.eof) */
+    bool leader_ok;        /* its leader is connected, as of the last statistics report */
+    bool let_go;           /* holding without progress for max_hold: released (logged once) */
     struct {
         int64_t need;
         int64_t offset;
@@ -70,14 +84,23 @@ static struct part_q *held_q(struct ls_tel_consumer *c, const char *topic, int32
     if (c->n_held == c->cap_held) {
         c->cap_held = c->cap_held ? c->cap_held * 2 : 8;
         struct part_q *g = realloc(c->held, (size_t)c->cap_held * sizeof(*g));
-        if (!g)
+        struct ls_part_clock *k = realloc(c->clk, (size_t)c->cap_held * sizeof(*k));
+        bool *l = realloc(c->let_go, (size_t)c->cap_held * sizeof(*l));
+        if (g)
+            c->held = g;
+        if (k)
+            c->clk = k;
+        if (l)
+            c->let_go = l;
+        if (!g || !k || !l)
             ls_oom((size_t)c->cap_held * sizeof(*g));
-        c->held = g;
     }
     struct part_q *p = &c->held[c->n_held++];
     memset(p, 0, sizeof(*p));
     snprintf(p->topic, sizeof(p->topic), "%s", topic);
     p->partition = partition;
+    p->leader_ok = true; /* until a statistics report says otherwise */
+    p->progress_ns = ls_time_mono_ns();
     return p;
 }
 
@@ -100,7 +123,8 @@ static void hold(struct ls_tel_consumer *c,
     struct part_q *p = held_q(c, topic, part);
     if (newest > p->max_t)
         p->max_t = newest;
-    p->active_ns = ls_time_mono_ns();
+    p->progress_ns = p->record_ns = ls_time_mono_ns();
+    p->at_eof = false;
     if (p->n == 0 && need <= c->watermark) {
         store_offset(c, topic, part, off);
         return;
@@ -118,38 +142,123 @@ static void hold(struct ls_tel_consumer *c,
     p->n++;
 }
 
-#define IDLE_NS 30000000000LL /* a partition with no record for 30 s does not hold the clock */
+#define IDLE_NS    30000000000LL /* a partition with a record within this is receiving */
+#define SUSPECT_NS 3000000000LL  /* doubt after a failed connection, without a report */
 
-/* The data's clock for the rollups: the oldest newest-sample-time over the partitions that
- * are receiving records (a lagging partition holds it back, so its samples are not late; one
- * assigned but not heard from yet holds it still, and so does having no partitions); when
- * none is receiving, the clock is free (everything read is caught up: the newest sample added
- * decides). Never the newest sample seen while a partition holds: the partitions of one
- * consumer start and resume delivering at different times (a broker down, a slow first fetch
- * under load), and the fastest one's time would close the minutes the others still bring. */
+/* The data's clock for the rollups (rollup_clock.h has the rule: partitions that may still
+ * bring older data hold it at their newest sample, bounded by --telemetry-rollup-max-hold).
+ * Never the newest sample seen while a partition holds: the partitions of one consumer start
+ * and resume delivering at different times (a broker down and producers retrying into it, a
+ * slow first fetch under load), and the fastest one's time would close the minutes the others
+ * still bring. */
 static void advance_clock(struct ls_tel_consumer *c)
 {
     long long now = ls_time_mono_ns();
-    int64_t low = 0;
-    bool any_active = false;
-    if (c->n_held == 0) { /* none assigned (yet): a member without partitions is free */
-        ls_rollup_set_clock(c->rollup, c->assigned ? LS_ROLLUP_CLOCK_FREE : LS_ROLLUP_CLOCK_HOLD);
-        return;
-    }
+    bool suspect = c->suspect_ns && now - c->suspect_ns < SUSPECT_NS;
     for (int i = 0; i < c->n_held; i++) {
         const struct part_q *p = &c->held[i];
-        bool active = now - p->active_ns < IDLE_NS;
-        if (p->max_t == 0 && active) {
-            /* assigned, nothing read yet: its data may be older than everyone's */
-            ls_rollup_set_clock(c->rollup, LS_ROLLUP_CLOCK_HOLD);
+        c->clk[i] = (struct ls_part_clock){.max_t = p->max_t,
+                                           .progress_ns = p->progress_ns,
+                                           .record_ns = p->record_ns,
+                                           .at_eof = p->at_eof,
+                                           .leader_ok = p->leader_ok && !suspect};
+    }
+    int64_t clock = ls_tel_rollup_clock(c->clk, (size_t)c->n_held, c->assigned, now, IDLE_NS,
+                                        c->max_hold_ns, c->let_go);
+    for (int i = 0; i < c->n_held; i++) {
+        struct part_q *p = &c->held[i];
+        if (c->let_go[i] && !p->let_go)
+            ls_log(LS_LOG_WARN, "telemetry",
+                   "partition made no progress for --telemetry-rollup-max-hold: rollup minutes "
+                   "close without it; its samples for closed minutes count as late",
+                   "topic=%s partition=%d leader_up=%s at_end=%s seconds=%lld", p->topic,
+                   (int)p->partition, p->leader_ok ? "true" : "false", p->at_eof ? "true" : "false",
+                   (now - p->progress_ns) / 1000000000LL);
+        p->let_go = c->let_go[i];
+    }
+    ls_rollup_set_clock(c->rollup, clock);
+}
+
+/* librdkafka's statistics (every statistics.interval.ms, on the consumer thread): which
+ * partitions have a connected leader. Parsed with jansson; a report we cannot read changes
+ * nothing. */
+static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
+{
+    (void)rk;
+    struct ls_tel_consumer *c = opaque;
+    json_t *root = json_loadb(json, len, 0, NULL);
+    json_t *brokers = json_object_get(root, "brokers"), *topics = json_object_get(root, "topics");
+    if (!json_is_object(brokers) || !json_is_object(topics)) {
+        json_decref(root);
+        return 0;
+    }
+    for (int i = 0; i < c->n_held; i++) {
+        struct part_q *p = &c->held[i];
+        char key[16];
+        snprintf(key, sizeof(key), "%d", (int)p->partition);
+        json_t *part =
+            json_object_get(json_object_get(json_object_get(topics, p->topic), "partitions"), key);
+        json_t *leader = json_object_get(part, "leader");
+        if (!json_is_integer(leader))
+            continue; /* not in this report: as it was */
+        bool up = false;
+        const char *name;
+        json_t *b;
+        json_object_foreach(brokers, name, b)
+        {
+            if (json_integer_value(json_object_get(b, "nodeid")) == json_integer_value(leader) &&
+                json_integer_value(leader) >= 0) {
+                const char *st = json_string_value(json_object_get(b, "state"));
+                up = st && strcmp(st, "UP") == 0;
+                break;
+            }
+        }
+        if (up != p->leader_ok)
+            ls_log(up ? LS_LOG_INFO : LS_LOG_WARN, "telemetry",
+                   up ? "partition leader reachable again"
+                      : "partition leader unreachable: the rollup minutes it may still bring stay "
+                        "open (--telemetry-rollup-max-hold)",
+                   "topic=%s partition=%d leader=%lld", p->topic, (int)p->partition,
+                   (long long)json_integer_value(leader));
+        if (up && !p->leader_ok)
+            p->at_eof = false; /* what producers retried into it is still to be read: caught
+                                  up again only when it reaches its end again */
+        p->leader_ok = up;
+    }
+    c->suspect_ns = 0;
+    json_decref(root);
+    return 0; /* librdkafka frees json */
+}
+
+/* Errors that are not a partition's (on the consumer thread): a lost broker puts every
+ * partition's leader in doubt until the next statistics report says which one it was. */
+static void on_error(rd_kafka_t *rk, int e, const char *reason, void *opaque)
+{
+    (void)rk;
+    struct ls_tel_consumer *c = opaque;
+    if (e == RD_KAFKA_RESP_ERR__TRANSPORT || e == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN ||
+        e == RD_KAFKA_RESP_ERR__RESOLVE)
+        c->suspect_ns = ls_time_mono_ns();
+    if (ls_log_allow(&c->err_log, 5.0)) {
+        ls_log(LS_LOG_WARN, "telemetry", "consumer error",
+               "err=\"%s\" reason=\"%s\" suppressed=%lu", rd_kafka_err2str((rd_kafka_resp_err_t)e),
+               reason, c->err_log.suppressed);
+        c->err_log.suppressed = 0;
+    }
+}
+
+/* The partition of an end-of-partition event reached its end. */
+static void reached_end(struct ls_tel_consumer *c, const rd_kafka_message_t *m)
+{
+    if (!c->rollup || m->rkt == NULL)
+        return;
+    const char *topic = rd_kafka_topic_name(m->rkt);
+    for (int i = 0; i < c->n_held; i++)
+        if (c->held[i].partition == m->partition && !strcmp(c->held[i].topic, topic)) {
+            c->held[i].at_eof = true;
+            c->held[i].progress_ns = ls_time_mono_ns();
             return;
         }
-        if (p->max_t && active && (!any_active || p->max_t < low)) {
-            low = p->max_t;
-            any_active = true;
-        }
-    }
-    ls_rollup_set_clock(c->rollup, any_active ? low : LS_ROLLUP_CLOCK_FREE);
 }
 
 /* Stores the offsets whose minutes are now durable. */
@@ -208,6 +317,8 @@ static void handle(struct ls_tel_consumer *c, rd_kafka_message_t *m)
     struct ls_tel_result r = {0};
     if (rc == LS_OK)
         ls_tel_apply(c->g, c->a, c->t, c->pending, &b, &r);
+    if (rc == LS_OK && b.n_spans && c->on_spans)
+        c->on_spans(b.spans, b.n_spans, c->spans_arg);
     pthread_mutex_lock(&c->lock);
     c->st.records++;
     if (rc == LS_OK) {
@@ -283,7 +394,9 @@ static void *run(void *arg)
             continue;
         if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR)
             handle(c, m);
-        else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+        else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+            reached_end(c, m);
+        else
             ls_log(LS_LOG_WARN, "telemetry", "consumer error", "err=\"%s\"",
                    rd_kafka_message_errstr(m));
         rd_kafka_message_destroy(m);
@@ -330,6 +443,23 @@ static void commit_bounded(struct ls_tel_consumer *c, int bound_ms)
     rd_kafka_queue_destroy(q);
 }
 
+static void on_rebalance(rd_kafka_t *rk,
+                         rd_kafka_resp_err_t e,
+                         rd_kafka_topic_partition_list_t *parts,
+                         void *opaque);
+
+/* One event of the close queue. Closing forwards the consumer's queue to it, so besides the
+ * revocation it carries the records librdkafka had prefetched: those are dropped unapplied
+ * (their offsets were not stored; the next owner reads them). The queue is served as events,
+ * not through callbacks: a record reaching the callback API aborts the process
+ * (rd_kafka_q_serve asserts it was not passed back). */
+static void serve_close_event(struct ls_tel_consumer *c, rd_kafka_event_t *ev)
+{
+    if (ev && rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE)
+        on_rebalance(c->rk, rd_kafka_event_error(ev), rd_kafka_event_topic_partition_list(ev), c);
+    rd_kafka_event_destroy(ev);
+}
+
 /* Closes the consumer (commit what is stored, leave the group) within CLOSE_BOUND_MS, serving
  * its rebalance callback meanwhile; then destroys the handle without a second, unbounded
  * close when the first could not finish. */
@@ -344,7 +474,7 @@ static void close_bounded(struct ls_tel_consumer *c)
         rd_kafka_error_destroy(error);
     } else {
         while (!rd_kafka_consumer_closed(c->rk) && ls_time_mono_ns() < deadline)
-            rd_kafka_queue_poll_callback(q, 100); /* the revocation goes to on_rebalance */
+            serve_close_event(c, rd_kafka_queue_poll(q, 100));
     }
     bool closed = rd_kafka_consumer_closed(c->rk);
     rd_kafka_queue_destroy(q);
@@ -375,10 +505,11 @@ static void on_rebalance(rd_kafka_t *rk,
     if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         rd_kafka_assign(rk, parts);
         c->assigned = true;
-        /* every assigned partition holds the rollup clock until it delivers (or idles) */
+        /* every assigned partition holds the rollup clock until it reaches its end */
         for (int i = 0; c->rollup && i < parts->cnt; i++) {
             struct part_q *p = held_q(c, parts->elems[i].topic, parts->elems[i].partition);
-            p->active_ns = ls_time_mono_ns();
+            p->progress_ns = ls_time_mono_ns();
+            p->at_eof = false;
         }
         pthread_mutex_lock(&c->lock);
         c->st.assigned = parts->cnt;
@@ -421,7 +552,10 @@ int ls_tel_consumer_start(struct ls_tel_consumer **out,
     c->pending = o->pending;
     c->on_inventory = o->on_inventory;
     c->inventory_arg = o->inventory_arg;
+    c->on_spans = o->on_spans;
+    c->spans_arg = o->spans_arg;
     c->rollup = o->rollup;
+    c->max_hold_ns = (o->rollup_max_hold_s > 0 ? o->rollup_max_hold_s : 600) * 1000000000LL;
     pthread_mutex_init(&c->lock, NULL);
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     int rc = set(conf, "bootstrap.servers", o->brokers, err);
@@ -441,6 +575,10 @@ int ls_tel_consumer_start(struct ls_tel_consumer **out,
     rc = rc ? rc : set(conf, "heartbeat.interval.ms", "2000", err);
     /* low lag by default: answer a fetch as soon as data is there (the broker's wait bound) */
     rc = rc ? rc : set(conf, "fetch.wait.max.ms", "10", err);
+    /* the rollup clock: which partitions are caught up (end-of-partition events) and which
+     * have a connected leader (statistics, every second) — rollup_clock.h */
+    rc = rc ? rc : set(conf, "enable.partition.eof", "true", err);
+    rc = rc ? rc : set(conf, "statistics.interval.ms", "1000", err);
     for (int i = 0; rc == LS_OK && i < o->n_props; i++) {
         char kv[512];
         snprintf(kv, sizeof(kv), "%s", o->props[i]);
@@ -467,6 +605,8 @@ int ls_tel_consumer_start(struct ls_tel_consumer **out,
     char e[512];
     if (rc == LS_OK) {
         rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+        rd_kafka_conf_set_stats_cb(conf, on_stats);
+        rd_kafka_conf_set_error_cb(conf, on_error);
         rd_kafka_conf_set_opaque(conf, c);
         c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, e, sizeof(e));
         if (c->rk == NULL)
@@ -541,6 +681,8 @@ void ls_tel_consumer_stop(struct ls_tel_consumer *c)
     }
     pthread_mutex_destroy(&c->lock);
     free(c->held);
+    free(c->clk);
+    free(c->let_go);
     free(c);
 }
 

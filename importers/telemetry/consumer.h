@@ -18,6 +18,11 @@
 
 struct ls_tel_consumer;
 struct ls_tel_pending;
+struct ls_span;
+
+/** Receives the spans of one record (borrowed for the call), on the consumer thread, after
+ *  the record's samples were applied and before its offset is stored. */
+typedef void (*ls_tel_spans_fn)(const struct ls_span *spans, size_t n, void *arg);
 
 struct ls_tel_consumer_opts {
     const char *brokers;       /* bootstrap.servers */
@@ -33,8 +38,13 @@ struct ls_tel_consumer_opts {
     const char *dead_letter;          /* topic for records that cannot be decoded, or NULL */
     ls_tel_inventory_fn on_inventory; /* OpenStack inventory events (the fast path), or NULL */
     void *inventory_arg;
+    ls_tel_spans_fn on_spans; /* trace spans (OTLP resourceSpans), or NULL: dropped */
+    void *spans_arg;
     struct ls_rollup *rollup; /* when set, a record's offset is stored only once the rollup
                                  minutes of its samples are durable (model/rollup.h) */
+    long rollup_max_hold_s;   /* a partition that may still bring older data (not at its end,
+                                 or its leader unreachable) holds the rollup clock at most this
+                                 long without progress (0: 600) — rollup_clock.h */
 };
 
 struct ls_tel_consumer_stats {

@@ -40,6 +40,9 @@ void ls_tel_batch_init(struct ls_tel_batch *b, size_t max)
     b->v = NULL;
     b->n = 0;
     b->cap = 0;
+    b->spans = NULL;
+    b->n_spans = 0;
+    b->cap_spans = 0;
     b->max = max;
     b->received_us = 0;
 }
@@ -48,6 +51,7 @@ void ls_tel_batch_cleanup(struct ls_tel_batch *b)
 {
     int64_t received = b->received_us;
     free(b->v);
+    free(b->spans);
     ls_tel_batch_init(b, b->max);
     b->received_us = received;
 }
@@ -61,6 +65,19 @@ struct ls_sample *ls_tel_batch_add(struct ls_tel_batch *b)
         b->v = ls_xrealloc(b->v, b->cap * sizeof(*b->v));
     }
     struct ls_sample *s = &b->v[b->n++];
+    memset(s, 0, sizeof(*s));
+    return s;
+}
+
+struct ls_span *ls_tel_batch_add_span(struct ls_tel_batch *b)
+{
+    if (b->max && b->n_spans >= b->max)
+        return NULL;
+    if (b->n_spans == b->cap_spans) {
+        b->cap_spans = b->cap_spans ? b->cap_spans * 2 : 8;
+        b->spans = ls_xrealloc(b->spans, b->cap_spans * sizeof(*b->spans));
+    }
+    struct ls_span *s = &b->spans[b->n_spans++];
     memset(s, 0, sizeof(*s));
     return s;
 }
@@ -474,15 +491,17 @@ int ls_tel_decode(const char *data,
                 d = decoders[k];
     }
     int rc;
-    size_t first = out->n;
+    size_t first = out->n, first_span = out->n_spans;
     if (d == NULL)
         rc = ls_err_set(err, LS_EINVAL, "unknown_format", "record matches no known format");
     else
         rc = d->decode(json, data + i, len - i, out, err);
     if (rc == LS_OK)
         rc = check_samples(out, first, d->name, err);
-    if (rc != LS_OK && rc != LS_ENOTFOUND)
+    if (rc != LS_OK && rc != LS_ENOTFOUND) {
         out->n = first; /* a refused record adds nothing */
+        out->n_spans = first_span;
+    }
     if (detected)
         *detected = d ? d->format : LS_TEL_AUTO;
     json_decref(json);

@@ -33,6 +33,10 @@ extern const struct ls_tel_decoder ls_tel_dec_oslo, ls_tel_dec_ceilometer, ls_te
 /** Appends the samples of one Ceilometer sample dict (shared with the oslo decoder). */
 LS_MUST_CHECK int ls_tel_ceilometer_sample(json_t *s, struct ls_tel_batch *out, struct ls_err *err);
 
+/** Appends the spans of an OTLP JSON traces record (resourceSpans; none when absent) to
+ *  out->spans. LS_EINVAL "malformed_record" for a bad id or time; LS_ELIMIT past the bound. */
+LS_MUST_CHECK int ls_tel_otlp_spans(json_t *json, struct ls_tel_batch *out, struct ls_err *err);
+
 /** Calls fn for each non-empty line of text (CR and trailing blanks removed); stops at the
  *  first error. For the text formats (influx, PUTVAL, Graphite). */
 typedef int (*ls_tel_line_fn)(const char *p,

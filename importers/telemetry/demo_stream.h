@@ -4,7 +4,10 @@
 #ifndef LS_TEL_DEMO_STREAM_H
 #define LS_TEL_DEMO_STREAM_H
 
+#include <jansson.h>
+
 #include "common/err.h"
+#include "importers/telemetry/fault.h"
 #include "model/alias.h"
 #include "model/graph.h"
 #include "model/telemetry.h"
@@ -19,6 +22,26 @@ LS_MUST_CHECK int ls_tel_demo_start(struct ls_tel_demo **out,
                                     int rate,
                                     struct ls_err *err);
 void ls_tel_demo_stop(struct ls_tel_demo *d);
+/**
+ * Injects fault f into the stream from now on (replacing any other): the generator's records
+ * of the instances it touches (ls_fault_roles on the live graph) go through ls_fault_effect.
+ * f->start_us / end_us are the wall-clock window; an empty f->root picks the first node of the
+ * kind's root type whose fault reaches at least one instance of the stream.
+ * @param[out] out new reference: the fault (ls_fault_json) plus "touched" (instances of the
+ *             stream it reaches) and "nodes" (every node it reaches, with its role; at most 200)
+ * @return LS_OK; LS_ENOTFOUND (`fault_root_not_found`), LS_EINVAL (`fault_root_type`,
+ *         `fault_reaches_nothing`: no instance of the stream is touched).
+ */
+LS_MUST_CHECK int ls_tel_demo_fault(struct ls_tel_demo *d,
+                                    const struct ls_fault *f,
+                                    json_t **out,
+                                    struct ls_err *err);
+/** Ends the injected fault. @return whether one was set. */
+bool ls_tel_demo_fault_clear(struct ls_tel_demo *d);
+/** The injected fault (ls_tel_demo_fault's answer, with "active"), or JSON null: new
+ *  reference. */
+json_t *ls_tel_demo_fault_get(struct ls_tel_demo *d);
+
 /** The demo's consumer (borrowed; valid until stop), for metrics. */
 struct ls_tel_consumer *ls_tel_demo_consumer(struct ls_tel_demo *d);
 

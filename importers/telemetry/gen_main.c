@@ -20,7 +20,7 @@
 
 #include "common/buf.h"
 #include "common/time.h"
-#include "importers/client/client.h"
+#include "importers/openstack/client.h"
 #include "importers/telemetry/decode.h"
 #include "importers/telemetry/generator.h"
 
@@ -82,7 +82,7 @@ static json_t *fetch_graph(const char *server, const char *token, const char *ca
     snprintf(url, sizeof(url), "%s/v1/graph?layer=virtual&limit=100000", server);
     struct ls_buf b;
     ls_buf_init(&b, 1u << 30);
-    const struct ls_client_opts co = {token, cacert, 300};
+    const struct ls_client_opts co = {.token = token, .cacert = cacert, .timeout_s = 300};
     long status = 0;
     struct ls_err err;
     ls_client_global_init();

@@ -86,13 +86,36 @@ int ls_tel_gen_render(enum ls_tel_format f,
                       uint64_t seq,
                       struct ls_buf *out)
 {
+    return ls_tel_gen_render_fault(f, tg, t_us, seq, NULL, out);
+}
+
+int ls_tel_gen_render_fault(enum ls_tel_format f,
+                            struct ls_tel_gen_target *tg,
+                            int64_t t_us,
+                            uint64_t seq,
+                            const struct ls_fault *fault,
+                            struct ls_buf *out)
+{
     if (f == LS_TEL_AUTO)
         f = rotation[seq % (sizeof(rotation) / sizeof(rotation[0]))];
-    /* a daily-ish wave per VM plus noise: CPU % and a growing byte counter */
+    /* a daily wave per VM (its phase from the VM) plus noise: CPU % and a growing byte
+     * counter. Daily, not hourly: a whole swing every hour ramps a VM's traffic by half in a
+     * quarter of an hour, which a detector that has seen minutes of history rightly calls a
+     * shift — the demo opened incidents of its own before any fault was injected. */
     double phase =
-        (double)(t_us / 1000000 % 3600) / 3600.0 * 6.2831853 + (double)(tg->instance[0] % 16);
+        (double)(t_us / 1000000 % 86400) / 86400.0 * 6.2831853 + (double)(tg->instance[0] % 16);
     double cpu = 35 + 25 * sin(phase) + (double)(seq * 2654435761u % 1000) / 100.0;
-    tg->counter += 50000 + (uint64_t)(cpu * 1000);
+    enum ls_fault_role role = (enum ls_fault_role)tg->role;
+    double traffic = ls_fault_effect(fault, role, LS_FM_NET, t_us, 50000 + cpu * 1000);
+    double memory = ls_fault_effect(fault, role, LS_FM_MEMORY, t_us, (1 << 30) + cpu * 1e6);
+    cpu = ls_fault_effect(fault, role, LS_FM_CPU, t_us, cpu);
+    if (isnan(cpu) || isnan(traffic) || isnan(memory)) /* silenced: sends nothing */
+        return LS_OK;
+    /* bytes = rate x elapsed time: the counter's rate is the traffic whatever the spacing of
+     * the records (a counter that grew per record made the rate follow the send cadence) */
+    double dt = tg->last_us > 0 && t_us > tg->last_us ? (double)(t_us - tg->last_us) / 1e6 : 1.0;
+    tg->counter += (uint64_t)(traffic * dt);
+    tg->last_us = t_us;
     double ts = (double)t_us / 1e6;
     char iso[40];
     ls_time_format_rfc3339(t_us, iso, sizeof(iso));
@@ -138,14 +161,19 @@ int ls_tel_gen_render(enum ls_tel_format f,
         return ls_buf_printf(out, "libvirt_cpu,domain_name=%s,host=%s usage=%.2f %lld\n",
                              tg->domain, tg->host, cpu, (long long)t_us * 1000);
     case LS_TEL_PROMETHEUS: {
+        /* the adapter's timestamp has whole seconds: the counter as of that second, so that
+         * the rate between two samples is the traffic (the value at the exact time, stamped up
+         * to a second early, made the rate jump by a fifth between 4-second samples) */
         char iso_z[40];
+        double early = traffic * (double)(t_us % 1000000) / 1e6;
+        uint64_t at_second = tg->counter > early ? tg->counter - (uint64_t)early : 0;
         return ls_buf_printf(out,
                              "{\"timestamp\":\"%s\",\"value\":\"%llu\",\"name\":"
                              "\"libvirt_domain_interface_stats_transmit_bytes_total\",\"labels\":"
                              "{\"domain\":\"%s\",\"target_device\":\"%s\",\"instance\":"
                              "\"%s:9177\",\"job\":\"libvirt\"}}",
                              ls_time_format_rfc3339(t_us / 1000000 * 1000000, iso_z, sizeof(iso_z)),
-                             (unsigned long long)tg->counter / 2, tg->domain, tg->tap, tg->host);
+                             (unsigned long long)at_second / 2, tg->domain, tg->tap, tg->host);
     }
     case LS_TEL_OTLP:
         return ls_buf_printf(out,
@@ -154,8 +182,7 @@ int ls_tel_gen_render(enum ls_tel_format f,
                              "\"scopeMetrics\":[{\"metrics\":[{\"name\":\"vm.memory.usage\","
                              "\"unit\":\"By\",\"gauge\":{\"dataPoints\":[{\"timeUnixNano\":"
                              "\"%lld\",\"asInt\":\"%lld\"}]}}]}]}]}",
-                             tg->instance, (long long)t_us * 1000,
-                             (long long)(1 << 30) + (long long)(cpu * 1e6));
+                             tg->instance, (long long)t_us * 1000, (long long)memory);
     default:
         return LS_EINVAL;
     }

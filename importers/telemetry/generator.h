@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "common/buf.h"
+#include "importers/telemetry/fault.h"
 #include "importers/telemetry/sample.h"
 #include "model/graph.h"
 
@@ -18,6 +19,9 @@ struct ls_tel_gen_target {
     char host[128];    /* compute host (service host name) */
     char tap[32];      /* tap device of its first port, or "" */
     uint64_t counter;  /* running cumulative counter (bytes), advanced by the generator */
+    int64_t last_us;   /* time of the last record rendered (0: none): the counter grows by
+                          the traffic rate times the time since, whatever the records' spacing */
+    uint8_t role;      /* enum ls_fault_role under the fault given to ls_tel_gen_render_fault */
 };
 
 /** Targets from the live graph: every instance with its libvirt name, host and tap. Caller
@@ -33,5 +37,17 @@ LS_MUST_CHECK int ls_tel_gen_render(enum ls_tel_format f,
                                     int64_t t_us,
                                     uint64_t seq,
                                     struct ls_buf *out);
+
+/**
+ * ls_tel_gen_render under fault `fault` (NULL: none) as tg->role sees it: CPU, traffic and
+ * memory go through ls_fault_effect (fault.h), the code the scenario generator uses too.
+ * Appends nothing when the fault silences the value (a NaN effect).
+ */
+LS_MUST_CHECK int ls_tel_gen_render_fault(enum ls_tel_format f,
+                                          struct ls_tel_gen_target *tg,
+                                          int64_t t_us,
+                                          uint64_t seq,
+                                          const struct ls_fault *fault,
+                                          struct ls_buf *out);
 
 #endif

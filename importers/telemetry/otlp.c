@@ -1,7 +1,7 @@
-/* OpenTelemetry otlp_json metrics: resourceMetrics[].resource.attributes (host.name, ...),
- * scopeMetrics[].metrics[] with gauge or sum data points. A monotonic cumulative sum
- * (aggregationTemporality 2) is a counter; temporality 1 is a delta. Times are nanosecond
- * strings (numbers accepted); asInt is a string in JSON. */
+/* OpenTelemetry otlp_json metrics (traces: otlp_trace.c, the same format and record):
+ * resourceMetrics[].resource.attributes (host.name, ...), scopeMetrics[].metrics[] with gauge or
+ * sum data points. A monotonic cumulative sum (aggregationTemporality 2) is a counter; temporality
+ * 1 is a delta. Times are nanosecond strings (numbers accepted); asInt is a string in JSON. */
 #include <stdio.h>
 #include <string.h>
 
@@ -9,7 +9,8 @@
 
 static bool detect(json_t *v)
 {
-    return json_is_array(json_object_get(v, "resourceMetrics"));
+    return json_is_array(json_object_get(v, "resourceMetrics")) ||
+           json_is_array(json_object_get(v, "resourceSpans"));
 }
 
 /* The string value of key in an OTLP attribute list, or "". */
@@ -126,7 +127,7 @@ decode(json_t *json, const char *text, size_t len, struct ls_tel_batch *out, str
             }
         }
     }
-    return LS_OK;
+    return ls_tel_otlp_spans(json, out, err);
 }
 
 const struct ls_tel_decoder ls_tel_dec_otlp = {LS_TEL_OTLP, "otlp", detect, NULL, decode};

@@ -34,11 +34,27 @@ struct ls_sample {
     char port[64];      /* Neutron port UUID */
 };
 
-/** A growable array of samples. */
+/** A decoded trace span (OTLP JSON resourceSpans): who called whom is read from the parent
+ *  links between spans of different services (analytics/depinfer joins them). Ids are
+ *  lowercase hex, checked by the decoder. Fixed-size fields: a span owns nothing. */
+struct ls_span {
+    char trace_id[33];  /* 32 hex digits */
+    char span_id[17];   /* 16 hex digits */
+    char parent_id[17]; /* 16 hex digits, "" for a root span */
+    char service[128];  /* resource attribute service.name ("" when absent) */
+    char peer[128];     /* attribute peer.service of a client span: a callee that sends no
+                           spans of its own (a database, an outside API), else "" */
+    int64_t start_us, end_us;
+    bool error; /* status.code 2 (STATUS_CODE_ERROR) */
+};
+
+/** A growable array of samples (and of spans, for the trace formats). */
 struct ls_tel_batch {
     struct ls_sample *v;
     size_t n, cap;
-    size_t max;          /* refuse to grow past this many samples (a bound per record) */
+    struct ls_span *spans; /* decoded spans (owned), n_spans of them */
+    size_t n_spans, cap_spans;
+    size_t max;          /* refuse to grow past this many samples, or spans (a bound per record) */
     int64_t received_us; /* when the record was received (µs): the time of a sample whose
                             producer says "now" (collectd's N); 0 = read the clock */
 };
@@ -47,6 +63,9 @@ void ls_tel_batch_init(struct ls_tel_batch *b, size_t max);
 void ls_tel_batch_cleanup(struct ls_tel_batch *b);
 /** A new zeroed sample at the end, or NULL when the batch is at its bound. */
 struct ls_sample *ls_tel_batch_add(struct ls_tel_batch *b);
+
+/** A new zeroed span at the end, or NULL when the batch is at its bound. */
+struct ls_span *ls_tel_batch_add_span(struct ls_tel_batch *b);
 
 /** Copies s (NULL = "") into a fixed field, truncating. */
 void ls_tel_set(char *field, size_t cap, const char *s);
@@ -80,7 +99,7 @@ enum ls_tel_format {
     LS_TEL_COLLECTD,   /* JSON, PUTVAL command or Graphite lines */
     LS_TEL_TELEGRAF,   /* JSON or influx line protocol */
     LS_TEL_PROMETHEUS, /* prometheus-kafka-adapter JSON */
-    LS_TEL_OTLP,       /* OTLP JSON metrics */
+    LS_TEL_OTLP,       /* OTLP JSON metrics (resourceMetrics) and traces (resourceSpans) */
     LS_TEL_FORMAT_COUNT
 };
 

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/colours.h"
+
 int h_apply(struct ls_req *req, struct ls_change_set *cs, uint64_t *rev, struct ls_err *err)
 {
     int rc = ls_store_apply(req->ctx->store, req->ctx->graph, cs, rev, err);
@@ -11,16 +13,43 @@ int h_apply(struct ls_req *req, struct ls_change_set *cs, uint64_t *rev, struct 
     return rc;
 }
 
-int h_list_nodes(struct ls_buf *b, const char *key, const struct ls_node *const *n, size_t count)
+int h_buf_member(struct ls_buf *b, const char *key, const json_t *v)
+{
+    char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (!t)
+        ls_json_oom();
+    int rc = ls_buf_printf(b, ",\"%s\":%s", key, t);
+    free(t);
+    return rc;
+}
+
+int h_list_nodes_with(struct ls_buf *b,
+                      const char *key,
+                      const struct ls_node *const *n,
+                      size_t count,
+                      struct ls_colours *colours)
 {
     int rc = ls_buf_printf(b, "\"%s\":[", key);
     for (size_t i = 0; i < count && rc == LS_OK; i++) {
         size_t len;
         const char *j = ls_node_json(n[i], &len);
         rc = i ? ls_buf_puts(b, ",") : LS_OK;
-        rc = rc ? rc : ls_buf_append(b, j, len);
+        if (!colours) {
+            rc = rc ? rc : ls_buf_append(b, j, len);
+            continue;
+        }
+        json_t *a = ls_colours_anomaly(colours, n[i]->id, true);
+        rc = rc ? rc : ls_buf_append(b, j, len - 1); /* without its closing brace */
+        rc = rc ? rc : h_buf_member(b, "anomaly", a);
+        rc = rc ? rc : ls_buf_puts(b, "}");
+        json_decref(a);
     }
     return rc ? rc : ls_buf_puts(b, "]");
+}
+
+int h_list_nodes(struct ls_buf *b, const char *key, const struct ls_node *const *n, size_t count)
+{
+    return h_list_nodes_with(b, key, n, count, NULL);
 }
 
 int h_list_edges(struct ls_buf *b, const char *key, const struct ls_edge *const *e, size_t count)

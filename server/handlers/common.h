@@ -19,6 +19,15 @@ h_apply(struct ls_req *req, struct ls_change_set *cs, uint64_t *rev, struct ls_e
 /** Appends `"key":[` + the items' JSON texts + `]`. */
 LS_MUST_CHECK int
 h_list_nodes(struct ls_buf *b, const char *key, const struct ls_node *const *n, size_t count);
+struct ls_colours;
+/** h_list_nodes with each node's "anomaly" member (server/colours.h) when colours is not NULL. */
+LS_MUST_CHECK int h_list_nodes_with(struct ls_buf *b,
+                                    const char *key,
+                                    const struct ls_node *const *n,
+                                    size_t count,
+                                    struct ls_colours *colours);
+/** Appends `,"key":` + v's compact JSON text. */
+LS_MUST_CHECK int h_buf_member(struct ls_buf *b, const char *key, const json_t *v);
 LS_MUST_CHECK int
 h_list_edges(struct ls_buf *b, const char *key, const struct ls_edge *const *e, size_t count);
 /** True when node id exists in the live graph; otherwise sets a 404 node_not_found response

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analytics/depinfer.h"
 #include "server/handlers.h"
 #include "server/handlers/common.h"
 
@@ -214,6 +215,21 @@ void ls_h_edge_patch(struct ls_req *req, struct ls_resp *resp)
         json_decref(body);
         free(key);
         ERR_OUT(resp, err);
+    }
+    /* an inferred edge's verdict: attrs.status confirmed | rejected | null (analytics/depinfer) */
+    json_t *status = json_object_get(attrs, "status");
+    if (status && !ls_depinfer_status_valid(status)) {
+        struct ls_snap *s = ls_graph_snap(req->ctx->graph);
+        const struct ls_edge *e = ls_snap_edge(s, src, type, dst);
+        bool inferred = e && e->esource == LS_ESRC_INFERRED;
+        ls_snap_release(s);
+        if (inferred) {
+            json_decref(body);
+            free(key);
+            ls_resp_error_status(resp, 400, "invalid_field",
+                                 "attrs.status: expected confirmed, rejected or null");
+            return;
+        }
     }
     struct ls_change_set *cs = ls_change_set_new("api");
     int rc = ls_change_patch_edge_new(cs, src, type, dst, json_incref(attrs), weight, &err);

@@ -7,6 +7,7 @@
 #include "common/time.h"
 #include "server/handlers.h"
 #include "server/handlers/common.h"
+#include "server/notify.h"
 #include "server/sse.h"
 
 struct edge_pick {
@@ -67,8 +68,8 @@ graph_at(struct ls_req *req, struct ls_resp *resp, const struct ls_node_filter *
 
 void ls_h_graph(struct ls_req *req, struct ls_resp *resp)
 {
-    static const char *const params[] = {"layer", "type", "state",  "name", "source",
-                                         "limit", "at",   "marker", NULL};
+    static const char *const params[] = {"layer", "type", "state",  "name",   "source",
+                                         "limit", "at",   "marker", "colour", NULL};
     struct ls_err err;
     struct ls_node_filter f;
     struct ls_attr_match attrs[16];
@@ -78,7 +79,20 @@ void ls_h_graph(struct ls_req *req, struct ls_resp *resp)
     if (ls_req_check_params(req, params, true, &err) || h_node_filter(req, &f, attrs, &err) ||
         ls_req_time(req, "at", &has_at, &at, &err))
         ERR_OUT(resp, err);
+    bool colour;
+    if (ls_req_bool(req, "colour", false, &colour, &err))
+        ERR_OUT(resp, err);
+    if (colour && !req->ctx->colours) {
+        ls_resp_error_status(resp, 404, "analytics_off",
+                             "colour=true: analytics is off (--analytics off)");
+        return;
+    }
     if (has_at) {
+        if (colour) {
+            ls_resp_error_status(resp, 400, "invalid_parameter",
+                                 "colour=true with at=: ask GET /v1/analytics/colours?at=");
+            return;
+        }
         graph_at(req, resp, &f, at);
         return;
     }
@@ -98,7 +112,7 @@ void ls_h_graph(struct ls_req *req, struct ls_resp *resp)
     struct ls_buf b;
     ls_buf_init(&b, 0);
     int rc = ls_buf_puts(&b, "{");
-    rc = rc ? rc : h_list_nodes(&b, "nodes", out, n);
+    rc = rc ? rc : h_list_nodes_with(&b, "nodes", out, n, colour ? req->ctx->colours : NULL);
     rc = rc ? rc : ls_buf_puts(&b, ",\"edges\":[");
     struct edge_pick p = {req->snap, &f, &b, true, 0, limit * 4};
     for (size_t i = 0; i < n && rc == LS_OK; i++)
@@ -192,8 +206,9 @@ void ls_h_events(struct ls_req *req, struct ls_resp *resp)
                              "layer: expected physical, virtual or service");
         return;
     }
-    if (f.kind && strcmp(f.kind, "node") && strcmp(f.kind, "edge")) {
-        ls_resp_error_status(resp, 400, "invalid_parameter", "kind: expected node or edge");
+    if (f.kind && strcmp(f.kind, "node") && strcmp(f.kind, "edge") && !ls_notify_known(f.kind)) {
+        ls_resp_error_status(resp, 400, "invalid_parameter",
+                             "kind: expected node, edge or an event name (%s)", LS_NOTIFY_EVENTS);
         return;
     }
     /* a reconnecting EventSource sends the last id it saw */

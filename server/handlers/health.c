@@ -1,4 +1,4 @@
-/* Health, readiness, metrics, the node-type registry and the web view. */
+/* Health, readiness, metrics and the node-type registry. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,7 +6,6 @@
 #include "server/handlers.h"
 #include "server/handlers/common.h"
 #include "server/metrics.h"
-#include "server/ui_assets.h"
 
 void ls_h_healthz(struct ls_req *req, struct ls_resp *resp)
 {
@@ -53,14 +52,4 @@ void ls_h_types(struct ls_req *req, struct ls_resp *resp)
     for (int i = 0; i < LS_EDGE_TYPE_COUNT; i++)
         json_array_append_new(edges, json_string(ls_edge_type_name((enum ls_edge_type)i)));
     ls_resp_json_new(resp, 200, json_pack("{s:o,s:o}", "node_types", types, "edge_types", edges));
-}
-
-void ls_h_ui(struct ls_req *req, struct ls_resp *resp)
-{
-    (void)req;
-    resp->status = 200;
-    resp->body = (char *)ls_ui_index_html;
-    resp->len = strlen(ls_ui_index_html);
-    resp->borrowed = true;
-    resp->ctype = "text/html; charset=utf-8";
 }

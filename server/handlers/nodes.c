@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "model/telemetry.h"
+#include "server/colours.h"
 #include "server/handlers.h"
 #include "server/handlers/common.h"
 
@@ -86,20 +87,25 @@ void ls_h_node_get(struct ls_req *req, struct ls_resp *resp)
     size_t len;
     const char *cached = ls_node_json(n, &len);
     json_t *tel = ls_telemetry_node_json(req->ctx->telemetry, n->id, NULL, 0, 0);
-    if (tel) {
-        /* live metrics change between versions: add their summary (no recent points) to a
-         * copy of the cached rendering; nodes without telemetry are served as cached */
-        const char *k;
-        json_t *v;
-        json_object_foreach(tel, k, v) json_object_del(v, "recent");
-        char *t = json_dumps(tel, JSON_COMPACT);
-        json_decref(tel);
+    json_t *anomaly =
+        req->ctx->colours ? ls_colours_anomaly(req->ctx->colours, n->id, false) : NULL;
+    if (tel || anomaly) {
+        /* live metrics and colours change between versions: add their summary (no recent
+         * points) to a copy of the cached rendering; without them it is served as cached */
         struct ls_buf b;
         ls_buf_init(&b, 0);
         int rc = ls_buf_append(&b, cached, len - 1); /* drop the closing brace */
-        rc = rc ? rc : ls_buf_printf(&b, ",\"telemetry\":%s}", t);
+        if (tel) {
+            const char *k;
+            json_t *v;
+            json_object_foreach(tel, k, v) json_object_del(v, "recent");
+            rc = rc ? rc : h_buf_member(&b, "telemetry", tel);
+        }
+        rc = rc ? rc : anomaly ? h_buf_member(&b, "anomaly", anomaly) : LS_OK;
+        rc = rc ? rc : ls_buf_puts(&b, "}");
         LS_ASSERT(rc == LS_OK);
-        free(t);
+        json_decref(tel);
+        json_decref(anomaly);
         size_t n2 = b.len;
         ls_resp_text_take(resp, 200, ls_buf_take(&b), n2, "application/json");
         resp->etag[0] = '\0';

@@ -37,26 +37,13 @@ void ls_h_source_get(struct ls_req *req, struct ls_resp *resp)
         ls_resp_json_new(resp, 200, ls_os_importer_status(imp));
 }
 
-/* "true" / "false" / absent. */
-static int flag(struct ls_req *req, const char *key, bool *out, struct ls_err *err)
-{
-    const char *v = ls_req_query(req, key);
-    *out = false;
-    if (!v)
-        return LS_OK;
-    if (!strcmp(v, "true") || !strcmp(v, "1"))
-        *out = true;
-    else if (strcmp(v, "false") != 0 && strcmp(v, "0") != 0)
-        return ls_err_set(err, LS_EINVAL, "invalid_parameter", "%s: expected true or false", key);
-    return LS_OK;
-}
-
 void ls_h_source_sync(struct ls_req *req, struct ls_resp *resp)
 {
     struct ls_err err;
     bool full, wait;
     if (ls_req_check_params(req, (const char *const[]){"full", "wait", NULL}, false, &err) ||
-        flag(req, "full", &full, &err) || flag(req, "wait", &wait, &err))
+        ls_req_bool(req, "full", false, &full, &err) ||
+        ls_req_bool(req, "wait", false, &wait, &err))
         ERR_OUT(resp, err);
     struct ls_os_importer *imp = find(req, resp);
     if (!imp)

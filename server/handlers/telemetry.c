@@ -10,11 +10,16 @@
 #include "importers/telemetry/decode.h"
 #include "importers/telemetry/resolve.h"
 #include "model/alias.h"
+#include "server/dependencies.h"
 #include "server/handlers.h"
 #include "server/handlers/common.h"
 #include "server/metrics.h"
 
-#define MAX_SAMPLES_PER_REQUEST 100000
+/* Samples one request may carry: at least 100,000, and as many as the smallest sample line (an
+ * Influx/Prometheus "m v=1\n" is 6 bytes) in a body of max-body-bytes — so a batch is bounded
+ * by the body size, not by a second, smaller count. */
+#define MIN_SAMPLES_PER_REQUEST 100000
+#define MIN_SAMPLE_BYTES        6
 
 void ls_h_telemetry_ingest(struct ls_req *req, struct ls_resp *resp)
 {
@@ -31,7 +36,9 @@ void ls_h_telemetry_ingest(struct ls_req *req, struct ls_resp *resp)
         return;
     }
     struct ls_tel_batch b;
-    ls_tel_batch_init(&b, MAX_SAMPLES_PER_REQUEST);
+    size_t max_samples = (size_t)req->ctx->cfg->max_body_bytes / MIN_SAMPLE_BYTES + 1;
+    ls_tel_batch_init(&b, max_samples > MIN_SAMPLES_PER_REQUEST ? max_samples
+                                                                : MIN_SAMPLES_PER_REQUEST);
     b.received_us = ls_time_now_us(); /* what "now" means in the body (collectd's N) */
     enum ls_tel_format got;
     int rc =
@@ -50,13 +57,27 @@ void ls_h_telemetry_ingest(struct ls_req *req, struct ls_resp *resp)
     struct ls_tel_result r = {0};
     ls_tel_apply(req->ctx->graph, req->ctx->aliases, req->ctx->telemetry, req->ctx->pending, &b,
                  &r);
-    ls_resp_json_new(
-        resp, 200,
+    size_t refused = 0, changes = 0;
+    if (b.n_spans) {
+        /* spans: joined now, and the edges they prove written before the answer, so a client
+         * that posts traces reads their dependencies next */
+        ls_dep_feed(req->ctx, b.spans, b.n_spans, &refused);
+        if (ls_dep_run(req->ctx, &changes, &err) != LS_OK) {
+            ls_tel_batch_cleanup(&b);
+            ERR_OUT(resp, err);
+        }
+    }
+    json_t *o =
         json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:{s:I,s:I}}", "format", ls_tel_format_name(got),
                   "samples", (json_int_t)b.n, "applied", (json_int_t)r.applied, "duplicate",
                   (json_int_t)r.duplicate, "baseline", (json_int_t)r.baseline, "unmatched",
                   (json_int_t)r.unmatched, "unmatched_by_reason", "no_identity",
-                  (json_int_t)r.no_identity, "unknown_entity", (json_int_t)r.unknown_entity));
+                  (json_int_t)r.no_identity, "unknown_entity", (json_int_t)r.unknown_entity);
+    if (b.n_spans)
+        json_object_set_new(o, "spans",
+                            json_pack("{s:I,s:I,s:I}", "received", (json_int_t)b.n_spans, "refused",
+                                      (json_int_t)refused, "edge_changes", (json_int_t)changes));
+    ls_resp_json_new(resp, 200, o);
     ls_tel_batch_cleanup(&b);
 }
 

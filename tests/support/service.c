@@ -97,6 +97,30 @@ int ls_service_start(struct ls_service *s, const char *dsn, const char *const *e
     return -1;
 }
 
+static bool log_has(const struct ls_service *s, const char *a, const char *b)
+{
+    char path[300], line[4096];
+    snprintf(path, sizeof(path), "%s/service.log", s->dir);
+    FILE *f = fopen(path, "r");
+    bool found = false;
+    while (f && !found && fgets(line, sizeof(line), f))
+        found = strstr(line, a) && (b == NULL || strstr(line, b));
+    if (f)
+        fclose(f);
+    return found;
+}
+
+bool ls_service_logged(const struct ls_service *s, const char *a, const char *b, int wait_ms)
+{
+    for (int waited = 0;; waited += 50) {
+        if (log_has(s, a, b))
+            return true;
+        if (waited >= wait_ms)
+            return false;
+        usleep(50 * 1000);
+    }
+}
+
 int ls_service_stop(struct ls_service *s)
 {
     if (s->pid <= 0)

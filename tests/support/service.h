@@ -30,6 +30,10 @@ int ls_service_group_teardown(void **state);
 int ls_service_start(struct ls_service *s, const char *dsn, const char *const *extra);
 /** SIGTERM and wait; returns the exit status (0 = clean shutdown), -1 if it had to be killed. */
 int ls_service_stop(struct ls_service *s);
+/** Whether the service log has a line containing a and (unless NULL) b, waiting up to wait_ms
+ *  for it: the access log line of a request is written when its response has been sent, so a
+ *  client can read the response before the line is there. */
+bool ls_service_logged(const struct ls_service *s, const char *a, const char *b, int wait_ms);
 
 struct ls_http_result {
     long status;

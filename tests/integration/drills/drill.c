@@ -78,19 +78,6 @@ void drill_kill9(struct ls_service *s)
     s->pid = 0;
 }
 
-bool drill_log_has(const struct ls_service *s, const char *needle)
-{
-    char path[300], line[2048];
-    snprintf(path, sizeof(path), "%s/service.log", s->dir);
-    FILE *f = fopen(path, "r");
-    bool found = false;
-    while (f && !found && fgets(line, sizeof(line), f))
-        found = strstr(line, needle) != NULL;
-    if (f)
-        fclose(f);
-    return found;
-}
-
 PGconn *drill_pg(const char *data_dir)
 {
     char dsn[256];

@@ -23,8 +23,6 @@ void drill_rmdir(const char *data_dir);
 int drill_start(struct ls_service *s, const char *data_dir, const char *const *extra);
 /** SIGKILL, reaped: nothing of landscaped runs its shutdown (its Postgres keeps running). */
 void drill_kill9(struct ls_service *s);
-/** True when the service's log holds `needle`. */
-bool drill_log_has(const struct ls_service *s, const char *needle);
 
 /** A connection to the embedded server of data_dir (its postgres database); fails the test
  *  when none answers within 60 s. Caller PQfinish-es. */

@@ -92,7 +92,7 @@ static void restart(struct ls_service *svc, const char *const *args, struct dril
 {
     assert_int_equal(drill_start(svc, data_dir, args), 0);
     /* the orphan was found and stopped, and said so */
-    assert_true(drill_log_has(svc, "stopping the embedded postgres left running"));
+    assert_true(ls_service_logged(svc, "stopping the embedded postgres left running", NULL, 0));
     if (w)
         drill_writer_retarget(w, svc);
 }

@@ -15,6 +15,7 @@
 
 #include "tests/support/pg_harness.h"
 #include "tests/support/service.h"
+#include "tests/support/sse_stream.h"
 
 /* Small bounds so the limit tests need small bodies. */
 static const char *const flags[] = {"--max-body-bytes",
@@ -406,88 +407,26 @@ static void test_time_travel_through_the_api(void **state)
 
 /* ---- SSE ---------------------------------------------------------------------------------- */
 
-struct stream {
-    char url[256];
-    pthread_mutex_t lock; /* data and len: the reading thread appends, the test looks */
-    char data[65536];
-    size_t len;
-    _Atomic int stop;
-};
-
-static size_t on_stream(char *p, size_t size, size_t n, void *arg)
-{
-    struct stream *s = arg;
-    size_t k = size * n;
-    pthread_mutex_lock(&s->lock);
-    if (s->len + k < sizeof(s->data) - 1) {
-        memcpy(s->data + s->len, p, k);
-        s->len += k;
-        s->data[s->len] = '\0';
-    }
-    pthread_mutex_unlock(&s->lock);
-    return k;
-}
-
-/* Whether the stream so far holds needle (while its thread may still append). */
-static bool stream_has(struct stream *s, const char *needle)
-{
-    pthread_mutex_lock(&s->lock);
-    bool has = strstr(s->data, needle) != NULL;
-    pthread_mutex_unlock(&s->lock);
-    return has;
-}
-
-static int on_progress(void *arg, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
-{
-    (void)a;
-    (void)b;
-    (void)c;
-    (void)d;
-    return ((struct stream *)arg)->stop ? 1 : 0;
-}
-
-static void *read_stream(void *arg)
-{
-    struct stream *s = arg;
-    CURL *c = curl_easy_init();
-    curl_easy_setopt(c, CURLOPT_URL, s->url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_stream);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
-    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(c, CURLOPT_XFERINFODATA, s);
-    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-    curl_easy_perform(c);
-    curl_easy_cleanup(c);
-    return NULL;
-}
-
 static void test_events_deliver_changes_from_another_client(void **state)
 {
     struct fx *f = *state;
     make_small_graph(f); /* revisions 1..8 */
-    struct stream live = {.lock = PTHREAD_MUTEX_INITIALIZER},
-                  replay = {.lock = PTHREAD_MUTEX_INITIALIZER};
-    snprintf(live.url, sizeof(live.url), "%s/v1/events?type=instance", f->svc.base);
-    snprintf(replay.url, sizeof(replay.url), "%s/v1/events?since=6&kind=edge", f->svc.base);
-    pthread_t a, b;
-    pthread_create(&a, NULL, read_stream, &live);
-    pthread_create(&b, NULL, read_stream, &replay);
+    struct ls_sse_stream live, replay;
+    char url[256];
+    snprintf(url, sizeof(url), "%s/v1/events?type=instance", f->svc.base);
+    ls_sse_stream_start(&live, url);
+    snprintf(url, sizeof(url), "%s/v1/events?since=6&kind=edge", f->svc.base);
+    ls_sse_stream_start(&replay, url);
     /* wait until both streams are attached (their greeting arrived) */
-    for (int i = 0; i < 200 && (!stream_has(&live, "landscape events") ||
-                                !stream_has(&replay, "landscape events"));
-         i++)
-        sleep_ms(25);
+    ls_sse_stream_wait(&live, "landscape events", 5000);
+    ls_sse_stream_wait(&replay, "landscape events", 5000);
     struct ls_http_result r = req(f, "PATCH", "/v1/nodes/vm2", "{\"state\":\"ACTIVE\"}", 200);
     ls_http_result_cleanup(&r);
     r = req(f, "PATCH", "/v1/nodes/m2", "{\"state\":\"down\"}", 200); /* filtered out */
     ls_http_result_cleanup(&r);
-    for (int i = 0; i < 200 && !stream_has(&live, "\"id\":\"vm2\""); i++)
-        sleep_ms(25);
-    live.stop = 1;
-    replay.stop = 1;
-    pthread_join(a, NULL);
-    pthread_join(b, NULL);
+    ls_sse_stream_wait(&live, "\"id\":\"vm2\"", 5000);
+    ls_sse_stream_stop(&live);
+    ls_sse_stream_stop(&replay);
     assert_non_null(strstr(live.data, "id: 9\nevent: change\ndata: {\"revision\":9,"));
     assert_non_null(strstr(live.data, "\"op\":\"put\",\"kind\":\"node\",\"id\":\"vm2\""));
     assert_non_null(strstr(live.data, "\"state\":\"ACTIVE\""));
@@ -507,7 +446,7 @@ static void test_health_readiness_metrics_and_ui(void **state)
     ls_http_result_cleanup(&r);
     r = req(f, "GET", "/readyz", NULL, 200);
     assert_string_equal(ls_jstr(r.json, "status"), "ready");
-    assert_int_equal(ls_jint(r.json, "schema_version"), 4);
+    assert_int_equal(ls_jint(r.json, "schema_version"), 6); /* 006_incidents.sql */
     ls_http_result_cleanup(&r);
     make_small_graph(f);
     r = req(f, "GET", "/metrics", NULL, 200);

@@ -67,7 +67,7 @@ static bool load_openrc(void)
     return getenv("OS_AUTH_URL") != NULL;
 }
 
-static bool was_up_before_kafka;
+static bool was_up_before_fresh;
 
 /* Runs up.sh with extra environment assignments (e.g. "OSH_FRESH=1"). */
 static int run_up(const char *up, const char *env)
@@ -107,20 +107,18 @@ static bool preflight(char *up, size_t upcap, char *why, size_t cap)
     return true;
 }
 
-bool osh_up_with_kafka(const char *bootstrap, char *why, size_t cap)
+bool osh_up_fresh(const char *env, const char *what, char *why, size_t cap)
 {
-    char up[700], env[300];
+    char up[700], cmd[1200];
     if (!preflight(up, sizeof(up), why, cap))
         return false;
-    was_up_before_kafka = keystone_answers();
-    printf("# openstack: (re)starting %s with notifications to Kafka %s (about a minute, more "
-           "the first time)\n",
-           workdir, bootstrap);
-    snprintf(env, sizeof(env), "OSH_FRESH=1 OSH_NOTIFY_KAFKA='%s'", bootstrap);
-    int rc = run_up(up, env);
+    was_up_before_fresh = keystone_answers();
+    printf("# openstack: (re)starting %s %s (about a minute, more the first time)\n", workdir,
+           what);
+    snprintf(cmd, sizeof(cmd), "OSH_FRESH=1 %s", env);
+    int rc = run_up(up, cmd);
     if (rc != 0) {
-        snprintf(why, cap, "up.sh with OSH_NOTIFY_KAFKA failed (exit %d; log %s.up.log)", rc,
-                 workdir);
+        snprintf(why, cap, "up.sh %s failed (exit %d; log %s.up.log)", what, rc, workdir);
         return false;
     }
     if (!load_openrc()) {
@@ -130,13 +128,26 @@ bool osh_up_with_kafka(const char *bootstrap, char *why, size_t cap)
     return true;
 }
 
+bool osh_up_with_kafka(const char *bootstrap, char *why, size_t cap)
+{
+    char env[300], what[300];
+    snprintf(env, sizeof(env), "OSH_NOTIFY_KAFKA='%s'", bootstrap);
+    snprintf(what, sizeof(what), "with notifications to Kafka %s", bootstrap);
+    return osh_up_fresh(env, what, why, cap);
+}
+
+const char *osh_workdir(void)
+{
+    return workdir;
+}
+
 void osh_restore(void)
 {
     char up[700], why[256];
     if (!preflight(up, sizeof(up), why, sizeof(why)))
         return;
-    if (was_up_before_kafka) {
-        printf("# openstack: restarting %s without notifications, as it was\n", workdir);
+    if (was_up_before_fresh) {
+        printf("# openstack: restarting %s as it was (no extra settings)\n", workdir);
         run_up(up, "OSH_FRESH=1");
     } else {
         started_here = true;
@@ -209,6 +220,25 @@ int osh_landscape_stop(struct ls_service *svc, const char *vm_id)
     int rc = ls_service_stop(svc) == 0 ? 0 : -1;
     ls_harness_stop();
     return rc;
+}
+
+int osh_runs_on(struct ls_service *svc, const char *id, char *out, size_t cap)
+{
+    struct ls_http_result r;
+    char path[300];
+    snprintf(path, sizeof(path), "/v1/edges?src=%s&type=runs_on", id);
+    out[0] = '\0';
+    if (ls_http(svc, "GET", path, NULL, NULL, &r) != 0)
+        return -1;
+    int n = -1;
+    if (r.status == 200) {
+        json_t *edges = ls_jget(r.json, "edges");
+        n = (int)json_array_size(edges);
+        if (n > 0)
+            snprintf(out, cap, "%s", ls_jstr(r.json, "edges.0.dst"));
+    }
+    ls_http_result_cleanup(&r);
+    return n;
 }
 
 /* Runs `openstack <args>`; output into *out (malloc'd). Returns the exit status. */

@@ -20,12 +20,18 @@ bool osh_up(char *why, size_t cap);
 bool osh_skippable(void);
 /** Stops it if osh_up started it. */
 void osh_down(void);
-/** (Re)starts it fresh with its notifications sent to the Kafka broker at bootstrap
- *  (OSH_NOTIFY_KAFKA); false with the reason in why. osh_restore puts it back afterwards. */
+/** (Re)starts it fresh (OSH_FRESH=1) with extra up.sh settings: env is shell assignments such
+ *  as "OSH_SCHED_CONF='/tmp/x.conf' OSH_WATCHER=1", what says it in the log ("with ...").
+ *  false with the reason in why (see osh_skippable). osh_restore puts it back afterwards. */
+bool osh_up_fresh(const char *env, const char *what, char *why, size_t cap);
+/** osh_up_fresh with its notifications sent to the Kafka broker at bootstrap
+ *  (OSH_NOTIFY_KAFKA). */
 bool osh_up_with_kafka(const char *bootstrap, char *why, size_t cap);
-/** After osh_up_with_kafka: restarts it fresh without notifications if it was up before, or
+/** After osh_up_fresh: restarts it fresh without the extra settings if it was up before, or
  *  stops it. */
 void osh_restore(void);
+/** The control plane's WORKDIR (its logs are in WORKDIR/log); after osh_up or osh_up_fresh. */
+const char *osh_workdir(void);
 /** Writes a clouds.yaml with a cloud named `name` for the control plane into path. */
 void osh_write_clouds_yaml(const char *path, const char *name);
 struct ls_service;
@@ -35,6 +41,11 @@ int osh_landscape_start(struct ls_service *svc, const char *const *args);
 /** Undoes osh_landscape_start; first deletes the server vm_id when it is not "" (a failed run
  *  must not leave its server behind). 0 when landscaped exited cleanly (no leak, no crash). */
 int osh_landscape_stop(struct ls_service *svc, const char *vm_id);
+
+/** The dst of node id's runs_on edge in landscaped (GET /v1/edges), "" when it has none, into
+ *  out. Returns the number of such edges (a server runs on one host), or -1 when the request
+ *  failed. */
+int osh_runs_on(struct ls_service *svc, const char *id, char *out, size_t cap);
 
 /** Runs `openstack <args> -f json` (args printf-style) and parses the output; NULL (and the
  *  output printed) when the command fails. */

@@ -102,15 +102,8 @@ static json_t *get_node(const char *id)
 /* The dst of the node's only runs_on edge ("" when none; fails on several). */
 static void runs_on(const char *id, char *out, size_t cap)
 {
-    struct ls_http_result r;
-    char path[300];
-    snprintf(path, sizeof(path), "/v1/edges?src=%s&type=runs_on", id);
-    assert_int_equal(ls_http(&fx.svc, "GET", path, NULL, NULL, &r), 0);
-    assert_int_equal(r.status, 200);
-    json_t *edges = ls_jget(r.json, "edges");
-    assert_true(json_array_size(edges) <= 1);
-    snprintf(out, cap, "%s", json_array_size(edges) ? ls_jstr(r.json, "edges.0.dst") : "");
-    ls_http_result_cleanup(&r);
+    int n = osh_runs_on(&fx.svc, id, out, cap);
+    assert_true(n == 0 || n == 1);
 }
 
 /* Polls `openstack server show` until status (and host, when given) match; task_state idle. */
@@ -307,14 +300,7 @@ static json_t *import_as(const char *cloud_yaml, const char *logged, bool *found
     json_t *st = json_incref(r.json);
     ls_http_result_cleanup(&r);
     assert_int_equal(ls_service_stop(&svc), 0);
-    char path[400], line[1024];
-    snprintf(path, sizeof(path), "%s/service.log", svc.dir);
-    FILE *log = fopen(path, "r");
-    assert_non_null(log);
-    *found = false;
-    while (fgets(line, sizeof(line), log))
-        *found = *found || strstr(line, logged) != NULL;
-    fclose(log);
+    *found = ls_service_logged(&svc, logged, NULL, 0);
     return st;
 }
 

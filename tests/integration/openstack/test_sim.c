@@ -851,15 +851,7 @@ static void test_stop_cuts_a_hanging_pass_short(void **state)
     if (w.rc == 0) /* answered before the server closed: the pass's error */
         assert_int_equal(w.r.status, 503);
     ls_http_result_cleanup(&w.r);
-    char path[400], line[1024];
-    snprintf(path, sizeof(path), "%s/service.log", svc.dir);
-    FILE *log = fopen(path, "r");
-    assert_non_null(log);
-    bool cancelled = false;
-    while (fgets(line, sizeof(line), log))
-        cancelled = cancelled || (strstr(line, "pass failed") && strstr(line, "cancelled"));
-    fclose(log);
-    assert_true(cancelled);
+    assert_true(ls_service_logged(&svc, "pass failed", "cancelled", 0));
     ossim_stop(sim);
 }
 
@@ -876,15 +868,7 @@ static void test_a_cloud_missing_from_clouds_yaml_stops_the_start(void **state)
     const char *args[] = {"--os-cloud", "nowhere", NULL};
     printf("# a start failure is expected here:\n");
     assert_int_not_equal(ls_service_start(&svc, ls_harness_new_db(), args), 0);
-    char path[400], line[1024];
-    snprintf(path, sizeof(path), "%s/service.log", svc.dir);
-    FILE *log = fopen(path, "r");
-    assert_non_null(log);
-    bool named = false;
-    while (fgets(line, sizeof(line), log))
-        named = named || strstr(line, "--os-cloud nowhere: cloud 'nowhere' is not in") != NULL;
-    fclose(log);
-    assert_true(named);
+    assert_true(ls_service_logged(&svc, "--os-cloud nowhere: cloud 'nowhere' is not in", NULL, 0));
 }
 
 int main(void)

@@ -513,13 +513,41 @@ static void test_opening_twice_applies_migrations_once(void **state)
     struct ls_store *a, *b;
     struct ls_err err;
     assert_int_equal(ls_store_open(&a, dsn, &err), LS_OK);
-    /* 001_init, 002_telemetry_rollups, 003_attrs_json, 004_pending_index */
-    assert_int_equal(ls_store_schema_version(a), 4);
+    /* 001_init, 002_telemetry_rollups, 003_attrs_json, 004_pending_index, 006_incidents */
+    assert_int_equal(ls_store_schema_version(a), 6);
     ls_store_close(a); /* one writer at a time (test_store_durable) */
     assert_int_equal(ls_store_open(&b, dsn, &err), LS_OK);
-    assert_int_equal(ls_store_schema_version(b), 4);
+    assert_int_equal(ls_store_schema_version(b), 6);
     assert_int_equal(ls_store_ping(b, &err), LS_OK);
     ls_store_close(b);
+}
+
+/* Migrations written in parallel land out of order: a database that took 006 before 005
+ * existed must still get 005. Here 004 is made missing under a later one. */
+static void test_a_migration_missing_below_the_highest_is_applied(void **state)
+{
+    (void)state;
+    const char *dsn = ls_harness_new_db();
+    struct ls_store *st;
+    struct ls_err err;
+    assert_int_equal(ls_store_open(&st, dsn, &err), LS_OK);
+    ls_store_close(st);
+    PGconn *c = PQconnectdb(dsn);
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    PGresult *r =
+        PQexec(c, "DELETE FROM schema_version WHERE version = 4; DROP TABLE pending_index");
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    assert_int_equal(ls_store_open(&st, dsn, &err), LS_OK);
+    assert_int_equal(ls_store_schema_version(st), 6);
+    ls_store_close(st);
+    r = PQexec(c, "SELECT count(*) FROM schema_version WHERE version = 4");
+    assert_string_equal(PQgetvalue(r, 0, 0), "1");
+    PQclear(r);
+    r = PQexec(c, "SELECT count(*) FROM pending_index");
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    PQclear(r);
+    PQfinish(c);
 }
 
 int main(void)
@@ -535,6 +563,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_change_failing_in_postgres_is_not_visible, setup,
                                         teardown),
         cmocka_unit_test(test_opening_twice_applies_migrations_once),
+        cmocka_unit_test(test_a_migration_missing_below_the_highest_is_applied),
         cmocka_unit_test(test_indexes_left_pending_are_built_at_open),
         cmocka_unit_test_setup_teardown(test_bulk_load_rebuilds_indexes_unless_read, setup,
                                         teardown),

@@ -960,6 +960,14 @@ int ossim_add_server(struct ossim *s, int hv)
     return i;
 }
 
+void ossim_catalog_add(struct ossim *s, const char *type, const char *url)
+{
+    pthread_rwlock_wrlock(&s->lock);
+    snprintf(s->extra_type, sizeof(s->extra_type), "%s", type ? type : "");
+    snprintf(s->extra_url, sizeof(s->extra_url), "%s", type && url ? url : "");
+    pthread_rwlock_unlock(&s->lock);
+}
+
 int ossim_churn(struct ossim *s, double fraction)
 {
     pthread_rwlock_wrlock(&s->lock);

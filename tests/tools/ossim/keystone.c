@@ -183,6 +183,25 @@ static void catalog(struct jb *b, const struct ossim *s, bool system)
         endpoint(b, s, i, url);
         jb_raw(b, "]}");
     }
+    if (s->extra_type[0]) { /* ossim_catalog_add: public, in the cloud's region */
+        int i = (int)(sizeof(svcs) / sizeof(svcs[0]));
+        jb_sep(b);
+        jb_raw(b, "{\"type\":");
+        jb_str(b, s->extra_type);
+        jb_raw(b, ",\"name\":");
+        jb_str(b, s->extra_type);
+        jb_raw(b, ",\"id\":");
+        jb_id(b, K_SERVICE, i);
+        jb_raw(b, ",\"endpoints\":[{\"id\":");
+        jb_id(b, K_ENDPOINT, i * 4);
+        jb_raw(b, ",\"interface\":\"public\",\"region_id\":");
+        jb_str(b, s->region);
+        jb_raw(b, ",\"region\":");
+        jb_str(b, s->region);
+        jb_raw(b, ",\"url\":");
+        jb_str(b, s->extra_url);
+        jb_raw(b, "}]}");
+    }
     jb_raw(b, "]");
 }
 

@@ -61,6 +61,12 @@ void ossim_server_id(const struct ossim *s, int i, char out[37]);
 /** Hypervisor i's hostname: "sim-hv-<i>" (the same string as its service host). */
 void ossim_hypervisor_name(int i, char *out, size_t cap);
 
+/** Adds a service ossim does not serve to the catalog of the tokens issued from then on: type
+ *  (also its name) with one public endpoint at url in the cloud's region — e.g. Landscape
+ *  itself, for a client that finds it through Keystone. One such service; a second call
+ *  replaces it, type NULL removes it. */
+void ossim_catalog_add(struct ossim *s, const char *type, const char *url);
+
 /* ---- changes (each bumps the entity's `updated` time to now) ---- */
 /** Moves server i to hypervisor hv (host, hypervisor_hostname, port binding, volume
  *  attachment host_name all follow). */

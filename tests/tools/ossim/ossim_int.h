@@ -199,6 +199,7 @@ struct ossim {
     atomic_uint delaying;                 /* requests held by a delay fault now */
     atomic_uint in_flight, max_in_flight; /* requests being answered now; the most at once */
     atomic_uint_fast64_t mount_requests[OSSIM_MOUNTS];
+    char extra_type[32], extra_url[256]; /* ossim_catalog_add ("": none); under lock */
 };
 
 /* One request, as the renderers see it. */

@@ -182,6 +182,39 @@ static void iso(time_t t, char *out, size_t cap)
 
 /* ---- keystone ---- */
 
+/* ossim_catalog_add: one more service in the catalog of the tokens issued after it. */
+static void test_catalog_add(void **state)
+{
+    struct fx *f = *state;
+    char url[128];
+    snprintf(url, sizeof(url), "%s/identity/v3/auth/tokens", f->base);
+    ossim_catalog_add(f->s, "landscape", "http://127.0.0.1:1/v1");
+    for (int round = 0; round < 2; round++) {
+        struct resp r;
+        http(&r, url, NULL, NULL, password_auth("secret"));
+        assert_int_equal(r.status, 201);
+        json_t *j = json_loads(r.body, 0, NULL);
+        free(r.body);
+        json_t *cat = json_object_get(json_object_get(j, "token"), "catalog");
+        assert_int_equal(json_array_size(cat), round == 0 ? 8 : 7);
+        json_t *last = json_array_get(cat, json_array_size(cat) - 1);
+        if (round == 0) {
+            assert_string_equal(json_string_value(json_object_get(last, "type")), "landscape");
+            json_t *eps = json_object_get(last, "endpoints");
+            assert_int_equal(json_array_size(eps), 1);
+            json_t *ep = json_array_get(eps, 0);
+            assert_string_equal(json_string_value(json_object_get(ep, "interface")), "public");
+            assert_string_equal(json_string_value(json_object_get(ep, "region_id")), "RegionOne");
+            assert_string_equal(json_string_value(json_object_get(ep, "url")),
+                                "http://127.0.0.1:1/v1");
+        } else {
+            assert_string_not_equal(json_string_value(json_object_get(last, "type")), "landscape");
+        }
+        json_decref(j);
+        ossim_catalog_add(f->s, NULL, NULL);
+    }
+}
+
 static void test_password_token_has_project_scope_and_catalog(void **state)
 {
     struct fx *f = *state;
@@ -645,6 +678,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_password_token_has_project_scope_and_catalog, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_catalog_add, setup, teardown),
         cmocka_unit_test_setup_teardown(test_requests_without_a_valid_token_get_401, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_servers_paging_by_two_sees_every_server_once, setup,

@@ -126,6 +126,38 @@ static void test_spike_is_flagged(void **state)
     assert_true(r.last.since == T0 + 2000 * MIN);
 }
 
+/* A series whose spikes are part of its normal (every 40 samples, +60: 30 sigmas, past the
+ * cap on |z|): once learnt, they stay below red; a spike far beyond every value seen (+200) is
+ * red as a new extreme. With the new-extreme score off, that spike is not red: to the rarity
+ * (capped |z|) it is one more spike. */
+static void test_a_new_extreme_on_a_spiky_series_is_flagged(void **state)
+{
+    (void)state;
+    for (int on = 1; on >= 0; on--) {
+        struct run r;
+        run_init(&r);
+        if (!on)
+            r.p.novelty = 0;
+        struct rng g = {11};
+        double worst = 0;
+        for (int i = 0; i < 3000; i++) {
+            double x = 50 + 2 * gauss(&g) + (i % 40 == 0 ? 60 : 0);
+            double s = feed(&r, T0 + i * MIN, x);
+            if (i >= 1500 && s > worst)
+                worst = s;
+        }
+        assert_true(worst < FLAG);
+        double s = feed(&r, T0 + 3000 * MIN, 50 + 200);
+        if (on) {
+            assert_true(s >= FLAG);
+            assert_string_equal(r.last.detector, "new_extreme");
+            assert_true(r.last.value > r.last.hi);
+        } else {
+            assert_true(s < FLAG);
+        }
+    }
+}
+
 /* A step of 8 sigmas that stays: flagged within a few samples, then absorbed (quiet again,
  * the expected range around the new level). */
 static void test_level_shift_is_flagged_then_absorbed(void **state)
@@ -316,6 +348,7 @@ int main(void)
         cmocka_unit_test(test_spike_is_flagged),
         cmocka_unit_test(test_level_shift_is_flagged_then_absorbed),
         cmocka_unit_test(test_level_shift_on_a_seasonal_series_is_absorbed),
+        cmocka_unit_test(test_a_new_extreme_on_a_spiky_series_is_flagged),
         cmocka_unit_test(test_counter_reset_is_not_flagged),
         cmocka_unit_test(test_counter_rate_jump_is_flagged),
         cmocka_unit_test(test_irregular_sampling),

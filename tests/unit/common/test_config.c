@@ -136,6 +136,8 @@ static void test_booleans_read_one_way_everywhere(void **state)
     assert_true(ls_parse_bool("TRUE", &b) && b);
     assert_true(ls_parse_bool("0", &b) && !b);
     assert_true(ls_parse_bool("no", &b) && !b);
+    assert_true(ls_parse_bool("ON", &b) && b);
+    assert_true(ls_parse_bool("off", &b) && !b);
     b = true;
     assert_false(ls_parse_bool("maybe", &b));
     assert_true(b); /* unchanged */

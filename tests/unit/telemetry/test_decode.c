@@ -226,6 +226,82 @@ static void test_otlp_sum_and_gauge_points(void **state)
     ls_tel_batch_cleanup(&b);
 }
 
+/* OTLP JSON traces: spans of two resources with their service.name, hex ids (lowercased),
+ * the parent link, times in ns (string or number), status 2 = error, a client span's
+ * peer.service; a bad id, a span that ends before it starts, or a bad time refuses the record
+ * whole (no spans left behind). */
+#define TRACE_OK                                                                                   \
+    "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\","                \
+    "\"value\":{\"stringValue\":\"frontend\"}}]},\"scopeSpans\":[{\"scope\":{\"name\":\"x\"},"     \
+    "\"spans\":[{\"traceId\":\"5B8EFFF798038103D269B633813FC60C\",\"spanId\":"                     \
+    "\"eee19b7ec3c1b174\",\"parentSpanId\":\"\",\"name\":\"GET /\",\"kind\":2,"                    \
+    "\"startTimeUnixNano\":\"1700000000000000000\",\"endTimeUnixNano\":1700000000050000000},"      \
+    "{\"traceId\":\"5b8efff798038103d269b633813fc60c\",\"spanId\":\"00000000000000a1\","           \
+    "\"parentSpanId\":\"eee19b7ec3c1b174\",\"kind\":3,\"startTimeUnixNano\":"                      \
+    "\"1700000000001000000\",\"endTimeUnixNano\":\"1700000000002000000\",\"attributes\":"          \
+    "[{\"key\":\"peer.service\",\"value\":{\"stringValue\":\"postgres\"}}]}]}]},"                  \
+    "{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":{\"stringValue\":"         \
+    "\"cart\"}}]},\"scopeSpans\":[{\"spans\":[{\"traceId\":\"5b8efff798038103d269b633813fc60c\","  \
+    "\"spanId\":\"00000000000000b2\",\"parentSpanId\":\"eee19b7ec3c1b174\",\"kind\":2,"            \
+    "\"startTimeUnixNano\":\"1700000000010000000\",\"endTimeUnixNano\":\"1700000000030000000\","   \
+    "\"status\":{\"code\":2,\"message\":\"boom\"}}]}]}]}"
+
+static void test_otlp_trace_spans(void **state)
+{
+    (void)state;
+    struct ls_tel_batch b;
+    struct ls_err err;
+    enum ls_tel_format got;
+    ls_tel_batch_init(&b, 1000);
+    assert_int_equal(ls_tel_decode(TRACE_OK, strlen(TRACE_OK), LS_TEL_AUTO, &b, &got, &err), LS_OK);
+    assert_int_equal(got, LS_TEL_OTLP);
+    assert_int_equal(b.n, 0);
+    assert_int_equal(b.n_spans, 3);
+    assert_string_equal(b.spans[0].trace_id, "5b8efff798038103d269b633813fc60c");
+    assert_string_equal(b.spans[0].service, "frontend");
+    assert_string_equal(b.spans[0].parent_id, "");
+    assert_int_equal(b.spans[0].start_us, INT64_C(1700000000000000));
+    assert_int_equal(b.spans[0].end_us, INT64_C(1700000000050000));
+    assert_false(b.spans[0].error);
+    assert_string_equal(b.spans[1].peer, "postgres");
+    assert_string_equal(b.spans[1].parent_id, "eee19b7ec3c1b174");
+    assert_string_equal(b.spans[2].service, "cart");
+    assert_string_equal(b.spans[2].peer, "");
+    assert_true(b.spans[2].error);
+    ls_tel_batch_cleanup(&b);
+
+    static const char *const bad[] = {
+        "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":\"abc\",\"spanId\":"
+        "\"00000000000000b2\",\"startTimeUnixNano\":\"1\",\"endTimeUnixNano\":\"2\"}]}]}]}",
+        "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":"
+        "\"5b8efff798038103d269b633813fc60c\",\"spanId\":\"00000000000000g2\","
+        "\"startTimeUnixNano\":\"1\",\"endTimeUnixNano\":\"2\"}]}]}]}",
+        "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":"
+        "\"5b8efff798038103d269b633813fc60c\",\"spanId\":\"00000000000000b2\","
+        "\"startTimeUnixNano\":\"5000000\",\"endTimeUnixNano\":\"2000000\"}]}]}]}",
+        "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":"
+        "\"5b8efff798038103d269b633813fc60c\",\"spanId\":\"00000000000000b2\","
+        "\"startTimeUnixNano\":\"nan\",\"endTimeUnixNano\":\"2\"}]}]}]}",
+        "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":"
+        "\"00000000000000000000000000000000\",\"spanId\":\"00000000000000b2\","
+        "\"startTimeUnixNano\":\"1\",\"endTimeUnixNano\":\"2\"}]}]}]}",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ls_tel_batch_init(&b, 1000);
+        int rc = ls_tel_decode(bad[i], strlen(bad[i]), LS_TEL_AUTO, &b, NULL, &err);
+        if (rc != LS_EINVAL)
+            fail_msg("bad span record %zu decoded (rc %d)", i, rc);
+        assert_int_equal(b.n_spans, 0);
+        ls_tel_batch_cleanup(&b);
+    }
+    /* the bound per record counts spans too */
+    ls_tel_batch_init(&b, 2);
+    assert_int_equal(ls_tel_decode(TRACE_OK, strlen(TRACE_OK), LS_TEL_AUTO, &b, NULL, &err),
+                     LS_ELIMIT);
+    assert_int_equal(b.n_spans, 0);
+    ls_tel_batch_cleanup(&b);
+}
+
 static void test_malformed_and_unknown_records_are_named(void **state)
 {
     (void)state;
@@ -589,6 +665,7 @@ int main(void)
         cmocka_unit_test(test_telegraf_json_and_influx_lines),
         cmocka_unit_test(test_prometheus_adapter_counter_and_instance_label),
         cmocka_unit_test(test_otlp_sum_and_gauge_points),
+        cmocka_unit_test(test_otlp_trace_spans),
         cmocka_unit_test(test_malformed_and_unknown_records_are_named),
         cmocka_unit_test(test_batch_bound_and_pinned_format),
         cmocka_unit_test(test_putval_without_values_is_refused),

@@ -71,10 +71,61 @@ static void test_every_generated_format_round_trips_to_its_node(void **state)
     ls_graph_free(g);
 }
 
+/* The value of the first sample of a rendered record. */
+static double rendered_value(enum ls_tel_format f,
+                             struct ls_tel_gen_target *tg,
+                             int64_t t,
+                             const struct ls_fault *fault)
+{
+    struct ls_buf b;
+    ls_buf_init(&b, 0);
+    assert_int_equal(ls_tel_gen_render_fault(f, tg, t, 7, fault, &b), LS_OK);
+    struct ls_tel_batch batch;
+    ls_tel_batch_init(&batch, 100);
+    enum ls_tel_format got;
+    assert_int_equal(ls_tel_decode(b.data, b.len, f, &batch, &got, NULL), LS_OK);
+    double v = batch.v[0].value;
+    ls_tel_batch_cleanup(&batch);
+    ls_buf_cleanup(&b);
+    return v;
+}
+
+/* The demo's records under an injected fault: the fault catalogue's effect for the target's
+ * role, nothing for a node it does not touch, nothing outside its window. */
+static void test_render_under_a_fault(void **state)
+{
+    (void)state;
+    struct ls_tel_gen_target tg = {.instance = "6f1b3c2a-0000-4000-8000-000000000001",
+                                   .domain = "instance-0000a001",
+                                   .host = "cmp-01",
+                                   .tap = "tap6f1b3c2a-00"};
+    int64_t t = 1747140780000000LL;
+    struct ls_fault f = {.kind = LS_FAULT_NOISY_NEIGHBOUR,
+                         .start_us = t - 60000000LL,
+                         .end_us = t + 60000000LL,
+                         .magnitude = 1.0};
+    double normal = rendered_value(LS_TEL_TELEGRAF, &tg, t, NULL);
+    tg.role = LS_FAULT_CAUSE;
+    assert_float_equal(rendered_value(LS_TEL_TELEGRAF, &tg, t, &f), normal * 1.6, 0.02);
+    tg.role = LS_FAULT_SYMPTOM;
+    assert_float_equal(rendered_value(LS_TEL_TELEGRAF, &tg, t, &f), normal * 1.4, 0.02);
+    tg.role = LS_FAULT_NONE;
+    assert_true(rendered_value(LS_TEL_TELEGRAF, &tg, t, &f) == normal);
+    tg.role = LS_FAULT_CAUSE;
+    assert_true(rendered_value(LS_TEL_TELEGRAF, &tg, t + 120000000LL, &f) ==
+                rendered_value(LS_TEL_TELEGRAF, &tg, t + 120000000LL, NULL));
+    /* a memory leak shows in the OTLP memory gauge */
+    f.kind = LS_FAULT_MEMORY_LEAK;
+    f.start_us = t - 1800000000LL;
+    double mem = rendered_value(LS_TEL_OTLP, &tg, t, NULL);
+    assert_float_equal(rendered_value(LS_TEL_OTLP, &tg, t, &f) / mem, 2.5, 1e-6);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_generated_format_round_trips_to_its_node),
+        cmocka_unit_test(test_render_under_a_fault),
     };
     return cmocka_run_group_tests_name("importers/telemetry/generator", tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@ struct ls_client_opts {
     const char *token;  /* sent as "Authorization: Bearer <token>"; never logged */
     const char *cacert; /* CA bundle for https URLs */
     long timeout_s;     /* whole request; <= 0 means 30 s */
+    const char *header; /* one more request header line "Name: value" (e.g. a signature) */
 };
 
 /** Process-wide set-up and tear-down (libcurl's global init); call once from main. */

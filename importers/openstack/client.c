@@ -1,6 +1,6 @@
 /* ls_client_request: one libcurl easy handle per request (the client programs send one
  * request every few seconds at most, so no handle is kept). */
-#include "importers/client/client.h"
+#include "importers/openstack/client.h"
 
 #include <string.h>
 
@@ -45,7 +45,10 @@ int ls_client_request(const struct ls_client_opts *o,
         hdrs = curl_slist_append(hdrs, line);
         memset(line, 0, sizeof(line));
     }
-    if (c == NULL || ((content_type || (o->token && *o->token)) && hdrs == NULL))
+    if (o->header && *o->header)
+        hdrs = curl_slist_append(hdrs, o->header);
+    if (c == NULL ||
+        ((content_type || (o->token && *o->token) || (o->header && *o->header)) && hdrs == NULL))
         ls_oom(0);
     if (o->cacert && *o->cacert)
         curl_easy_setopt(c, CURLOPT_CAINFO, o->cacert);

@@ -1,0 +1,896 @@
+/* Root-cause ranking: per-series evidence (robust z against a baseline), per-node anomaly,
+ * then for each anomalous node a bounded walk along the edges it can affect, scoring how much
+ * of the other anomalies it explains and how much it is itself explained by an anomalous node
+ * it depends on. Baselines (plain z-score, random) share the evidence and the output. See
+ * analytics/README.md ("Root-cause ranking") for the method and its measured results. */
+#include "analytics/rca.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/map.h"
+
+/* ---- tables ---------------------------------------------------------------------------- */
+
+/* How strongly a fault at one end of an edge shows at the other, per edge type: "src <type>
+ * dst" (an instance runs_on its hypervisor, a caller depends_on its callee, a machine contains
+ * its disk). 0 = not followed that way. */
+static const struct {
+    double src_to_dst; /* a fault at src affects dst (load, a noisy neighbour, back-pressure) */
+    double dst_to_src; /* a fault at dst affects src (what src runs on / depends on / is in) */
+} edge_effect[LS_EDGE_TYPE_COUNT] = {
+    [LS_EDGE_CONTAINS] = {0.7, 0.7},    [LS_EDGE_RUNS_ON] = {0.4, 1.0},
+    [LS_EDGE_ATTACHED_TO] = {0.8, 0.6}, [LS_EDGE_CONNECTED_TO] = {0.8, 0.8},
+    [LS_EDGE_MEMBER_OF] = {0.3, 0.8},   [LS_EDGE_USES] = {0.3, 0.8},
+    [LS_EDGE_DEPENDS_ON] = {0.3, 1.0},
+};
+
+/* Which end of an edge serves the other: its consumer puts load on it, and its faults show
+ * on the consumer. +1 dst serves src (an instance runs_on its hypervisor, a caller depends_on
+ * its callee), -1 src serves dst (a volume attached_to its instance), 0 neither (contains). */
+static const int provider_end[LS_EDGE_TYPE_COUNT] = {
+    [LS_EDGE_CONTAINS] = 0,      [LS_EDGE_RUNS_ON] = +1,   [LS_EDGE_ATTACHED_TO] = -1,
+    [LS_EDGE_CONNECTED_TO] = +1, [LS_EDGE_MEMBER_OF] = +1, [LS_EDGE_USES] = +1,
+    [LS_EDGE_DEPENDS_ON] = +1,
+};
+
+/* Call dependencies (a caller depends_on / uses its callee, a member of its group): a
+ * callee's delay adds to its caller's, so it explains a caller's excursion only up to its own
+ * size. Shared resources (runs_on, connected_to, attached_to, contains): contention is not
+ * proportional, so a resource that is clearly anomalous explains its consumers' symptoms
+ * whatever their size (a hypervisor's CPU up by a third triples its tenants' latency). */
+static const bool additive[LS_EDGE_TYPE_COUNT] = {
+    [LS_EDGE_DEPENDS_ON] = true, [LS_EDGE_USES] = true, [LS_EDGE_MEMBER_OF] = true};
+
+/* A metric's kind: load (work asked of a node: CPU, memory, traffic, requests) or a symptom
+ * (how well it serves: latency, errors, availability). A rise in load is explained by a
+ * consumer whose load rose; a symptom, or load that fell, by something the node relies on. */
+enum kind { KIND_SYMPTOM = 0, KIND_LOAD };
+
+/* The way a metric goes wrong, by a substring of its name (first match wins). */
+static const struct metric_rule {
+    const char *part;
+    int dir;        /* +1 up is bad, -1 down is bad, 0 either */
+    double weight;  /* how much its excursions count: traffic volume moves with everything
+                       upstream, so it is weaker evidence of a fault than errors or latency */
+    enum kind kind; /* for load, its bad direction is more load (free memory falling) */
+} metric_dirs[] = {
+    {"availability", -1, 1.0, KIND_SYMPTOM},
+    {"success", -1, 1.0, KIND_SYMPTOM},
+    {"uptime", -1, 1.0, KIND_SYMPTOM},
+    {"free", -1, 1.0, KIND_LOAD},
+    {"idle", -1, 1.0, KIND_LOAD},
+    {"latency", +1, 1.0, KIND_SYMPTOM},
+    {"duration", +1, 1.0, KIND_SYMPTOM},
+    {"error", +1, 1.0, KIND_SYMPTOM},
+    {"fail", +1, 1.0, KIND_SYMPTOM},
+    {"drop", +1, 1.0, KIND_SYMPTOM},
+    {"loss", +1, 1.0, KIND_SYMPTOM},
+    {"timeout", +1, 1.0, KIND_SYMPTOM},
+    {"retr", +1, 1.0, KIND_SYMPTOM},
+    {"cpu", +1, 1.0, KIND_LOAD},
+    {"mem", +1, 1.0, KIND_LOAD},
+    {"load", +1, 1.0, KIND_LOAD},
+    {"wait", +1, 1.0, KIND_SYMPTOM},
+    {"queue", +1, 1.0, KIND_SYMPTOM},
+    {"temp", +1, 1.0, KIND_SYMPTOM},
+    {"swap", +1, 1.0, KIND_LOAD},
+    {"request", 0, 0.5, KIND_LOAD},
+    {"rate", 0, 0.5, KIND_LOAD},
+    {"throughput", 0, 0.5, KIND_LOAD},
+    {"bytes", 0, 0.5, KIND_LOAD},
+    {"packets", 0, 0.5, KIND_LOAD},
+};
+
+static const char *const method_names[LS_RCA_METHOD_COUNT] = {"propagation", "zscore", "random"};
+
+/* Spread floors: a series that sat still in its baseline is not infinitely sensitive. */
+#define ABS_SPREAD_FLOOR 1e-6
+#define TAIL_QUANTILE    0.99  /* the baseline's tail that sets the spread of heavy tails */
+#define TAIL_Z           2.326 /* a normal's z at that quantile */
+#define EXPLAINED_WEIGHT 0.8   /* how much being explained by an anomalous dependency costs */
+#define HOP_DECAY        0.9
+/* a rise in a node's load explained by what serves it (retries, a slower disk): weakly */
+#define LOAD_FROM_PROVIDER 0.3
+/* a normal node between a fault and its symptom (a hypervisor between a machine that lost its
+ * network and the instances on it): crossed once, at this cost */
+#define CROSS_NORMAL 0.6
+/* a node that reported in the baseline and sent nothing in the window (a dead device): this
+ * many times the anomaly threshold */
+#define SILENT_Z 3.0
+#define MAG_HALF 3.0 /* the magnitude (in spreads) at which evidence counts half */
+
+const char *ls_rca_method_name(enum ls_rca_method m)
+{
+    return (unsigned)m < LS_RCA_METHOD_COUNT ? method_names[m] : "unknown";
+}
+
+bool ls_rca_method_parse(const char *s, enum ls_rca_method *out)
+{
+    for (int i = 0; s && i < LS_RCA_METHOD_COUNT; i++)
+        if (strcmp(s, method_names[i]) == 0) {
+            *out = (enum ls_rca_method)i;
+            return true;
+        }
+    return false;
+}
+
+/* The rule for a metric's name: the table's first match, else either direction, full
+ * weight, a symptom. */
+static const struct metric_rule *metric_rule(const char *metric)
+{
+    static const struct metric_rule unknown = {"", 0, 1.0, KIND_SYMPTOM};
+    for (size_t i = 0; metric && i < sizeof metric_dirs / sizeof metric_dirs[0]; i++)
+        if (strstr(metric, metric_dirs[i].part))
+            return &metric_dirs[i];
+    return &unknown;
+}
+
+int ls_rca_metric_direction(const char *metric)
+{
+    return metric_rule(metric)->dir;
+}
+
+void ls_rca_params_default(struct ls_rca_params *p)
+{
+    *p = (struct ls_rca_params){
+        .method = LS_RCA_PROPAGATION,
+        .z_threshold = 5.0,
+        .score_threshold = 0.82,
+        .min_cause_score = 0.05,
+        .max_depth = 4,
+        .max_visit = 256,
+        .limit = 10,
+        .window_points = 2,
+        .rel_spread_floor = 0.005,
+        .seed = 1,
+    };
+}
+
+/* ---- evidence per series --------------------------------------------------------------- */
+
+/* The k-th smallest of a[0..n) (reorders a). */
+static double select_kth(double *a, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        double pivot = a[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (a[i] < pivot)
+                i++;
+            while (a[j] > pivot)
+                j--;
+            if (i <= j) {
+                double t = a[i];
+                a[i] = a[j];
+                a[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return a[k];
+    }
+    return a[k];
+}
+
+static double median_of(double *a, size_t n)
+{
+    if (n % 2)
+        return select_kth(a, n, n / 2);
+    double hi = select_kth(a, n, n / 2);
+    double lo = select_kth(a, n / 2, n / 2 - 1); /* the lower half holds the smaller ones */
+    return (lo + hi) / 2;
+}
+
+/* What one series says. */
+struct evidence {
+    double z;      /* deviation in the bad direction, in spreads (robust or plain) */
+    double score;  /* in [0, 1] */
+    double value;  /* the window value that deviated most */
+    double center; /* baseline centre */
+    double spread; /* baseline spread */
+    bool load_up;  /* a load metric that rose (more work asked of the node) */
+    bool usable;
+};
+
+static double z_to_score(double z, const struct ls_rca_params *p)
+{
+    if (!(z > 0))
+        return 0;
+    double k = p->z_threshold / -log(1 - p->score_threshold);
+    return 1 - exp(-z / k);
+}
+
+static double score_to_z(double s, const struct ls_rca_params *p)
+{
+    if (!(s > 0))
+        return 0;
+    if (s >= 1)
+        return 1e9;
+    double k = p->z_threshold / -log(1 - p->score_threshold);
+    return -k * log(1 - s);
+}
+
+/* The baseline of one series as the robust method reads it: the median, and one spread on
+ * each side — the larger of 1.4826 x MAD and the distance to the side's tail quantile over
+ * that quantile's normal z (so a heavy-tailed series needs a larger excursion), floored.
+ * The plain method: mean and standard deviation on both sides. scratch holds n doubles. */
+struct base_stats {
+    double center, up, down;
+};
+
+static struct base_stats baseline_stats(
+    const double *v, size_t n, bool robust, double *scratch, const struct ls_rca_params *p)
+{
+    struct base_stats b;
+    if (!robust) {
+        double sum = 0, sq = 0;
+        for (size_t i = 0; i < n; i++)
+            sum += v[i];
+        double mean = sum / (double)n;
+        for (size_t i = 0; i < n; i++)
+            sq += (v[i] - mean) * (v[i] - mean);
+        b.center = mean;
+        b.up = b.down = fmax(n > 1 ? sqrt(sq / (double)(n - 1)) : 0, ABS_SPREAD_FLOOR);
+        return b;
+    }
+    memcpy(scratch, v, n * sizeof *v);
+    double med = median_of(scratch, n);
+    size_t k_hi = (size_t)floor(TAIL_QUANTILE * (double)(n - 1));
+    size_t k_lo = n - 1 - k_hi;
+    double hi = select_kth(scratch, n, k_hi);
+    double lo = select_kth(scratch, n, k_lo);
+    for (size_t i = 0; i < n; i++)
+        scratch[i] = fabs(v[i] - med);
+    double mad = 1.4826 * median_of(scratch, n);
+    double floor_ = fmax(p->rel_spread_floor * fabs(med), ABS_SPREAD_FLOOR);
+    b.center = med;
+    b.up = fmax(fmax(mad, (hi - med) / TAIL_Z), floor_);
+    b.down = fmax(fmax(mad, (med - lo) / TAIL_Z), floor_);
+    return b;
+}
+
+/* The window's deviation in the bad direction, in spreads: the `need`-th largest over its
+ * points (a single wild point is not an excursion), and the value that reached it. */
+static double window_z(const struct ls_rca_series *s,
+                       const struct base_stats *b,
+                       int dir,
+                       size_t need,
+                       double *scratch,
+                       double *value)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_win; i++) {
+        double x = s->win[i];
+        double d = x >= b->center ? (x - b->center) / b->up : (x - b->center) / b->down;
+        d = dir > 0 ? d : dir < 0 ? -d : fabs(d);
+        if (isfinite(d))
+            scratch[n++] = d;
+    }
+    if (n == 0)
+        return 0;
+    if (need > n)
+        need = n;
+    double z = select_kth(scratch, n, n - need);
+    /* the value: the window point closest above that deviation */
+    *value = s->win[0];
+    double best = INFINITY;
+    for (size_t i = 0; i < s->n_win; i++) {
+        double x = s->win[i];
+        double d = x >= b->center ? (x - b->center) / b->up : (x - b->center) / b->down;
+        d = dir > 0 ? d : dir < 0 ? -d : fabs(d);
+        if (isfinite(d) && d >= z && d < best) {
+            best = d;
+            *value = x;
+        }
+    }
+    return z;
+}
+
+static struct evidence series_evidence(const struct ls_rca_series *s,
+                                       bool robust,
+                                       double *scratch,
+                                       const struct ls_rca_params *p)
+{
+    struct evidence e = {0};
+    if (s->score >= 0) {
+        const struct metric_rule *rule = metric_rule(s->metric);
+        bool good_way = rule->dir != 0 && s->went == -rule->dir;
+        e.score = good_way ? 0.0 : fmin(1.0, s->score);
+        e.z = score_to_z(e.score, p);
+        e.value = s->n_win ? s->win[s->n_win - 1] : NAN;
+        e.center = e.spread = NAN;
+        /* as for values: a load metric's bad way, or a two-way one that did not fall */
+        e.load_up = rule->kind == KIND_LOAD && !good_way && (rule->dir != 0 || s->went >= 0);
+        e.usable = true;
+        return e;
+    }
+    if (!s->win || s->n_win == 0)
+        return e;
+    struct base_stats b;
+    if (s->base && s->n_base > 0)
+        b = baseline_stats(s->base, s->n_base, robust, scratch, p);
+    else if (s->learned) {
+        b.center = s->learned->center;
+        double floor_ = robust ? fmax(p->rel_spread_floor * fabs(b.center), ABS_SPREAD_FLOOR)
+                               : ABS_SPREAD_FLOOR;
+        b.up = b.down = fmax(s->learned->spread, floor_);
+    } else
+        return e;
+    if (!isfinite(b.center) || !isfinite(b.up) || !isfinite(b.down))
+        return e;
+    /* the plain z-score reads |z| at its worst point; ours reads the metric's bad direction,
+     * needs the excursion on more than one point, and weighs the metric's kind */
+    const struct metric_rule *rule = metric_rule(s->metric);
+    int dir = robust ? rule->dir : 0;
+    size_t need = robust && s->n_win >= 3 ? p->window_points : 1;
+    e.z = window_z(s, &b, dir, need, scratch, &e.value);
+    if (robust)
+        e.z *= rule->weight;
+    e.center = b.center;
+    e.spread = e.value >= b.center ? b.up : b.down;
+    e.score = z_to_score(e.z, p);
+    /* load that rose: the bad direction of a load metric, or a two-way one above its centre */
+    e.load_up = rule->kind == KIND_LOAD && (dir != 0 || e.value >= b.center);
+    e.usable = true;
+    return e;
+}
+
+/* ---- nodes ----------------------------------------------------------------------------- */
+
+struct rnode {
+    const char *id;     /* borrowed from the series */
+    const char *metric; /* its most anomalous series */
+    struct evidence ev; /* of that series */
+    double mag;         /* magnitude for ranking: z / (z + MAG_HALF x threshold), unsaturated
+                           where the score is already near 1 */
+    double z_load;      /* the largest deviation among its load metrics that rose */
+    double z_other;     /* ... among the rest (symptoms, load that fell, silence) */
+    bool live;          /* some series did not stop (see ls_rca_series.silent) */
+    bool quiet;         /* went quiet: its evidence is that silence */
+    const char *silent; /* a series that reported in the baseline and not in the window */
+    bool anomalous;
+    double explained; /* in [0, 1]: how much an anomalous node affecting it accounts for it */
+    double coverage;  /* in [0, 1]: share of the other anomalies it explains */
+    double score;
+    size_t path_end; /* walk slot of the farthest symptom (see struct walk) */
+    char **path;
+    size_t n_path;
+};
+
+struct ctx {
+    const struct ls_snap *snap;
+    const struct ls_rca_params *p;
+    struct ls_map index; /* id -> rnode index + 1 */
+    struct rnode *nodes;
+    size_t n_nodes;
+    double mass; /* sum of the anomalous nodes' scores */
+};
+
+static struct rnode *node_of(struct ctx *c, const char *id)
+{
+    uintptr_t i = (uintptr_t)ls_map_get(&c->index, id);
+    return i ? &c->nodes[i - 1] : NULL;
+}
+
+/* ---- the walk from a cause ------------------------------------------------------------- */
+
+/* Visited set of one walk: open addressing over ids (borrowed from the snapshot's edges or
+ * the series), with parent links for the path. */
+struct slot {
+    const char *id;
+    uint64_t hash;
+    size_t parent; /* slot index; SIZE_MAX for the root */
+    int depth;
+    double weight; /* product of edge effects from the root, with the hop decay */
+    bool crossed;  /* the path from the root crossed a normal node */
+};
+
+struct walk {
+    struct ctx *c;
+    struct slot *slots; /* in visiting order */
+    size_t n, cap;
+    uint32_t *table; /* slot index + 1 */
+    size_t table_cap;
+    size_t *queue;
+    /* the current expansion */
+    size_t from;
+    bool full;
+};
+
+static size_t walk_find(struct walk *w, const char *id, uint64_t h, bool *found)
+{
+    size_t mask = w->table_cap - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        uint32_t v = w->table[i];
+        if (!v) {
+            *found = false;
+            return i;
+        }
+        struct slot *s = &w->slots[v - 1];
+        if (s->hash == h && strcmp(s->id, id) == 0) {
+            *found = true;
+            return v - 1;
+        }
+    }
+}
+
+static void walk_reset(struct walk *w)
+{
+    for (size_t i = 0; i < w->n; i++) {
+        size_t mask = w->table_cap - 1;
+        for (size_t j = w->slots[i].hash & mask;; j = (j + 1) & mask)
+            if (w->table[j] == i + 1) {
+                w->table[j] = 0;
+                break;
+            }
+    }
+    /* the probe looks for the slot's own number, not for the first hole: every entry is
+     * found however the earlier ones were cleared */
+    w->n = 0;
+}
+
+static bool
+walk_add(struct walk *w, const char *id, size_t parent, int depth, double weight, bool crossed)
+{
+    uint64_t h = ls_hash_str(id);
+    bool found;
+    size_t at = walk_find(w, id, h, &found);
+    if (found)
+        return false;
+    if (w->n >= w->cap) {
+        w->full = true;
+        return false;
+    }
+    w->slots[w->n] = (struct slot){id, h, parent, depth, weight, crossed};
+    w->table[at] = (uint32_t)(w->n + 1);
+    w->n++;
+    return true;
+}
+
+/* An edge seen from one of its ends, `self`. */
+struct edge_view {
+    const char *other;   /* the far end */
+    double out;          /* how much a fault at self shows at other */
+    double in;           /* how much a fault at other shows at self */
+    bool other_consumes; /* other is self's consumer on this edge (self serves it) */
+};
+
+/* False for an edge type the tables do not know (followed neither way). */
+static bool view_edge(const struct ls_edge *e, const char *self, struct edge_view *v)
+{
+    if ((unsigned)e->type >= LS_EDGE_TYPE_COUNT)
+        return false;
+    bool self_src = strcmp(e->src, self) == 0;
+    int prov = provider_end[e->type];
+    v->other = self_src ? e->dst : e->src;
+    v->out = self_src ? edge_effect[e->type].src_to_dst : edge_effect[e->type].dst_to_src;
+    v->in = self_src ? edge_effect[e->type].dst_to_src : edge_effect[e->type].src_to_dst;
+    v->other_consumes = self_src ? prov < 0 : prov > 0;
+    return true;
+}
+
+/* Effect of self on the other end (walking towards symptoms). */
+static bool visit_out(const struct ls_edge *e, void *arg)
+{
+    struct walk *w = arg;
+    struct slot *from = &w->slots[w->from];
+    struct edge_view v;
+    if (!view_edge(e, from->id, &v) || v.out <= 0)
+        return true;
+    struct rnode *rn = node_of(w->c, v.other);
+    /* the walk crosses anomalous nodes and nodes without data; a node with data that is normal
+     * once per path, at a cost (a hypervisor between a machine and its instances) */
+    bool cross = rn && !rn->anomalous;
+    if (cross && from->crossed)
+        return true;
+    walk_add(w, v.other, w->from, from->depth + 1,
+             from->weight * v.out * HOP_DECAY * (cross ? CROSS_NORMAL : 1.0),
+             from->crossed || cross);
+    return !w->full;
+}
+
+/* ---- how much of a node's anomaly its neighbours explain --------------------------------- */
+
+/* How fully anomalous y can account for self, across an edge of `type` (see additive[]). */
+static double relative(const struct rnode *y, const struct rnode *self, int type)
+{
+    if ((unsigned)type < LS_EDGE_TYPE_COUNT && additive[type])
+        return fmin(1.0, y->mag / fmax(self->mag, 1e-12));
+    return fmin(1.0, y->ev.score / fmax(self->ev.score, 1e-12));
+}
+
+struct explain {
+    struct ctx *c;
+    struct rnode *self;
+    const char *via;    /* the normal neighbour being looked through (second hop), or NULL */
+    double via_eff;     /* its effect on self */
+    int via_type;       /* the type of the edge to it */
+    size_t budget;      /* edges still to look at (bounds the work on a hub) */
+    double load, other; /* how much of self's rise in load, and of the rest, is explained */
+};
+
+/* An anomalous `y` next to self. What self relies on explains self's symptoms as strongly as
+ * it affects self and is itself anomalous, and a rise in self's load weakly. A consumer of
+ * self explains nothing unless its own load rose: then self's rise in load fully (load flows
+ * from consumers to what serves them), and self's symptoms (overload) as strongly as it
+ * affects self. */
+static void
+explain_by(struct explain *x, const struct rnode *y, double eff, bool consumes, int type)
+{
+    double rel = relative(y, x->self, type);
+    if (!consumes) {
+        x->other = fmax(x->other, eff * rel);
+        x->load = fmax(x->load, LOAD_FROM_PROVIDER * eff * rel);
+    } else if (y->z_load >= x->c->p->z_threshold) {
+        x->other = fmax(x->other, eff * rel);
+        x->load = 1.0;
+    }
+}
+
+static bool visit_explain(const struct ls_edge *e, void *arg)
+{
+    struct explain *x = arg;
+    if (x->budget == 0)
+        return false;
+    x->budget--;
+    struct edge_view v;
+    if (!view_edge(e, x->via ? x->via : x->self->id, &v) || v.in <= 0 ||
+        strcmp(v.other, x->self->id) == 0)
+        return true;
+    struct rnode *y = node_of(x->c, v.other);
+    if (x->via) { /* second hop: only symptoms, from what the normal node relies on */
+        if (y && y->anomalous && !v.other_consumes) {
+            /* proportional if either hop is a call dependency */
+            int t = additive[x->via_type] ? x->via_type : (int)e->type;
+            double rel = relative(y, x->self, t);
+            x->other = fmax(x->other, x->via_eff * v.in * CROSS_NORMAL * rel);
+        }
+        return true;
+    }
+    if (y && y->anomalous) {
+        explain_by(x, y, v.in, v.other_consumes, (int)e->type);
+        return true;
+    }
+    if (v.other_consumes) /* look through what self relies on only */
+        return true;
+    struct ls_err ignored;
+    x->via = v.other;
+    x->via_eff = v.in;
+    x->via_type = (int)e->type;
+    if (ls_snap_node_edges(x->c->snap, v.other, LS_DIR_BOTH, -1, visit_explain, x, &ignored) !=
+        LS_OK) {
+        /* an edge's far end the graph no longer has: nothing to look through */
+    }
+    x->via = NULL;
+    return x->budget > 0;
+}
+
+/* Sets self->explained in [0, 1]: its load and its other anomalies, each weighed by its size. */
+static void explain_node(struct ctx *c, struct rnode *self)
+{
+    struct explain x = {.c = c, .self = self, .budget = c->p->max_visit};
+    struct ls_err ignored;
+    if (c->snap && ls_snap_node_edges(c->snap, self->id, LS_DIR_BOTH, -1, visit_explain, &x,
+                                      &ignored) != LS_OK) {
+        /* a node the graph does not have stands alone */
+    }
+    double t = c->p->z_threshold;
+    double wl = self->z_load >= t ? self->z_load : 0;
+    double wo = self->z_other >= t ? self->z_other : 0;
+    self->explained = wl + wo > 0 ? (wl * x.load + wo * x.other) / (wl + wo) : 0;
+}
+
+static void walk_cause(struct walk *w, struct rnode *cause)
+{
+    struct ctx *c = w->c;
+    walk_reset(w);
+    w->full = false;
+    walk_add(w, cause->id, SIZE_MAX, 0, 1.0, false);
+    struct ls_err ignored;
+    double covered = 0;
+    size_t best = 0;
+    for (size_t q = 0; q < w->n; q++) {
+        struct slot *s = &w->slots[q];
+        struct rnode *rn = q ? node_of(c, s->id) : NULL;
+        if (rn && rn->anomalous) {
+            covered += rn->mag * s->weight;
+            struct slot *b = &w->slots[best];
+            struct rnode *bn = best ? node_of(c, b->id) : NULL;
+            if (s->depth > b->depth || (s->depth == b->depth && bn && rn->ev.score > bn->ev.score))
+                best = q;
+        }
+        if (!c->snap || s->depth >= c->p->max_depth || w->full)
+            continue;
+        w->from = q;
+        if (ls_snap_node_edges(c->snap, s->id, LS_DIR_BOTH, -1, visit_out, w, &ignored) != LS_OK)
+            continue;
+    }
+    double others = c->mass - cause->mag;
+    cause->coverage = others > 1e-12 ? fmin(1.0, covered / others) : 1.0;
+    cause->path_end = best;
+    /* the path: from the farthest symptom back to the cause, reversed */
+    size_t len = 0;
+    for (size_t i = best; i != SIZE_MAX; i = w->slots[i].parent)
+        len++;
+    cause->path = ls_xcalloc(len, sizeof *cause->path);
+    cause->n_path = len;
+    size_t k = len;
+    for (size_t i = best; i != SIZE_MAX; i = w->slots[i].parent)
+        cause->path[--k] = ls_xstrdup(w->slots[i].id);
+}
+
+/* ---- ranking --------------------------------------------------------------------------- */
+
+static int by_score_then_id(const void *a, const void *b)
+{
+    const struct rnode *x = *(const struct rnode *const *)a;
+    const struct rnode *y = *(const struct rnode *const *)b;
+    if (x->score != y->score)
+        return x->score > y->score ? -1 : 1;
+    return strcmp(x->id, y->id);
+}
+
+static int by_anomaly_then_id(const void *a, const void *b)
+{
+    const struct rnode *x = *(const struct rnode *const *)a;
+    const struct rnode *y = *(const struct rnode *const *)b;
+    if (x->ev.score != y->ev.score)
+        return x->ev.score > y->ev.score ? -1 : 1;
+    return strcmp(x->id, y->id);
+}
+
+static uint64_t splitmix64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static char *reason_for(const struct rnode *n, enum ls_rca_method m)
+{
+    char buf[384];
+    int len;
+    if (n->quiet)
+        len = snprintf(buf, sizeof buf, "%s: no sample in the window (it reported before)",
+                       n->metric);
+    else if (isfinite(n->ev.center))
+        len = snprintf(buf, sizeof buf,
+                       "%s at %.6g against a baseline of %.6g (spread %.3g, %.1f spreads)",
+                       n->metric, n->ev.value, n->ev.center, n->ev.spread, n->ev.z);
+    else
+        len = snprintf(buf, sizeof buf, "%s scored %.2f by its detector", n->metric, n->ev.score);
+    if (m == LS_RCA_PROPAGATION && len > 0 && (size_t)len < sizeof buf) {
+        size_t used = (size_t)len;
+        snprintf(buf + used, sizeof buf - used,
+                 "; explains %.0f%% of the other anomalies along %zu hop(s)%s", 100 * n->coverage,
+                 n->n_path ? n->n_path - 1 : 0,
+                 n->explained >= 0.5 ? "; an anomalous node it depends on may explain it"
+                                     : "; nothing it depends on is anomalous");
+    }
+    return ls_xstrdup(buf);
+}
+
+static int check_input(const struct ls_rca_series *series,
+                       size_t n,
+                       const struct ls_rca_params *p,
+                       struct ls_err *err)
+{
+    if (n > 0 && !series)
+        return ls_err_set(err, LS_EINVAL, "invalid_rca", "no series array for %zu series", n);
+    for (size_t i = 0; i < n; i++)
+        if (!series[i].node || !series[i].metric || !series[i].node[0])
+            return ls_err_set(err, LS_EINVAL, "invalid_rca", "series %zu has no node or metric", i);
+    if ((unsigned)p->method >= LS_RCA_METHOD_COUNT)
+        return ls_err_set(err, LS_EINVAL, "invalid_rca", "unknown method %d", (int)p->method);
+    if (!(p->z_threshold > 0) || !(p->score_threshold > 0 && p->score_threshold < 1) ||
+        !(p->min_cause_score >= 0) || p->max_depth < 0 || p->max_visit < 1 ||
+        p->max_visit > (1u << 20) || p->window_points < 1)
+        return ls_err_set(err, LS_EINVAL, "invalid_rca", "rca parameter out of range");
+    return LS_OK;
+}
+
+int ls_rca_rank(const struct ls_snap *snap,
+                const struct ls_rca_series *series,
+                size_t n,
+                const struct ls_rca_params *p,
+                struct ls_rca_result *out,
+                struct ls_err *err)
+{
+    memset(out, 0, sizeof *out);
+    struct ls_rca_params defaults;
+    if (!p) {
+        ls_rca_params_default(&defaults);
+        p = &defaults;
+    }
+    int rc = check_input(series, n, p, err);
+    if (rc != LS_OK)
+        return rc;
+    out->method = ls_rca_method_name(p->method);
+
+    struct ctx c = {.snap = snap, .p = p};
+    ls_map_init(&c.index);
+    c.nodes = ls_xcalloc(n ? n : 1, sizeof *c.nodes);
+    size_t scratch_n = 1;
+    for (size_t i = 0; i < n; i++) {
+        if (series[i].n_base > scratch_n)
+            scratch_n = series[i].n_base;
+        if (series[i].n_win > scratch_n)
+            scratch_n = series[i].n_win;
+    }
+    double *scratch = ls_xmalloc(scratch_n * sizeof *scratch);
+    bool robust = p->method == LS_RCA_PROPAGATION;
+
+    /* evidence: per node, its most anomalous series, and the largest deviations by kind */
+    for (size_t i = 0; i < n; i++) {
+        const struct ls_rca_series *s = &series[i];
+        bool silent = s->silent && s->score < 0 && s->n_base > 0;
+        struct evidence e = {0};
+        if (s->n_win > 0 || !silent) {
+            e = series_evidence(s, robust, scratch, p);
+            if (!e.usable && !silent)
+                continue;
+        }
+        bool added;
+        struct ls_map_entry *me = ls_map_upsert(&c.index, s->node, &added);
+        if (added) {
+            me->value = (void *)(uintptr_t)(c.n_nodes + 1);
+            c.nodes[c.n_nodes++] = (struct rnode){.id = s->node, .metric = s->metric};
+        }
+        struct rnode *rn = &c.nodes[(uintptr_t)me->value - 1];
+        if (silent && !rn->silent)
+            rn->silent = s->metric;
+        if (!e.usable)
+            continue;
+        if (!rn->ev.usable || e.z > rn->ev.z) {
+            rn->ev = e;
+            rn->metric = s->metric;
+        }
+        rn->live |= !silent;
+        if (e.load_up)
+            rn->z_load = fmax(rn->z_load, e.z);
+        else
+            rn->z_other = fmax(rn->z_other, e.z);
+    }
+    free(scratch);
+    /* a node that went quiet altogether (every series it had stopped) */
+    for (size_t i = 0; i < c.n_nodes; i++) {
+        struct rnode *rn = &c.nodes[i];
+        if (rn->live || !rn->silent || !robust || rn->ev.z >= SILENT_Z * p->z_threshold)
+            continue;
+        rn->metric = rn->silent;
+        rn->ev = (struct evidence){.z = SILENT_Z * p->z_threshold,
+                                   .value = NAN,
+                                   .center = NAN,
+                                   .spread = NAN,
+                                   .usable = true};
+        rn->ev.score = z_to_score(rn->ev.z, p);
+        rn->z_other = rn->ev.z;
+        rn->quiet = true;
+    }
+
+    struct rnode **anom = ls_xcalloc(c.n_nodes ? c.n_nodes : 1, sizeof *anom);
+    size_t n_anom = 0;
+    for (size_t i = 0; i < c.n_nodes; i++) {
+        struct rnode *rn = &c.nodes[i];
+        rn->anomalous = rn->ev.z >= p->z_threshold;
+        rn->mag = rn->ev.z / (rn->ev.z + MAG_HALF * p->z_threshold);
+        if (rn->anomalous) {
+            anom[n_anom++] = rn;
+            c.mass += rn->mag;
+        }
+    }
+    qsort(anom, n_anom, sizeof *anom, by_anomaly_then_id);
+
+    if (p->method == LS_RCA_PROPAGATION) {
+        struct walk w = {.c = &c, .cap = p->max_visit};
+        w.slots = ls_xcalloc(w.cap, sizeof *w.slots);
+        w.table_cap = 16;
+        while (w.table_cap < 2 * w.cap)
+            w.table_cap *= 2;
+        w.table = ls_xcalloc(w.table_cap, sizeof *w.table);
+        for (size_t i = 0; i < n_anom; i++)
+            explain_node(&c, anom[i]);
+        for (size_t i = 0; i < n_anom; i++) {
+            struct rnode *rn = anom[i];
+            walk_cause(&w, rn);
+            rn->score =
+                rn->mag * (1 - EXPLAINED_WEIGHT * rn->explained) * (0.5 + 0.5 * rn->coverage);
+        }
+        free(w.slots);
+        free(w.table);
+    } else {
+        uint64_t seed = p->seed;
+        for (size_t i = 0; i < n_anom; i++) {
+            struct rnode *rn = anom[i];
+            rn->score = p->method == LS_RCA_ZSCORE
+                            ? rn->ev.score
+                            : (double)(splitmix64(&seed) >> 11) / 9007199254740992.0;
+            rn->path = ls_xcalloc(1, sizeof *rn->path);
+            rn->path[0] = ls_xstrdup(rn->id);
+            rn->n_path = 1;
+        }
+    }
+
+    out->anomalous = ls_xcalloc(n_anom ? n_anom : 1, sizeof *out->anomalous);
+    for (size_t i = 0; i < n_anom; i++)
+        out->anomalous[i] = ls_xstrdup(anom[i]->id);
+    out->n_anomalous = n_anom;
+
+    qsort(anom, n_anom, sizeof *anom, by_score_then_id);
+    size_t limit = p->limit;
+    out->causes = ls_xcalloc(n_anom ? n_anom : 1, sizeof *out->causes);
+    for (size_t i = 0; i < n_anom; i++) {
+        struct rnode *rn = anom[i];
+        if (out->n_causes < limit && rn->score >= p->min_cause_score &&
+            (p->method == LS_RCA_RANDOM || rn->score > 0)) {
+            struct ls_rca_cause *cz = &out->causes[out->n_causes++];
+            cz->id = ls_xstrdup(rn->id);
+            cz->score = rn->score;
+            cz->metric = ls_xstrdup(rn->metric);
+            cz->reason = reason_for(rn, p->method);
+            cz->path = rn->path; /* moved */
+            cz->n_path = rn->n_path;
+            rn->path = NULL;
+            continue;
+        }
+        for (size_t k = 0; k < rn->n_path; k++)
+            free(rn->path[k]);
+        free(rn->path);
+        rn->path = NULL;
+    }
+    free(anom);
+    free(c.nodes);
+    ls_map_cleanup(&c.index);
+    return LS_OK;
+}
+
+void ls_rca_result_cleanup(struct ls_rca_result *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n_causes; i++) {
+        struct ls_rca_cause *c = &r->causes[i];
+        free(c->id);
+        free(c->metric);
+        free(c->reason);
+        for (size_t k = 0; k < c->n_path; k++)
+            free(c->path[k]);
+        free(c->path);
+    }
+    free(r->causes);
+    for (size_t i = 0; i < r->n_anomalous; i++)
+        free(r->anomalous[i]);
+    free(r->anomalous);
+    memset(r, 0, sizeof *r);
+}
+
+json_t *ls_rca_result_json(const struct ls_rca_result *r)
+{
+    json_t *causes = json_array();
+    for (size_t i = 0; i < r->n_causes; i++) {
+        const struct ls_rca_cause *c = &r->causes[i];
+        json_t *path = json_array();
+        for (size_t k = 0; k < c->n_path; k++)
+            json_array_append_new(path, json_string(c->path[k]));
+        json_array_append_new(causes,
+                              json_pack("{s:s, s:f, s:s, s:s, s:o}", "id", c->id, "score", c->score,
+                                        "metric", c->metric, "reason", c->reason, "path", path));
+    }
+    json_t *anomalous = json_array();
+    for (size_t i = 0; i < r->n_anomalous; i++)
+        json_array_append_new(anomalous, json_string(r->anomalous[i]));
+    return json_pack("{s:o, s:o, s:s}", "causes", causes, "anomalous", anomalous, "method",
+                     r->method ? r->method : "propagation");
+}

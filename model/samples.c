@@ -1,0 +1,295 @@
+/* Raw samples for replay: per series a sorted array of (time, value) with a moving start, in
+ * striped hash maps keyed "node\x1fkey". Appending in time order is O(1); a past sample is a
+ * binary search and a move. See samples.h. */
+#include "model/samples.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/map.h"
+
+#define STRIPES 64
+#define SEP     '\x1f'
+
+struct point {
+    int64_t t;
+    double v;
+};
+
+struct rseries {
+    char *node, *key;
+    bool counter;
+    struct point *p; /* p[start, len) held, sorted by time */
+    size_t start, len, cap;
+};
+
+struct stripe {
+    pthread_mutex_t lock;
+    struct ls_map series; /* "node\x1fkey" -> struct rseries */
+};
+
+struct ls_samples {
+    struct stripe s[STRIPES];
+    int64_t retention_us;
+    size_t max_points;
+    _Atomic size_t points;
+    _Atomic size_t n_series;
+    _Atomic uint64_t refused_full;
+    _Atomic int64_t newest_us;
+};
+
+struct ls_samples *ls_samples_new(int64_t retention_us, size_t max_points)
+{
+    struct ls_samples *s = ls_xcalloc(1, sizeof *s);
+    for (int i = 0; i < STRIPES; i++) {
+        pthread_mutex_init(&s->s[i].lock, NULL);
+        ls_map_init(&s->s[i].series);
+    }
+    s->retention_us = retention_us > 0 ? retention_us : 1;
+    s->max_points = max_points ? max_points : 1;
+    return s;
+}
+
+static void free_series(const char *k, void *v, void *arg)
+{
+    (void)k;
+    (void)arg;
+    struct rseries *r = v;
+    free(r->node);
+    free(r->key);
+    free(r->p);
+    free(r);
+}
+
+void ls_samples_free(struct ls_samples *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < STRIPES; i++) {
+        ls_map_foreach(&s->s[i].series, free_series, NULL);
+        ls_map_cleanup(&s->s[i].series);
+        pthread_mutex_destroy(&s->s[i].lock);
+    }
+    free(s);
+}
+
+static int64_t horizon(struct ls_samples *s)
+{
+    int64_t n = atomic_load(&s->newest_us);
+    return n > INT64_MIN + s->retention_us ? n - s->retention_us : INT64_MIN;
+}
+
+/* Drops the series' points before h; returns how many. Stripe lock held. */
+static size_t trim(struct rseries *r, int64_t h)
+{
+    size_t k = r->start;
+    while (k < r->len && r->p[k].t < h)
+        k++;
+    size_t dropped = k - r->start;
+    r->start = k;
+    if (r->start > 0 && r->start * 2 >= r->len) { /* compact once half is dead */
+        memmove(r->p, r->p + r->start, (r->len - r->start) * sizeof *r->p);
+        r->len -= r->start;
+        r->start = 0;
+    }
+    return dropped;
+}
+
+enum ls_samples_added ls_samples_add(struct ls_samples *s,
+                                     const char *node_id,
+                                     const char *key,
+                                     bool counter,
+                                     double value,
+                                     int64_t t_us)
+{
+    if (!isfinite(value))
+        return LS_SAMPLES_INVALID;
+    int64_t newest = atomic_load(&s->newest_us);
+    while (t_us > newest && !atomic_compare_exchange_weak(&s->newest_us, &newest, t_us))
+        ;
+    int64_t h = horizon(s);
+    if (t_us < h)
+        return LS_SAMPLES_EXPIRED;
+    size_t nl = strlen(node_id), kl = strlen(key);
+    char stack[256];
+    char *k = nl + kl + 2 <= sizeof stack ? stack : ls_xmalloc(nl + kl + 2);
+    memcpy(k, node_id, nl);
+    k[nl] = SEP;
+    memcpy(k + nl + 1, key, kl + 1);
+    struct stripe *st = &s->s[ls_hash_str(k) % STRIPES];
+    enum ls_samples_added res = LS_SAMPLES_ADDED;
+    pthread_mutex_lock(&st->lock);
+    bool added;
+    struct ls_map_entry *e = ls_map_upsert(&st->series, k, &added);
+    if (added) {
+        struct rseries *r = ls_xcalloc(1, sizeof *r);
+        r->node = ls_xstrdup(node_id);
+        r->key = ls_xstrdup(key);
+        r->counter = counter;
+        e->value = r;
+        atomic_fetch_add(&s->n_series, 1);
+    }
+    struct rseries *r = e->value;
+    atomic_fetch_sub(&s->points, trim(r, h));
+    /* where the point goes: after every point not later than it */
+    size_t lo = r->start, hi = r->len;
+    if (hi > lo && r->p[hi - 1].t < t_us)
+        lo = hi; /* the usual case: in time order */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (r->p[mid].t <= t_us)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo > r->start && r->p[lo - 1].t == t_us)
+        res = LS_SAMPLES_DUPLICATE;
+    else if (atomic_load(&s->points) >= s->max_points) {
+        atomic_fetch_add(&s->refused_full, 1);
+        res = LS_SAMPLES_FULL;
+    } else {
+        if (r->len == r->cap) {
+            r->cap = r->cap ? r->cap * 2 : 16;
+            r->p = ls_xrealloc(r->p, r->cap * sizeof *r->p);
+        }
+        memmove(r->p + lo + 1, r->p + lo, (r->len - lo) * sizeof *r->p);
+        r->p[lo] = (struct point){t_us, value};
+        r->len++;
+        atomic_fetch_add(&s->points, 1);
+    }
+    pthread_mutex_unlock(&st->lock);
+    if (k != stack)
+        free(k);
+    return res;
+}
+
+struct range_arg {
+    const char *node; /* or NULL */
+    int64_t from, to;
+    ls_samples_visit fn;
+    void *arg;
+    int64_t *t;
+    double *v;
+    size_t cap;
+    size_t visited;
+};
+
+static void range_one(const char *k, void *value, void *argp)
+{
+    (void)k;
+    struct range_arg *a = argp;
+    struct rseries *r = value;
+    if (a->node && strcmp(a->node, r->node) != 0)
+        return;
+    size_t lo = r->start, hi = r->len;
+    while (lo < hi) { /* first point at or after from */
+        size_t mid = lo + (hi - lo) / 2;
+        if (r->p[mid].t < a->from)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t n = 0;
+    for (size_t i = lo; i < r->len && r->p[i].t < a->to; i++) {
+        if (n == a->cap) {
+            a->cap = a->cap ? a->cap * 2 : 256;
+            a->t = ls_xrealloc(a->t, a->cap * sizeof *a->t);
+            a->v = ls_xrealloc(a->v, a->cap * sizeof *a->v);
+        }
+        double v = r->p[i].v;
+        if (r->counter) {
+            if (i == r->start)
+                continue; /* no earlier point: no rate */
+            const struct point *prev = &r->p[i - 1];
+            double dt = (double)(r->p[i].t - prev->t) / 1e6;
+            v = (v >= prev->v ? v - prev->v : v) / dt;
+            if (!isfinite(v))
+                continue;
+        }
+        a->t[n] = r->p[i].t;
+        a->v[n] = v;
+        n++;
+    }
+    if (n == 0)
+        return;
+    a->fn(r->node, r->key, a->t, a->v, n, a->arg);
+    a->visited++;
+}
+
+size_t ls_samples_range(struct ls_samples *s,
+                        const char *node_id,
+                        int64_t from_us,
+                        int64_t to_us,
+                        ls_samples_visit fn,
+                        void *arg)
+{
+    struct range_arg a = {.node = node_id, .from = from_us, .to = to_us, .fn = fn, .arg = arg};
+    for (int i = 0; i < STRIPES; i++) {
+        pthread_mutex_lock(&s->s[i].lock);
+        ls_map_foreach(&s->s[i].series, range_one, &a);
+        pthread_mutex_unlock(&s->s[i].lock);
+    }
+    free(a.t);
+    free(a.v);
+    return a.visited;
+}
+
+struct prune_arg {
+    struct ls_samples *s;
+    int64_t h;
+    struct rseries **empty;
+    size_t n_empty, cap;
+};
+
+static void prune_one(const char *k, void *value, void *argp)
+{
+    (void)k;
+    struct prune_arg *a = argp;
+    struct rseries *r = value;
+    atomic_fetch_sub(&a->s->points, trim(r, a->h));
+    if (r->start == r->len) {
+        if (a->n_empty == a->cap) {
+            a->cap = a->cap ? a->cap * 2 : 16;
+            a->empty = ls_xrealloc(a->empty, a->cap * sizeof *a->empty);
+        }
+        a->empty[a->n_empty++] = r;
+    }
+}
+
+void ls_samples_prune(struct ls_samples *s)
+{
+    struct prune_arg a = {.s = s, .h = horizon(s)};
+    for (int i = 0; i < STRIPES; i++) {
+        pthread_mutex_lock(&s->s[i].lock);
+        a.n_empty = 0;
+        ls_map_foreach(&s->s[i].series, prune_one, &a);
+        for (size_t k = 0; k < a.n_empty; k++) {
+            struct rseries *r = a.empty[k];
+            size_t nl = strlen(r->node), kl = strlen(r->key);
+            char *key = ls_xmalloc(nl + kl + 2);
+            memcpy(key, r->node, nl);
+            key[nl] = SEP;
+            memcpy(key + nl + 1, r->key, kl + 1);
+            ls_map_del(&s->s[i].series, key);
+            free(key);
+            free_series(NULL, r, NULL);
+            atomic_fetch_sub(&s->n_series, 1);
+        }
+        pthread_mutex_unlock(&s->s[i].lock);
+    }
+    free(a.empty);
+}
+
+void ls_samples_stats(struct ls_samples *s, struct ls_samples_stats *out)
+{
+    out->points = atomic_load(&s->points);
+    out->series = atomic_load(&s->n_series);
+    out->refused_full = atomic_load(&s->refused_full);
+    out->newest_us = atomic_load(&s->newest_us);
+    out->retention_us = s->retention_us;
+    out->max_points = s->max_points;
+}

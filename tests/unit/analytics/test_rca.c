@@ -1,0 +1,455 @@
+/* analytics/rca: the ranking on small hand-built graphs — a cause found with its path to the
+ * symptoms, a quiet window naming none, load traced to its source (a noisy neighbour, flash
+ * traffic), a device that went quiet, the baselines, the inputs' forms and the JSON shape. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "analytics/rca.h"
+#include "model/change.h"
+#include "model/graph.h"
+
+#define NBASE 60
+
+/* A baseline of NBASE values around `level` with a small deterministic wiggle. */
+static double base_a[NBASE];
+static double base_b[NBASE];
+
+static void fill_bases(void)
+{
+    for (int i = 0; i < NBASE; i++) {
+        base_a[i] = 100 + (double)((i * 7) % 11) - 5; /* 95..105 */
+        base_b[i] = 20 + (double)((i * 5) % 7) - 3;   /* 17..23 */
+    }
+}
+
+static void put_node(struct ls_change_set *cs, const char *id, const char *type)
+{
+    assert_int_equal(ls_change_put_node_new(cs, id, type, id, "up", NULL, NULL, NULL), LS_OK);
+}
+
+static void
+put_edge(struct ls_change_set *cs, const char *src, enum ls_edge_type t, const char *dst)
+{
+    assert_int_equal(ls_change_put_edge_new(cs, src, t, dst, NULL, LS_ESRC_IMPORTED, 1.0, NULL),
+                     LS_OK);
+}
+
+/* Makes the graph of cs (freed) the test's state. */
+static void publish(void **state, struct ls_change_set *cs)
+{
+    struct ls_graph *g = ls_graph_new();
+    struct ls_prepared *p;
+    assert_int_equal(ls_graph_prepare(g, cs, 5000000, &p, NULL), LS_OK);
+    ls_graph_publish(g, p, ls_graph_next_revision(g));
+    ls_change_set_free(cs);
+    *state = g;
+}
+
+/* web depends_on app depends_on db (inferred); app depends_on cache; app runs_on vm-host;
+ * other stands apart. */
+static int setup(void **state)
+{
+    fill_bases();
+    struct ls_change_set *cs = ls_change_set_new("test");
+    put_node(cs, "web", "service");
+    put_node(cs, "app", "service");
+    put_node(cs, "db", "service");
+    put_node(cs, "cache", "service");
+    put_node(cs, "other", "service");
+    put_node(cs, "hv", "hypervisor");
+    put_node(cs, "vm1", "instance");
+    put_node(cs, "vm2", "instance");
+    put_edge(cs, "web", LS_EDGE_DEPENDS_ON, "app");
+    assert_int_equal(ls_change_put_edge_new(cs, "app", LS_EDGE_DEPENDS_ON, "db", NULL,
+                                            LS_ESRC_INFERRED, 1.0, NULL),
+                     LS_OK);
+    put_edge(cs, "app", LS_EDGE_DEPENDS_ON, "cache");
+    put_edge(cs, "vm1", LS_EDGE_RUNS_ON, "hv");
+    put_edge(cs, "vm2", LS_EDGE_RUNS_ON, "hv");
+    publish(state, cs);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    ls_graph_free(*state);
+    return 0;
+}
+
+static struct ls_rca_series
+series(const char *node, const char *metric, const double *base, const double *win, size_t n_win)
+{
+    return (struct ls_rca_series){.node = node,
+                                  .metric = metric,
+                                  .win = win,
+                                  .n_win = n_win,
+                                  .base = base,
+                                  .n_base = NBASE,
+                                  .score = -1};
+}
+
+static int path_is(const struct ls_rca_cause *c, const char *const *want, size_t n)
+{
+    if (c->n_path != n)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(c->path[i], want[i]) != 0)
+            return 0;
+    return 1;
+}
+
+/* db's latency rises; app and web (which call it) slow more in absolute terms and web the most
+ * in spreads: the cause is db, with the path db -> app -> web. */
+static void test_dependency_fault_is_ranked_first_with_its_path(void **state)
+{
+    struct ls_graph *g = *state;
+    struct ls_snap *snap = ls_graph_snap(g);
+    static const double db_win[] = {101, 180, 190};
+    static const double app_win[] = {99, 200, 210};
+    static const double web_win[] = {100, 260, 270};
+    static const double quiet_a[] = {100, 102, 98};
+    static const double quiet_b[] = {20, 21, 19};
+    struct ls_rca_series s[] = {
+        series("db", "latency", base_a, db_win, 3),
+        series("app", "latency", base_a, app_win, 3),
+        series("web", "latency", base_a, web_win, 3),
+        series("cache", "latency", base_a, quiet_a, 3),
+        series("other", "latency", base_a, quiet_a, 3),
+        series("app", "cpu", base_b, quiet_b, 3),
+    };
+    struct ls_rca_params p;
+    ls_rca_params_default(&p);
+    struct ls_rca_result r;
+    assert_int_equal(ls_rca_rank(snap, s, sizeof s / sizeof s[0], &p, &r, NULL), LS_OK);
+    assert_string_equal(r.method, "propagation");
+    assert_int_equal(r.n_anomalous, 3);
+    assert_true(r.n_causes >= 1);
+    assert_string_equal(r.causes[0].id, "db");
+    assert_string_equal(r.causes[0].metric, "latency");
+    static const char *const want[] = {"db", "app", "web"};
+    assert_true(path_is(&r.causes[0], want, 3));
+    for (size_t i = 1; i < r.n_causes; i++)
+        assert_true(r.causes[i].score <= r.causes[i - 1].score);
+    assert_non_null(strstr(r.causes[0].reason, "nothing it depends on is anomalous"));
+    ls_rca_result_cleanup(&r);
+
+    /* the plain z-score ranks the loudest symptom first: web */
+    p.method = LS_RCA_ZSCORE;
+    assert_int_equal(ls_rca_rank(snap, s, sizeof s / sizeof s[0], &p, &r, NULL), LS_OK);
+    assert_string_equal(r.method, "zscore");
+    assert_true(r.n_causes >= 1);
+    assert_string_equal(r.causes[0].id, "web");
+    ls_rca_result_cleanup(&r);
+    ls_snap_release(snap);
+}
+
+/* A window like its baseline names no cause and no anomalous node, whatever the method. */
+static void test_quiet_window_names_no_cause(void **state)
+{
+    struct ls_graph *g = *state;
+    struct ls_snap *snap = ls_graph_snap(g);
+    static const double quiet_a[] = {96, 104, 100, 101, 99};
+    static const double quiet_b[] = {18, 22, 20, 23, 17};
+    struct ls_rca_series s[] = {
+        series("db", "latency", base_a, quiet_a, 5),
+        series("app", "latency", base_a, quiet_a, 5),
+        series("web", "availability", base_a, quiet_a, 5),
+        series("vm1", "cpu", base_b, quiet_b, 5),
+    };
+    struct ls_rca_params p;
+    ls_rca_params_default(&p);
+    for (int m = 0; m < LS_RCA_METHOD_COUNT; m++) {
+        p.method = (enum ls_rca_method)m;
+        struct ls_rca_result r;
+        assert_int_equal(ls_rca_rank(snap, s, 4, &p, &r, NULL), LS_OK);
+        assert_int_equal(r.n_causes, 0);
+        assert_int_equal(r.n_anomalous, 0);
+        ls_rca_result_cleanup(&r);
+    }
+    ls_snap_release(snap);
+}
+
+/* A hypervisor's fault shows on both its instances; from learned baselines (no baseline
+ * window) and a detector's score, it is the cause and the vms are symptoms. Availability going
+ * up is not a fault (its bad direction is down). */
+static void test_learned_baselines_and_scores_find_the_host(void **state)
+{
+    struct ls_graph *g = *state;
+    struct ls_snap *snap = ls_graph_snap(g);
+    struct ls_rca_baseline cpu = {.center = 20, .spread = 2};
+    static const double vm_win[] = {20, 45};
+    static const double up[] = {100, 140};
+    struct ls_rca_series s[] = {
+        {.node = "vm1", .metric = "cpu", .win = vm_win, .n_win = 2, .learned = &cpu, .score = -1},
+        {.node = "vm2", .metric = "cpu", .win = vm_win, .n_win = 2, .learned = &cpu, .score = -1},
+        {.node = "hv", .metric = "steal", .win = NULL, .n_win = 0, .score = 0.97},
+        {.node = "web",
+         .metric = "availability",
+         .win = up,
+         .n_win = 2,
+         .base = base_a,
+         .n_base = NBASE,
+         .score = -1},
+    };
+    struct ls_rca_params p;
+    ls_rca_params_default(&p);
+    struct ls_rca_result r;
+    assert_int_equal(ls_rca_rank(snap, s, 4, &p, &r, NULL), LS_OK);
+    assert_int_equal(r.n_anomalous, 3);
+    assert_string_equal(r.causes[0].id, "hv");
+    assert_int_equal(r.causes[0].n_path, 2);
+    assert_string_equal(r.causes[0].path[0], "hv");
+    for (size_t i = 0; i < r.n_anomalous; i++)
+        assert_string_not_equal(r.anomalous[i], "web");
+    ls_rca_result_cleanup(&r);
+    ls_snap_release(snap);
+}
+
+/* Detector scores say how unusual, not which way: with `went`, a latency that fell is no
+ * fault (not anomalous), one that rose is; unknown counts as the bad way. */
+static void test_a_score_the_good_way_is_no_evidence(void **state)
+{
+    (void)state;
+    struct ls_rca_series s[] = {
+        {.node = "faster", .metric = "latency.p99", .score = 0.95, .went = -1},
+        {.node = "slower", .metric = "latency.p99", .score = 0.95, .went = +1},
+        {.node = "unsure", .metric = "latency.p99", .score = 0.95, .went = 0},
+    };
+    struct ls_rca_params p;
+    ls_rca_params_default(&p);
+    struct ls_rca_result r;
+    assert_int_equal(ls_rca_rank(NULL, s, 3, &p, &r, NULL), LS_OK);
+    assert_int_equal(r.n_anomalous, 2);
+    for (size_t i = 0; i < r.n_anomalous; i++)
+        assert_string_not_equal(r.anomalous[i], "faster");
+    ls_rca_result_cleanup(&r);
+}
+
+/* Without a graph, every anomalous node stands alone; the random baseline is seeded: the same
+ * seed gives the same order. */
+static void test_no_graph_and_seeded_random(void **state)
+{
+    (void)state;
+    static const double hi[] = {100, 300};
+    struct ls_rca_series s[] = {
+        series("a", "latency", base_a, hi, 2),
+        series("b", "latency", base_a, hi, 2),
+        series("c", "latency", base_a, hi, 2),
+    };
+    struct ls_rca_params p;
+    ls_rca_params_default(&p);
+    struct ls_rca_result r1, r2;
+    assert_int_equal(ls_rca_rank(NULL, s, 3, &p, &r1, NULL), LS_OK);
+    assert_int_equal(r1.n_causes, 3);
+    assert_int_equal(r1.causes[0].n_path, 1);
+    ls_rca_result_cleanup(&r1);
+    p.method = LS_RCA_RANDOM;
+    p.seed = 42;
+    assert_int_equal(ls_rca_rank(NULL, s, 3, &p, &r1, NULL), LS_OK);
+    assert_int_equal(ls_rca_rank(NULL, s, 3, &p, &r2, NULL), LS_OK);
+    assert_int_equal(r1.n_causes, 3);
+    for (size_t i = 0; i < 3; i++)
+        assert_string_equal(r1.causes[i].id, r2.causes[i].id);
+    ls_rca_result_cleanup(&r1);
+    ls_rca_result_cleanup(&r2);
+    p.limit = 1;
+    assert_int_equal(ls_rca_rank(NULL, s, 3, &p, &r1, NULL), LS_OK);
+    assert_int_equal(r1.n_causes, 1);
+    assert_int_equal(r1.n_anomalous, 3);
+    ls_rca_result_cleanup(&r1);
+}
+
+static void test_bad_input_is_refused(void **state)
+{
+    (void)state;
+    struct ls_rca_params p;
+    ls_rca_params_default(&p);
+    struct ls_rca_result r;
+    struct ls_err err;
+    struct ls_rca_series s = {.node = NULL, .metric = "cpu", .score = 0.5};
+    assert_int_equal(ls_rca_rank(NULL, &s, 1, &p, &r, &err), LS_EINVAL);
+    assert_string_equal(err.code, "invalid_rca");
+    assert_int_equal(ls_rca_rank(NULL, NULL, 2, &p, &r, &err), LS_EINVAL);
+    s.node = "n";
+    p.score_threshold = 1.5;
+    assert_int_equal(ls_rca_rank(NULL, &s, 1, &p, &r, &err), LS_EINVAL);
+    ls_rca_result_cleanup(&r); /* safe after an error */
+}
+
+static void test_json_has_the_contract_shape(void **state)
+{
+    (void)state;
+    static const double hi[] = {100, 300};
+    struct ls_rca_series s[] = {series("a", "latency", base_a, hi, 2)};
+    struct ls_rca_result r;
+    assert_int_equal(ls_rca_rank(NULL, s, 1, NULL, &r, NULL), LS_OK);
+    json_t *j = ls_rca_result_json(&r);
+    assert_string_equal(json_string_value(json_object_get(j, "method")), "propagation");
+    json_t *c = json_array_get(json_object_get(j, "causes"), 0);
+    assert_string_equal(json_string_value(json_object_get(c, "id")), "a");
+    assert_true(json_is_real(json_object_get(c, "score")));
+    assert_string_equal(json_string_value(json_object_get(c, "metric")), "latency");
+    assert_true(json_is_string(json_object_get(c, "reason")));
+    assert_string_equal(json_string_value(json_array_get(json_object_get(c, "path"), 0)), "a");
+    assert_int_equal(json_array_size(json_object_get(j, "anomalous")), 1);
+    assert_int_equal(json_object_size(j), 3);
+    assert_int_equal(json_object_size(c), 5);
+    json_decref(j);
+    ls_rca_result_cleanup(&r);
+}
+
+/* A rack: sw, with machines m1 and m2 connected_to it; hv1 runs_on m1 and carries vm1, vm2;
+ * hv2 runs_on m2 and carries vm3; svc uses vm1 and vm2. */
+static int setup_infra(void **state)
+{
+    fill_bases();
+    struct ls_change_set *cs = ls_change_set_new("test");
+    static const char *const nodes[][2] = {
+        {"sw", "switch"},      {"m1", "machine"},     {"m2", "machine"},
+        {"hv1", "hypervisor"}, {"hv2", "hypervisor"}, {"vm1", "instance"},
+        {"vm2", "instance"},   {"vm3", "instance"},   {"svc", "service"}};
+    for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++)
+        put_node(cs, nodes[i][0], nodes[i][1]);
+    put_edge(cs, "m1", LS_EDGE_CONNECTED_TO, "sw");
+    put_edge(cs, "m2", LS_EDGE_CONNECTED_TO, "sw");
+    put_edge(cs, "hv1", LS_EDGE_RUNS_ON, "m1");
+    put_edge(cs, "hv2", LS_EDGE_RUNS_ON, "m2");
+    put_edge(cs, "vm1", LS_EDGE_RUNS_ON, "hv1");
+    put_edge(cs, "vm2", LS_EDGE_RUNS_ON, "hv1");
+    put_edge(cs, "vm3", LS_EDGE_RUNS_ON, "hv2");
+    put_edge(cs, "svc", LS_EDGE_USES, "vm1");
+    put_edge(cs, "svc", LS_EDGE_USES, "vm2");
+    publish(state, cs);
+    return 0;
+}
+
+static const char *first_cause(const struct ls_snap *snap,
+                               const struct ls_rca_series *s,
+                               size_t n,
+                               enum ls_rca_method m,
+                               struct ls_rca_result *r)
+{
+    struct ls_rca_params p;
+    ls_rca_params_default(&p);
+    p.method = m;
+    assert_int_equal(ls_rca_rank(snap, s, n, &p, r, NULL), LS_OK);
+    return r->n_causes ? r->causes[0].id : "";
+}
+
+/* Noisy neighbour: vm1's CPU rises, its hypervisor's a little, and vm2 beside it slows a lot.
+ * The load flows from vm1 to hv1 and hv1's contention explains vm2's latency: vm1 is the
+ * cause, though vm2's excursion is the largest (the plain z-score names vm2). */
+static void test_noisy_neighbour_is_the_load_source(void **state)
+{
+    struct ls_snap *snap = ls_graph_snap(*state);
+    static const double vm1_cpu[] = {60, 61, 62}, hv1_cpu[] = {38, 39, 40};
+    static const double vm2_lat[] = {300, 320, 310}, calm_b[] = {20, 21, 19};
+    struct ls_rca_series s[] = {
+        series("vm1", "cpu", base_b, vm1_cpu, 3),     series("hv1", "cpu", base_b, hv1_cpu, 3),
+        series("vm2", "latency", base_a, vm2_lat, 3), series("vm2", "cpu", base_b, calm_b, 3),
+        series("m1", "cpu", base_b, calm_b, 3),       series("vm3", "cpu", base_b, calm_b, 3),
+    };
+    size_t n = sizeof s / sizeof s[0];
+    struct ls_rca_result r;
+    assert_string_equal(first_cause(snap, s, n, LS_RCA_PROPAGATION, &r), "vm1");
+    assert_int_equal(r.n_anomalous, 3);
+    ls_rca_result_cleanup(&r);
+    assert_string_equal(first_cause(snap, s, n, LS_RCA_ZSCORE, &r), "vm2");
+    ls_rca_result_cleanup(&r);
+    ls_snap_release(snap);
+}
+
+/* Flash traffic: the service's requests double and it slows; the instances it uses work much
+ * harder. Their load is explained by their consumer's: the service is the cause. */
+static void test_flash_traffic_is_the_entry_point(void **state)
+{
+    struct ls_snap *snap = ls_graph_snap(*state);
+    static const double req[] = {200, 210, 205}, lat[] = {160, 160, 165};
+    static const double busy[] = {60, 61, 62};
+    struct ls_rca_series s[] = {
+        series("svc", "requests", base_a, req, 3),
+        series("svc", "latency", base_a, lat, 3),
+        series("vm1", "cpu", base_b, busy, 3),
+        series("vm2", "cpu", base_b, busy, 3),
+    };
+    struct ls_rca_result r;
+    assert_string_equal(first_cause(snap, s, 4, LS_RCA_PROPAGATION, &r), "svc");
+    assert_int_equal(r.n_anomalous, 3);
+    ls_rca_result_cleanup(&r);
+    ls_snap_release(snap);
+}
+
+/* A dead switch sends nothing: its series are silent in the window. The machines behind it
+ * lose their traffic and the instances on hv1 (normal itself) slow down. The switch is the
+ * cause, said to have gone quiet; a plain z-score cannot see a series that stopped. */
+static void test_a_device_that_went_quiet_is_the_cause(void **state)
+{
+    struct ls_snap *snap = ls_graph_snap(*state);
+    static const double gone[] = {5, 4, 6}, slow[] = {400, 420, 410}, calm_b[] = {20, 21, 19};
+    struct ls_rca_series s[] = {
+        series("sw", "net_bytes", base_a, NULL, 0), series("sw", "errors", base_b, NULL, 0),
+        series("m1", "net_bytes", base_a, gone, 3), series("m2", "net_bytes", base_a, gone, 3),
+        series("hv1", "cpu", base_b, calm_b, 3),    series("vm1", "latency", base_a, slow, 3),
+        series("vm2", "latency", base_a, slow, 3),
+    };
+    s[0].silent = s[1].silent = true;
+    size_t n = sizeof s / sizeof s[0];
+    struct ls_rca_result r;
+    assert_string_equal(first_cause(snap, s, n, LS_RCA_PROPAGATION, &r), "sw");
+    assert_non_null(strstr(r.causes[0].reason, "no sample in the window"));
+    ls_rca_result_cleanup(&r);
+    assert_string_not_equal(first_cause(snap, s, n, LS_RCA_ZSCORE, &r), "sw");
+    for (size_t i = 0; i < r.n_anomalous; i++)
+        assert_string_not_equal(r.anomalous[i], "sw");
+    ls_rca_result_cleanup(&r);
+    /* one series still reporting: the switch is alive, not quiet */
+    static const double calm_a[] = {100, 101, 99};
+    s[0] = series("sw", "net_bytes", base_a, calm_a, 3);
+    assert_int_equal(ls_rca_rank(snap, s, n, NULL, &r, NULL), LS_OK);
+    for (size_t i = 0; i < r.n_anomalous; i++)
+        assert_string_not_equal(r.anomalous[i], "sw");
+    ls_rca_result_cleanup(&r);
+    ls_snap_release(snap);
+}
+
+static void test_metric_directions_come_from_the_table(void **state)
+{
+    (void)state;
+    assert_int_equal(ls_rca_metric_direction("latency/p99"), 1);
+    assert_int_equal(ls_rca_metric_direction("availability"), -1);
+    assert_int_equal(ls_rca_metric_direction("requests"), 0);
+    enum ls_rca_method m;
+    assert_true(ls_rca_method_parse("zscore", &m));
+    assert_int_equal(m, LS_RCA_ZSCORE);
+    assert_false(ls_rca_method_parse("oracle", &m));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_dependency_fault_is_ranked_first_with_its_path, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_quiet_window_names_no_cause, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_learned_baselines_and_scores_find_the_host, setup,
+                                        teardown),
+        cmocka_unit_test(test_a_score_the_good_way_is_no_evidence),
+        cmocka_unit_test_setup_teardown(test_no_graph_and_seeded_random, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_noisy_neighbour_is_the_load_source, setup_infra,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_flash_traffic_is_the_entry_point, setup_infra,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_a_device_that_went_quiet_is_the_cause, setup_infra,
+                                        teardown),
+        cmocka_unit_test(test_bad_input_is_refused),
+        cmocka_unit_test(test_json_has_the_contract_shape),
+        cmocka_unit_test(test_metric_directions_come_from_the_table),
+    };
+    return cmocka_run_group_tests_name("analytics/rca", tests, NULL, NULL);
+}

@@ -1,0 +1,128 @@
+/* model/samples: past points kept in order, duplicates and the retention horizon on the
+ * data's clock, the point bound, counters read as rates, and the telemetry hook. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "model/samples.h"
+#include "model/telemetry.h"
+
+#define S INT64_C(1000000)
+
+struct got {
+    char key[64];
+    size_t n, calls;
+    int64_t t[16];
+    double v[16];
+};
+
+static void
+collect(const char *node, const char *key, const int64_t *t, const double *v, size_t n, void *arg)
+{
+    (void)node;
+    struct got *g = arg;
+    snprintf(g->key, sizeof g->key, "%s", key);
+    g->calls++;
+    for (size_t i = 0; i < n && g->n < 16; i++, g->n++) {
+        g->t[g->n] = t[i];
+        g->v[g->n] = v[i];
+    }
+}
+
+static void test_past_points_are_kept_in_time_order(void **state)
+{
+    (void)state;
+    struct ls_samples *s = ls_samples_new(3600 * S, 100);
+    assert_int_equal(ls_samples_add(s, "n", "cpu", false, 3, 30 * S), LS_SAMPLES_ADDED);
+    assert_int_equal(ls_samples_add(s, "n", "cpu", false, 1, 10 * S), LS_SAMPLES_ADDED);
+    assert_int_equal(ls_samples_add(s, "n", "cpu", false, 2, 20 * S), LS_SAMPLES_ADDED);
+    assert_int_equal(ls_samples_add(s, "n", "cpu", false, 9, 20 * S), LS_SAMPLES_DUPLICATE);
+    assert_int_equal(ls_samples_add(s, "n", "cpu", false, NAN, 25 * S), LS_SAMPLES_INVALID);
+    struct got g = {0};
+    assert_int_equal(ls_samples_range(s, NULL, 0, 100 * S, collect, &g), 1);
+    assert_int_equal(g.n, 3);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(g.t[i], (i + 1) * 10 * S);
+        assert_true(g.v[i] == i + 1);
+    }
+    /* [from, to): 20 s included, 30 s not */
+    memset(&g, 0, sizeof g);
+    ls_samples_range(s, "n", 20 * S, 30 * S, collect, &g);
+    assert_int_equal(g.n, 1);
+    assert_true(g.v[0] == 2);
+    memset(&g, 0, sizeof g);
+    assert_int_equal(ls_samples_range(s, "other", 0, 100 * S, collect, &g), 0);
+    ls_samples_free(s);
+}
+
+static void test_retention_follows_the_newest_sample_and_bound_refuses(void **state)
+{
+    (void)state;
+    struct ls_samples *s = ls_samples_new(60 * S, 3);
+    assert_int_equal(ls_samples_add(s, "a", "m", false, 1, 1000 * S), LS_SAMPLES_ADDED);
+    assert_int_equal(ls_samples_add(s, "b", "m", false, 1, 1030 * S), LS_SAMPLES_ADDED);
+    assert_int_equal(ls_samples_add(s, "a", "m", false, 1, 900 * S), LS_SAMPLES_EXPIRED);
+    assert_int_equal(ls_samples_add(s, "a", "m", false, 1, 1040 * S), LS_SAMPLES_ADDED);
+    assert_int_equal(ls_samples_add(s, "c", "m", false, 1, 1050 * S), LS_SAMPLES_FULL);
+    struct ls_samples_stats st;
+    ls_samples_stats(s, &st);
+    assert_int_equal(st.points, 3);
+    assert_int_equal(st.refused_full, 1);
+    assert_int_equal(st.newest_us, 1050 * S);
+    /* the clock moves to 1100 s: a's point at 1000 s and b's at 1030 s fall out */
+    assert_int_equal(ls_samples_add(s, "a", "m", false, 1, 1100 * S), LS_SAMPLES_ADDED);
+    ls_samples_prune(s);
+    ls_samples_stats(s, &st);
+    assert_int_equal(st.points, 2);
+    assert_int_equal(st.series, 1); /* b had nothing left (c was never made) */
+    ls_samples_free(s);
+}
+
+static void test_counters_read_as_rates_with_resets(void **state)
+{
+    (void)state;
+    struct ls_samples *s = ls_samples_new(3600 * S, 100);
+    ls_samples_add(s, "n", "rx", true, 100, 10 * S);
+    ls_samples_add(s, "n", "rx", true, 300, 20 * S);
+    ls_samples_add(s, "n", "rx", true, 50, 30 * S); /* reset */
+    struct got g = {0};
+    ls_samples_range(s, NULL, 0, 100 * S, collect, &g);
+    assert_int_equal(g.n, 2);
+    assert_true(fabs(g.v[0] - 20) < 1e-9);
+    assert_true(fabs(g.v[1] - 5) < 1e-9);
+    ls_samples_free(s);
+}
+
+/* Through the live state: a past sample the live state ignores as a duplicate is still kept. */
+static void test_telemetry_feeds_every_sample(void **state)
+{
+    (void)state;
+    struct ls_telemetry *t = ls_telemetry_new();
+    struct ls_samples *s = ls_samples_new(3600 * S, 100);
+    ls_telemetry_set_samples(t, s);
+    assert_int_equal(ls_telemetry_apply(t, "n", "lat", "p99", "s", 0, 2, 20 * S), LS_TEL_APPLIED);
+    assert_int_equal(ls_telemetry_apply(t, "n", "lat", "p99", "s", 0, 1, 10 * S), LS_TEL_DUPLICATE);
+    struct got g = {0};
+    ls_samples_range(s, "n", 0, 100 * S, collect, &g);
+    assert_string_equal(g.key, "lat/p99");
+    assert_int_equal(g.n, 2);
+    assert_true(g.v[0] == 1 && g.v[1] == 2);
+    ls_telemetry_free(t);
+    ls_samples_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_past_points_are_kept_in_time_order),
+        cmocka_unit_test(test_retention_follows_the_newest_sample_and_bound_refuses),
+        cmocka_unit_test(test_counters_read_as_rates_with_resets),
+        cmocka_unit_test(test_telemetry_feeds_every_sample),
+    };
+    return cmocka_run_group_tests_name("model/samples", tests, NULL, NULL);
+}
