@@ -22,12 +22,12 @@ enum ls_colour {
 };
 
 struct ls_colour_params {
-    double yellow;    /* score at or above which a series makes its node yellow */
-    double red;       /* ... red (default 0.82: on NAB, 94 of 116 windows found; docs/benchmarks.md) */
-    int64_t stale_us; /* a series whose last sample is older than this (before `now`) is out */
-    int64_t hold_us;  /* a series keeps its worst verdict for hold_samples samples but at most
-                         this long (data clock): one anomalous sample in a batch colours its
-                         node past the end of the batch, and a live one for a few samples */
+    double yellow; /* score at or above which a series makes its node yellow */
+    double red;    /* ... red (default 0.82: on NAB, 94 of 116 windows found; docs/benchmarks.md) */
+    int64_t stale_us;      /* a series whose last sample is older than this (before `now`) is out */
+    int64_t hold_us;       /* a series keeps its worst verdict for hold_samples samples but at most
+                              this long (data clock): one anomalous sample in a batch colours its
+                              node past the end of the batch, and a live one for a few samples */
     unsigned hold_samples; /* at most LS_WATCH_HOLD_MAX (analytics/watch.h) */
     size_t max_reasons;    /* <= LS_COLOUR_MAX_REASONS */
 };
