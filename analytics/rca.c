@@ -56,42 +56,46 @@ static const struct metric_rule {
     double weight;  /* how much its excursions count: traffic volume moves with everything
                        upstream, so it is weaker evidence of a fault than errors or latency */
     enum kind kind; /* for load, its bad direction is more load (free memory falling) */
+    bool share;     /* the share of requests served well, in % or as a fraction (spread_floor) */
 } metric_dirs[] = {
-    {"availability", -1, 1.0, KIND_SYMPTOM},
-    {"success", -1, 1.0, KIND_SYMPTOM},
-    {"uptime", -1, 1.0, KIND_SYMPTOM},
-    {"free", -1, 1.0, KIND_LOAD},
-    {"idle", -1, 1.0, KIND_LOAD},
-    {"latency", +1, 1.0, KIND_SYMPTOM},
-    {"duration", +1, 1.0, KIND_SYMPTOM},
-    {"error", +1, 1.0, KIND_SYMPTOM},
-    {"fail", +1, 1.0, KIND_SYMPTOM},
-    {"drop", +1, 1.0, KIND_SYMPTOM},
-    {"loss", +1, 1.0, KIND_SYMPTOM},
-    {"timeout", +1, 1.0, KIND_SYMPTOM},
-    {"retr", +1, 1.0, KIND_SYMPTOM},
-    {"cpu", +1, 1.0, KIND_LOAD},
-    {"mem", +1, 1.0, KIND_LOAD},
-    {"load", +1, 1.0, KIND_LOAD},
-    {"wait", +1, 1.0, KIND_SYMPTOM},
-    {"queue", +1, 1.0, KIND_SYMPTOM},
-    {"temp", +1, 1.0, KIND_SYMPTOM},
-    {"swap", +1, 1.0, KIND_LOAD},
-    {"request", 0, 0.5, KIND_LOAD},
-    {"rate", 0, 0.5, KIND_LOAD},
-    {"throughput", 0, 0.5, KIND_LOAD},
-    {"bytes", 0, 0.5, KIND_LOAD},
-    {"packets", 0, 0.5, KIND_LOAD},
+    {"availability", -1, 1.0, KIND_SYMPTOM, true},
+    {"success", -1, 1.0, KIND_SYMPTOM, true},
+    {"uptime", -1, 1.0, KIND_SYMPTOM, false},
+    {"free", -1, 1.0, KIND_LOAD, false},
+    {"idle", -1, 1.0, KIND_LOAD, false},
+    {"latency", +1, 1.0, KIND_SYMPTOM, false},
+    {"duration", +1, 1.0, KIND_SYMPTOM, false},
+    {"error", +1, 1.0, KIND_SYMPTOM, false},
+    {"fail", +1, 1.0, KIND_SYMPTOM, false},
+    {"drop", +1, 1.0, KIND_SYMPTOM, false},
+    {"loss", +1, 1.0, KIND_SYMPTOM, false},
+    {"timeout", +1, 1.0, KIND_SYMPTOM, false},
+    {"retr", +1, 1.0, KIND_SYMPTOM, false},
+    {"cpu", +1, 1.0, KIND_LOAD, false},
+    {"mem", +1, 1.0, KIND_LOAD, false},
+    {"load", +1, 1.0, KIND_LOAD, false},
+    {"wait", +1, 1.0, KIND_SYMPTOM, false},
+    {"queue", +1, 1.0, KIND_SYMPTOM, false},
+    {"temp", +1, 1.0, KIND_SYMPTOM, false},
+    {"swap", +1, 1.0, KIND_LOAD, false},
+    {"request", 0, 0.5, KIND_LOAD, false},
+    {"rate", 0, 0.5, KIND_LOAD, false},
+    {"throughput", 0, 0.5, KIND_LOAD, false},
+    {"bytes", 0, 0.5, KIND_LOAD, false},
+    {"packets", 0, 0.5, KIND_LOAD, false},
 };
 
 static const char *const method_names[LS_RCA_METHOD_COUNT] = {"propagation", "zscore", "random"};
 
 /* Spread floors: a series that sat still in its baseline is not infinitely sensitive. */
 #define ABS_SPREAD_FLOOR 1e-6
-#define TAIL_QUANTILE    0.99  /* the baseline's tail that sets the spread of heavy tails */
-#define TAIL_Z           2.326 /* a normal's z at that quantile */
-#define EXPLAINED_WEIGHT 0.8   /* how much being explained by an anomalous dependency costs */
-#define HOP_DECAY        0.9
+/* A share metric's floor, as a share of its whole: 0.02 points of a percentage, so that losing
+ * 0.1 % of the requests (the whole error budget of a 99.9 % objective) is z_threshold 5 */
+#define SHARE_SPREAD_FLOOR 0.0002
+#define TAIL_QUANTILE      0.99  /* the baseline's tail that sets the spread of heavy tails */
+#define TAIL_Z             2.326 /* a normal's z at that quantile */
+#define EXPLAINED_WEIGHT   0.8   /* how much being explained by an anomalous dependency costs */
+#define HOP_DECAY          0.9
 /* a rise in a node's load explained by what serves it (retries, a slower disk): weakly */
 #define LOAD_FROM_PROVIDER 0.3
 /* a normal node between a fault and its symptom (a hypervisor between a machine that lost its
@@ -121,11 +125,24 @@ bool ls_rca_method_parse(const char *s, enum ls_rca_method *out)
  * weight, a symptom. */
 static const struct metric_rule *metric_rule(const char *metric)
 {
-    static const struct metric_rule unknown = {"", 0, 1.0, KIND_SYMPTOM};
+    static const struct metric_rule unknown = {"", 0, 1.0, KIND_SYMPTOM, false};
     for (size_t i = 0; metric && i < sizeof metric_dirs / sizeof metric_dirs[0]; i++)
         if (strstr(metric, metric_dirs[i].part))
             return &metric_dirs[i];
     return &unknown;
+}
+
+/* The least spread the robust method gives a baseline centred on `centre`: a share of |centre|,
+ * except for a share metric (availability 99.95 %), whose scale is the part that fails (0.05
+ * points), not the part that succeeds: a service that never failed and now fails 1 % of its
+ * requests moved by 1 point, which is two spreads of 0.5 % of its centre but all its budget. */
+static double
+spread_floor(const struct metric_rule *rule, double centre, const struct ls_rca_params *p)
+{
+    double whole = centre > 1.0 ? 100.0 : 1.0;
+    if (rule->share && centre >= 0 && centre <= whole)
+        return fmax(p->rel_spread_floor * (whole - centre), SHARE_SPREAD_FLOOR * whole);
+    return fmax(p->rel_spread_floor * fabs(centre), ABS_SPREAD_FLOOR);
 }
 
 int ls_rca_metric_direction(const char *metric)
@@ -229,8 +246,12 @@ struct base_stats {
     double center, up, down;
 };
 
-static struct base_stats baseline_stats(
-    const double *v, size_t n, bool robust, double *scratch, const struct ls_rca_params *p)
+static struct base_stats baseline_stats(const double *v,
+                                        size_t n,
+                                        bool robust,
+                                        const struct metric_rule *rule,
+                                        double *scratch,
+                                        const struct ls_rca_params *p)
 {
     struct base_stats b;
     if (!robust) {
@@ -253,7 +274,7 @@ static struct base_stats baseline_stats(
     for (size_t i = 0; i < n; i++)
         scratch[i] = fabs(v[i] - med);
     double mad = 1.4826 * median_of(scratch, n);
-    double floor_ = fmax(p->rel_spread_floor * fabs(med), ABS_SPREAD_FLOOR);
+    double floor_ = spread_floor(rule, med, p);
     b.center = med;
     b.up = fmax(fmax(mad, (hi - med) / TAIL_Z), floor_);
     b.down = fmax(fmax(mad, (med - lo) / TAIL_Z), floor_);
@@ -317,13 +338,13 @@ static struct evidence series_evidence(const struct ls_rca_series *s,
     }
     if (!s->win || s->n_win == 0)
         return e;
+    const struct metric_rule *rule = metric_rule(s->metric);
     struct base_stats b;
     if (s->base && s->n_base > 0)
-        b = baseline_stats(s->base, s->n_base, robust, scratch, p);
+        b = baseline_stats(s->base, s->n_base, robust, rule, scratch, p);
     else if (s->learned) {
         b.center = s->learned->center;
-        double floor_ = robust ? fmax(p->rel_spread_floor * fabs(b.center), ABS_SPREAD_FLOOR)
-                               : ABS_SPREAD_FLOOR;
+        double floor_ = robust ? spread_floor(rule, b.center, p) : ABS_SPREAD_FLOOR;
         b.up = b.down = fmax(s->learned->spread, floor_);
     } else
         return e;
@@ -331,7 +352,6 @@ static struct evidence series_evidence(const struct ls_rca_series *s,
         return e;
     /* the plain z-score reads |z| at its worst point; ours reads the metric's bad direction,
      * needs the excursion on more than one point, and weighs the metric's kind */
-    const struct metric_rule *rule = metric_rule(s->metric);
     int dir = robust ? rule->dir : 0;
     size_t need = robust && s->n_win >= 3 ? p->window_points : 1;
     e.z = window_z(s, &b, dir, need, scratch, &e.value);

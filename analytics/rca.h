@@ -75,7 +75,9 @@ struct ls_rca_params {
     size_t window_points;    /* window points that must deviate (the n-th largest deviation is
                                 the window's; windows of 3+ points). Default 2 */
     double rel_spread_floor; /* a baseline's spread is at least this share of |centre|, so a
-                                series that sat still is not infinitely sensitive. 0.005 */
+                                series that sat still is not infinitely sensitive (of a share
+                                metric, availability or success: of the part that fails, and
+                                at least 0.02 % of the whole). 0.005 */
     uint64_t seed;           /* random method only */
 };
 

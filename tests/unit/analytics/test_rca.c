@@ -232,6 +232,62 @@ static void test_a_score_the_good_way_is_no_evidence(void **state)
     ls_rca_result_cleanup(&r);
 }
 
+/* A share of requests served well (availability in %, a success ratio) that never failed in
+ * its baseline: losing 1.5-3.8 % of the requests is anomalous, though it is under 0.5 % of the
+ * centre times 5 (the floor of other metrics, under which a latency's same move stays normal);
+ * a dip of 0.01 points is not. PetShop's availability faults look like this. */
+static void test_a_share_that_never_failed_counts_its_errors(void **state)
+{
+    (void)state;
+    static double pct[NBASE], one[NBASE];
+    for (int i = 0; i < NBASE; i++) {
+        pct[i] = 100.0;
+        one[i] = 1.0;
+    }
+    static const double lost[] = {100, 98.5, 96.2, 99.3, 100};
+    static const double lost1[] = {1, 0.985, 0.962, 0.993, 1};
+    static const double dip[] = {100, 99.99, 99.99, 100, 100};
+    static const double slower[] = {100, 101.5, 103.8, 100.7, 100};
+    struct ls_rca_series s[] = {
+        {.node = "pct",
+         .metric = "availability",
+         .win = lost,
+         .n_win = 5,
+         .base = pct,
+         .n_base = NBASE,
+         .score = -1},
+        {.node = "ratio",
+         .metric = "success_ratio",
+         .win = lost1,
+         .n_win = 5,
+         .base = one,
+         .n_base = NBASE,
+         .score = -1},
+        {.node = "dip",
+         .metric = "availability",
+         .win = dip,
+         .n_win = 5,
+         .base = pct,
+         .n_base = NBASE,
+         .score = -1},
+        {.node = "slow",
+         .metric = "latency",
+         .win = slower,
+         .n_win = 5,
+         .base = pct,
+         .n_base = NBASE,
+         .score = -1},
+    };
+    struct ls_rca_params p;
+    ls_rca_params_default(&p);
+    struct ls_rca_result r;
+    assert_int_equal(ls_rca_rank(NULL, s, 4, &p, &r, NULL), LS_OK);
+    assert_int_equal(r.n_anomalous, 2);
+    for (size_t i = 0; i < r.n_anomalous; i++)
+        assert_true(strcmp(r.anomalous[i], "pct") == 0 || strcmp(r.anomalous[i], "ratio") == 0);
+    ls_rca_result_cleanup(&r);
+}
+
 /* Without a graph, every anomalous node stands alone; the random baseline is seeded: the same
  * seed gives the same order. */
 static void test_no_graph_and_seeded_random(void **state)
@@ -440,6 +496,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_learned_baselines_and_scores_find_the_host, setup,
                                         teardown),
         cmocka_unit_test(test_a_score_the_good_way_is_no_evidence),
+        cmocka_unit_test(test_a_share_that_never_failed_counts_its_errors),
         cmocka_unit_test_setup_teardown(test_no_graph_and_seeded_random, setup, teardown),
         cmocka_unit_test_setup_teardown(test_noisy_neighbour_is_the_load_source, setup_infra,
                                         teardown),
