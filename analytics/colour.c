@@ -15,6 +15,7 @@ void ls_colour_params_default(struct ls_colour_params *p)
         .stale_us = 15 * 60 * INT64_C(1000000),
         .hold_us = 60 * 60 * INT64_C(1000000),
         .hold_samples = 5,
+        .shift_us = 60 * 60 * INT64_C(1000000),
         .max_reasons = 5,
     };
 }

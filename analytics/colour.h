@@ -29,6 +29,10 @@ struct ls_colour_params {
                               this long (data clock): one anomalous sample in a batch colours its
                               node past the end of the batch, and a live one for a few samples */
     unsigned hold_samples; /* at most LS_WATCH_HOLD_MAX (analytics/watch.h) */
+    int64_t shift_us;      /* a series that turned red by leaving its expected range, and stays
+                              at least half its excursion out of that range after the detector
+                              took the new level as normal, keeps its node yellow this long
+                              (data clock; detector "still_shifted"); 0: never */
     size_t max_reasons;    /* <= LS_COLOUR_MAX_REASONS */
 };
 
@@ -47,7 +51,8 @@ struct ls_colour_node {
     const struct ls_colour_series *reasons[LS_COLOUR_MAX_REASONS]; /* worst first */
 };
 
-/** yellow 0.5, red 0.82, stale 15 minutes, hold 5 samples within an hour, 5 reasons. */
+/** yellow 0.5, red 0.82, stale 15 minutes, hold 5 samples within an hour, a shifted level
+ *  kept yellow for an hour, 5 reasons. */
 void ls_colour_params_default(struct ls_colour_params *p);
 
 /**

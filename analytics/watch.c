@@ -2,6 +2,7 @@
  * telemetry path, reads from request threads; both are short. */
 #include "analytics/watch.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,10 @@ struct series {
     struct ls_anomaly_result recent[LS_WATCH_HOLD_MAX];
     int64_t recent_t[LS_WATCH_HOLD_MAX];
     unsigned head, n_recent;
+    /* a level that moved (colour.h shift_us): the expected range when the series turned red,
+     * the signed distance its value was out of it then (< 0 below), and since when (0: none) */
+    double shift_lo, shift_hi, shift_out;
+    int64_t shift_since;
 };
 
 struct node_state {
@@ -100,6 +105,34 @@ static struct series *series_of(struct ls_watch *w, const char *node, const char
     return s;
 }
 
+/* Still out of the range it left, by at least half of the excursion it turned red with. */
+static bool still_shifted(const struct series *s, double v)
+{
+    return s->shift_out < 0 ? v < s->shift_lo + s->shift_out / 2
+                            : v > s->shift_hi + s->shift_out / 2;
+}
+
+/* Keeps or forgets the series' shifted level after verdict r at t. */
+static void track_shift(const struct ls_watch *w,
+                        struct series *s,
+                        const struct ls_anomaly_result *r,
+                        int64_t t)
+{
+    if (s->shift_since &&
+        (t - s->shift_since > w->cp.shift_us || !isfinite(r->value) || !still_shifted(s, r->value)))
+        s->shift_since = 0;
+    if (s->shift_since || w->cp.shift_us <= 0 || r->score < w->cp.red || r->reset ||
+        !isfinite(r->lo) || !isfinite(r->hi) || !isfinite(r->value))
+        return;
+    double out = r->value < r->lo ? r->value - r->lo : r->value > r->hi ? r->value - r->hi : 0;
+    if (out == 0)
+        return;
+    s->shift_lo = r->lo;
+    s->shift_hi = r->hi;
+    s->shift_out = out;
+    s->shift_since = r->since > 0 && r->since <= t ? r->since : t;
+}
+
 int ls_watch_feed(struct ls_watch *w,
                   const char *node,
                   const char *metric,
@@ -127,6 +160,7 @@ int ls_watch_feed(struct ls_watch *w,
         goto out;
     s->last = t;
     s->verdict = r;
+    track_shift(w, s, &r, t);
     s->recent[s->head] = r;
     s->recent_t[s->head] = t;
     s->head = (s->head + 1) % LS_WATCH_HOLD_MAX;
@@ -203,6 +237,16 @@ static enum ls_colour judge_locked(struct ls_watch *w,
     for (size_t i = 0; i < ns->n; i++) {
         const struct series *x = &ns->s[i];
         cs[i] = (struct ls_colour_series){x->metric, x->last, *held_verdict(w, x)};
+        struct ls_anomaly_result *v = &cs[i].verdict;
+        if (x->shift_since && w->now - x->shift_since <= w->cp.shift_us && v->score < w->cp.yellow)
+            *v = (struct ls_anomaly_result){.score = w->cp.yellow,
+                                            .value = x->verdict.value,
+                                            .lo = x->shift_lo,
+                                            .hi = x->shift_hi,
+                                            .since = x->shift_since,
+                                            .kind = LS_ANOMALY_SHIFT,
+                                            .detector = "still_shifted",
+                                            .counter = x->verdict.counter};
     }
     struct ls_colour_node c;
     ls_colour_judge(&c, cs, ns->n, w->now, &w->cp);

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -101,6 +102,70 @@ static void test_silent_node_turns_grey_on_the_data_clock(void **state)
     ls_watch_free(w);
 }
 
+static const char *first_detector(json_t *node)
+{
+    json_t *r = json_array_get(json_object_get(node, "reasons"), 0);
+    return r ? json_string_value(json_object_get(r, "detector")) : "";
+}
+
+/* A link that loses 95 % of its traffic and stays down: red while the detector scores the
+ * drop, then yellow ("still_shifted", with the range it left and since when) after the
+ * detector has taken the new level as normal, for as long as it stays there (up to an hour);
+ * green again once the traffic is back. Without the hold it turned green within a minute of
+ * samples while the link was still down (the demo's tor_failure). */
+static void test_a_level_that_stays_shifted_keeps_its_node_yellow(void **state)
+{
+    (void)state;
+    struct ls_watch *w = watch(0);
+    struct ls_err err = {0};
+    int i = 0;
+    for (; i < 1500; i++)
+        assert_int_equal(
+            ls_watch_feed(w, "port", "tx_bytes", T0 + i * MIN, 1000 + 10 * wiggle(i), NULL, &err),
+            LS_OK);
+    json_t *j = ls_watch_node_json(w, "port");
+    assert_string_equal(colour_of(j), "green");
+    json_decref(j);
+    int red_at = -1;
+    bool adapted = false;
+    for (int k = 0; k < 50; k++, i++) { /* 50 minutes down */
+        assert_int_equal(
+            ls_watch_feed(w, "port", "tx_bytes", T0 + i * MIN, 50 + wiggle(i), NULL, &err), LS_OK);
+        j = ls_watch_node_json(w, "port");
+        if (red_at < 0 && strcmp(colour_of(j), "red") == 0)
+            red_at = k;
+        if (red_at >= 0) /* never green while down */
+            assert_string_not_equal(colour_of(j), "green");
+        if (red_at >= 0 && strcmp(first_detector(j), "still_shifted") == 0) {
+            /* the detector moved on: the hold speaks, with the range the level left */
+            assert_string_equal(colour_of(j), "yellow");
+            json_t *r = json_array_get(json_object_get(j, "reasons"), 0);
+            assert_true(json_real_value(json_array_get(json_object_get(r, "expected"), 0)) > 900);
+            assert_true(json_is_string(json_object_get(r, "since")));
+            adapted = true;
+        }
+        json_decref(j);
+    }
+    assert_true(red_at >= 0 && red_at < 3);
+    assert_true(adapted);
+    for (int k = 0; k < 20; k++, i++) /* back up */
+        assert_int_equal(
+            ls_watch_feed(w, "port", "tx_bytes", T0 + i * MIN, 1000 + 10 * wiggle(i), NULL, &err),
+            LS_OK);
+    j = ls_watch_node_json(w, "port");
+    assert_string_not_equal(first_detector(j), "still_shifted");
+    json_decref(j);
+
+    /* down for good: after shift_us (an hour) the new level is the new normal */
+    for (int k = 0; k < 200; k++, i++)
+        assert_int_equal(
+            ls_watch_feed(w, "port", "tx_bytes", T0 + i * MIN, 50 + wiggle(i), NULL, &err), LS_OK);
+    j = ls_watch_node_json(w, "port");
+    assert_string_equal(colour_of(j), "green");
+    json_decref(j);
+    ls_watch_free(w);
+}
+
 /* Bounds and refusals: series per node, name length, NaN, time going back. */
 static void test_bounds_and_bad_samples_are_refused(void **state)
 {
@@ -128,6 +193,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_spike_turns_its_node_red_with_a_reason),
         cmocka_unit_test(test_silent_node_turns_grey_on_the_data_clock),
+        cmocka_unit_test(test_a_level_that_stays_shifted_keeps_its_node_yellow),
         cmocka_unit_test(test_bounds_and_bad_samples_are_refused),
     };
     return cmocka_run_group_tests_name("analytics/watch", tests, NULL, NULL);
