@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hex.h"
 #include "common/map.h"
 #include "common/time.h"
 #include "model/types.h"
@@ -119,24 +120,13 @@ void ls_depinfer_free(struct ls_depinfer *d)
 
 /* ---- ids and the join ---- */
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Parses exactly 2*n hex digits into out[n]. */
 static bool parse_hex(const char *s, uint8_t *out, size_t n)
 {
     if (s == NULL || strlen(s) != 2 * n)
         return false;
     for (size_t i = 0; i < n; i++) {
-        int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+        int hi = ls_hex_digit(s[2 * i]), lo = ls_hex_digit(s[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return false;
         out[i] = (uint8_t)(hi << 4 | lo);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hex.h"
 #include "importers/host/topology.h"
 
 /* A cpuset or nodeset as read here: bits 0..LS_HOST_MAX_CPU_INDEX. */
@@ -64,17 +65,6 @@ static bool is(const char *p, size_t n, const char *word)
     return n == strlen(word) && memcmp(p, word, n) == 0;
 }
 
-static int hex(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* hwloc's bitmap text: 32-bit chunks "0x%x" separated by commas, the most significant first.
  * False for anything else (the infinite "0xf...f," form included) or a bit past the bound. */
 static bool parse_set(const char *v, size_t n, struct set *out)
@@ -92,7 +82,7 @@ static bool parse_set(const char *v, size_t n, struct set *out)
         uint64_t c = 0;
         size_t d = 0;
         for (i += 2; i < n && v[i] != ','; i++, d++) {
-            int h = hex(v[i]);
+            int h = ls_hex_digit(v[i]);
             if (h < 0 || d == 8)
                 return false;
             c = c << 4 | (uint64_t)h;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/hex.h"
 
 static const struct ls_tel_decoder *const decoders[] = {
     &ls_tel_dec_oslo,       &ls_tel_dec_ceilometer, &ls_tel_dec_monasca,  &ls_tel_dec_otlp,
@@ -238,6 +239,18 @@ const char *ls_tel_jstr(json_t *o, const char *key)
     return s ? s : "";
 }
 
+const char *ls_tel_otlp_attr(json_t *attrs, const char *key)
+{
+    size_t i;
+    json_t *a;
+    json_array_foreach(attrs, i, a)
+    {
+        if (strcmp(ls_tel_jstr(a, "key"), key) == 0)
+            return ls_tel_jstr(json_object_get(a, "value"), "stringValue");
+    }
+    return "";
+}
+
 /* ---- refusal reasons ---- */
 
 const char *const ls_tel_reasons[] = {
@@ -288,21 +301,13 @@ static const char *skip_ws(const char *p, const char *end)
     return p;
 }
 
-static int hexval(char c)
-{
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
 static bool hex4(const char *p, const char *end, unsigned *out)
 {
     if (end - p < 4)
         return false;
     unsigned v = 0;
     for (int k = 0; k < 4; k++) {
-        int h = hexval(p[k]);
+        int h = ls_hex_digit(p[k]);
         if (h < 0)
             return false;
         v = v * 16 + (unsigned)h;

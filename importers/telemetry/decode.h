@@ -88,6 +88,9 @@ ls_tel_num_check(enum ls_tel_num r, enum ls_tel_what what, const char *name, str
 
 /* Small JSON helpers for decoders. */
 const char *ls_tel_jstr(json_t *o, const char *key); /* "" when absent or not a string */
+/* The string value of key in an OTLP attribute list ([{"key", "value": {"stringValue"}}]), or
+ * "" (metrics and traces alike). */
+const char *ls_tel_otlp_attr(json_t *attrs, const char *key);
 
 /* ---- why records are refused: every err.code ls_tel_decode can return, in one table, so
  * counters can be labelled by it (the Kafka consumer, POST /v1/telemetry, /metrics) ---- */

@@ -13,19 +13,6 @@ static bool detect(json_t *v)
            json_is_array(json_object_get(v, "resourceSpans"));
 }
 
-/* The string value of key in an OTLP attribute list, or "". */
-static const char *attr(json_t *attrs, const char *key)
-{
-    size_t i;
-    json_t *a;
-    json_array_foreach(attrs, i, a)
-    {
-        if (strcmp(ls_tel_jstr(a, "key"), key) == 0)
-            return ls_tel_jstr(json_object_get(a, "value"), "stringValue");
-    }
-    return "";
-}
-
 /* "k=v,k=v" of a data point's attributes. */
 static void series_of(json_t *attrs, char *out, size_t cap)
 {
@@ -88,8 +75,8 @@ static int points(json_t *metric,
         x->value = v;
         x->time_us = t_us;
         x->kind = kind;
-        LS_TEL_SET(x->host, attr(res, "host.name"));
-        LS_TEL_SET(x->instance, attr(res, "openstack.instance.id"));
+        LS_TEL_SET(x->host, ls_tel_otlp_attr(res, "host.name"));
+        LS_TEL_SET(x->instance, ls_tel_otlp_attr(res, "openstack.instance.id"));
         series_of(json_object_get(p, "attributes"), x->series, sizeof(x->series));
     }
     return LS_OK;

@@ -8,19 +8,6 @@
 
 #include "importers/telemetry/decode.h"
 
-/* The string value of key in an OTLP attribute list, or "". */
-static const char *attr(json_t *attrs, const char *key)
-{
-    size_t i;
-    json_t *a;
-    json_array_foreach(attrs, i, a)
-    {
-        if (strcmp(ls_tel_jstr(a, "key"), key) == 0)
-            return ls_tel_jstr(json_object_get(a, "value"), "stringValue");
-    }
-    return "";
-}
-
 /* Copies the hex id v (exactly `digits` hex digits) lowercased into out (digits + 1 bytes).
  * An absent or empty id is "" when `optional`; anything else is refused. */
 static int
@@ -86,7 +73,7 @@ static int one_span(json_t *sp, const char *service, struct ls_tel_batch *out, s
     json_t *kind = json_object_get(sp, "kind");
     bool client = json_is_integer(kind) && json_integer_value(kind) == 3; /* SPAN_KIND_CLIENT */
     if (client)
-        LS_TEL_SET(x.peer, attr(json_object_get(sp, "attributes"), "peer.service"));
+        LS_TEL_SET(x.peer, ls_tel_otlp_attr(json_object_get(sp, "attributes"), "peer.service"));
     LS_TEL_SET(x.service, service);
     struct ls_span *s = ls_tel_batch_add_span(out);
     if (s == NULL)
@@ -103,7 +90,7 @@ int ls_tel_otlp_spans(json_t *json, struct ls_tel_batch *out, struct ls_err *err
     json_array_foreach(json_object_get(json, "resourceSpans"), i, rs)
     {
         json_t *res = json_object_get(json_object_get(rs, "resource"), "attributes");
-        const char *service = attr(res, "service.name");
+        const char *service = ls_tel_otlp_attr(res, "service.name");
         for (size_t key = 0; key < sizeof(scope_keys) / sizeof(scope_keys[0]); key++) {
             json_array_foreach(json_object_get(rs, scope_keys[key]), j, ss)
             {

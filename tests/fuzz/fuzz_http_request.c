@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "common/config.h"
+#include "common/hex.h"
 #include "server/handlers/common.h"
 #include "server/router.h"
 
@@ -28,17 +29,6 @@ static void fail(const char *what, const char *detail)
     abort();
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decodes s in place (an invalid escape is kept as is, as MHD does); with plus, '+'
  * becomes a space (query arguments only). A decoded %00 ends the string, as it would for
  * anyone reading MHD's NUL-terminated values. */
@@ -47,7 +37,7 @@ static void unescape(char *s, bool plus)
     char *w = s;
     for (char *r = s; *r; r++) {
         int hi, lo;
-        if (*r == '%' && (hi = hexval(r[1])) >= 0 && (lo = hexval(r[2])) >= 0) {
+        if (*r == '%' && (hi = ls_hex_digit(r[1])) >= 0 && (lo = ls_hex_digit(r[2])) >= 0) {
             *w++ = (char)(hi * 16 + lo);
             r += 2;
         } else {

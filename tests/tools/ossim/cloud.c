@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hex.h"
 #include "tests/tools/ossim/ossim_int.h"
 
 const struct flavor ossim_flavors[NFLAVORS] = {
@@ -63,24 +64,13 @@ static void map_put(struct cloud *c, int kind, int idx)
     c->map_n++;
 }
 
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 bool parse_uuid(const char *s, struct uuid *u)
 {
     int n = 0;
     for (const char *p = s; *p; p++) {
         if (*p == '-')
             continue;
-        int hi = hexval(p[0]), lo = p[1] ? hexval(p[1]) : -1;
+        int hi = ls_hex_digit(p[0]), lo = p[1] ? ls_hex_digit(p[1]) : -1;
         if (hi < 0 || lo < 0 || n >= 16)
             return false;
         u->b[n++] = (uint8_t)(hi << 4 | lo);
