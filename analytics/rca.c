@@ -57,32 +57,33 @@ static const struct metric_rule {
                        upstream, so it is weaker evidence of a fault than errors or latency */
     enum kind kind; /* for load, its bad direction is more load (free memory falling) */
     bool share;     /* the share of requests served well, in % or as a fraction (spread_floor) */
+    bool errors;    /* it counts requests that failed (or the share that did not) */
 } metric_dirs[] = {
-    {"availability", -1, 1.0, KIND_SYMPTOM, true},
-    {"success", -1, 1.0, KIND_SYMPTOM, true},
-    {"uptime", -1, 1.0, KIND_SYMPTOM, false},
-    {"free", -1, 1.0, KIND_LOAD, false},
-    {"idle", -1, 1.0, KIND_LOAD, false},
-    {"latency", +1, 1.0, KIND_SYMPTOM, false},
-    {"duration", +1, 1.0, KIND_SYMPTOM, false},
-    {"error", +1, 1.0, KIND_SYMPTOM, false},
-    {"fail", +1, 1.0, KIND_SYMPTOM, false},
-    {"drop", +1, 1.0, KIND_SYMPTOM, false},
-    {"loss", +1, 1.0, KIND_SYMPTOM, false},
-    {"timeout", +1, 1.0, KIND_SYMPTOM, false},
-    {"retr", +1, 1.0, KIND_SYMPTOM, false},
-    {"cpu", +1, 1.0, KIND_LOAD, false},
-    {"mem", +1, 1.0, KIND_LOAD, false},
-    {"load", +1, 1.0, KIND_LOAD, false},
-    {"wait", +1, 1.0, KIND_SYMPTOM, false},
-    {"queue", +1, 1.0, KIND_SYMPTOM, false},
-    {"temp", +1, 1.0, KIND_SYMPTOM, false},
-    {"swap", +1, 1.0, KIND_LOAD, false},
-    {"request", 0, 0.5, KIND_LOAD, false},
-    {"rate", 0, 0.5, KIND_LOAD, false},
-    {"throughput", 0, 0.5, KIND_LOAD, false},
-    {"bytes", 0, 0.5, KIND_LOAD, false},
-    {"packets", 0, 0.5, KIND_LOAD, false},
+    {"availability", -1, 1.0, KIND_SYMPTOM, true, true},
+    {"success", -1, 1.0, KIND_SYMPTOM, true, true},
+    {"uptime", -1, 1.0, KIND_SYMPTOM, false, false},
+    {"free", -1, 1.0, KIND_LOAD, false, false},
+    {"idle", -1, 1.0, KIND_LOAD, false, false},
+    {"latency", +1, 1.0, KIND_SYMPTOM, false, false},
+    {"duration", +1, 1.0, KIND_SYMPTOM, false, false},
+    {"error", +1, 1.0, KIND_SYMPTOM, false, true},
+    {"fail", +1, 1.0, KIND_SYMPTOM, false, true},
+    {"drop", +1, 1.0, KIND_SYMPTOM, false, false},
+    {"loss", +1, 1.0, KIND_SYMPTOM, false, false},
+    {"timeout", +1, 1.0, KIND_SYMPTOM, false, false},
+    {"retr", +1, 1.0, KIND_SYMPTOM, false, false},
+    {"cpu", +1, 1.0, KIND_LOAD, false, false},
+    {"mem", +1, 1.0, KIND_LOAD, false, false},
+    {"load", +1, 1.0, KIND_LOAD, false, false},
+    {"wait", +1, 1.0, KIND_SYMPTOM, false, false},
+    {"queue", +1, 1.0, KIND_SYMPTOM, false, false},
+    {"temp", +1, 1.0, KIND_SYMPTOM, false, false},
+    {"swap", +1, 1.0, KIND_LOAD, false, false},
+    {"request", 0, 0.5, KIND_LOAD, false, false},
+    {"rate", 0, 0.5, KIND_LOAD, false, false},
+    {"throughput", 0, 0.5, KIND_LOAD, false, false},
+    {"bytes", 0, 0.5, KIND_LOAD, false, false},
+    {"packets", 0, 0.5, KIND_LOAD, false, false},
 };
 
 static const char *const method_names[LS_RCA_METHOD_COUNT] = {"propagation", "zscore", "random"};
@@ -104,7 +105,12 @@ static const char *const method_names[LS_RCA_METHOD_COUNT] = {"propagation", "zs
 /* a node that reported in the baseline and sent nothing in the window (a dead device): this
  * many times the anomaly threshold */
 #define SILENT_Z 3.0
-#define MAG_HALF 3.0 /* the magnitude (in spreads) at which evidence counts half */
+/* a cause that only fails requests, reaching an anomaly without failures (kind_match) */
+#define ERRORS_TO_OTHER 0.3
+#define MAG_HALF        3.0 /* the magnitude (in spreads) at which evidence counts half */
+/* the share of a cause's score that does not depend on how much of the rest it explains: an
+ * anomaly that explains nothing else is ranked below one as loud that explains the incident */
+#define COV_FLOOR 0.3
 
 const char *ls_rca_method_name(enum ls_rca_method m)
 {
@@ -125,7 +131,7 @@ bool ls_rca_method_parse(const char *s, enum ls_rca_method *out)
  * weight, a symptom. */
 static const struct metric_rule *metric_rule(const char *metric)
 {
-    static const struct metric_rule unknown = {"", 0, 1.0, KIND_SYMPTOM, false};
+    static const struct metric_rule unknown = {"", 0, 1.0, KIND_SYMPTOM, false, false};
     for (size_t i = 0; metric && i < sizeof metric_dirs / sizeof metric_dirs[0]; i++)
         if (strstr(metric, metric_dirs[i].part))
             return &metric_dirs[i];
@@ -217,6 +223,8 @@ struct evidence {
     double center; /* baseline centre */
     double spread; /* baseline spread */
     bool load_up;  /* a load metric that rose (more work asked of the node) */
+    bool errors;   /* an error metric (failed requests, availability) */
+    bool slow;     /* another symptom (latency, waits, drops: how slowly or badly it serves) */
     bool usable;
 };
 
@@ -333,6 +341,8 @@ static struct evidence series_evidence(const struct ls_rca_series *s,
         e.center = e.spread = NAN;
         /* as for values: a load metric's bad way, or a two-way one that did not fall */
         e.load_up = rule->kind == KIND_LOAD && !good_way && (rule->dir != 0 || s->went >= 0);
+        e.errors = rule->errors;
+        e.slow = rule->kind == KIND_SYMPTOM && !rule->errors;
         e.usable = true;
         return e;
     }
@@ -362,6 +372,8 @@ static struct evidence series_evidence(const struct ls_rca_series *s,
     e.score = z_to_score(e.z, p);
     /* load that rose: the bad direction of a load metric, or a two-way one above its centre */
     e.load_up = rule->kind == KIND_LOAD && (dir != 0 || e.value >= b.center);
+    e.errors = rule->errors;
+    e.slow = rule->kind == KIND_SYMPTOM && !rule->errors;
     e.usable = true;
     return e;
 }
@@ -376,6 +388,8 @@ struct rnode {
                            where the score is already near 1 */
     double z_load;      /* the largest deviation among its load metrics that rose */
     double z_other;     /* ... among the rest (symptoms, load that fell, silence) */
+    double z_errors;    /* ... among its error metrics (part of z_other) */
+    double z_rest;      /* ... among its other symptoms (latency, waits; part of z_other) */
     bool live;          /* some series did not stop (see ls_rca_series.silent) */
     bool quiet;         /* went quiet: its evidence is that silence */
     const char *silent; /* a series that reported in the baseline and not in the window */
@@ -611,6 +625,17 @@ static void explain_node(struct ctx *c, struct rnode *self)
     self->explained = wl + wo > 0 ? (wl * x.load + wo * x.other) / (wl + wo) : 0;
 }
 
+/* How well a cause's kind of fault accounts for an anomaly it reaches: a cause that only
+ * fails requests (its latency and load normal) shows downstream as failures; where its
+ * consumers' failures are normal and only their latency or load moved, they absorbed its
+ * errors (retries, fallbacks), or they are slow for another reason. */
+static double kind_match(const struct ctx *c, const struct rnode *cause, const struct rnode *y)
+{
+    double t = c->p->z_threshold;
+    bool errors_only = cause->z_errors >= t && cause->z_load < t && cause->z_rest < t;
+    return errors_only && y->z_errors < t ? ERRORS_TO_OTHER : 1.0;
+}
+
 static void walk_cause(struct walk *w, struct rnode *cause)
 {
     struct ctx *c = w->c;
@@ -624,7 +649,7 @@ static void walk_cause(struct walk *w, struct rnode *cause)
         struct slot *s = &w->slots[q];
         struct rnode *rn = q ? node_of(c, s->id) : NULL;
         if (rn && rn->anomalous) {
-            covered += rn->mag * s->weight;
+            covered += rn->mag * s->weight * kind_match(c, cause, rn);
             struct slot *b = &w->slots[best];
             struct rnode *bn = best ? node_of(c, b->id) : NULL;
             if (s->depth > b->depth || (s->depth == b->depth && bn && rn->ev.score > bn->ev.score))
@@ -782,6 +807,10 @@ int ls_rca_rank(const struct ls_snap *snap,
             rn->z_load = fmax(rn->z_load, e.z);
         else
             rn->z_other = fmax(rn->z_other, e.z);
+        if (e.errors)
+            rn->z_errors = fmax(rn->z_errors, e.z);
+        else if (e.slow)
+            rn->z_rest = fmax(rn->z_rest, e.z);
     }
     free(scratch);
     /* a node that went quiet altogether (every series it had stopped) */
@@ -796,7 +825,7 @@ int ls_rca_rank(const struct ls_snap *snap,
                                    .spread = NAN,
                                    .usable = true};
         rn->ev.score = z_to_score(rn->ev.z, p);
-        rn->z_other = rn->ev.z;
+        rn->z_other = rn->z_rest = rn->ev.z;
         rn->quiet = true;
     }
 
@@ -825,8 +854,8 @@ int ls_rca_rank(const struct ls_snap *snap,
         for (size_t i = 0; i < n_anom; i++) {
             struct rnode *rn = anom[i];
             walk_cause(&w, rn);
-            rn->score =
-                rn->mag * (1 - EXPLAINED_WEIGHT * rn->explained) * (0.5 + 0.5 * rn->coverage);
+            rn->score = rn->mag * (1 - EXPLAINED_WEIGHT * rn->explained) *
+                        (COV_FLOOR + (1 - COV_FLOOR) * rn->coverage);
         }
         free(w.slots);
         free(w.table);

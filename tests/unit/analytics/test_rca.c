@@ -288,6 +288,53 @@ static void test_a_share_that_never_failed_counts_its_errors(void **state)
     ls_rca_result_cleanup(&r);
 }
 
+/* cache fails every request (its latency normal) while db slows; app and web, which call them,
+ * slow and fail nothing. cache's failures do not show downstream as failures, so db, whose
+ * kind of fault does, is the cause however loud cache is. */
+static void test_a_cause_explains_symptoms_of_its_own_kind(void **state)
+{
+    struct ls_graph *g = *state;
+    struct ls_snap *snap = ls_graph_snap(g);
+    static double pct[NBASE];
+    for (int i = 0; i < NBASE; i++)
+        pct[i] = 100.0;
+    static const double failed[] = {0, 0, 0};
+    static const double served[] = {100, 100, 100};
+    static const double db_win[] = {101, 400, 410};
+    static const double app_win[] = {99, 420, 430};
+    static const double web_win[] = {100, 450, 460};
+    static const double quiet_a[] = {100, 102, 98};
+    struct ls_rca_series s[] = {
+        series("cache", "availability", pct, failed, 3),
+        series("cache", "latency", base_a, quiet_a, 3),
+        series("db", "latency", base_a, db_win, 3),
+        series("db", "availability", pct, served, 3),
+        series("app", "latency", base_a, app_win, 3),
+        series("app", "availability", pct, served, 3),
+        series("web", "latency", base_a, web_win, 3),
+        series("web", "availability", pct, served, 3),
+    };
+    struct ls_rca_params p;
+    ls_rca_params_default(&p);
+    struct ls_rca_result r;
+    assert_int_equal(ls_rca_rank(snap, s, sizeof s / sizeof s[0], &p, &r, NULL), LS_OK);
+    assert_int_equal(r.n_anomalous, 4);
+    assert_true(r.n_causes >= 2);
+    assert_string_equal(r.causes[0].id, "db");
+    ls_rca_result_cleanup(&r);
+
+    /* once app and web fail requests too, cache's failures explain them */
+    static const double app_failed[] = {100, 96, 95};
+    static const double web_failed[] = {100, 97, 96};
+    s[5] = series("app", "availability", pct, app_failed, 3);
+    s[7] = series("web", "availability", pct, web_failed, 3);
+    assert_int_equal(ls_rca_rank(snap, s, sizeof s / sizeof s[0], &p, &r, NULL), LS_OK);
+    assert_true(r.n_causes >= 2);
+    assert_string_equal(r.causes[0].id, "cache");
+    ls_rca_result_cleanup(&r);
+    ls_snap_release(snap);
+}
+
 /* Without a graph, every anomalous node stands alone; the random baseline is seeded: the same
  * seed gives the same order. */
 static void test_no_graph_and_seeded_random(void **state)
@@ -497,6 +544,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test(test_a_score_the_good_way_is_no_evidence),
         cmocka_unit_test(test_a_share_that_never_failed_counts_its_errors),
+        cmocka_unit_test_setup_teardown(test_a_cause_explains_symptoms_of_its_own_kind, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_no_graph_and_seeded_random, setup, teardown),
         cmocka_unit_test_setup_teardown(test_noisy_neighbour_is_the_load_source, setup_infra,
                                         teardown),
