@@ -107,7 +107,12 @@ static const char *const method_names[LS_RCA_METHOD_COUNT] = {"propagation", "zs
 #define SILENT_Z 3.0
 /* a cause that only fails requests, reaching an anomaly without failures (kind_match) */
 #define ERRORS_TO_OTHER 0.3
-#define MAG_HALF        3.0 /* the magnitude (in spreads) at which evidence counts half */
+/* a cause that was as anomalous before another anomaly began as after: it coexisted with that
+ * node being normal, so it does not explain it (pre_existing) */
+#define PRE_EXISTING 0.3
+#define PRE_WORSEN   1.25 /* ... unless it grew by this factor when the other began */
+#define WHEN_BINS    16   /* stretches of the window timed apart */
+#define MAG_HALF     3.0  /* the magnitude (in spreads) at which evidence counts half */
 /* the share of a cause's score that does not depend on how much of the rest it explains: an
  * anomaly that explains nothing else is ranked below one as loud that explains the incident */
 #define COV_FLOOR 0.3
@@ -217,14 +222,18 @@ static double median_of(double *a, size_t n)
 
 /* What one series says. */
 struct evidence {
-    double z;      /* deviation in the bad direction, in spreads (robust or plain) */
-    double score;  /* in [0, 1] */
-    double value;  /* the window value that deviated most */
-    double center; /* baseline centre */
-    double spread; /* baseline spread */
-    bool load_up;  /* a load metric that rose (more work asked of the node) */
-    bool errors;   /* an error metric (failed requests, availability) */
-    bool slow;     /* another symptom (latency, waits, drops: how slowly or badly it serves) */
+    double z;        /* deviation in the bad direction, in spreads (robust or plain) */
+    double score;    /* in [0, 1] */
+    double value;    /* the window value that deviated most */
+    double center;   /* baseline centre */
+    double spread;   /* baseline spread */
+    bool load_up;    /* a load metric that rose (more work asked of the node) */
+    bool errors;     /* an error metric (failed requests, availability) */
+    bool slow;       /* another symptom (latency, waits, drops: how slowly or badly it serves) */
+    bool points;     /* from values against a baseline: up/down/dir/weight read each point */
+    double up, down; /* the baseline's spread above and below its centre */
+    int dir;         /* the bad direction read (0: either) */
+    double weight;   /* the metric's weight (metric_rule) */
     bool usable;
 };
 
@@ -365,8 +374,12 @@ static struct evidence series_evidence(const struct ls_rca_series *s,
     int dir = robust ? rule->dir : 0;
     size_t need = robust && s->n_win >= 3 ? p->window_points : 1;
     e.z = window_z(s, &b, dir, need, scratch, &e.value);
-    if (robust)
-        e.z *= rule->weight;
+    e.weight = robust ? rule->weight : 1.0;
+    e.z *= e.weight;
+    e.points = true;
+    e.up = b.up;
+    e.down = b.down;
+    e.dir = dir;
     e.center = b.center;
     e.spread = e.value >= b.center ? b.up : b.down;
     e.score = z_to_score(e.z, p);
@@ -376,6 +389,39 @@ static struct evidence series_evidence(const struct ls_rca_series *s,
     e.slow = rule->kind == KIND_SYMPTOM && !rule->errors;
     e.usable = true;
     return e;
+}
+
+/* ---- timing within the window --------------------------------------------------------- */
+
+/* The window's span on the series' clock: the first and last point time of every series that
+ * has times (none: points are spread evenly over the window). */
+struct span {
+    int64_t from, to;
+    bool timed;
+};
+
+static struct span span_of(const struct ls_rca_series *series, size_t n)
+{
+    struct span sp = {INT64_MAX, INT64_MIN, false};
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; series[i].t_win && k < series[i].n_win; k++) {
+            sp.from = series[i].t_win[k] < sp.from ? series[i].t_win[k] : sp.from;
+            sp.to = series[i].t_win[k] > sp.to ? series[i].t_win[k] : sp.to;
+            sp.timed = true;
+        }
+    return sp;
+}
+
+/* Which stretch of the window point k of s falls in. */
+static int when_bin(const struct ls_rca_series *s, size_t k, const struct span *sp)
+{
+    double f;
+    if (s->t_win && sp->timed && sp->to > sp->from)
+        f = (double)(s->t_win[k] - sp->from) / ((double)(sp->to - sp->from) * (1 + 1e-9));
+    else
+        f = ((double)k + 0.5) / (double)s->n_win;
+    int b = (int)(f * WHEN_BINS);
+    return b < 0 ? 0 : b >= WHEN_BINS ? WHEN_BINS - 1 : b;
 }
 
 /* ---- nodes ----------------------------------------------------------------------------- */
@@ -397,6 +443,10 @@ struct rnode {
     double explained; /* in [0, 1]: how much an anomalous node affecting it accounts for it */
     double coverage;  /* in [0, 1]: share of the other anomalies it explains */
     double score;
+    float when[WHEN_BINS]; /* per stretch of the window, its largest deviation (NAN: none) */
+    int onset;             /* onset_of: the stretch it became anomalous in, or -1 */
+    double chronic;  /* in [0, 1]: share of the other anomalies that began after it was already
+                        anomalous at full strength (chronic_shares) */
     size_t path_end; /* walk slot of the farthest symptom (see struct walk) */
     char **path;
     size_t n_path;
@@ -415,6 +465,24 @@ static struct rnode *node_of(struct ctx *c, const char *id)
 {
     uintptr_t i = (uintptr_t)ls_map_get(&c->index, id);
     return i ? &c->nodes[i - 1] : NULL;
+}
+
+/* Adds the deviation of each point of s (evidence e) to its node's stretches of the window. */
+static void when_add(struct rnode *rn,
+                     const struct ls_rca_series *s,
+                     const struct evidence *e,
+                     const struct span *sp)
+{
+    for (size_t k = 0; k < s->n_win; k++) {
+        double x = s->win[k];
+        double d = x >= e->center ? (x - e->center) / e->up : (x - e->center) / e->down;
+        d = (e->dir > 0 ? d : e->dir < 0 ? -d : fabs(d)) * e->weight;
+        if (!isfinite(d))
+            continue;
+        int b = when_bin(s, k, sp);
+        if (isnan(rn->when[b]) || d > rn->when[b])
+            rn->when[b] = (float)d;
+    }
 }
 
 /* ---- the walk from a cause ------------------------------------------------------------- */
@@ -625,6 +693,59 @@ static void explain_node(struct ctx *c, struct rnode *self)
     self->explained = wl + wo > 0 ? (wl * x.load + wo * x.other) / (wl + wo) : 0;
 }
 
+/* The first stretch of the window where y is anomalous, when y has data under the threshold
+ * before it (it was normal first); else -1. */
+static int onset_of(const struct rnode *y, double t)
+{
+    bool before = false;
+    for (int b = 0; b < WHEN_BINS; b++) {
+        if (isnan(y->when[b]))
+            continue;
+        if (y->when[b] >= t)
+            return before ? b : -1;
+        before = true;
+    }
+    return -1;
+}
+
+/* Whether x was already anomalous, at full strength, before stretch `onset` (where another
+ * node became anomalous), and did not grow from there: that node was fine beside it, so x
+ * does not account for it (a chronic condition beside a new fault). */
+static bool pre_existing_at(const struct rnode *x, int onset, double t)
+{
+    if (onset <= 0)
+        return false;
+    double xb = -INFINITY, xa = -INFINITY;
+    for (int b = 0; b < WHEN_BINS; b++)
+        if (!isnan(x->when[b])) {
+            if (b < onset)
+                xb = fmax(xb, x->when[b]);
+            else
+                xa = fmax(xa, x->when[b]);
+        }
+    return xb >= t && !(xa > PRE_WORSEN * xb);
+}
+
+/* Sets each anomalous node's `chronic`: the share of the other anomalies (by magnitude) that
+ * began in the window after it was already anomalous at full strength. O(n x WHEN_BINS^2). */
+static void chronic_shares(struct ctx *c, struct rnode **anom, size_t n_anom)
+{
+    double t = c->p->z_threshold, mass_at[WHEN_BINS] = {0};
+    for (size_t i = 0; i < n_anom; i++) {
+        anom[i]->onset = onset_of(anom[i], t);
+        if (anom[i]->onset > 0)
+            mass_at[anom[i]->onset] += anom[i]->mag;
+    }
+    for (size_t i = 0; i < n_anom; i++) {
+        struct rnode *x = anom[i];
+        double others = c->mass - x->mag, hit = 0;
+        for (int o = 1; o < WHEN_BINS && others > 1e-12; o++)
+            if (mass_at[o] > 0 && pre_existing_at(x, o, t))
+                hit += mass_at[o];
+        x->chronic = others > 1e-12 ? fmin(1.0, hit / others) : 0;
+    }
+}
+
 /* How well a cause's kind of fault accounts for an anomaly it reaches: a cause that only
  * fails requests (its latency and load normal) shows downstream as failures; where its
  * consumers' failures are normal and only their latency or load moved, they absorbed its
@@ -633,7 +754,8 @@ static double kind_match(const struct ctx *c, const struct rnode *cause, const s
 {
     double t = c->p->z_threshold;
     bool errors_only = cause->z_errors >= t && cause->z_load < t && cause->z_rest < t;
-    return errors_only && y->z_errors < t ? ERRORS_TO_OTHER : 1.0;
+    double f = errors_only && y->z_errors < t ? ERRORS_TO_OTHER : 1.0;
+    return pre_existing_at(cause, y->onset, t) ? f * PRE_EXISTING : f;
 }
 
 static void walk_cause(struct walk *w, struct rnode *cause)
@@ -765,6 +887,7 @@ int ls_rca_rank(const struct ls_snap *snap,
     out->method = ls_rca_method_name(p->method);
 
     struct ctx c = {.snap = snap, .p = p};
+    struct span span = span_of(series, n);
     ls_map_init(&c.index);
     c.nodes = ls_xcalloc(n ? n : 1, sizeof *c.nodes);
     size_t scratch_n = 1;
@@ -791,7 +914,10 @@ int ls_rca_rank(const struct ls_snap *snap,
         struct ls_map_entry *me = ls_map_upsert(&c.index, s->node, &added);
         if (added) {
             me->value = (void *)(uintptr_t)(c.n_nodes + 1);
-            c.nodes[c.n_nodes++] = (struct rnode){.id = s->node, .metric = s->metric};
+            c.nodes[c.n_nodes] = (struct rnode){.id = s->node, .metric = s->metric};
+            for (int b = 0; b < WHEN_BINS; b++)
+                c.nodes[c.n_nodes].when[b] = NAN;
+            c.n_nodes++;
         }
         struct rnode *rn = &c.nodes[(uintptr_t)me->value - 1];
         if (silent && !rn->silent)
@@ -803,6 +929,8 @@ int ls_rca_rank(const struct ls_snap *snap,
             rn->metric = s->metric;
         }
         rn->live |= !silent;
+        if (e.points)
+            when_add(rn, s, &e, &span);
         if (e.load_up)
             rn->z_load = fmax(rn->z_load, e.z);
         else
@@ -851,11 +979,13 @@ int ls_rca_rank(const struct ls_snap *snap,
         w.table = ls_xcalloc(w.table_cap, sizeof *w.table);
         for (size_t i = 0; i < n_anom; i++)
             explain_node(&c, anom[i]);
+        chronic_shares(&c, anom, n_anom);
         for (size_t i = 0; i < n_anom; i++) {
             struct rnode *rn = anom[i];
             walk_cause(&w, rn);
+            double alone = COV_FLOOR * (1 - (1 - PRE_EXISTING) * rn->chronic);
             rn->score = rn->mag * (1 - EXPLAINED_WEIGHT * rn->explained) *
-                        (COV_FLOOR + (1 - COV_FLOOR) * rn->coverage);
+                        (alone + (1 - COV_FLOOR) * rn->coverage);
         }
         free(w.slots);
         free(w.table);

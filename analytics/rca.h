@@ -44,10 +44,13 @@ struct ls_rca_baseline {
  * is marked silent (with a baseline).
  */
 struct ls_rca_series {
-    const char *node;   /* node id */
-    const char *metric; /* "metric" or "metric/series"; its name says the bad direction
-                           (ls_rca_metric_direction) */
-    const double *win;  /* analysis-window values, in time order */
+    const char *node;     /* node id */
+    const char *metric;   /* "metric" or "metric/series"; its name says the bad direction
+                             (ls_rca_metric_direction) */
+    const double *win;    /* analysis-window values, in time order */
+    const int64_t *t_win; /* their times (µs), or NULL: spread evenly over the window. They
+                             time anomalies against each other: a node anomalous before
+                             another began, and no worse after, does not explain it */
     size_t n_win;
     const double *base; /* baseline-window values */
     size_t n_base;

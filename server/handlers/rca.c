@@ -20,6 +20,7 @@
 struct gathered {
     char *node, *key;
     double *win, *base;
+    int64_t *t_win; /* the window points' times (µs) */
     size_t n_win, n_base;
     int64_t last_us; /* the time of its last window point */
 };
@@ -69,6 +70,8 @@ take(const char *node, const char *key, const int64_t *t, const double *v, size_
     struct gathered *x = add(a, node, key, k);
     x->win = ls_xmalloc(n * sizeof *x->win);
     memcpy(x->win, v, n * sizeof *v);
+    x->t_win = ls_xmalloc(n * sizeof *x->t_win);
+    memcpy(x->t_win, t, n * sizeof *t);
     x->n_win = n;
     x->last_us = n ? t[n - 1] : 0;
 }
@@ -79,6 +82,7 @@ static void gather_cleanup(struct gather *a)
         free(a->g[i].node);
         free(a->g[i].key);
         free(a->g[i].win);
+        free(a->g[i].t_win);
         free(a->g[i].base);
     }
     free(a->g);
@@ -138,6 +142,7 @@ void ls_h_analytics_rca(struct ls_req *req, struct ls_resp *resp)
         s[n++] = (struct ls_rca_series){.node = x->node,
                                         .metric = x->key,
                                         .win = x->win,
+                                        .t_win = x->t_win,
                                         .n_win = x->n_win,
                                         .base = x->base,
                                         .n_base = x->n_base,

@@ -298,7 +298,7 @@ static void test_a_cause_explains_symptoms_of_its_own_kind(void **state)
     static double pct[NBASE];
     for (int i = 0; i < NBASE; i++)
         pct[i] = 100.0;
-    static const double failed[] = {0, 0, 0};
+    static const double failed[] = {100, 0, 0};
     static const double served[] = {100, 100, 100};
     static const double db_win[] = {101, 400, 410};
     static const double app_win[] = {99, 420, 430};
@@ -331,6 +331,68 @@ static void test_a_cause_explains_symptoms_of_its_own_kind(void **state)
     assert_int_equal(ls_rca_rank(snap, s, sizeof s / sizeof s[0], &p, &r, NULL), LS_OK);
     assert_true(r.n_causes >= 2);
     assert_string_equal(r.causes[0].id, "cache");
+    ls_rca_result_cleanup(&r);
+    ls_snap_release(snap);
+}
+
+/* other has failed every request since before the window (availability 0 throughout, as it
+ * was while everything else was normal) when db slows and app and web with it: other, loud as
+ * it is and joined to web, is a chronic condition beside the fault, not its cause. When it
+ * fails only from the moment db slows, it is a candidate again. */
+static void test_a_chronic_anomaly_is_not_the_new_fault(void **state)
+{
+    (void)state;
+    struct ls_change_set *cs = ls_change_set_new("test");
+    put_node(cs, "web", "service");
+    put_node(cs, "app", "service");
+    put_node(cs, "db", "service");
+    put_node(cs, "other", "service");
+    put_edge(cs, "web", LS_EDGE_DEPENDS_ON, "app");
+    put_edge(cs, "app", LS_EDGE_DEPENDS_ON, "db");
+    put_edge(cs, "web", LS_EDGE_DEPENDS_ON, "other");
+    publish(state, cs);
+    struct ls_snap *snap = ls_graph_snap(*state);
+    static double pct[NBASE];
+    for (int i = 0; i < NBASE; i++)
+        pct[i] = 100.0;
+    static const double always[] = {0, 0, 0, 0, 0};
+    static const double served[] = {100, 100, 100, 100, 100};
+    static const double db_win[] = {101, 99, 150, 160, 155};
+    static const double app_win[] = {99, 100, 170, 180, 175};
+    static const double web_win[] = {100, 101, 200, 210, 205};
+    static const double web_err[] = {100, 100, 99.5, 99.4, 99.5};
+    struct ls_rca_series s[] = {
+        series("other", "availability", pct, always, 5),
+        series("db", "latency", base_a, db_win, 5),
+        series("app", "latency", base_a, app_win, 5),
+        series("web", "latency", base_a, web_win, 5),
+        series("web", "availability", pct, web_err, 5),
+        series("app", "availability", pct, served, 5),
+    };
+    struct ls_rca_params p;
+    ls_rca_params_default(&p);
+    struct ls_rca_result r;
+    assert_int_equal(ls_rca_rank(snap, s, sizeof s / sizeof s[0], &p, &r, NULL), LS_OK);
+    assert_int_equal(r.n_anomalous, 4);
+    assert_string_equal(r.causes[0].id, "db");
+    ls_rca_result_cleanup(&r);
+
+    /* the same failures, beginning with db's slowdown: other explains web's errors */
+    static const double sudden[] = {100, 100, 0, 0, 0};
+    s[0] = series("other", "availability", pct, sudden, 5);
+    assert_int_equal(ls_rca_rank(snap, s, sizeof s / sizeof s[0], &p, &r, NULL), LS_OK);
+    assert_string_equal(r.causes[0].id, "other");
+    ls_rca_result_cleanup(&r);
+
+    /* with times: other's points are the window's first half (its failures began early) */
+    static const int64_t early[] = {0, 10, 20, 30, 40};
+    static const int64_t even[] = {0, 25, 50, 75, 100};
+    for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
+        s[i].t_win = even;
+    s[0] = series("other", "availability", pct, sudden, 5);
+    s[0].t_win = early; /* 0 from t=20: before db's slowdown at t=50 */
+    assert_int_equal(ls_rca_rank(snap, s, sizeof s / sizeof s[0], &p, &r, NULL), LS_OK);
+    assert_string_equal(r.causes[0].id, "db");
     ls_rca_result_cleanup(&r);
     ls_snap_release(snap);
 }
@@ -546,6 +608,7 @@ int main(void)
         cmocka_unit_test(test_a_share_that_never_failed_counts_its_errors),
         cmocka_unit_test_setup_teardown(test_a_cause_explains_symptoms_of_its_own_kind, setup,
                                         teardown),
+        cmocka_unit_test_teardown(test_a_chronic_anomaly_is_not_the_new_fault, teardown),
         cmocka_unit_test_setup_teardown(test_no_graph_and_seeded_random, setup, teardown),
         cmocka_unit_test_setup_teardown(test_noisy_neighbour_is_the_load_source, setup_infra,
                                         teardown),
