@@ -58,32 +58,33 @@ static const struct metric_rule {
     enum kind kind; /* for load, its bad direction is more load (free memory falling) */
     bool share;     /* the share of requests served well, in % or as a fraction (spread_floor) */
     bool errors;    /* it counts requests that failed (or the share that did not) */
+    bool delay;     /* a time spent serving (latency): a callee's adds to its caller's */
 } metric_dirs[] = {
-    {"availability", -1, 1.0, KIND_SYMPTOM, true, true},
-    {"success", -1, 1.0, KIND_SYMPTOM, true, true},
-    {"uptime", -1, 1.0, KIND_SYMPTOM, false, false},
-    {"free", -1, 1.0, KIND_LOAD, false, false},
-    {"idle", -1, 1.0, KIND_LOAD, false, false},
-    {"latency", +1, 1.0, KIND_SYMPTOM, false, false},
-    {"duration", +1, 1.0, KIND_SYMPTOM, false, false},
-    {"error", +1, 1.0, KIND_SYMPTOM, false, true},
-    {"fail", +1, 1.0, KIND_SYMPTOM, false, true},
-    {"drop", +1, 1.0, KIND_SYMPTOM, false, false},
-    {"loss", +1, 1.0, KIND_SYMPTOM, false, false},
-    {"timeout", +1, 1.0, KIND_SYMPTOM, false, false},
-    {"retr", +1, 1.0, KIND_SYMPTOM, false, false},
-    {"cpu", +1, 1.0, KIND_LOAD, false, false},
-    {"mem", +1, 1.0, KIND_LOAD, false, false},
-    {"load", +1, 1.0, KIND_LOAD, false, false},
-    {"wait", +1, 1.0, KIND_SYMPTOM, false, false},
-    {"queue", +1, 1.0, KIND_SYMPTOM, false, false},
-    {"temp", +1, 1.0, KIND_SYMPTOM, false, false},
-    {"swap", +1, 1.0, KIND_LOAD, false, false},
-    {"request", 0, 0.5, KIND_LOAD, false, false},
-    {"rate", 0, 0.5, KIND_LOAD, false, false},
-    {"throughput", 0, 0.5, KIND_LOAD, false, false},
-    {"bytes", 0, 0.5, KIND_LOAD, false, false},
-    {"packets", 0, 0.5, KIND_LOAD, false, false},
+    {"availability", -1, 1.0, KIND_SYMPTOM, true, true, false},
+    {"success", -1, 1.0, KIND_SYMPTOM, true, true, false},
+    {"uptime", -1, 1.0, KIND_SYMPTOM, false, false, false},
+    {"free", -1, 1.0, KIND_LOAD, false, false, false},
+    {"idle", -1, 1.0, KIND_LOAD, false, false, false},
+    {"latency", +1, 1.0, KIND_SYMPTOM, false, false, true},
+    {"duration", +1, 1.0, KIND_SYMPTOM, false, false, true},
+    {"error", +1, 1.0, KIND_SYMPTOM, false, true, false},
+    {"fail", +1, 1.0, KIND_SYMPTOM, false, true, false},
+    {"drop", +1, 1.0, KIND_SYMPTOM, false, false, false},
+    {"loss", +1, 1.0, KIND_SYMPTOM, false, false, false},
+    {"timeout", +1, 1.0, KIND_SYMPTOM, false, false, false},
+    {"retr", +1, 1.0, KIND_SYMPTOM, false, false, false},
+    {"cpu", +1, 1.0, KIND_LOAD, false, false, false},
+    {"mem", +1, 1.0, KIND_LOAD, false, false, false},
+    {"load", +1, 1.0, KIND_LOAD, false, false, false},
+    {"wait", +1, 1.0, KIND_SYMPTOM, false, false, false},
+    {"queue", +1, 1.0, KIND_SYMPTOM, false, false, false},
+    {"temp", +1, 1.0, KIND_SYMPTOM, false, false, false},
+    {"swap", +1, 1.0, KIND_LOAD, false, false, false},
+    {"request", 0, 0.5, KIND_LOAD, false, false, false},
+    {"rate", 0, 0.5, KIND_LOAD, false, false, false},
+    {"throughput", 0, 0.5, KIND_LOAD, false, false, false},
+    {"bytes", 0, 0.5, KIND_LOAD, false, false, false},
+    {"packets", 0, 0.5, KIND_LOAD, false, false, false},
 };
 
 static const char *const method_names[LS_RCA_METHOD_COUNT] = {"propagation", "zscore", "random"};
@@ -136,7 +137,7 @@ bool ls_rca_method_parse(const char *s, enum ls_rca_method *out)
  * weight, a symptom. */
 static const struct metric_rule *metric_rule(const char *metric)
 {
-    static const struct metric_rule unknown = {"", 0, 1.0, KIND_SYMPTOM, false, false};
+    static const struct metric_rule unknown = {"", 0, 1.0, KIND_SYMPTOM, false, false, false};
     for (size_t i = 0; metric && i < sizeof metric_dirs / sizeof metric_dirs[0]; i++)
         if (strstr(metric, metric_dirs[i].part))
             return &metric_dirs[i];
@@ -234,6 +235,7 @@ struct evidence {
     double up, down; /* the baseline's spread above and below its centre */
     int dir;         /* the bad direction read (0: either) */
     double weight;   /* the metric's weight (metric_rule) */
+    double delay_up; /* a delay metric: how much it rose, in its unit (else 0) */
     bool usable;
 };
 
@@ -380,6 +382,7 @@ static struct evidence series_evidence(const struct ls_rca_series *s,
     e.up = b.up;
     e.down = b.down;
     e.dir = dir;
+    e.delay_up = rule->delay ? e.value - b.center : 0;
     e.center = b.center;
     e.spread = e.value >= b.center ? b.up : b.down;
     e.score = z_to_score(e.z, p);
@@ -436,6 +439,7 @@ struct rnode {
     double z_other;     /* ... among the rest (symptoms, load that fell, silence) */
     double z_errors;    /* ... among its error metrics (part of z_other) */
     double z_rest;      /* ... among its other symptoms (latency, waits; part of z_other) */
+    double delay_up;    /* the largest rise of its delay metrics, in their unit */
     bool live;          /* some series did not stop (see ls_rca_series.silent) */
     bool quiet;         /* went quiet: its evidence is that silence */
     const char *silent; /* a series that reported in the baseline and not in the window */
@@ -496,6 +500,7 @@ struct slot {
     int depth;
     double weight; /* product of edge effects from the root, with the hop decay */
     bool crossed;  /* the path from the root crossed a normal node */
+    bool calls;    /* every edge from the root is a call dependency (additive[]) */
 };
 
 struct walk {
@@ -542,8 +547,13 @@ static void walk_reset(struct walk *w)
     w->n = 0;
 }
 
-static bool
-walk_add(struct walk *w, const char *id, size_t parent, int depth, double weight, bool crossed)
+static bool walk_add(struct walk *w,
+                     const char *id,
+                     size_t parent,
+                     int depth,
+                     double weight,
+                     bool crossed,
+                     bool calls)
 {
     uint64_t h = ls_hash_str(id);
     bool found;
@@ -554,7 +564,7 @@ walk_add(struct walk *w, const char *id, size_t parent, int depth, double weight
         w->full = true;
         return false;
     }
-    w->slots[w->n] = (struct slot){id, h, parent, depth, weight, crossed};
+    w->slots[w->n] = (struct slot){id, h, parent, depth, weight, crossed, calls};
     w->table[at] = (uint32_t)(w->n + 1);
     w->n++;
     return true;
@@ -598,17 +608,28 @@ static bool visit_out(const struct ls_edge *e, void *arg)
         return true;
     walk_add(w, v.other, w->from, from->depth + 1,
              from->weight * v.out * HOP_DECAY * (cross ? CROSS_NORMAL : 1.0),
-             from->crossed || cross);
+             from->crossed || cross, from->calls && additive[e->type]);
     return !w->full;
 }
 
 /* ---- how much of a node's anomaly its neighbours explain --------------------------------- */
 
 /* How fully anomalous y can account for self, across an edge of `type` (see additive[]). */
+/* How much of self's delay y's can account for across call dependencies (a callee's delay
+ * adds to its callers'): up to its own rise in seconds, when self's anomaly is mainly its
+ * delay and both rose; else 1 (not known). */
+static double delay_share(const struct rnode *y, const struct rnode *self)
+{
+    if (self->delay_up > 0 && y->delay_up > 0 && self->z_rest >= self->z_load &&
+        self->z_rest >= self->z_errors)
+        return fmin(1.0, y->delay_up / self->delay_up);
+    return 1.0;
+}
+
 static double relative(const struct rnode *y, const struct rnode *self, int type)
 {
     if ((unsigned)type < LS_EDGE_TYPE_COUNT && additive[type])
-        return fmin(1.0, y->mag / fmax(self->mag, 1e-12));
+        return fmin(fmin(1.0, y->mag / fmax(self->mag, 1e-12)), delay_share(y, self));
     return fmin(1.0, y->ev.score / fmax(self->ev.score, 1e-12));
 }
 
@@ -763,7 +784,7 @@ static void walk_cause(struct walk *w, struct rnode *cause)
     struct ctx *c = w->c;
     walk_reset(w);
     w->full = false;
-    walk_add(w, cause->id, SIZE_MAX, 0, 1.0, false);
+    walk_add(w, cause->id, SIZE_MAX, 0, 1.0, false, true);
     struct ls_err ignored;
     double covered = 0;
     size_t best = 0;
@@ -771,7 +792,8 @@ static void walk_cause(struct walk *w, struct rnode *cause)
         struct slot *s = &w->slots[q];
         struct rnode *rn = q ? node_of(c, s->id) : NULL;
         if (rn && rn->anomalous) {
-            covered += rn->mag * s->weight * kind_match(c, cause, rn);
+            covered += rn->mag * s->weight * kind_match(c, cause, rn) *
+                       (s->calls ? delay_share(cause, rn) : 1.0);
             struct slot *b = &w->slots[best];
             struct rnode *bn = best ? node_of(c, b->id) : NULL;
             if (s->depth > b->depth || (s->depth == b->depth && bn && rn->ev.score > bn->ev.score))
@@ -931,6 +953,8 @@ int ls_rca_rank(const struct ls_snap *snap,
         rn->live |= !silent;
         if (e.points)
             when_add(rn, s, &e, &span);
+        if (e.z >= p->z_threshold)
+            rn->delay_up = fmax(rn->delay_up, e.delay_up);
         if (e.load_up)
             rn->z_load = fmax(rn->z_load, e.z);
         else

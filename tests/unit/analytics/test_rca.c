@@ -397,6 +397,44 @@ static void test_a_chronic_anomaly_is_not_the_new_fault(void **state)
     ls_snap_release(snap);
 }
 
+/* app's own code slows (+300 ms) while db, which it calls, is 2 ms slower — twenty spreads of
+ * its tight baseline. A callee's delay adds to its caller's, so db accounts for 2 of app's
+ * 300 ms: app is the cause, however far db moved in spreads. */
+static void test_a_callee_explains_its_callers_delay_up_to_its_own(void **state)
+{
+    struct ls_graph *g = *state;
+    struct ls_snap *snap = ls_graph_snap(g);
+    static double tight[NBASE];
+    for (int i = 0; i < NBASE; i++)
+        tight[i] = 0.010 + 0.0001 * (double)((i * 3) % 5 - 2); /* 9.8-10.2 ms */
+    static const double db_win[] = {0.0101, 0.0120, 0.0121};
+    static const double app_win[] = {0.100, 0.400, 0.410};
+    static const double web_win[] = {0.100, 0.420, 0.430};
+    static double base_s[NBASE];
+    for (int i = 0; i < NBASE; i++)
+        base_s[i] = base_a[i] / 1000.0; /* 95-105 ms */
+    struct ls_rca_series s[] = {
+        series("db", "latency", tight, db_win, 3),
+        series("app", "latency", base_s, app_win, 3),
+        series("web", "latency", base_s, web_win, 3),
+    };
+    struct ls_rca_params p;
+    ls_rca_params_default(&p);
+    struct ls_rca_result r;
+    assert_int_equal(ls_rca_rank(snap, s, 3, &p, &r, NULL), LS_OK);
+    assert_int_equal(r.n_anomalous, 3);
+    assert_string_equal(r.causes[0].id, "app");
+    ls_rca_result_cleanup(&r);
+
+    /* when db's delay is most of app's, db is the cause */
+    static const double db_slow[] = {0.0101, 0.290, 0.300};
+    s[0] = series("db", "latency", tight, db_slow, 3);
+    assert_int_equal(ls_rca_rank(snap, s, 3, &p, &r, NULL), LS_OK);
+    assert_string_equal(r.causes[0].id, "db");
+    ls_rca_result_cleanup(&r);
+    ls_snap_release(snap);
+}
+
 /* Without a graph, every anomalous node stands alone; the random baseline is seeded: the same
  * seed gives the same order. */
 static void test_no_graph_and_seeded_random(void **state)
@@ -609,6 +647,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_cause_explains_symptoms_of_its_own_kind, setup,
                                         teardown),
         cmocka_unit_test_teardown(test_a_chronic_anomaly_is_not_the_new_fault, teardown),
+        cmocka_unit_test_setup_teardown(test_a_callee_explains_its_callers_delay_up_to_its_own,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_graph_and_seeded_random, setup, teardown),
         cmocka_unit_test_setup_teardown(test_noisy_neighbour_is_the_load_source, setup_infra,
                                         teardown),
