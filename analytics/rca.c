@@ -612,6 +612,76 @@ static bool visit_out(const struct ls_edge *e, void *arg)
     return !w->full;
 }
 
+/* The first stretch of the window where y is anomalous, when y has data under the threshold
+ * before it (it was normal first); else -1. */
+static int onset_of(const struct rnode *y, double t)
+{
+    bool before = false;
+    for (int b = 0; b < WHEN_BINS; b++) {
+        if (isnan(y->when[b]))
+            continue;
+        if (y->when[b] >= t)
+            return before ? b : -1;
+        before = true;
+    }
+    return -1;
+}
+
+/* Whether x was already anomalous, at full strength, before stretch `onset` (where another
+ * node became anomalous), and did not grow from there: that node was fine beside it, so x
+ * does not account for it (a chronic condition beside a new fault). */
+static bool pre_existing_at(const struct rnode *x, int onset, double t)
+{
+    if (onset <= 0)
+        return false;
+    double xb = -INFINITY, xa = -INFINITY;
+    for (int b = 0; b < WHEN_BINS; b++)
+        if (!isnan(x->when[b])) {
+            if (b < onset)
+                xb = fmax(xb, x->when[b]);
+            else
+                xa = fmax(xa, x->when[b]);
+        }
+    return xb >= t && !(xa > PRE_WORSEN * xb);
+}
+
+/* Sets each anomalous node's `chronic`: the share of the other anomalies (by magnitude) that
+ * began in the window after it was already anomalous at full strength. O(n x WHEN_BINS^2). */
+static void chronic_shares(struct ctx *c, struct rnode **anom, size_t n_anom)
+{
+    double t = c->p->z_threshold, mass_at[WHEN_BINS] = {0};
+    for (size_t i = 0; i < n_anom; i++) {
+        anom[i]->onset = onset_of(anom[i], t);
+        if (anom[i]->onset > 0)
+            mass_at[anom[i]->onset] += anom[i]->mag;
+    }
+    for (size_t i = 0; i < n_anom; i++) {
+        struct rnode *x = anom[i];
+        double others = c->mass - x->mag, hit = 0;
+        for (int o = 1; o < WHEN_BINS && others > 1e-12; o++)
+            if (mass_at[o] > 0 && pre_existing_at(x, o, t))
+                hit += mass_at[o];
+        x->chronic = others > 1e-12 ? fmin(1.0, hit / others) : 0;
+    }
+}
+
+/* How well a cause's kind of fault accounts for an anomaly it reaches: a cause that only
+ * fails requests (its latency and load normal) shows downstream as failures; where its
+ * consumers' failures are normal and only their latency or load moved, they absorbed its
+ * errors (retries, fallbacks), or they are slow for another reason. Likewise a cause that
+ * is only slow makes its consumers wait before they fail (a timeout): one that fails fast,
+ * its latency normal, fails for another reason. */
+static double kind_match(const struct ctx *c, const struct rnode *cause, const struct rnode *y)
+{
+    double t = c->p->z_threshold;
+    bool errors_only = cause->z_errors >= t && cause->z_load < t && cause->z_rest < t;
+    bool slow_only = cause->z_rest >= t && cause->z_load < t && cause->z_errors < t;
+    bool y_fails_fast = y->z_errors >= t && y->z_rest < t;
+    double f =
+        (errors_only && y->z_errors < t) || (slow_only && y_fails_fast) ? ERRORS_TO_OTHER : 1.0;
+    return pre_existing_at(cause, y->onset, t) ? f * PRE_EXISTING : f;
+}
+
 /* ---- how much of a node's anomaly its neighbours explain --------------------------------- */
 
 /* How fully anomalous y can account for self, across an edge of `type` (see additive[]). */
@@ -651,7 +721,7 @@ struct explain {
 static void
 explain_by(struct explain *x, const struct rnode *y, double eff, bool consumes, int type)
 {
-    double rel = relative(y, x->self, type);
+    double rel = relative(y, x->self, type) * kind_match(x->c, y, x->self);
     if (!consumes) {
         x->other = fmax(x->other, eff * rel);
         x->load = fmax(x->load, LOAD_FROM_PROVIDER * eff * rel);
@@ -712,71 +782,6 @@ static void explain_node(struct ctx *c, struct rnode *self)
     double wl = self->z_load >= t ? self->z_load : 0;
     double wo = self->z_other >= t ? self->z_other : 0;
     self->explained = wl + wo > 0 ? (wl * x.load + wo * x.other) / (wl + wo) : 0;
-}
-
-/* The first stretch of the window where y is anomalous, when y has data under the threshold
- * before it (it was normal first); else -1. */
-static int onset_of(const struct rnode *y, double t)
-{
-    bool before = false;
-    for (int b = 0; b < WHEN_BINS; b++) {
-        if (isnan(y->when[b]))
-            continue;
-        if (y->when[b] >= t)
-            return before ? b : -1;
-        before = true;
-    }
-    return -1;
-}
-
-/* Whether x was already anomalous, at full strength, before stretch `onset` (where another
- * node became anomalous), and did not grow from there: that node was fine beside it, so x
- * does not account for it (a chronic condition beside a new fault). */
-static bool pre_existing_at(const struct rnode *x, int onset, double t)
-{
-    if (onset <= 0)
-        return false;
-    double xb = -INFINITY, xa = -INFINITY;
-    for (int b = 0; b < WHEN_BINS; b++)
-        if (!isnan(x->when[b])) {
-            if (b < onset)
-                xb = fmax(xb, x->when[b]);
-            else
-                xa = fmax(xa, x->when[b]);
-        }
-    return xb >= t && !(xa > PRE_WORSEN * xb);
-}
-
-/* Sets each anomalous node's `chronic`: the share of the other anomalies (by magnitude) that
- * began in the window after it was already anomalous at full strength. O(n x WHEN_BINS^2). */
-static void chronic_shares(struct ctx *c, struct rnode **anom, size_t n_anom)
-{
-    double t = c->p->z_threshold, mass_at[WHEN_BINS] = {0};
-    for (size_t i = 0; i < n_anom; i++) {
-        anom[i]->onset = onset_of(anom[i], t);
-        if (anom[i]->onset > 0)
-            mass_at[anom[i]->onset] += anom[i]->mag;
-    }
-    for (size_t i = 0; i < n_anom; i++) {
-        struct rnode *x = anom[i];
-        double others = c->mass - x->mag, hit = 0;
-        for (int o = 1; o < WHEN_BINS && others > 1e-12; o++)
-            if (mass_at[o] > 0 && pre_existing_at(x, o, t))
-                hit += mass_at[o];
-        x->chronic = others > 1e-12 ? fmin(1.0, hit / others) : 0;
-    }
-}
-
-/* How well a cause's kind of fault accounts for an anomaly it reaches: a cause that only
- * fails requests (its latency and load normal) shows downstream as failures; where its
- * consumers' failures are normal and only their latency or load moved, they absorbed its
- * errors (retries, fallbacks), or they are slow for another reason. */
-static double kind_match(const struct ctx *c, const struct rnode *cause, const struct rnode *y)
-{
-    double t = c->p->z_threshold;
-    bool errors_only = cause->z_errors >= t && cause->z_load < t && cause->z_rest < t;
-    double f = errors_only && y->z_errors < t ? ERRORS_TO_OTHER : 1.0;
-    return pre_existing_at(cause, y->onset, t) ? f * PRE_EXISTING : f;
 }
 
 static void walk_cause(struct walk *w, struct rnode *cause)
@@ -1001,9 +1006,9 @@ int ls_rca_rank(const struct ls_snap *snap,
         while (w.table_cap < 2 * w.cap)
             w.table_cap *= 2;
         w.table = ls_xcalloc(w.table_cap, sizeof *w.table);
+        chronic_shares(&c, anom, n_anom);
         for (size_t i = 0; i < n_anom; i++)
             explain_node(&c, anom[i]);
-        chronic_shares(&c, anom, n_anom);
         for (size_t i = 0; i < n_anom; i++) {
             struct rnode *rn = anom[i];
             walk_cause(&w, rn);

@@ -435,6 +435,43 @@ static void test_a_callee_explains_its_callers_delay_up_to_its_own(void **state)
     ls_snap_release(snap);
 }
 
+/* db is slow (its errors normal) while app, which calls it, fails fast (its latency normal)
+ * and web with it: a caller waiting on a slow callee is slow before it times out, so app's
+ * failures are its own. When app is slow too, db explains it again. */
+static void test_a_slow_callee_does_not_explain_a_caller_that_fails_fast(void **state)
+{
+    struct ls_graph *g = *state;
+    struct ls_snap *snap = ls_graph_snap(g);
+    static double pct[NBASE];
+    for (int i = 0; i < NBASE; i++)
+        pct[i] = 100.0;
+    static const double db_win[] = {101, 400, 410};
+    static const double quiet_a[] = {100, 102, 98};
+    static const double app_failed[] = {100, 95, 94};
+    static const double web_failed[] = {100, 96, 95};
+    struct ls_rca_series s[] = {
+        series("db", "latency", base_a, db_win, 3),
+        series("app", "availability", pct, app_failed, 3),
+        series("app", "latency", base_a, quiet_a, 3),
+        series("web", "availability", pct, web_failed, 3),
+        series("web", "latency", base_a, quiet_a, 3),
+    };
+    struct ls_rca_params p;
+    ls_rca_params_default(&p);
+    struct ls_rca_result r;
+    assert_int_equal(ls_rca_rank(snap, s, 5, &p, &r, NULL), LS_OK);
+    assert_int_equal(r.n_anomalous, 3);
+    assert_string_equal(r.causes[0].id, "app");
+    ls_rca_result_cleanup(&r);
+
+    static const double app_slow[] = {100, 420, 430};
+    s[2] = series("app", "latency", base_a, app_slow, 3);
+    assert_int_equal(ls_rca_rank(snap, s, 5, &p, &r, NULL), LS_OK);
+    assert_string_equal(r.causes[0].id, "db");
+    ls_rca_result_cleanup(&r);
+    ls_snap_release(snap);
+}
+
 /* Without a graph, every anomalous node stands alone; the random baseline is seeded: the same
  * seed gives the same order. */
 static void test_no_graph_and_seeded_random(void **state)
@@ -647,6 +684,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_cause_explains_symptoms_of_its_own_kind, setup,
                                         teardown),
         cmocka_unit_test_teardown(test_a_chronic_anomaly_is_not_the_new_fault, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_a_slow_callee_does_not_explain_a_caller_that_fails_fast, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_callee_explains_its_callers_delay_up_to_its_own,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_graph_and_seeded_random, setup, teardown),
