@@ -112,6 +112,7 @@ static const char *const method_names[LS_RCA_METHOD_COUNT] = {"propagation", "zs
  * node being normal, so it does not explain it (pre_existing) */
 #define PRE_EXISTING 0.3
 #define PRE_WORSEN   1.25 /* ... unless it grew by this factor when the other began */
+#define PRE_POINTS   2    /* ... over this many stretches of the window (not a cause's lead) */
 #define WHEN_BINS    16   /* stretches of the window timed apart */
 #define MAG_HALF     3.0  /* the magnitude (in spreads) at which evidence counts half */
 /* the share of a cause's score that does not depend on how much of the rest it explains: an
@@ -627,37 +628,44 @@ static int onset_of(const struct rnode *y, double t)
     return -1;
 }
 
-/* Whether x was already anomalous, at full strength, before stretch `onset` (where another
- * node became anomalous), and did not grow from there: that node was fine beside it, so x
- * does not account for it (a chronic condition beside a new fault). */
+/* Whether x was already anomalous, at full strength, on at least PRE_POINTS stretches before
+ * stretch `onset` (where another node, normal until then, became anomalous), and did not grow
+ * from there: that node was fine beside it for a while, so x does not account for it (a
+ * chronic condition beside a new fault). One stretch ahead is a cause leading its effects. */
 static bool pre_existing_at(const struct rnode *x, int onset, double t)
 {
     if (onset <= 0)
         return false;
     double xb = -INFINITY, xa = -INFINITY;
+    int ahead = 0;
     for (int b = 0; b < WHEN_BINS; b++)
         if (!isnan(x->when[b])) {
-            if (b < onset)
+            if (b < onset) {
                 xb = fmax(xb, x->when[b]);
-            else
+                ahead += x->when[b] >= t;
+            } else
                 xa = fmax(xa, x->when[b]);
         }
-    return xb >= t && !(xa > PRE_WORSEN * xb);
+    return ahead >= PRE_POINTS && !(xa > PRE_WORSEN * xb);
 }
 
-/* Sets each anomalous node's `chronic`: the share of the other anomalies (by magnitude) that
- * began in the window after it was already anomalous at full strength. O(n x WHEN_BINS^2). */
+/* Sets each anomalous node's `chronic`: the share of the other anomalies that began in the
+ * window (by magnitude) that began after it was already anomalous at full strength. O(n x
+ * WHEN_BINS^2). */
 static void chronic_shares(struct ctx *c, struct rnode **anom, size_t n_anom)
 {
-    double t = c->p->z_threshold, mass_at[WHEN_BINS] = {0};
+    double t = c->p->z_threshold, mass_at[WHEN_BINS] = {0}, timed = 0;
     for (size_t i = 0; i < n_anom; i++) {
         anom[i]->onset = onset_of(anom[i], t);
-        if (anom[i]->onset > 0)
+        if (anom[i]->onset > 0) {
             mass_at[anom[i]->onset] += anom[i]->mag;
+            timed += anom[i]->mag;
+        }
     }
     for (size_t i = 0; i < n_anom; i++) {
         struct rnode *x = anom[i];
-        double others = c->mass - x->mag, hit = 0;
+        /* of the anomalies whose start the window shows (not those anomalous throughout) */
+        double others = timed - (x->onset > 0 ? x->mag : 0), hit = 0;
         for (int o = 1; o < WHEN_BINS && others > 1e-12; o++)
             if (mass_at[o] > 0 && pre_existing_at(x, o, t))
                 hit += mass_at[o];

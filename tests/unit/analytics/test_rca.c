@@ -384,6 +384,13 @@ static void test_a_chronic_anomaly_is_not_the_new_fault(void **state)
     assert_string_equal(r.causes[0].id, "other");
     ls_rca_result_cleanup(&r);
 
+    /* one point ahead of db is a cause leading its effects, not a chronic condition */
+    static const double ahead[] = {100, 0, 0, 0, 0};
+    s[0] = series("other", "availability", pct, ahead, 5);
+    assert_int_equal(ls_rca_rank(snap, s, sizeof s / sizeof s[0], &p, &r, NULL), LS_OK);
+    assert_string_equal(r.causes[0].id, "other");
+    ls_rca_result_cleanup(&r);
+
     /* with times: other's points are the window's first half (its failures began early) */
     static const int64_t early[] = {0, 10, 20, 30, 40};
     static const int64_t even[] = {0, 25, 50, 75, 100};
