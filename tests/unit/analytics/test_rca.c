@@ -95,6 +95,34 @@ series(const char *node, const char *metric, const double *base, const double *w
                                   .score = -1};
 }
 
+/* A baseline of NBASE values at exactly 100 (a share that never failed). */
+static const double *hundreds(void)
+{
+    static double v[NBASE];
+    for (int i = 0; i < NBASE; i++)
+        v[i] = 100.0;
+    return v;
+}
+
+/* Ranks s with the default parameters and checks the first cause (and, unless SIZE_MAX, how
+ * many nodes are anomalous). */
+static void assert_first_cause(const struct ls_snap *snap,
+                               const struct ls_rca_series *s,
+                               size_t n,
+                               size_t n_anomalous,
+                               const char *want)
+{
+    struct ls_rca_params p;
+    ls_rca_params_default(&p);
+    struct ls_rca_result r;
+    assert_int_equal(ls_rca_rank(snap, s, n, &p, &r, NULL), LS_OK);
+    if (n_anomalous != SIZE_MAX)
+        assert_int_equal(r.n_anomalous, n_anomalous);
+    assert_true(r.n_causes >= 1);
+    assert_string_equal(r.causes[0].id, want);
+    ls_rca_result_cleanup(&r);
+}
+
 static int path_is(const struct ls_rca_cause *c, const char *const *want, size_t n)
 {
     if (c->n_path != n)
@@ -295,9 +323,7 @@ static void test_a_cause_explains_symptoms_of_its_own_kind(void **state)
 {
     struct ls_graph *g = *state;
     struct ls_snap *snap = ls_graph_snap(g);
-    static double pct[NBASE];
-    for (int i = 0; i < NBASE; i++)
-        pct[i] = 100.0;
+    const double *pct = hundreds();
     static const double failed[] = {100, 0, 0};
     static const double served[] = {100, 100, 100};
     static const double db_win[] = {101, 400, 410};
@@ -314,24 +340,14 @@ static void test_a_cause_explains_symptoms_of_its_own_kind(void **state)
         series("web", "latency", base_a, web_win, 3),
         series("web", "availability", pct, served, 3),
     };
-    struct ls_rca_params p;
-    ls_rca_params_default(&p);
-    struct ls_rca_result r;
-    assert_int_equal(ls_rca_rank(snap, s, sizeof s / sizeof s[0], &p, &r, NULL), LS_OK);
-    assert_int_equal(r.n_anomalous, 4);
-    assert_true(r.n_causes >= 2);
-    assert_string_equal(r.causes[0].id, "db");
-    ls_rca_result_cleanup(&r);
+    assert_first_cause(snap, s, sizeof s / sizeof s[0], 4, "db");
 
     /* once app and web fail requests too, cache's failures explain them */
     static const double app_failed[] = {100, 96, 95};
     static const double web_failed[] = {100, 97, 96};
     s[5] = series("app", "availability", pct, app_failed, 3);
     s[7] = series("web", "availability", pct, web_failed, 3);
-    assert_int_equal(ls_rca_rank(snap, s, sizeof s / sizeof s[0], &p, &r, NULL), LS_OK);
-    assert_true(r.n_causes >= 2);
-    assert_string_equal(r.causes[0].id, "cache");
-    ls_rca_result_cleanup(&r);
+    assert_first_cause(snap, s, sizeof s / sizeof s[0], SIZE_MAX, "cache");
     ls_snap_release(snap);
 }
 
@@ -352,9 +368,7 @@ static void test_a_chronic_anomaly_is_not_the_new_fault(void **state)
     put_edge(cs, "web", LS_EDGE_DEPENDS_ON, "other");
     publish(state, cs);
     struct ls_snap *snap = ls_graph_snap(*state);
-    static double pct[NBASE];
-    for (int i = 0; i < NBASE; i++)
-        pct[i] = 100.0;
+    const double *pct = hundreds();
     static const double always[] = {0, 0, 0, 0, 0};
     static const double served[] = {100, 100, 100, 100, 100};
     static const double db_win[] = {101, 99, 150, 160, 155};
@@ -369,27 +383,17 @@ static void test_a_chronic_anomaly_is_not_the_new_fault(void **state)
         series("web", "availability", pct, web_err, 5),
         series("app", "availability", pct, served, 5),
     };
-    struct ls_rca_params p;
-    ls_rca_params_default(&p);
-    struct ls_rca_result r;
-    assert_int_equal(ls_rca_rank(snap, s, sizeof s / sizeof s[0], &p, &r, NULL), LS_OK);
-    assert_int_equal(r.n_anomalous, 4);
-    assert_string_equal(r.causes[0].id, "db");
-    ls_rca_result_cleanup(&r);
+    assert_first_cause(snap, s, sizeof s / sizeof s[0], 4, "db");
 
     /* the same failures, beginning with db's slowdown: other explains web's errors */
     static const double sudden[] = {100, 100, 0, 0, 0};
     s[0] = series("other", "availability", pct, sudden, 5);
-    assert_int_equal(ls_rca_rank(snap, s, sizeof s / sizeof s[0], &p, &r, NULL), LS_OK);
-    assert_string_equal(r.causes[0].id, "other");
-    ls_rca_result_cleanup(&r);
+    assert_first_cause(snap, s, sizeof s / sizeof s[0], SIZE_MAX, "other");
 
     /* one point ahead of db is a cause leading its effects, not a chronic condition */
     static const double ahead[] = {100, 0, 0, 0, 0};
     s[0] = series("other", "availability", pct, ahead, 5);
-    assert_int_equal(ls_rca_rank(snap, s, sizeof s / sizeof s[0], &p, &r, NULL), LS_OK);
-    assert_string_equal(r.causes[0].id, "other");
-    ls_rca_result_cleanup(&r);
+    assert_first_cause(snap, s, sizeof s / sizeof s[0], SIZE_MAX, "other");
 
     /* with times: other's points are the window's first half (its failures began early) */
     static const int64_t early[] = {0, 10, 20, 30, 40};
@@ -398,9 +402,7 @@ static void test_a_chronic_anomaly_is_not_the_new_fault(void **state)
         s[i].t_win = even;
     s[0] = series("other", "availability", pct, sudden, 5);
     s[0].t_win = early; /* 0 from t=20: before db's slowdown at t=50 */
-    assert_int_equal(ls_rca_rank(snap, s, sizeof s / sizeof s[0], &p, &r, NULL), LS_OK);
-    assert_string_equal(r.causes[0].id, "db");
-    ls_rca_result_cleanup(&r);
+    assert_first_cause(snap, s, sizeof s / sizeof s[0], SIZE_MAX, "db");
     ls_snap_release(snap);
 }
 
@@ -425,20 +427,12 @@ static void test_a_callee_explains_its_callers_delay_up_to_its_own(void **state)
         series("app", "latency", base_s, app_win, 3),
         series("web", "latency", base_s, web_win, 3),
     };
-    struct ls_rca_params p;
-    ls_rca_params_default(&p);
-    struct ls_rca_result r;
-    assert_int_equal(ls_rca_rank(snap, s, 3, &p, &r, NULL), LS_OK);
-    assert_int_equal(r.n_anomalous, 3);
-    assert_string_equal(r.causes[0].id, "app");
-    ls_rca_result_cleanup(&r);
+    assert_first_cause(snap, s, 3, 3, "app");
 
     /* when db's delay is most of app's, db is the cause */
     static const double db_slow[] = {0.0101, 0.290, 0.300};
     s[0] = series("db", "latency", tight, db_slow, 3);
-    assert_int_equal(ls_rca_rank(snap, s, 3, &p, &r, NULL), LS_OK);
-    assert_string_equal(r.causes[0].id, "db");
-    ls_rca_result_cleanup(&r);
+    assert_first_cause(snap, s, 3, SIZE_MAX, "db");
     ls_snap_release(snap);
 }
 
@@ -449,9 +443,7 @@ static void test_a_slow_callee_does_not_explain_a_caller_that_fails_fast(void **
 {
     struct ls_graph *g = *state;
     struct ls_snap *snap = ls_graph_snap(g);
-    static double pct[NBASE];
-    for (int i = 0; i < NBASE; i++)
-        pct[i] = 100.0;
+    const double *pct = hundreds();
     static const double db_win[] = {101, 400, 410};
     static const double quiet_a[] = {100, 102, 98};
     static const double app_failed[] = {100, 95, 94};
@@ -463,19 +455,11 @@ static void test_a_slow_callee_does_not_explain_a_caller_that_fails_fast(void **
         series("web", "availability", pct, web_failed, 3),
         series("web", "latency", base_a, quiet_a, 3),
     };
-    struct ls_rca_params p;
-    ls_rca_params_default(&p);
-    struct ls_rca_result r;
-    assert_int_equal(ls_rca_rank(snap, s, 5, &p, &r, NULL), LS_OK);
-    assert_int_equal(r.n_anomalous, 3);
-    assert_string_equal(r.causes[0].id, "app");
-    ls_rca_result_cleanup(&r);
+    assert_first_cause(snap, s, 5, 3, "app");
 
     static const double app_slow[] = {100, 420, 430};
     s[2] = series("app", "latency", base_a, app_slow, 3);
-    assert_int_equal(ls_rca_rank(snap, s, 5, &p, &r, NULL), LS_OK);
-    assert_string_equal(r.causes[0].id, "db");
-    ls_rca_result_cleanup(&r);
+    assert_first_cause(snap, s, 5, SIZE_MAX, "db");
     ls_snap_release(snap);
 }
 
