@@ -91,6 +91,122 @@ static json_t *attr_of(const struct ls_node *n, const char *attr)
     return v ? json_incref(v) : NULL;
 }
 
+/* What regcomp builds grows with the pattern's repetitions: glibc copies a repeated unit
+ * (x+ is x x*, x{3} is x x x), so repetitions of repetitions multiply — "a" with twenty '+'
+ * or twenty nested "(...)+" takes seconds and gigabytes. A rough count of the copies: each
+ * atom is 1, a group the sum of its contents, '+' doubles the unit it follows, {n,m} takes
+ * it max(n,m)+1 times ('*' and '?' do not copy). Patterns over REGEX_MAX_UNITS are refused
+ * before regcomp sees them, and so are adjacent repetition operators ("x**", "x+*": undefined
+ * in POSIX EREs; glibc's closure over a run of stars grows steeply with its length). */
+#define REGEX_MAX_UNITS 4096.0
+#define REGEX_MAX_DEPTH 32
+
+/* The factor of a brace bound at p ("{n}", "{n,}", "{n,m}"), with *len its length; 0 when
+ * p is not a bound (regcomp then reads '{' as it will). */
+static double brace_factor(const char *p, size_t *len)
+{
+    const char *q = p + 1;
+    double n = 0, m = -1;
+    if (*q < '0' || *q > '9')
+        return 0;
+    while (*q >= '0' && *q <= '9')
+        n = n * 10 + (*q++ - '0');
+    if (*q == ',') {
+        q++;
+        if (*q >= '0' && *q <= '9') {
+            m = 0;
+            while (*q >= '0' && *q <= '9')
+                m = m * 10 + (*q++ - '0');
+        }
+    }
+    if (*q != '}')
+        return 0;
+    *len = (size_t)(q - p) + 1;
+    return (m > n ? m : n) + 1;
+}
+
+static bool regex_too_big(const char *p)
+{
+    double cur[REGEX_MAX_DEPTH + 1] = {0}, last[REGEX_MAX_DEPTH + 1] = {0};
+    int d = 0;
+    bool repeated = false; /* the previous token was a repetition operator */
+    for (size_t i = 0; p[i]; i++) {
+        double f = 0;
+        size_t len = 1;
+        bool was = repeated;
+        repeated = false;
+        switch (p[i]) {
+        case '(':
+            if (d == REGEX_MAX_DEPTH)
+                return true;
+            d++;
+            cur[d] = last[d] = 0;
+            continue;
+        case ')':
+            if (d > 0) {
+                double unit = cur[d--];
+                cur[d] += unit;
+                last[d] = unit;
+                continue;
+            }
+            break;
+        case '|':
+            last[d] = 0;
+            continue;
+        case '+':
+            f = 2;
+            break;
+        case '*':
+        case '?':
+            f = 1;
+            break;
+        case '{':
+            f = brace_factor(p + i, &len);
+            break;
+        case '\\':
+            if (p[i + 1])
+                i++;
+            break;
+        case '[': /* a bracket expression is one atom: "[]...]", "[^]...]", "[[:alpha:]]" */
+            i++;
+            if (p[i] == '^')
+                i++;
+            if (p[i] == ']')
+                i++;
+            while (p[i] && p[i] != ']') {
+                if (p[i] == '[' && (p[i + 1] == ':' || p[i + 1] == '.' || p[i + 1] == '=')) {
+                    const char *end = strchr(p + i + 2, p[i + 1]);
+                    i = end && end[1] == ']' ? (size_t)(end - p) + 1 : i;
+                }
+                if (p[i])
+                    i++;
+            }
+            if (!p[i])
+                return false; /* unterminated: regcomp refuses it */
+            break;
+        default:
+            break;
+        }
+        if (f > 0) { /* a repetition of the last unit */
+            if (was)
+                return true;
+            repeated = true;
+            cur[d] += last[d] * (f - 1);
+            last[d] *= f;
+            i += len - 1;
+        } else { /* an atom */
+            cur[d] += 1;
+            last[d] = 1;
+        }
+        if (cur[d] > REGEX_MAX_UNITS)
+            return true;
+    }
+    for (; d >= 0; d--)
+        if (cur[d] > REGEX_MAX_UNITS)
+            return true;
+    return false;
+}
+
 /* Text of a scalar for regex and messages. */
 static void text_of(const json_t *v, char *buf, size_t cap)
 {
@@ -312,6 +428,11 @@ static int parse(json_t *body, struct req *r, struct ls_err *err)
             c->last = c->node;
             if (c->op == REGEX) {
                 const char *pat = json_string_value(c->value);
+                if (pat && strlen(pat) <= 256 && regex_too_big(pat))
+                    return ls_err_set(err, LS_EINVAL, "invalid_regex",
+                                      "conditions[%zu].value: adjacent repetition operators, "
+                                      "or repetitions that copy its parts over %.0f times",
+                                      i, REGEX_MAX_UNITS);
                 if (!pat || strlen(pat) > 256 ||
                     regcomp(&c->re, pat, REG_EXTENDED | REG_NOSUB) != 0)
                     return ls_err_set(err, LS_EINVAL, "invalid_regex",

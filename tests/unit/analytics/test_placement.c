@@ -600,6 +600,14 @@ static void test_stitch_conditions_compositions_and_what_failed(void **state)
            "{\"op\":\"regex\",\"node\":\"b\",\"attr\":\"name\",\"value\":\"^hv[12]$\"}]}",
            b, sizeof(b));
     assert_string_equal(b, "a=hv2,b=hv1;a=hv3,b=hv1;a=hv3,b=hv2;a=hv4,b=hv1;a=hv4,b=hv2");
+    /* bounded repetitions, classes and groups within the size guard */
+    stitch(f,
+           "{" TWO_HV ",\"conditions\":[{\"op\":\"diff\",\"nodes\":[\"a\",\"b\"]},"
+           "{\"op\":\"regex\",\"node\":\"a\",\"attr\":\"name\",\"value\":"
+           "\"^(h|x){1,255}v+[[:digit:]]{1,3}$\"},{\"op\":\"regex\",\"node\":\"b\","
+           "\"attr\":\"name\",\"value\":\"^[]hv]+4\"}]}",
+           b, sizeof(b));
+    assert_string_equal(b, "a=hv1,b=hv4;a=hv2,b=hv4;a=hv3,b=hv4");
     /* share / nshare an attribute */
     stitch(f,
            "{" TWO_HV ",\"conditions\":[{\"op\":\"share\",\"attr\":"
@@ -645,6 +653,19 @@ static void test_stitch_conditions_compositions_and_what_failed(void **state)
         {"{" TWO_HV ",\"conditions\":[{\"op\":\"near\"}]}", "invalid_request"},
         {"{" TWO_HV ",\"conditions\":[{\"op\":\"regex\",\"node\":\"a\",\"attr\":\"name\","
          "\"value\":\"(\"}]}",
+         "invalid_regex"},
+        /* repetitions of repetitions: regcomp would take seconds and gigabytes */
+        {"{" TWO_HV ",\"conditions\":[{\"op\":\"regex\",\"node\":\"a\",\"attr\":\"name\","
+         "\"value\":\"^hv++++++++++++++++++++++++++++++++++++++++++++++++++\"}]}",
+         "invalid_regex"},
+        {"{" TWO_HV ",\"conditions\":[{\"op\":\"regex\",\"node\":\"a\",\"attr\":\"name\","
+         "\"value\":\"((((((((((((((((((((h)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+\"}]}",
+         "invalid_regex"},
+        {"{" TWO_HV ",\"conditions\":[{\"op\":\"regex\",\"node\":\"a\",\"attr\":\"name\","
+         "\"value\":\"((h{20}){20}){20}\"}]}",
+         "invalid_regex"},
+        {"{" TWO_HV ",\"conditions\":[{\"op\":\"regex\",\"node\":\"a\",\"attr\":\"name\","
+         "\"value\":\"^h**v\"}]}",
          "invalid_regex"},
         {"{" TWO_HV ",\"conditions\":[{\"op\":\"same\",\"nodes\":[\"a\",\"z\"]}]}",
          "invalid_request"},
