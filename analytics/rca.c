@@ -106,8 +106,9 @@ static const char *const method_names[LS_RCA_METHOD_COUNT] = {"propagation", "zs
 /* a node that reported in the baseline and sent nothing in the window (a dead device): this
  * many times the anomaly threshold */
 #define SILENT_Z 3.0
-/* a cause that only fails requests, reaching an anomaly without failures (kind_match) */
-#define ERRORS_TO_OTHER 0.3
+/* a cause whose kind of fault does not show as the anomaly it reaches: it only fails requests
+ * and the other fails none, or it is only slow and the other fails fast (kind_match) */
+#define KIND_MISMATCH 0.3
 /* a cause that was as anomalous before another anomaly began as after: it coexisted with that
  * node being normal, so it does not explain it (pre_existing) */
 #define PRE_EXISTING 0.3
@@ -222,19 +223,24 @@ static double median_of(double *a, size_t n)
     return (lo + hi) / 2;
 }
 
+/* A baseline as the evidence reads it: its centre and one spread on each side. */
+struct base_stats {
+    double center, up, down;
+};
+
 /* What one series says. */
 struct evidence {
-    double z;        /* deviation in the bad direction, in spreads (robust or plain) */
-    double score;    /* in [0, 1] */
-    double value;    /* the window value that deviated most */
-    double center;   /* baseline centre */
-    double spread;   /* baseline spread */
-    bool load_up;    /* a load metric that rose (more work asked of the node) */
-    bool errors;     /* an error metric (failed requests, availability) */
-    bool slow;       /* another symptom (latency, waits, drops: how slowly or badly it serves) */
-    bool points;     /* from values against a baseline: up/down/dir/weight read each point */
-    double up, down; /* the baseline's spread above and below its centre */
-    int dir;         /* the bad direction read (0: either) */
+    double z;      /* deviation in the bad direction, in spreads (robust or plain) */
+    double score;  /* in [0, 1] */
+    double value;  /* the window value that deviated most */
+    double center; /* baseline centre */
+    double spread; /* baseline spread */
+    bool load_up;  /* a load metric that rose (more work asked of the node) */
+    bool errors;   /* an error metric (failed requests, availability) */
+    bool slow;     /* another symptom (latency, waits, drops: how slowly or badly it serves) */
+    struct base_stats base; /* with values (center finite): the baseline each point is read
+                               against, in the bad direction `dir` (0: either) */
+    int dir;
     double weight;   /* the metric's weight (metric_rule) */
     double delay_up; /* a delay metric: how much it rose, in its unit (else 0) */
     bool usable;
@@ -262,10 +268,6 @@ static double score_to_z(double s, const struct ls_rca_params *p)
  * each side — the larger of 1.4826 x MAD and the distance to the side's tail quantile over
  * that quantile's normal z (so a heavy-tailed series needs a larger excursion), floored.
  * The plain method: mean and standard deviation on both sides. scratch holds n doubles. */
-struct base_stats {
-    double center, up, down;
-};
-
 static struct base_stats baseline_stats(const double *v,
                                         size_t n,
                                         bool robust,
@@ -303,6 +305,13 @@ static struct base_stats baseline_stats(const double *v,
 
 /* The window's deviation in the bad direction, in spreads: the `need`-th largest over its
  * points (a single wild point is not an excursion), and the value that reached it. */
+/* A point's deviation from baseline b in spreads, in direction dir (+1 up, -1 down, 0 either). */
+static double point_dev(double x, const struct base_stats *b, int dir)
+{
+    double d = x >= b->center ? (x - b->center) / b->up : (x - b->center) / b->down;
+    return dir > 0 ? d : dir < 0 ? -d : fabs(d);
+}
+
 static double window_z(const struct ls_rca_series *s,
                        const struct base_stats *b,
                        int dir,
@@ -312,9 +321,7 @@ static double window_z(const struct ls_rca_series *s,
 {
     size_t n = 0;
     for (size_t i = 0; i < s->n_win; i++) {
-        double x = s->win[i];
-        double d = x >= b->center ? (x - b->center) / b->up : (x - b->center) / b->down;
-        d = dir > 0 ? d : dir < 0 ? -d : fabs(d);
+        double d = point_dev(s->win[i], b, dir);
         if (isfinite(d))
             scratch[n++] = d;
     }
@@ -327,12 +334,10 @@ static double window_z(const struct ls_rca_series *s,
     *value = s->win[0];
     double best = INFINITY;
     for (size_t i = 0; i < s->n_win; i++) {
-        double x = s->win[i];
-        double d = x >= b->center ? (x - b->center) / b->up : (x - b->center) / b->down;
-        d = dir > 0 ? d : dir < 0 ? -d : fabs(d);
+        double d = point_dev(s->win[i], b, dir);
         if (isfinite(d) && d >= z && d < best) {
             best = d;
-            *value = x;
+            *value = s->win[i];
         }
     }
     return z;
@@ -343,9 +348,10 @@ static struct evidence series_evidence(const struct ls_rca_series *s,
                                        double *scratch,
                                        const struct ls_rca_params *p)
 {
-    struct evidence e = {0};
+    const struct metric_rule *rule = metric_rule(s->metric);
+    struct evidence e = {.errors = rule->errors,
+                         .slow = rule->kind == KIND_SYMPTOM && !rule->errors};
     if (s->score >= 0) {
-        const struct metric_rule *rule = metric_rule(s->metric);
         bool good_way = rule->dir != 0 && s->went == -rule->dir;
         e.score = good_way ? 0.0 : fmin(1.0, s->score);
         e.z = score_to_z(e.score, p);
@@ -353,14 +359,11 @@ static struct evidence series_evidence(const struct ls_rca_series *s,
         e.center = e.spread = NAN;
         /* as for values: a load metric's bad way, or a two-way one that did not fall */
         e.load_up = rule->kind == KIND_LOAD && !good_way && (rule->dir != 0 || s->went >= 0);
-        e.errors = rule->errors;
-        e.slow = rule->kind == KIND_SYMPTOM && !rule->errors;
         e.usable = true;
         return e;
     }
     if (!s->win || s->n_win == 0)
         return e;
-    const struct metric_rule *rule = metric_rule(s->metric);
     struct base_stats b;
     if (s->base && s->n_base > 0)
         b = baseline_stats(s->base, s->n_base, robust, rule, scratch, p);
@@ -379,9 +382,7 @@ static struct evidence series_evidence(const struct ls_rca_series *s,
     e.z = window_z(s, &b, dir, need, scratch, &e.value);
     e.weight = robust ? rule->weight : 1.0;
     e.z *= e.weight;
-    e.points = true;
-    e.up = b.up;
-    e.down = b.down;
+    e.base = b;
     e.dir = dir;
     e.delay_up = rule->delay ? e.value - b.center : 0;
     e.center = b.center;
@@ -389,8 +390,6 @@ static struct evidence series_evidence(const struct ls_rca_series *s,
     e.score = z_to_score(e.z, p);
     /* load that rose: the bad direction of a load metric, or a two-way one above its centre */
     e.load_up = rule->kind == KIND_LOAD && (dir != 0 || e.value >= b.center);
-    e.errors = rule->errors;
-    e.slow = rule->kind == KIND_SYMPTOM && !rule->errors;
     e.usable = true;
     return e;
 }
@@ -479,9 +478,7 @@ static void when_add(struct rnode *rn,
                      const struct span *sp)
 {
     for (size_t k = 0; k < s->n_win; k++) {
-        double x = s->win[k];
-        double d = x >= e->center ? (x - e->center) / e->up : (x - e->center) / e->down;
-        d = (e->dir > 0 ? d : e->dir < 0 ? -d : fabs(d)) * e->weight;
+        double d = point_dev(s->win[k], &e->base, e->dir) * e->weight;
         if (!isfinite(d))
             continue;
         int b = when_bin(s, k, sp);
@@ -686,13 +683,12 @@ static double kind_match(const struct ctx *c, const struct rnode *cause, const s
     bool slow_only = cause->z_rest >= t && cause->z_load < t && cause->z_errors < t;
     bool y_fails_fast = y->z_errors >= t && y->z_rest < t;
     double f =
-        (errors_only && y->z_errors < t) || (slow_only && y_fails_fast) ? ERRORS_TO_OTHER : 1.0;
+        (errors_only && y->z_errors < t) || (slow_only && y_fails_fast) ? KIND_MISMATCH : 1.0;
     return pre_existing_at(cause, y->onset, t) ? f * PRE_EXISTING : f;
 }
 
 /* ---- how much of a node's anomaly its neighbours explain --------------------------------- */
 
-/* How fully anomalous y can account for self, across an edge of `type` (see additive[]). */
 /* How much of self's delay y's can account for across call dependencies (a callee's delay
  * adds to its callers'): up to its own rise in seconds, when self's anomaly is mainly its
  * delay and both rose; else 1 (not known). */
@@ -704,6 +700,7 @@ static double delay_share(const struct rnode *y, const struct rnode *self)
     return 1.0;
 }
 
+/* How fully anomalous y can account for self, across an edge of `type` (see additive[]). */
 static double relative(const struct rnode *y, const struct rnode *self, int type)
 {
     if ((unsigned)type < LS_EDGE_TYPE_COUNT && additive[type])
@@ -964,7 +961,7 @@ int ls_rca_rank(const struct ls_snap *snap,
             rn->metric = s->metric;
         }
         rn->live |= !silent;
-        if (e.points)
+        if (isfinite(e.center)) /* from values: each point can be timed */
             when_add(rn, s, &e, &span);
         if (e.z >= p->z_threshold)
             rn->delay_up = fmax(rn->delay_up, e.delay_up);

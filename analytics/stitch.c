@@ -428,13 +428,13 @@ static int parse(json_t *body, struct req *r, struct ls_err *err)
             c->last = c->node;
             if (c->op == REGEX) {
                 const char *pat = json_string_value(c->value);
-                if (pat && strlen(pat) <= 256 && regex_too_big(pat))
+                bool fits = pat && strlen(pat) <= 256;
+                if (fits && regex_too_big(pat))
                     return ls_err_set(err, LS_EINVAL, "invalid_regex",
                                       "conditions[%zu].value: adjacent repetition operators, "
                                       "or repetitions that copy its parts over %.0f times",
                                       i, REGEX_MAX_UNITS);
-                if (!pat || strlen(pat) > 256 ||
-                    regcomp(&c->re, pat, REG_EXTENDED | REG_NOSUB) != 0)
+                if (!fits || regcomp(&c->re, pat, REG_EXTENDED | REG_NOSUB) != 0)
                     return ls_err_set(err, LS_EINVAL, "invalid_regex",
                                       "conditions[%zu].value: not a POSIX extended regex", i);
                 c->has_re = true;

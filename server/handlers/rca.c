@@ -20,9 +20,8 @@
 struct gathered {
     char *node, *key;
     double *win, *base;
-    int64_t *t_win; /* the window points' times (µs) */
+    int64_t *t_win; /* the window points' times (µs), in order */
     size_t n_win, n_base;
-    int64_t last_us; /* the time of its last window point */
 };
 
 struct gather {
@@ -73,7 +72,6 @@ take(const char *node, const char *key, const int64_t *t, const double *v, size_
     x->t_win = ls_xmalloc(n * sizeof *x->t_win);
     memcpy(x->t_win, t, n * sizeof *t);
     x->n_win = n;
-    x->last_us = n ? t[n - 1] : 0;
 }
 
 static void gather_cleanup(struct gather *a)
@@ -122,8 +120,8 @@ void ls_h_analytics_rca(struct ls_req *req, struct ls_resp *resp)
      * lacked data; that is not every device dying) */
     int64_t to = q.from_us;
     for (size_t i = 0; i < a.n; i++)
-        if (a.g[i].n_win && a.g[i].last_us > to)
-            to = a.g[i].last_us;
+        if (a.g[i].n_win && a.g[i].t_win[a.g[i].n_win - 1] > to)
+            to = a.g[i].t_win[a.g[i].n_win - 1];
     if (to > q.to_us)
         to = q.to_us;
     double base_us = (double)(q.base_to_us - q.base_from_us);
@@ -134,7 +132,7 @@ void ls_h_analytics_rca(struct ls_req *req, struct ls_resp *resp)
         /* silent: no point since SILENT_MIN were due at its baseline's rate (a device that
          * died in the window, or before it), its node still in the graph (not deleted on
          * purpose) */
-        int64_t quiet_from = x->n_win ? x->last_us : q.from_us;
+        int64_t quiet_from = x->n_win ? x->t_win[x->n_win - 1] : q.from_us;
         double due = to > quiet_from ? (double)x->n_base * (double)(to - quiet_from) / base_us : 0;
         bool silent = due >= SILENT_MIN && ls_snap_node(snap, x->node);
         if (x->n_win == 0 && !silent)
