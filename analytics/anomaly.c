@@ -44,6 +44,10 @@ const struct ls_anomaly_param_def ls_anomaly_param_table[] = {
     {"novelty_margin", P(novelty_margin), 0, 10, "how far beyond, share of the range"},
     {"novelty_z", P(novelty_z), 0, 1000, "sigmas from expected a new extreme needs"},
     {"novelty_decay", P(novelty_decay), 0, 1, "range seen pulled to the baseline"},
+    {"rare", P(rare), 0, 1, "score of a value in a seldom visited part of the range (0 = off)"},
+    {"rare_share", P(rare_share), 0, 1, "visits share at or below which a part is seldom"},
+    {"rare_z", P(rare_z), 0, 1000, "sigmas from expected a rare value needs"},
+    {"rare_cap", P(rare_cap), 2, 255, "visits counted per part at most"},
     {NULL, 0, 0, 0, NULL},
 };
 #undef P
@@ -74,6 +78,10 @@ void ls_anomaly_params_default(struct ls_anomaly_params *p)
         .novelty_margin = 0.04,
         .novelty_z = 6,
         .novelty_decay = 1e-5,
+        .rare = 0.95,
+        .rare_share = 0.002,
+        .rare_z = 5,
+        .rare_cap = 128,
     };
 }
 
@@ -96,8 +104,8 @@ int ls_anomaly_params_set(struct ls_anomaly_params *p,
 
 const char *ls_anomaly_kind_name(enum ls_anomaly_kind kind)
 {
-    static const char *const names[] = {"warmup", "deviation", "seasonal", "level_shift",
-                                        "new_extreme"};
+    static const char *const names[] = {"warmup",      "deviation",   "seasonal",
+                                        "level_shift", "new_extreme", "rare_value"};
     return (unsigned)kind < sizeof names / sizeof names[0] ? names[kind] : "unknown";
 }
 
@@ -121,6 +129,7 @@ static void model_restart(struct ls_anomaly *d)
     d->quiet = 0;
     memset(d->season, 0, sizeof d->season);
     memset(d->season_spread, 0, sizeof d->season_spread);
+    memset(d->visits, 0, sizeof d->visits);
 }
 
 static double clampd(double v, double lo, double hi)
@@ -196,6 +205,48 @@ static double rarity(const struct ls_anomaly *d, int bin, const struct ls_anomal
     /* and large: a rare wiggle of pure noise is still noise */
     double gate = clampd((d->surprise - p->gate_lo) / (p->gate_hi - p->gate_lo), 0.0, 1.0);
     return clampd(s / p->logp_full, 0.0, 1.0) * gate;
+}
+
+/* Which of the LS_ANOMALY_PARTS equal parts of the range seen y falls in (the end parts take
+ * what is beyond). */
+static int range_part(const struct ls_anomaly *d, double y)
+{
+    double range = d->seen_hi - d->seen_lo;
+    if (!(range > 0))
+        return 0;
+    return (int)clampd(floor(LS_ANOMALY_PARTS * (y - d->seen_lo) / range), 0, LS_ANOMALY_PARTS - 1);
+}
+
+/* The range seen grew from [lo, hi]: each part's visits move to the part that now holds its
+ * middle (a part's count stays under the cap), so what was learnt keeps its place. */
+static void
+visits_regrid(struct ls_anomaly *d, double lo, double hi, const struct ls_anomaly_params *p)
+{
+    uint8_t moved[LS_ANOMALY_PARTS] = {0};
+    double w = (hi - lo) / LS_ANOMALY_PARTS;
+    for (int i = 0; i < LS_ANOMALY_PARTS; i++) {
+        int j = range_part(d, lo + (i + 0.5) * w);
+        moved[j] = (uint8_t)fmin(moved[j] + d->visits[i], p->rare_cap - 1);
+    }
+    memcpy(d->visits, moved, sizeof moved);
+}
+
+/* Counts a visit to part i; a part at rare_cap is halved first, so it keeps a memory of
+ * being lived in without outweighing every other part. */
+static void visit(struct ls_anomaly *d, int i, const struct ls_anomaly_params *p)
+{
+    if (d->visits[i] + 1 >= p->rare_cap)
+        d->visits[i] /= 2;
+    d->visits[i]++;
+}
+
+/* Is part i seldom visited: at most rare_share of all (capped) visits? */
+static int seldom(const struct ls_anomaly *d, int i, const struct ls_anomaly_params *p)
+{
+    unsigned total = 0;
+    for (int j = 0; j < LS_ANOMALY_PARTS; j++)
+        total += d->visits[j];
+    return total > 0 && d->visits[i] <= p->rare_share * total;
 }
 
 /* Counter recognition: decides once, after COUNTER_PROBE pairs; a counter that later goes
@@ -338,13 +389,23 @@ int ls_anomaly_update(struct ls_anomaly_result *out,
         score = p->novelty;
         kind = LS_ANOMALY_EXTREME;
     }
+    /* a value inside the range, but where the series has seldom been (a level between its
+     * usual ones, a plateau halfway up to its spikes), and far from what was expected */
+    if (warm && p->rare > score && fabs(zc) >= p->rare_z && seldom(d, range_part(d, y), p)) {
+        score = p->rare;
+        kind = LS_ANOMALY_RARE;
+    }
     double fade = weight(p->novelty_decay, k), centre = d->season_on ? pred_seas : d->flat;
     d->seen_hi -= fade * (d->seen_hi - centre);
     d->seen_lo -= fade * (d->seen_lo - centre);
+    double was_lo = d->seen_lo, was_hi = d->seen_hi;
     if (d->n_model <= 1 || y > d->seen_hi)
         d->seen_hi = y;
     if (d->n_model <= 1 || y < d->seen_lo)
         d->seen_lo = y;
+    if (d->n_model > 1 && (d->seen_lo < was_lo || d->seen_hi > was_hi))
+        visits_regrid(d, was_lo, was_hi, p);
+    visit(d, range_part(d, y), p);
 
     /* refractory: an episode already reported is not reported again unless it worsens */
     if (d->quiet > 0) {
@@ -369,8 +430,6 @@ int ls_anomaly_update(struct ls_anomaly_result *out,
         d->since = 0;
     }
     r.since = d->since;
-    d->last_pred = pred;
-    d->last_sigma = sigma;
 
     /* learn: robust (clipped) updates, after scoring */
     double aL = weight(p->alpha_level, k), aS = weight(p->alpha_scale, k);

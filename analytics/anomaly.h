@@ -11,6 +11,7 @@
 
 #define LS_ANOMALY_SLOTS     48  /* time-of-day seasonal buckets (half hours) */
 #define LS_ANOMALY_BINS      16  /* surprise histogram bins */
+#define LS_ANOMALY_PARTS     16  /* equal parts of the range seen, whose visits are counted */
 #define LS_ANOMALY_MAX_STATE 512 /* bytes of state per series (issue 13) */
 
 /**
@@ -42,6 +43,10 @@ struct ls_anomaly_params {
     double novelty_margin; /* ... by more than this share of the range */
     double novelty_z;      /* ... and at least this many sigmas from its expected value */
     double novelty_decay;  /* per-interval weight pulling the range seen towards the baseline */
+    double rare;           /* score of a value in a part of the range seldom visited (0 = off) */
+    double rare_share;     /* ... visited at most this share of the (capped) visits */
+    double rare_z;         /* ... and at least this many sigmas from its expected value */
+    double rare_cap;       /* visits counted per part at most (halved on reaching it) */
 };
 
 /** One named, bounded tunable (a row of ls_anomaly_param_table). */
@@ -90,8 +95,6 @@ struct ls_anomaly {
     double cusum_pos;               /* one-sided CUSUM sums, in sigmas */
     double cusum_neg;               /* */
     double run_sum;                 /* sum of residuals over the current CUSUM excursion */
-    double last_pred;               /* expected value of the last sample */
-    double last_sigma;              /* its sigma */
     double peak;                    /* highest score of the open episode */
     double seen_lo, seen_hi;        /* range of the modelled values (fading slowly) */
     uint32_t n;                     /* accepted samples */
@@ -108,6 +111,9 @@ struct ls_anomaly {
     float season[LS_ANOMALY_SLOTS]; /* time-of-day offsets from `level` */
     float hist[LS_ANOMALY_BINS];    /* decayed histogram of `surprise` (half-octave bins) */
     uint8_t season_spread[LS_ANOMALY_SLOTS]; /* per bucket: sigma x 2^(v/32) at that time of day */
+    uint8_t visits[LS_ANOMALY_PARTS];        /* per part of [seen_lo, seen_hi]: values seen there,
+                                                capped at rare_cap (a part lived in does not swamp
+                                                the rest) */
 };
 
 /** Which part of the detector produced a score (for reasons). */
@@ -117,6 +123,7 @@ enum ls_anomaly_kind {
     LS_ANOMALY_SEASONAL = 2,  /* residual against the time-of-day baseline */
     LS_ANOMALY_SHIFT = 3,     /* a confirmed level shift (then re-baselined) */
     LS_ANOMALY_EXTREME = 4,   /* a value beyond every value seen (a new extreme) */
+    LS_ANOMALY_RARE = 5,      /* a value where the series has seldom been (inside its range) */
 };
 
 /** The verdict on one sample: everything a reason needs. */
@@ -155,7 +162,8 @@ LS_MUST_CHECK int ls_anomaly_update(struct ls_anomaly_result *out,
  */
 double ls_anomaly_calibrate(double z, double logp_full);
 
-/** Static name of a kind ("warmup", "deviation", "seasonal", "level_shift", "new_extreme"). */
+/** Static name of a kind ("warmup", "deviation", "seasonal", "level_shift", "new_extreme",
+ *  "rare_value"). */
 const char *ls_anomaly_kind_name(enum ls_anomaly_kind kind);
 
 #endif

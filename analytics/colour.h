@@ -23,7 +23,7 @@ enum ls_colour {
 
 struct ls_colour_params {
     double yellow; /* score at or above which a series makes its node yellow */
-    double red;    /* ... red (default 0.82: on NAB, 94 of 116 windows found; docs/benchmarks.md) */
+    double red;    /* ... red (default 0.82: on NAB, 98 of 116 windows found; docs/benchmarks.md) */
     int64_t stale_us;      /* a series whose last sample is older than this (before `now`) is out */
     int64_t hold_us;       /* a series keeps its worst verdict for hold_samples samples but at most
                               this long (data clock): one anomalous sample in a batch colours its

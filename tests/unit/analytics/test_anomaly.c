@@ -127,35 +127,52 @@ static void test_spike_is_flagged(void **state)
 }
 
 /* A series whose spikes are part of its normal (every 40 samples, +60: 30 sigmas, past the
- * cap on |z|): once learnt, they stay below red; a spike far beyond every value seen (+200) is
- * red as a new extreme. With the new-extreme score off, that spike is not red: to the rarity
- * (capped |z|) it is one more spike. */
-static void test_a_new_extreme_on_a_spiky_series_is_flagged(void **state)
+ * cap on |z|): once learnt, they stay below red. Then x: red, by `detector`, with the
+ * defaults; not red with the score at `knob` (an offset into the parameters) set to 0. */
+static void spiky_then(double x, size_t knob, const char *detector)
 {
-    (void)state;
     for (int on = 1; on >= 0; on--) {
         struct run r;
         run_init(&r);
         if (!on)
-            r.p.novelty = 0;
+            memset((char *)&r.p + knob, 0, sizeof(double));
         struct rng g = {11};
         double worst = 0;
         for (int i = 0; i < 3000; i++) {
-            double x = 50 + 2 * gauss(&g) + (i % 40 == 0 ? 60 : 0);
-            double s = feed(&r, T0 + i * MIN, x);
+            double v = 50 + 2 * gauss(&g) + (i % 40 == 0 ? 60 : 0);
+            double s = feed(&r, T0 + i * MIN, v);
             if (i >= 1500 && s > worst)
                 worst = s;
         }
         assert_true(worst < FLAG);
-        double s = feed(&r, T0 + 3000 * MIN, 50 + 200);
+        double s = feed(&r, T0 + 3000 * MIN, x);
         if (on) {
             assert_true(s >= FLAG);
-            assert_string_equal(r.last.detector, "new_extreme");
+            assert_string_equal(r.last.detector, detector);
             assert_true(r.last.value > r.last.hi);
         } else {
             assert_true(s < FLAG);
         }
     }
+}
+
+/* A spike far beyond every value seen (+200) is red as a new extreme. With that score off it
+ * is not: to the rarity (capped |z|) it is one more spike. */
+static void test_a_new_extreme_on_a_spiky_series_is_flagged(void **state)
+{
+    (void)state;
+    spiky_then(50 + 200, offsetof(struct ls_anomaly_params, novelty), "new_extreme");
+}
+
+/* A value halfway up to the spikes (+30, 15 sigmas) is inside the range seen, so no new
+ * extreme, and to the rarity one more spike; but the series has never been there: red as a
+ * rare value. With that score off it is not. (It also needs the visits of the first samples,
+ * counted while the range seen was only the noise, moved to their place when the first spike
+ * widened it: counted where they first fell, they fill the middle of the range.) */
+static void test_a_value_where_the_series_never_was_is_flagged(void **state)
+{
+    (void)state;
+    spiky_then(50 + 30, offsetof(struct ls_anomaly_params, rare), "rare_value");
 }
 
 /* A step of 8 sigmas that stays: flagged within a few samples, then absorbed (quiet again,
@@ -349,6 +366,7 @@ int main(void)
         cmocka_unit_test(test_level_shift_is_flagged_then_absorbed),
         cmocka_unit_test(test_level_shift_on_a_seasonal_series_is_absorbed),
         cmocka_unit_test(test_a_new_extreme_on_a_spiky_series_is_flagged),
+        cmocka_unit_test(test_a_value_where_the_series_never_was_is_flagged),
         cmocka_unit_test(test_counter_reset_is_not_flagged),
         cmocka_unit_test(test_counter_rate_jump_is_flagged),
         cmocka_unit_test(test_irregular_sampling),
