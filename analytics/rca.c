@@ -456,19 +456,37 @@ struct rnode {
     size_t n_path;
 };
 
+/* What the first pass keeps of every node with data: enough to tell whether it is anomalous.
+ * Only anomalous nodes get a full rnode (a landscape of 100k nodes has a few hundred), so the
+ * memory touched per call stays small. */
+struct cnode {
+    const char *silent; /* a series that stopped (see rnode.silent) */
+    double z;           /* its largest usable deviation */
+    uint32_t full;      /* index + 1 into ctx.nodes when anomalous, else 0 */
+    bool live;          /* some usable series did not stop */
+};
+
 struct ctx {
     const struct ls_snap *snap;
     const struct ls_rca_params *p;
-    struct ls_map index; /* id -> rnode index + 1 */
-    struct rnode *nodes;
+    struct ls_map index; /* id -> cnode index + 1 */
+    struct cnode *cnodes;
+    size_t n_cnodes;
+    struct rnode *nodes; /* the anomalous nodes */
     size_t n_nodes;
-    double mass; /* sum of the anomalous nodes' scores */
+    struct rnode normal; /* what node_of gives for a node with data that is not anomalous */
+    double mass;         /* sum of the anomalous nodes' scores */
 };
 
+/* The node `id` as the ranking sees it: its rnode when anomalous, ctx.normal when it has data
+ * and is not, NULL without data. */
 static struct rnode *node_of(struct ctx *c, const char *id)
 {
     uintptr_t i = (uintptr_t)ls_map_get(&c->index, id);
-    return i ? &c->nodes[i - 1] : NULL;
+    if (!i)
+        return NULL;
+    uint32_t f = c->cnodes[i - 1].full;
+    return f ? &c->nodes[f - 1] : &c->normal;
 }
 
 /* Adds the deviation of each point of s (evidence e) to its node's stretches of the window. */
@@ -493,6 +511,7 @@ static void when_add(struct rnode *rn,
  * the series), with parent links for the path. */
 struct slot {
     const char *id;
+    struct rnode *rn; /* its node, NULL without data */
     uint64_t hash;
     size_t parent; /* slot index; SIZE_MAX for the root */
     int depth;
@@ -547,6 +566,7 @@ static void walk_reset(struct walk *w)
 
 static bool walk_add(struct walk *w,
                      const char *id,
+                     struct rnode *rn,
                      size_t parent,
                      int depth,
                      double weight,
@@ -562,7 +582,7 @@ static bool walk_add(struct walk *w,
         w->full = true;
         return false;
     }
-    w->slots[w->n] = (struct slot){id, h, parent, depth, weight, crossed, calls};
+    w->slots[w->n] = (struct slot){id, rn, h, parent, depth, weight, crossed, calls};
     w->table[at] = (uint32_t)(w->n + 1);
     w->n++;
     return true;
@@ -604,7 +624,7 @@ static bool visit_out(const struct ls_edge *e, void *arg)
     bool cross = rn && !rn->anomalous;
     if (cross && from->crossed)
         return true;
-    walk_add(w, v.other, w->from, from->depth + 1,
+    walk_add(w, v.other, rn, w->from, from->depth + 1,
              from->weight * v.out * HOP_DECAY * (cross ? CROSS_NORMAL : 1.0),
              from->crossed || cross, from->calls && additive[e->type]);
     return !w->full;
@@ -794,18 +814,18 @@ static void walk_cause(struct walk *w, struct rnode *cause)
     struct ctx *c = w->c;
     walk_reset(w);
     w->full = false;
-    walk_add(w, cause->id, SIZE_MAX, 0, 1.0, false, true);
+    walk_add(w, cause->id, cause, SIZE_MAX, 0, 1.0, false, true);
     struct ls_err ignored;
     double covered = 0;
     size_t best = 0;
     for (size_t q = 0; q < w->n; q++) {
         struct slot *s = &w->slots[q];
-        struct rnode *rn = q ? node_of(c, s->id) : NULL;
+        struct rnode *rn = q ? s->rn : NULL;
         if (rn && rn->anomalous) {
             covered += rn->mag * s->weight * kind_match(c, cause, rn) *
                        (s->calls ? delay_share(cause, rn) : 1.0);
             struct slot *b = &w->slots[best];
-            struct rnode *bn = best ? node_of(c, b->id) : NULL;
+            struct rnode *bn = best ? b->rn : NULL;
             if (s->depth > b->depth || (s->depth == b->depth && bn && rn->ev.score > bn->ev.score))
                 best = q;
         }
@@ -900,6 +920,13 @@ static int check_input(const struct ls_rca_series *series,
     return LS_OK;
 }
 
+/* A series that stopped: it reported in the baseline and is marked silent (a score says
+ * nothing of silence). */
+static bool is_silent(const struct ls_rca_series *s)
+{
+    return s->silent && s->score < 0 && s->n_base > 0;
+}
+
 int ls_rca_rank(const struct ls_snap *snap,
                 const struct ls_rca_series *series,
                 size_t n,
@@ -921,7 +948,9 @@ int ls_rca_rank(const struct ls_snap *snap,
     struct ctx c = {.snap = snap, .p = p};
     struct span span = span_of(series, n);
     ls_map_init(&c.index);
-    c.nodes = ls_xcalloc(n ? n : 1, sizeof *c.nodes);
+    ls_map_reserve(&c.index, n);
+    c.cnodes = ls_xcalloc(n ? n : 1, sizeof *c.cnodes);
+    uint32_t *node_at = ls_xcalloc(n ? n : 1, sizeof *node_at); /* series -> cnode + 1 */
     size_t scratch_n = 1;
     for (size_t i = 0; i < n; i++) {
         if (series[i].n_base > scratch_n)
@@ -931,11 +960,12 @@ int ls_rca_rank(const struct ls_snap *snap,
     }
     double *scratch = ls_xmalloc(scratch_n * sizeof *scratch);
     bool robust = p->method == LS_RCA_PROPAGATION;
+    double t = p->z_threshold;
 
-    /* evidence: per node, its most anomalous series, and the largest deviations by kind */
+    /* first pass: which nodes are anomalous (their largest deviation, or silence) */
     for (size_t i = 0; i < n; i++) {
         const struct ls_rca_series *s = &series[i];
-        bool silent = s->silent && s->score < 0 && s->n_base > 0;
+        bool silent = is_silent(s);
         struct evidence e = {0};
         if (s->n_win > 0 || !silent) {
             e = series_evidence(s, robust, scratch, p);
@@ -945,13 +975,40 @@ int ls_rca_rank(const struct ls_snap *snap,
         bool added;
         struct ls_map_entry *me = ls_map_upsert(&c.index, s->node, &added);
         if (added) {
-            me->value = (void *)(uintptr_t)(c.n_nodes + 1);
-            c.nodes[c.n_nodes] = (struct rnode){.id = s->node, .metric = s->metric};
-            for (int b = 0; b < WHEN_BINS; b++)
-                c.nodes[c.n_nodes].when[b] = NAN;
-            c.n_nodes++;
+            me->value = (void *)(uintptr_t)(c.n_cnodes + 1);
+            c.cnodes[c.n_cnodes++] = (struct cnode){.z = -INFINITY};
         }
-        struct rnode *rn = &c.nodes[(uintptr_t)me->value - 1];
+        node_at[i] = (uint32_t)(uintptr_t)me->value;
+        struct cnode *cn = &c.cnodes[node_at[i] - 1];
+        if (silent && !cn->silent)
+            cn->silent = s->metric;
+        if (!e.usable)
+            continue;
+        cn->z = fmax(cn->z, e.z);
+        cn->live |= !silent;
+    }
+    for (size_t i = 0; i < c.n_cnodes; i++) {
+        struct cnode *cn = &c.cnodes[i];
+        if (cn->z >= t || (robust && !cn->live && cn->silent))
+            cn->full = (uint32_t)++c.n_nodes;
+    }
+    /* second pass, over the anomalous nodes' series: their evidence in full */
+    c.nodes = ls_xcalloc(c.n_nodes ? c.n_nodes : 1, sizeof *c.nodes);
+    for (size_t i = 0; i < n; i++) {
+        const struct ls_rca_series *s = &series[i];
+        uint32_t f = node_at[i] ? c.cnodes[node_at[i] - 1].full : 0;
+        if (!f)
+            continue;
+        struct rnode *rn = &c.nodes[f - 1];
+        if (!rn->id) {
+            *rn = (struct rnode){.id = s->node, .metric = s->metric};
+            for (int b = 0; b < WHEN_BINS; b++)
+                rn->when[b] = NAN;
+        }
+        bool silent = is_silent(s);
+        struct evidence e = {0};
+        if (s->n_win > 0 || !silent)
+            e = series_evidence(s, robust, scratch, p);
         if (silent && !rn->silent)
             rn->silent = s->metric;
         if (!e.usable)
@@ -963,7 +1020,7 @@ int ls_rca_rank(const struct ls_snap *snap,
         rn->live |= !silent;
         if (isfinite(e.center)) /* from values: each point can be timed */
             when_add(rn, s, &e, &span);
-        if (e.z >= p->z_threshold)
+        if (e.z >= t)
             rn->delay_up = fmax(rn->delay_up, e.delay_up);
         if (e.load_up)
             rn->z_load = fmax(rn->z_load, e.z);
@@ -975,17 +1032,15 @@ int ls_rca_rank(const struct ls_snap *snap,
             rn->z_rest = fmax(rn->z_rest, e.z);
     }
     free(scratch);
+    free(node_at);
     /* a node that went quiet altogether (every series it had stopped) */
     for (size_t i = 0; i < c.n_nodes; i++) {
         struct rnode *rn = &c.nodes[i];
-        if (rn->live || !rn->silent || !robust || rn->ev.z >= SILENT_Z * p->z_threshold)
+        if (rn->live || !rn->silent || !robust || rn->ev.z >= SILENT_Z * t)
             continue;
         rn->metric = rn->silent;
-        rn->ev = (struct evidence){.z = SILENT_Z * p->z_threshold,
-                                   .value = NAN,
-                                   .center = NAN,
-                                   .spread = NAN,
-                                   .usable = true};
+        rn->ev = (struct evidence){
+            .z = SILENT_Z * t, .value = NAN, .center = NAN, .spread = NAN, .usable = true};
         rn->ev.score = z_to_score(rn->ev.z, p);
         rn->z_other = rn->z_rest = rn->ev.z;
         rn->quiet = true;
@@ -1065,6 +1120,7 @@ int ls_rca_rank(const struct ls_snap *snap,
     }
     free(anom);
     free(c.nodes);
+    free(c.cnodes);
     ls_map_cleanup(&c.index);
     return LS_OK;
 }
