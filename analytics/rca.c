@@ -303,6 +303,19 @@ static struct base_stats baseline_stats(const double *v,
     return b;
 }
 
+void ls_rca_summarise(const double *v,
+                      size_t n,
+                      const char *metric,
+                      const struct ls_rca_params *p,
+                      double *scratch,
+                      struct ls_rca_summary *out)
+{
+    bool robust = p->method == LS_RCA_PROPAGATION;
+    struct base_stats b = baseline_stats(v, n, robust, metric_rule(metric), scratch, p);
+    *out = robust ? (struct ls_rca_summary){n, b.center, b.up, b.down, NAN, NAN}
+                  : (struct ls_rca_summary){n, NAN, NAN, NAN, b.center, b.up};
+}
+
 /* The window's deviation in the bad direction, in spreads: the `need`-th largest over its
  * points (a single wild point is not an excursion), and the value that reached it. */
 /* A point's deviation from baseline b in spreads, in direction dir (+1 up, -1 down, 0 either). */
@@ -367,7 +380,11 @@ static struct evidence series_evidence(const struct ls_rca_series *s,
     struct base_stats b;
     if (s->base && s->n_base > 0)
         b = baseline_stats(s->base, s->n_base, robust, rule, scratch, p);
-    else if (s->learned) {
+    else if (s->summary) {
+        const struct ls_rca_summary *m = s->summary;
+        b = robust ? (struct base_stats){m->median, m->up, m->down}
+                   : (struct base_stats){m->mean, m->sd, m->sd};
+    } else if (s->learned) {
         b.center = s->learned->center;
         double floor_ = robust ? spread_floor(rule, b.center, p) : ABS_SPREAD_FLOOR;
         b.up = b.down = fmax(s->learned->spread, floor_);
@@ -924,7 +941,7 @@ static int check_input(const struct ls_rca_series *series,
  * nothing of silence). */
 static bool is_silent(const struct ls_rca_series *s)
 {
-    return s->silent && s->score < 0 && s->n_base > 0;
+    return s->silent && s->score < 0 && (s->n_base > 0 || s->summary);
 }
 
 int ls_rca_rank(const struct ls_snap *snap,

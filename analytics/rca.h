@@ -33,12 +33,21 @@ struct ls_rca_baseline {
     double spread; /* > 0; smaller values are floored like a computed spread */
 };
 
+/** A baseline window's values summarised once (ls_rca_summarise): all ls_rca_rank reads of
+ *  them under one method, so a caller need not keep the values. */
+struct ls_rca_summary {
+    size_t n;                /* values summarised (> 0) */
+    double median, up, down; /* method propagation: centre and one spread on each side */
+    double mean, sd;         /* methods zscore and random (the other reading is NAN) */
+};
+
 /**
  * One series of one node. All pointers borrowed for the duration of ls_rca_rank. Evidence is
  * taken from the first of these that is present:
  *  1. score >= 0: a detector's anomaly score in [0, 1] for the window, used as is, in the
  *     direction `went` says;
- *  2. base/n_base > 0: the baseline window's values (any order);
+ *  2. base/n_base > 0: the baseline window's values (any order); or summary != NULL: the
+ *     same, summarised (the same evidence);
  *  3. learned != NULL: a learned centre and spread.
  * A series with none of them, or without window values (case 2 and 3), is ignored, unless it
  * is marked silent (with a baseline).
@@ -54,6 +63,7 @@ struct ls_rca_series {
     size_t n_win;
     const double *base; /* baseline-window values */
     size_t n_base;
+    const struct ls_rca_summary *summary; /* or those values summarised */
     const struct ls_rca_baseline *learned;
     double score; /* < 0: compute from the values; else a score in [0, 1] */
     int went;     /* with a score: +1 the series rose, -1 it fell, 0 unknown. A score the
@@ -102,6 +112,18 @@ struct ls_rca_result {
     size_t n_anomalous;
     const char *method; /* static name: ls_rca_method_name */
 };
+
+/**
+ * Summarises n > 0 baseline values of series `metric` as ls_rca_rank would read them under p
+ * (its method; floors that depend on the metric and p): rank with the same p. scratch holds n
+ * doubles. Pure.
+ */
+void ls_rca_summarise(const double *v,
+                      size_t n,
+                      const char *metric,
+                      const struct ls_rca_params *p,
+                      double *scratch,
+                      struct ls_rca_summary *out);
 
 /** Defaults above, method propagation. */
 void ls_rca_params_default(struct ls_rca_params *p);

@@ -169,36 +169,34 @@ enum ls_samples_added ls_samples_add(struct ls_samples *s,
 
 struct range_arg {
     const char *node; /* or NULL */
-    int64_t from, to;
-    ls_samples_visit fn;
+    const int64_t (*spans)[2];
+    size_t n_spans;
+    ls_samples_visit_spans fn;
     void *arg;
-    int64_t *t;
-    double *v;
-    size_t cap;
+    int64_t *t[LS_SAMPLES_MAX_SPANS];
+    double *v[LS_SAMPLES_MAX_SPANS];
+    size_t cap[LS_SAMPLES_MAX_SPANS];
     size_t visited;
 };
 
-static void range_one(const char *k, void *value, void *argp)
+/* Series r's points in [from, to) into a's buffers of span k (counters as rates). */
+static size_t range_span(struct range_arg *a, size_t k, const struct rseries *r)
 {
-    (void)k;
-    struct range_arg *a = argp;
-    struct rseries *r = value;
-    if (a->node && strcmp(a->node, r->node) != 0)
-        return;
+    int64_t from = a->spans[k][0], to = a->spans[k][1];
     size_t lo = r->start, hi = r->len;
     while (lo < hi) { /* first point at or after from */
         size_t mid = lo + (hi - lo) / 2;
-        if (r->p[mid].t < a->from)
+        if (r->p[mid].t < from)
             lo = mid + 1;
         else
             hi = mid;
     }
     size_t n = 0;
-    for (size_t i = lo; i < r->len && r->p[i].t < a->to; i++) {
-        if (n == a->cap) {
-            a->cap = a->cap ? a->cap * 2 : 256;
-            a->t = ls_xrealloc(a->t, a->cap * sizeof *a->t);
-            a->v = ls_xrealloc(a->v, a->cap * sizeof *a->v);
+    for (size_t i = lo; i < r->len && r->p[i].t < to; i++) {
+        if (n == a->cap[k]) {
+            a->cap[k] = a->cap[k] ? a->cap[k] * 2 : 256;
+            a->t[k] = ls_xrealloc(a->t[k], a->cap[k] * sizeof *a->t[k]);
+            a->v[k] = ls_xrealloc(a->v[k], a->cap[k] * sizeof *a->v[k]);
         }
         double v = r->p[i].v;
         if (r->counter) {
@@ -210,14 +208,67 @@ static void range_one(const char *k, void *value, void *argp)
             if (!isfinite(v))
                 continue;
         }
-        a->t[n] = r->p[i].t;
-        a->v[n] = v;
+        a->t[k][n] = r->p[i].t;
+        a->v[k][n] = v;
         n++;
     }
-    if (n == 0)
+    return n;
+}
+
+static void range_one(const char *k, void *value, void *argp)
+{
+    (void)k;
+    struct range_arg *a = argp;
+    struct rseries *r = value;
+    if (a->node && strcmp(a->node, r->node) != 0)
         return;
-    a->fn(r->node, r->key, a->t, a->v, n, a->arg);
+    size_t n[LS_SAMPLES_MAX_SPANS], any = 0;
+    for (size_t i = 0; i < a->n_spans; i++)
+        any += n[i] = range_span(a, i, r);
+    if (any == 0)
+        return;
+    a->fn(r->node, r->key, (const int64_t *const *)a->t, (const double *const *)a->v, n, a->arg);
     a->visited++;
+}
+
+size_t ls_samples_range_spans(struct ls_samples *s,
+                              const char *node_id,
+                              const int64_t (*spans)[2],
+                              size_t n_spans,
+                              ls_samples_visit_spans fn,
+                              void *arg)
+{
+    if (n_spans < 1 || n_spans > LS_SAMPLES_MAX_SPANS)
+        return 0;
+    struct range_arg a = {
+        .node = node_id, .spans = spans, .n_spans = n_spans, .fn = fn, .arg = arg};
+    for (int i = 0; i < STRIPES; i++) {
+        pthread_mutex_lock(&s->s[i].lock);
+        ls_map_foreach(&s->s[i].series, range_one, &a);
+        pthread_mutex_unlock(&s->s[i].lock);
+    }
+    for (size_t i = 0; i < n_spans; i++) {
+        free(a.t[i]);
+        free(a.v[i]);
+    }
+    return a.visited;
+}
+
+/* ls_samples_range's visitor, called through the spans' (one span) */
+struct one_span {
+    ls_samples_visit fn;
+    void *arg;
+};
+
+static void one_span(const char *node,
+                     const char *key,
+                     const int64_t *const *t,
+                     const double *const *v,
+                     const size_t *n,
+                     void *arg)
+{
+    struct one_span *o = arg;
+    o->fn(node, key, t[0], v[0], n[0], o->arg);
 }
 
 size_t ls_samples_range(struct ls_samples *s,
@@ -227,15 +278,9 @@ size_t ls_samples_range(struct ls_samples *s,
                         ls_samples_visit fn,
                         void *arg)
 {
-    struct range_arg a = {.node = node_id, .from = from_us, .to = to_us, .fn = fn, .arg = arg};
-    for (int i = 0; i < STRIPES; i++) {
-        pthread_mutex_lock(&s->s[i].lock);
-        ls_map_foreach(&s->s[i].series, range_one, &a);
-        pthread_mutex_unlock(&s->s[i].lock);
-    }
-    free(a.t);
-    free(a.v);
-    return a.visited;
+    const int64_t span[1][2] = {{from_us, to_us}};
+    struct one_span o = {fn, arg};
+    return ls_samples_range_spans(s, node_id, span, 1, one_span, &o);
 }
 
 struct prune_arg {

@@ -56,6 +56,30 @@ size_t ls_samples_range(struct ls_samples *s,
                         ls_samples_visit fn,
                         void *arg);
 
+#define LS_SAMPLES_MAX_SPANS 4
+
+/**
+ * Called once per series with its points in each span asked (ls_samples_range_spans): span
+ * i's times and values are t[i][0..n[i]) (n[i] 0: none there), as ls_samples_visit's.
+ */
+typedef void (*ls_samples_visit_spans)(const char *node_id,
+                                       const char *key,
+                                       const int64_t *const *t,
+                                       const double *const *v,
+                                       const size_t *n,
+                                       void *arg);
+/**
+ * ls_samples_range over n_spans (1..LS_SAMPLES_MAX_SPANS) windows [spans[i][0], spans[i][1])
+ * at once: one sweep of the store, each series visited once with all its windows (a series
+ * with no point in any is skipped). Returns series visited; 0 for a bad n_spans.
+ */
+size_t ls_samples_range_spans(struct ls_samples *s,
+                              const char *node_id,
+                              const int64_t (*spans)[2],
+                              size_t n_spans,
+                              ls_samples_visit_spans fn,
+                              void *arg);
+
 /** Drops every point older than the horizon (newest time held - retention) and empty series. */
 void ls_samples_prune(struct ls_samples *s);
 

@@ -650,6 +650,58 @@ static void test_a_device_that_went_quiet_is_the_cause(void **state)
     ls_snap_release(snap);
 }
 
+/* The same cases with each baseline summarised (ls_rca_summarise, what the replay over stored
+ * samples passes) rank exactly as with its values, under every method: the same anomalous
+ * nodes, causes, scores and paths; a silent series with a summary is silent. */
+static void test_a_summarised_baseline_ranks_as_its_values(void **state)
+{
+    struct ls_snap *snap = ls_graph_snap(*state);
+    static const double db_win[] = {101, 180, 190}, app_win[] = {99, 200, 210}, gone[] = {5, 4, 6},
+                        quiet_b[] = {20, 21, 19};
+    struct ls_rca_series s[] = {
+        series("db", "latency", base_a, db_win, 3), series("app", "latency", base_a, app_win, 3),
+        series("app", "cpu", base_b, quiet_b, 3),   series("sw", "net_bytes", base_a, NULL, 0),
+        series("m1", "net_bytes", base_a, gone, 3),
+    };
+    s[3].silent = true;
+    enum { N = sizeof s / sizeof s[0] };
+    for (int m = 0; m < LS_RCA_METHOD_COUNT; m++) {
+        struct ls_rca_params p;
+        ls_rca_params_default(&p);
+        p.method = (enum ls_rca_method)m;
+        struct ls_rca_series t[N];
+        struct ls_rca_summary sum[N];
+        double scratch[NBASE];
+        for (int i = 0; i < N; i++) {
+            ls_rca_summarise(s[i].base, s[i].n_base, s[i].metric, &p, scratch, &sum[i]);
+            t[i] = s[i];
+            t[i].base = NULL;
+            t[i].n_base = 0;
+            t[i].summary = &sum[i];
+        }
+        struct ls_rca_result a, b;
+        assert_int_equal(ls_rca_rank(snap, s, N, &p, &a, NULL), LS_OK);
+        assert_int_equal(ls_rca_rank(snap, t, N, &p, &b, NULL), LS_OK);
+        assert_true(a.n_anomalous > 0);
+        assert_int_equal(a.n_anomalous, b.n_anomalous);
+        for (size_t i = 0; i < a.n_anomalous; i++)
+            assert_string_equal(a.anomalous[i], b.anomalous[i]);
+        assert_int_equal(a.n_causes, b.n_causes);
+        for (size_t i = 0; i < a.n_causes; i++) {
+            assert_string_equal(a.causes[i].id, b.causes[i].id);
+            assert_true(a.causes[i].score == b.causes[i].score);
+            assert_string_equal(a.causes[i].reason, b.causes[i].reason);
+            assert_true(
+                path_is(&b.causes[i], (const char *const *)a.causes[i].path, a.causes[i].n_path));
+        }
+        if (m == LS_RCA_PROPAGATION)
+            assert_string_equal(b.causes[0].id, "sw"); /* quiet with a summary too */
+        ls_rca_result_cleanup(&a);
+        ls_rca_result_cleanup(&b);
+    }
+    ls_snap_release(snap);
+}
+
 static void test_metric_directions_come_from_the_table(void **state)
 {
     (void)state;
@@ -685,6 +737,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_flash_traffic_is_the_entry_point, setup_infra,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_a_device_that_went_quiet_is_the_cause, setup_infra,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_a_summarised_baseline_ranks_as_its_values, setup_infra,
                                         teardown),
         cmocka_unit_test(test_bad_input_is_refused),
         cmocka_unit_test(test_json_has_the_contract_shape),

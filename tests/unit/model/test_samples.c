@@ -98,6 +98,55 @@ static void test_counters_read_as_rates_with_resets(void **state)
     ls_samples_free(s);
 }
 
+struct spans_got {
+    size_t calls, n[2];
+    double first[2]; /* each span's first value (NAN: none) */
+};
+
+static void spans_collect(const char *node,
+                          const char *key,
+                          const int64_t *const *t,
+                          const double *const *v,
+                          const size_t *n,
+                          void *arg)
+{
+    (void)node;
+    (void)key;
+    (void)t;
+    struct spans_got *g = arg;
+    g->calls++;
+    for (int k = 0; k < 2; k++) {
+        g->n[k] += n[k];
+        if (n[k])
+            g->first[k] = v[k][0];
+    }
+}
+
+/* Two windows in one sweep: each series once, with its points in each ([from, to) as for one
+ * window; a counter's rate in the second window comes from the point before it), a series
+ * with points in neither is not visited, and a bad number of windows visits nothing. */
+static void test_two_windows_in_one_sweep(void **state)
+{
+    (void)state;
+    struct ls_samples *s = ls_samples_new(3600 * S, 100);
+    for (int i = 0; i < 6; i++)
+        ls_samples_add(s, "n", "rx", true, 100.0 * (i + 1), (10 + 10 * i) * S);
+    ls_samples_add(s, "n", "cpu", false, 7, 15 * S);   /* first window only */
+    ls_samples_add(s, "n", "mem", false, 7, 1000 * S); /* neither */
+    const int64_t spans[2][2] = {{10 * S, 30 * S}, {40 * S, 70 * S}};
+    struct spans_got g = {.first = {NAN, NAN}};
+    assert_int_equal(ls_samples_range_spans(s, NULL, spans, 2, spans_collect, &g), 2);
+    assert_int_equal(g.calls, 2);
+    /* rx: 10 s has no earlier point (no rate), 20 s in the first; 40-60 s in the second */
+    assert_int_equal(g.n[0], 1 + 1);
+    assert_int_equal(g.n[1], 3);
+    assert_true(fabs(g.first[1] - 10) < 1e-9); /* (400 - 300) / 10 s */
+    assert_int_equal(ls_samples_range_spans(s, NULL, spans, 0, spans_collect, &g), 0);
+    assert_int_equal(
+        ls_samples_range_spans(s, NULL, spans, LS_SAMPLES_MAX_SPANS + 1, spans_collect, &g), 0);
+    ls_samples_free(s);
+}
+
 /* Through the live state: a past sample the live state ignores as a duplicate is still kept. */
 static void test_telemetry_feeds_every_sample(void **state)
 {
@@ -122,6 +171,7 @@ int main(void)
         cmocka_unit_test(test_past_points_are_kept_in_time_order),
         cmocka_unit_test(test_retention_follows_the_newest_sample_and_bound_refuses),
         cmocka_unit_test(test_counters_read_as_rates_with_resets),
+        cmocka_unit_test(test_two_windows_in_one_sweep),
         cmocka_unit_test(test_telemetry_feeds_every_sample),
     };
     return cmocka_run_group_tests_name("model/samples", tests, NULL, NULL);
