@@ -64,6 +64,7 @@ struct gather {
     double *v;  /* every window value gathered */
     int64_t *t; /* their times */
     size_t n_v, cap_v;
+    int64_t newest; /* the newest window point of any series asked for (baseline or not) */
 };
 
 /* Room for n more window values and times, returning where they go. */
@@ -90,7 +91,11 @@ static void take(const char *node,
                  void *arg)
 {
     struct gather *a = arg;
-    if (n[BASE] == 0 || (a->only && !ls_map_get(a->only, node)))
+    if (a->only && !ls_map_get(a->only, node))
+        return;
+    if (n[WIN] && t[WIN][n[WIN] - 1] > a->newest)
+        a->newest = t[WIN][n[WIN] - 1];
+    if (n[BASE] == 0)
         return; /* without a baseline there is nothing to compare with */
     if (a->n == a->cap) {
         a->cap = a->cap ? a->cap * 2 : 1024;
@@ -137,7 +142,7 @@ int ls_rca_replay_rank(struct ls_samples *raw,
         ls_rca_params_default(&defaults);
         p = &defaults;
     }
-    struct gather a = {.only = w->nodes ? &only : NULL, .p = p};
+    struct gather a = {.only = w->nodes ? &only : NULL, .p = p, .newest = INT64_MIN};
     struct ls_samples_stats st;
     ls_samples_stats(raw, &st);
     a.cap = st.series ? st.series : 1; /* at most one record per series held */
@@ -152,10 +157,7 @@ int ls_rca_replay_rank(struct ls_samples *raw,
     /* points are due up to the newest one the window holds, on the data's clock: not from the
      * future, not while ingestion lags, and none at all when nothing reported (the service
      * lacked data; that is not every device dying) */
-    int64_t to = w->from_us;
-    for (size_t i = 0; i < a.n; i++)
-        if (a.g[i].n_win && a.t[a.g[i].win + a.g[i].n_win - 1] > to)
-            to = a.t[a.g[i].win + a.g[i].n_win - 1];
+    int64_t to = a.newest > w->from_us ? a.newest : w->from_us;
     if (to > w->to_us)
         to = w->to_us;
     double base_us = (double)(w->base_to_us - w->base_from_us);

@@ -1,0 +1,142 @@
+/* analytics/rca_replay: the ranking over a raw sample store — a switch that stopped reporting
+ * found as the cause of its machines' silence, points owed counted only up to the newest
+ * window point of any series (one without a baseline included), and a node list. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "analytics/rca_replay.h"
+#include "model/change.h"
+
+#define S    INT64_C(1000000)
+#define FROM (3600 * S) /* the window starts an hour in; the baseline is that hour */
+
+/* sw, with machines m1 and m2 connected_to it. */
+static int setup(void **state)
+{
+    struct ls_change_set *cs = ls_change_set_new("test");
+    static const char *const nodes[][2] = {{"sw", "switch"}, {"m1", "machine"}, {"m2", "machine"}};
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(ls_change_put_node_new(cs, nodes[i][0], nodes[i][1], nodes[i][0], "up",
+                                                NULL, NULL, NULL),
+                         LS_OK);
+    for (int i = 1; i <= 2; i++)
+        assert_int_equal(ls_change_put_edge_new(cs, nodes[i][0], LS_EDGE_CONNECTED_TO, "sw", NULL,
+                                                LS_ESRC_IMPORTED, 1.0, NULL),
+                         LS_OK);
+    struct ls_graph *g = ls_graph_new();
+    struct ls_prepared *p;
+    assert_int_equal(ls_graph_prepare(g, cs, 5000000, &p, NULL), LS_OK);
+    ls_graph_publish(g, p, ls_graph_next_revision(g));
+    ls_change_set_free(cs);
+    *state = g;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    ls_graph_free(*state);
+    return 0;
+}
+
+/* A baseline hour of one point a minute around 100 for every series; in the window the
+ * machines' traffic falls to 5 (points at FROM + 0, 1, ... win_min - 1 minutes) and the
+ * switch sends nothing. */
+static struct ls_samples *store(int win_min)
+{
+    struct ls_samples *s = ls_samples_new(86400 * S, 100000);
+    static const char *const ids[] = {"sw", "m1", "m2"};
+    for (int k = 0; k < 3; k++) {
+        for (int i = 0; i < 60; i++)
+            assert_int_equal(
+                ls_samples_add(s, ids[k], "net_bytes", false, 100 + i % 7 - 3, i * 60 * S),
+                LS_SAMPLES_ADDED);
+        for (int i = 0; k > 0 && i < win_min; i++)
+            assert_int_equal(
+                ls_samples_add(s, ids[k], "net_bytes", false, 5 + i % 2, FROM + i * 60 * S),
+                LS_SAMPLES_ADDED);
+    }
+    return s;
+}
+
+static struct ls_rca_result replay(struct ls_graph *g, struct ls_samples *s, const char *only)
+{
+    struct ls_snap *snap = ls_graph_snap(g);
+    const char *nodes[] = {only};
+    struct ls_rca_replay w = {.from_us = FROM,
+                              .to_us = FROM + 600 * S,
+                              .base_from_us = 0,
+                              .base_to_us = FROM,
+                              .nodes = only ? nodes : NULL,
+                              .n_nodes = only ? 1 : 0};
+    struct ls_rca_result r;
+    assert_int_equal(ls_rca_replay_rank(s, snap, &w, NULL, &r, NULL), LS_OK);
+    ls_snap_release(snap);
+    return r;
+}
+
+static bool has(char *const *ids, size_t n, const char *id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(ids[i], id) == 0)
+            return true;
+    return false;
+}
+
+/* Five minutes of window: the switch owed five points and sent none — it went quiet and is
+ * the cause of its machines' silence. */
+static void test_a_switch_that_stopped_is_the_cause(void **state)
+{
+    struct ls_samples *s = store(5);
+    struct ls_rca_result r = replay(*state, s, NULL);
+    assert_true(r.n_causes >= 1);
+    assert_string_equal(r.causes[0].id, "sw");
+    assert_non_null(strstr(r.causes[0].reason, "no sample in the window"));
+    assert_true(has(r.anomalous, r.n_anomalous, "m1") && has(r.anomalous, r.n_anomalous, "m2"));
+    ls_rca_result_cleanup(&r);
+    ls_samples_free(s);
+}
+
+/* Points are owed only up to the newest window point: one minute of window owes the switch
+ * one point (not silent). A series without a baseline that reported five minutes into the
+ * window moves that clock too: the switch owes five and is silent again. */
+static void test_points_are_owed_up_to_the_newest_window_point(void **state)
+{
+    struct ls_samples *s = store(1);
+    struct ls_rca_result r = replay(*state, s, NULL);
+    assert_false(has(r.anomalous, r.n_anomalous, "sw"));
+    ls_rca_result_cleanup(&r);
+    assert_int_equal(ls_samples_add(s, "m1", "new_metric", false, 1, FROM + 300 * S),
+                     LS_SAMPLES_ADDED);
+    r = replay(*state, s, NULL);
+    assert_true(has(r.anomalous, r.n_anomalous, "sw"));
+    ls_rca_result_cleanup(&r);
+    ls_samples_free(s);
+}
+
+/* With a node list, only those nodes' series are ranked. */
+static void test_a_node_list_ranks_only_those_nodes(void **state)
+{
+    struct ls_samples *s = store(5);
+    struct ls_rca_result r = replay(*state, s, "m1");
+    assert_int_equal(r.n_anomalous, 1);
+    assert_string_equal(r.anomalous[0], "m1");
+    ls_rca_result_cleanup(&r);
+    ls_samples_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_a_switch_that_stopped_is_the_cause, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_points_are_owed_up_to_the_newest_window_point, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_a_node_list_ranks_only_those_nodes, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("analytics/rca_replay", tests, NULL, NULL);
+}
