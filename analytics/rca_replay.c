@@ -110,6 +110,8 @@ static void take(const char *node,
         a->scratch = ls_xrealloc(a->scratch, n[BASE] * sizeof *a->scratch);
     }
     ls_rca_summarise(v[BASE], n[BASE], key, a->p, a->scratch, &x->base);
+    if (n[WIN] == 0)
+        return; /* silent, maybe: its window arrays may not exist */
     x->win = room(a, n[WIN]);
     memcpy(a->v + x->win, v[WIN], n[WIN] * sizeof *v[WIN]);
     memcpy(a->t + x->win, t[WIN], n[WIN] * sizeof *t[WIN]);
@@ -173,8 +175,8 @@ int ls_rca_replay_rank(struct ls_samples *raw,
             continue;
         s[n++] = (struct ls_rca_series){.node = x->node,
                                         .metric = x->key,
-                                        .win = a.v + x->win,
-                                        .t_win = a.t + x->win,
+                                        .win = x->n_win ? a.v + x->win : NULL,
+                                        .t_win = x->n_win ? a.t + x->win : NULL,
                                         .n_win = x->n_win,
                                         .summary = &x->base,
                                         .score = -1,
