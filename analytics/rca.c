@@ -312,18 +312,18 @@ void ls_rca_summarise(const double *v,
 {
     bool robust = p->method == LS_RCA_PROPAGATION;
     struct base_stats b = baseline_stats(v, n, robust, metric_rule(metric), scratch, p);
-    *out = robust ? (struct ls_rca_summary){n, b.center, b.up, b.down, NAN, NAN}
-                  : (struct ls_rca_summary){n, NAN, NAN, NAN, b.center, b.up};
+    *out = (struct ls_rca_summary){n, b.center, b.up, b.down, p->method};
 }
 
-/* The window's deviation in the bad direction, in spreads: the `need`-th largest over its
- * points (a single wild point is not an excursion), and the value that reached it. */
 /* A point's deviation from baseline b in spreads, in direction dir (+1 up, -1 down, 0 either). */
 static double point_dev(double x, const struct base_stats *b, int dir)
 {
     double d = x >= b->center ? (x - b->center) / b->up : (x - b->center) / b->down;
     return dir > 0 ? d : dir < 0 ? -d : fabs(d);
 }
+
+/* The window's deviation in the bad direction, in spreads: the `need`-th largest over its
+ * points (a single wild point is not an excursion), and the value that reached it. */
 
 static double window_z(const struct ls_rca_series *s,
                        const struct base_stats *b,
@@ -380,11 +380,9 @@ static struct evidence series_evidence(const struct ls_rca_series *s,
     struct base_stats b;
     if (s->base && s->n_base > 0)
         b = baseline_stats(s->base, s->n_base, robust, rule, scratch, p);
-    else if (s->summary) {
-        const struct ls_rca_summary *m = s->summary;
-        b = robust ? (struct base_stats){m->median, m->up, m->down}
-                   : (struct base_stats){m->mean, m->sd, m->sd};
-    } else if (s->learned) {
+    else if (s->summary) /* made for this method: check_input */
+        b = (struct base_stats){s->summary->center, s->summary->up, s->summary->down};
+    else if (s->learned) {
         b.center = s->learned->center;
         double floor_ = robust ? spread_floor(rule, b.center, p) : ABS_SPREAD_FLOOR;
         b.up = b.down = fmax(s->learned->spread, floor_);
@@ -925,9 +923,14 @@ static int check_input(const struct ls_rca_series *series,
 {
     if (n > 0 && !series)
         return ls_err_set(err, LS_EINVAL, "invalid_rca", "no series array for %zu series", n);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         if (!series[i].node || !series[i].metric || !series[i].node[0])
             return ls_err_set(err, LS_EINVAL, "invalid_rca", "series %zu has no node or metric", i);
+        if (series[i].summary && series[i].summary->method != p->method)
+            return ls_err_set(err, LS_EINVAL, "invalid_rca",
+                              "series %zu: its baseline was summarised for method %s", i,
+                              ls_rca_method_name(series[i].summary->method));
+    }
     if ((unsigned)p->method >= LS_RCA_METHOD_COUNT)
         return ls_err_set(err, LS_EINVAL, "invalid_rca", "unknown method %d", (int)p->method);
     if (!(p->z_threshold > 0) || !(p->score_threshold > 0 && p->score_threshold < 1) ||
@@ -937,11 +940,19 @@ static int check_input(const struct ls_rca_series *series,
     return LS_OK;
 }
 
-/* A series that stopped: it reported in the baseline and is marked silent (a score says
- * nothing of silence). */
-static bool is_silent(const struct ls_rca_series *s)
+/* What series s says, and in *silent whether it stopped: it reported in the baseline and is
+ * marked silent (a score says nothing of silence). A silent series without window values
+ * says nothing else (evidence not usable). */
+static struct evidence read_series(const struct ls_rca_series *s,
+                                   bool robust,
+                                   double *scratch,
+                                   const struct ls_rca_params *p,
+                                   bool *silent)
 {
-    return s->silent && s->score < 0 && (s->n_base > 0 || s->summary);
+    *silent = s->silent && s->score < 0 && (s->n_base > 0 || s->summary);
+    if (s->n_win > 0 || !*silent)
+        return series_evidence(s, robust, scratch, p);
+    return (struct evidence){0};
 }
 
 int ls_rca_rank(const struct ls_snap *snap,
@@ -982,13 +993,10 @@ int ls_rca_rank(const struct ls_snap *snap,
     /* first pass: which nodes are anomalous (their largest deviation, or silence) */
     for (size_t i = 0; i < n; i++) {
         const struct ls_rca_series *s = &series[i];
-        bool silent = is_silent(s);
-        struct evidence e = {0};
-        if (s->n_win > 0 || !silent) {
-            e = series_evidence(s, robust, scratch, p);
-            if (!e.usable && !silent)
-                continue;
-        }
+        bool silent;
+        struct evidence e = read_series(s, robust, scratch, p, &silent);
+        if (!e.usable && !silent)
+            continue;
         bool added;
         struct ls_map_entry *me = ls_map_upsert(&c.index, s->node, &added);
         if (added) {
@@ -1022,10 +1030,8 @@ int ls_rca_rank(const struct ls_snap *snap,
             for (int b = 0; b < WHEN_BINS; b++)
                 rn->when[b] = NAN;
         }
-        bool silent = is_silent(s);
-        struct evidence e = {0};
-        if (s->n_win > 0 || !silent)
-            e = series_evidence(s, robust, scratch, p);
+        bool silent;
+        struct evidence e = read_series(s, robust, scratch, p, &silent);
         if (silent && !rn->silent)
             rn->silent = s->metric;
         if (!e.usable)

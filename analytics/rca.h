@@ -36,9 +36,10 @@ struct ls_rca_baseline {
 /** A baseline window's values summarised once (ls_rca_summarise): all ls_rca_rank reads of
  *  them under one method, so a caller need not keep the values. */
 struct ls_rca_summary {
-    size_t n;                /* values summarised (> 0) */
-    double median, up, down; /* method propagation: centre and one spread on each side */
-    double mean, sd;         /* methods zscore and random (the other reading is NAN) */
+    size_t n;                  /* values summarised (> 0) */
+    double center, up, down;   /* centre and one spread on each side: the median and robust
+                                  spreads (propagation), the mean and deviation (the others) */
+    enum ls_rca_method method; /* the method it was made for; ranking with another is refused */
 };
 
 /**
@@ -115,8 +116,8 @@ struct ls_rca_result {
 
 /**
  * Summarises n > 0 baseline values of series `metric` as ls_rca_rank would read them under p
- * (its method; floors that depend on the metric and p): rank with the same p. scratch holds n
- * doubles. Pure.
+ * (its method; floors that depend on the metric and p): rank with the same p (another method
+ * is LS_EINVAL). scratch holds n doubles. Pure.
  */
 void ls_rca_summarise(const double *v,
                       size_t n,
@@ -135,7 +136,7 @@ void ls_rca_params_default(struct ls_rca_params *p);
  * @param series n series (several per node allowed, in any order)
  * @param[out] out filled on LS_OK (zeroed first, so cleanup is always safe)
  * @return LS_OK; LS_EINVAL (NULL series with n > 0, a series without node or metric, a
- *         parameter out of range: code "invalid_rca").
+ *         summary made for another method, a parameter out of range: code "invalid_rca").
  * Thread-safe for distinct outputs; the snapshot may be shared.
  */
 LS_MUST_CHECK int ls_rca_rank(const struct ls_snap *snap,

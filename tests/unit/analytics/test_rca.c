@@ -509,6 +509,21 @@ static void test_bad_input_is_refused(void **state)
     assert_string_equal(err.code, "invalid_rca");
     assert_int_equal(ls_rca_rank(NULL, NULL, 2, &p, &r, &err), LS_EINVAL);
     s.node = "n";
+    /* a baseline summarised for another method than the one ranking */
+    static const double base[] = {1, 2, 3}, win[] = {30, 30, 30};
+    double scratch[3];
+    struct ls_rca_summary sum;
+    ls_rca_summarise(base, 3, "cpu", &p, scratch, &sum);
+    struct ls_rca_series t = {
+        .node = "n", .metric = "cpu", .win = win, .n_win = 3, .summary = &sum, .score = -1};
+    p.method = LS_RCA_ZSCORE;
+    assert_int_equal(ls_rca_rank(NULL, &t, 1, &p, &r, &err), LS_EINVAL);
+    assert_string_equal(err.code, "invalid_rca");
+    assert_non_null(strstr(err.msg, "summarised for method propagation"));
+    p.method = LS_RCA_PROPAGATION;
+    assert_int_equal(ls_rca_rank(NULL, &t, 1, &p, &r, &err), LS_OK);
+    assert_int_equal(r.n_anomalous, 1);
+    ls_rca_result_cleanup(&r);
     p.score_threshold = 1.5;
     assert_int_equal(ls_rca_rank(NULL, &s, 1, &p, &r, &err), LS_EINVAL);
     ls_rca_result_cleanup(&r); /* safe after an error */
