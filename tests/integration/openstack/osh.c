@@ -69,17 +69,49 @@ static bool load_openrc(void)
 
 static bool was_up_before_fresh;
 
-/* Runs up.sh with extra environment assignments (e.g. "OSH_FRESH=1"). */
+/* Seconds one up.sh may take (LS_OSH_UP_TIMEOUT): it takes 1-2 minutes, 4 with the first
+ * package install; a hung start is stopped, and retried once, instead of eating the test's
+ * whole ctest budget without a word. */
+static long up_timeout_s(void)
+{
+    const char *e = getenv("LS_OSH_UP_TIMEOUT");
+    long v = e && *e ? strtol(e, NULL, 10) : 0;
+    return v > 0 ? v : 480;
+}
+
+/* Runs up.sh with extra environment assignments (e.g. "OSH_FRESH=1"), under a time limit.
+ * When it times out, what it started is stopped and it runs once more from scratch. */
 static int run_up(const char *up, const char *env)
 {
-    char cmd[1600];
-    snprintf(cmd, sizeof(cmd), "%s '%s' '%s' > '%s.up.log' 2>&1", env, up, workdir, workdir);
-    int rc = sh(cmd);
-    if (rc != 0) {
+    char cmd[1800];
+    int rc = -1;
+    for (int attempt = 1; attempt <= 2; attempt++) {
+        snprintf(cmd, sizeof(cmd), "%s timeout -k 20 %ld '%s' '%s' > '%s.up.log' 2>&1", env,
+                 up_timeout_s(), up, workdir, workdir);
+        rc = sh(cmd);
+        if (rc == 0)
+            return 0;
         snprintf(cmd, sizeof(cmd), "tail -30 '%s.up.log'", workdir);
+        sh(cmd);
+        if (rc != 124 && rc != 137)
+            return rc; /* up.sh failed by itself: a second run would fail the same way */
+        printf("# openstack: up.sh took over %ld s (attempt %d); stopping what it started\n",
+               up_timeout_s(), attempt);
+        snprintf(cmd, sizeof(cmd),
+                 "cp '%s.up.log' '%s.up.timeout%d.log'; '%s/down.sh' '%s' > "
+                 "'%s.down.log' 2>&1",
+                 workdir, workdir, attempt, harness, workdir, workdir);
         sh(cmd);
     }
     return rc;
+}
+
+/* These tests run for minutes: when ctest stops one at its timeout, what it printed so far
+ * (cmocka's RUN lines, the harness's steps) must already be out of stdout's buffer. Runs
+ * before main, so before any output. */
+__attribute__((constructor)) static void stdout_line_buffered(void)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
 }
 
 static bool cannot_run_here; /* the last preflight failed: no harness, or not root */
@@ -246,7 +278,8 @@ static int run_cli(char **out, const char *fmt, va_list ap)
 {
     char args[1024], cmd[1200];
     vsnprintf(args, sizeof(args), fmt, ap);
-    snprintf(cmd, sizeof(cmd), "/usr/bin/openstack %s 2>&1", args);
+    /* No call may hang the test: the slowest (server delete --wait) settles in seconds. */
+    snprintf(cmd, sizeof(cmd), "timeout -k 10 180 /usr/bin/openstack %s 2>&1", args);
     FILE *p = popen(cmd, "r");
     if (!p)
         return -1;
