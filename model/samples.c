@@ -1,11 +1,13 @@
 /* Raw samples for replay: per series a sorted array of (time, value) with a moving start, in
  * striped hash maps keyed "node\x1fkey". Appending in time order is O(1); a past sample is a
- * binary search and a move. See samples.h. */
+ * binary search and a move. A series is one allocation: its header, its names and its points,
+ * so a sweep of the store meets one series at one place in memory (bench_rca). See samples.h. */
 #include "model/samples.h"
 
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,11 +23,49 @@ struct point {
 };
 
 struct rseries {
-    char *node, *key;
+    size_t start, len, cap; /* points [start, len) held, sorted by time, of cap */
+    uint32_t points_at;     /* byte offset of the points: after the names, aligned */
+    uint32_t key_at;        /* names + key_at is the key */
     bool counter;
-    struct point *p; /* p[start, len) held, sorted by time */
-    size_t start, len, cap;
+    char names[]; /* the node id, NUL, the key, NUL; then the points */
 };
+
+static struct point *points(const struct rseries *r)
+{
+    return (struct point *)((char *)r + r->points_at);
+}
+
+static const char *node_of(const struct rseries *r)
+{
+    return r->names;
+}
+
+static const char *key_of(const struct rseries *r)
+{
+    return r->names + r->key_at;
+}
+
+static struct rseries *series_new(const char *node, const char *key, bool counter)
+{
+    size_t nl = strlen(node), kl = strlen(key), cap = 4;
+    size_t at = offsetof(struct rseries, names) + nl + kl + 2;
+    at = (at + _Alignof(struct point) - 1) / _Alignof(struct point) * _Alignof(struct point);
+    struct rseries *r = ls_xmalloc(at + cap * sizeof(struct point));
+    *r = (struct rseries){
+        .cap = cap, .points_at = (uint32_t)at, .key_at = (uint32_t)nl + 1, .counter = counter};
+    memcpy(r->names, node, nl + 1);
+    memcpy(r->names + nl + 1, key, kl + 1);
+    return r;
+}
+
+/* Room for one more point: the series may move (the caller stores the new address). */
+static struct rseries *series_grow(struct rseries *r)
+{
+    if (r->len < r->cap)
+        return r;
+    r->cap *= 2;
+    return ls_xrealloc(r, r->points_at + r->cap * sizeof(struct point));
+}
 
 struct stripe {
     pthread_mutex_t lock;
@@ -58,11 +98,7 @@ static void free_series(const char *k, void *v, void *arg)
 {
     (void)k;
     (void)arg;
-    struct rseries *r = v;
-    free(r->node);
-    free(r->key);
-    free(r->p);
-    free(r);
+    free(v);
 }
 
 void ls_samples_free(struct ls_samples *s)
@@ -86,13 +122,14 @@ static int64_t horizon(struct ls_samples *s)
 /* Drops the series' points before h; returns how many. Stripe lock held. */
 static size_t trim(struct rseries *r, int64_t h)
 {
+    struct point *p = points(r);
     size_t k = r->start;
-    while (k < r->len && r->p[k].t < h)
+    while (k < r->len && p[k].t < h)
         k++;
     size_t dropped = k - r->start;
     r->start = k;
     if (r->start > 0 && r->start * 2 >= r->len) { /* compact once half is dead */
-        memmove(r->p, r->p + r->start, (r->len - r->start) * sizeof *r->p);
+        memmove(p, p + r->start, (r->len - r->start) * sizeof *p);
         r->len -= r->start;
         r->start = 0;
     }
@@ -126,38 +163,33 @@ enum ls_samples_added ls_samples_add(struct ls_samples *s,
     bool added;
     struct ls_map_entry *e = ls_map_upsert(&st->series, k, &added);
     if (added) {
-        struct rseries *r = ls_xcalloc(1, sizeof *r);
-        r->node = ls_xstrdup(node_id);
-        r->key = ls_xstrdup(key);
-        r->counter = counter;
-        e->value = r;
+        e->value = series_new(node_id, key, counter);
         atomic_fetch_add(&s->n_series, 1);
     }
     struct rseries *r = e->value;
     atomic_fetch_sub(&s->points, trim(r, h));
+    struct point *p = points(r);
     /* where the point goes: after every point not later than it */
     size_t lo = r->start, hi = r->len;
-    if (hi > lo && r->p[hi - 1].t < t_us)
+    if (hi > lo && p[hi - 1].t < t_us)
         lo = hi; /* the usual case: in time order */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (r->p[mid].t <= t_us)
+        if (p[mid].t <= t_us)
             lo = mid + 1;
         else
             hi = mid;
     }
-    if (lo > r->start && r->p[lo - 1].t == t_us)
+    if (lo > r->start && p[lo - 1].t == t_us)
         res = LS_SAMPLES_DUPLICATE;
     else if (atomic_load(&s->points) >= s->max_points) {
         atomic_fetch_add(&s->refused_full, 1);
         res = LS_SAMPLES_FULL;
     } else {
-        if (r->len == r->cap) {
-            r->cap = r->cap ? r->cap * 2 : 16;
-            r->p = ls_xrealloc(r->p, r->cap * sizeof *r->p);
-        }
-        memmove(r->p + lo + 1, r->p + lo, (r->len - lo) * sizeof *r->p);
-        r->p[lo] = (struct point){t_us, value};
+        e->value = r = series_grow(r);
+        p = points(r);
+        memmove(p + lo + 1, p + lo, (r->len - lo) * sizeof *p);
+        p[lo] = (struct point){t_us, value};
         r->len++;
         atomic_fetch_add(&s->points, 1);
     }
@@ -183,32 +215,33 @@ struct range_arg {
 static size_t range_span(struct range_arg *a, size_t k, const struct rseries *r)
 {
     int64_t from = a->spans[k][0], to = a->spans[k][1];
+    const struct point *p = points(r);
     size_t lo = r->start, hi = r->len;
     while (lo < hi) { /* first point at or after from */
         size_t mid = lo + (hi - lo) / 2;
-        if (r->p[mid].t < from)
+        if (p[mid].t < from)
             lo = mid + 1;
         else
             hi = mid;
     }
     size_t n = 0;
-    for (size_t i = lo; i < r->len && r->p[i].t < to; i++) {
+    for (size_t i = lo; i < r->len && p[i].t < to; i++) {
         if (n == a->cap[k]) {
             a->cap[k] = a->cap[k] ? a->cap[k] * 2 : 256;
             a->t[k] = ls_xrealloc(a->t[k], a->cap[k] * sizeof *a->t[k]);
             a->v[k] = ls_xrealloc(a->v[k], a->cap[k] * sizeof *a->v[k]);
         }
-        double v = r->p[i].v;
+        double v = p[i].v;
         if (r->counter) {
             if (i == r->start)
                 continue; /* no earlier point: no rate */
-            const struct point *prev = &r->p[i - 1];
-            double dt = (double)(r->p[i].t - prev->t) / 1e6;
+            const struct point *prev = &p[i - 1];
+            double dt = (double)(p[i].t - prev->t) / 1e6;
             v = (v >= prev->v ? v - prev->v : v) / dt;
             if (!isfinite(v))
                 continue;
         }
-        a->t[k][n] = r->p[i].t;
+        a->t[k][n] = p[i].t;
         a->v[k][n] = v;
         n++;
     }
@@ -220,29 +253,35 @@ static void range_one(const char *k, void *value, void *argp)
     (void)k;
     struct range_arg *a = argp;
     struct rseries *r = value;
-    if (a->node && strcmp(a->node, r->node) != 0)
+    if (a->node && strcmp(a->node, node_of(r)) != 0)
         return;
     size_t n[LS_SAMPLES_MAX_SPANS], any = 0;
     for (size_t i = 0; i < a->n_spans; i++)
         any += n[i] = range_span(a, i, r);
     if (any == 0)
         return;
-    a->fn(r->node, r->key, (const int64_t *const *)a->t, (const double *const *)a->v, n, a->arg);
+    a->fn(node_of(r), key_of(r), (const int64_t *const *)a->t, (const double *const *)a->v, n,
+          a->arg);
     a->visited++;
 }
 
-size_t ls_samples_range_spans(struct ls_samples *s,
-                              const char *node_id,
-                              const int64_t (*spans)[2],
-                              size_t n_spans,
-                              ls_samples_visit_spans fn,
-                              void *arg)
+size_t ls_samples_range_spans_part(struct ls_samples *s,
+                                   const char *node_id,
+                                   const int64_t (*spans)[2],
+                                   size_t n_spans,
+                                   size_t part,
+                                   size_t n_parts,
+                                   ls_samples_visit_spans fn,
+                                   void *arg)
 {
-    if (n_spans < 1 || n_spans > LS_SAMPLES_MAX_SPANS)
+    _Static_assert(LS_SAMPLES_MAX_PARTS <= STRIPES, "a part is one stripe or more");
+    if (n_spans < 1 || n_spans > LS_SAMPLES_MAX_SPANS || n_parts < 1 ||
+        n_parts > LS_SAMPLES_MAX_PARTS || part >= n_parts)
         return 0;
     struct range_arg a = {
         .node = node_id, .spans = spans, .n_spans = n_spans, .fn = fn, .arg = arg};
-    for (int i = 0; i < STRIPES; i++) {
+    /* a part is a run of stripes, so the parts in order are the stripes in order */
+    for (size_t i = part * STRIPES / n_parts; i < (part + 1) * STRIPES / n_parts; i++) {
         pthread_mutex_lock(&s->s[i].lock);
         ls_map_foreach(&s->s[i].series, range_one, &a);
         pthread_mutex_unlock(&s->s[i].lock);
@@ -252,6 +291,16 @@ size_t ls_samples_range_spans(struct ls_samples *s,
         free(a.v[i]);
     }
     return a.visited;
+}
+
+size_t ls_samples_range_spans(struct ls_samples *s,
+                              const char *node_id,
+                              const int64_t (*spans)[2],
+                              size_t n_spans,
+                              ls_samples_visit_spans fn,
+                              void *arg)
+{
+    return ls_samples_range_spans_part(s, node_id, spans, n_spans, 0, 1, fn, arg);
 }
 
 /* ls_samples_range's visitor, called through the spans' (one span) */
@@ -314,11 +363,11 @@ void ls_samples_prune(struct ls_samples *s)
         ls_map_foreach(&s->s[i].series, prune_one, &a);
         for (size_t k = 0; k < a.n_empty; k++) {
             struct rseries *r = a.empty[k];
-            size_t nl = strlen(r->node), kl = strlen(r->key);
+            size_t nl = strlen(node_of(r)), kl = strlen(key_of(r));
             char *key = ls_xmalloc(nl + kl + 2);
-            memcpy(key, r->node, nl);
+            memcpy(key, node_of(r), nl);
             key[nl] = SEP;
-            memcpy(key + nl + 1, r->key, kl + 1);
+            memcpy(key + nl + 1, key_of(r), kl + 1);
             ls_map_del(&s->s[i].series, key);
             free(key);
             free_series(NULL, r, NULL);

@@ -80,6 +80,23 @@ size_t ls_samples_range_spans(struct ls_samples *s,
                               ls_samples_visit_spans fn,
                               void *arg);
 
+/**
+ * ls_samples_range_spans over part `part` (0 <= part < n_parts, n_parts 1..LS_SAMPLES_MAX_PARTS)
+ * of the store: the parts visit every series once between them, and taken in part order the
+ * same series in the same order as one sweep. Distinct parts may be swept at the same time
+ * from different threads (each with its own fn arg). Returns series visited; 0 for a bad
+ * part, n_parts or n_spans.
+ */
+#define LS_SAMPLES_MAX_PARTS 16
+size_t ls_samples_range_spans_part(struct ls_samples *s,
+                                   const char *node_id,
+                                   const int64_t (*spans)[2],
+                                   size_t n_spans,
+                                   size_t part,
+                                   size_t n_parts,
+                                   ls_samples_visit_spans fn,
+                                   void *arg);
+
 /** Drops every point older than the horizon (newest time held - retention) and empty series. */
 void ls_samples_prune(struct ls_samples *s);
 

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -147,6 +148,80 @@ static void test_two_windows_in_one_sweep(void **state)
     ls_samples_free(s);
 }
 
+/* The series visited, in order: "node key n sum" lines. */
+struct seen {
+    char lines[256][64];
+    size_t n;
+};
+
+static void seen_collect(const char *node,
+                         const char *key,
+                         const int64_t *const *t,
+                         const double *const *v,
+                         const size_t *n,
+                         void *arg)
+{
+    (void)t;
+    struct seen *g = arg;
+    double sum = 0;
+    for (size_t i = 0; i < n[0]; i++)
+        sum += v[0][i];
+    assert_true(g->n < 256);
+    snprintf(g->lines[g->n++], 64, "%s %s %zu %.0f", node, key, n[0], sum);
+}
+
+/* A store swept in parts: the parts between them visit every series once, in the order of one
+ * sweep, with its points whole (series grown to 40 points, some given out of order, so each
+ * moved as it grew); a bad part or number of parts visits nothing. */
+static void test_parts_sweep_what_one_sweep_does(void **state)
+{
+    (void)state;
+    struct ls_samples *s = ls_samples_new(3600 * S, 100000);
+    char node[32];
+    for (int i = 0; i < 200; i++) {
+        snprintf(node, sizeof node, "node-%d", i);
+        int points = 1 + i % 40;
+        for (int k = points - 1; k >= 0; k -= 2) /* every other point backwards, then the rest */
+            assert_int_equal(
+                ls_samples_add(s, node, i % 3 ? "cpu" : "latency/p99", false, k + 1, (10 + k) * S),
+                LS_SAMPLES_ADDED);
+        for (int k = points - 2; k >= 0; k -= 2)
+            assert_int_equal(
+                ls_samples_add(s, node, i % 3 ? "cpu" : "latency/p99", false, k + 1, (10 + k) * S),
+                LS_SAMPLES_ADDED);
+    }
+    const int64_t span[1][2] = {{0, 3600 * S}};
+    static struct seen one, parts;
+    one.n = 0;
+    assert_int_equal(ls_samples_range_spans(s, NULL, span, 1, seen_collect, &one), 200);
+    for (size_t i = 0; i < one.n; i++) { /* node-i has 1 + i % 40 points valued 1.. */
+        int id, n, sum;
+        char key[32];
+        assert_int_equal(sscanf(one.lines[i], "node-%d %31s %d %d", &id, key, &n, &sum), 4);
+        assert_int_equal(n, 1 + id % 40);
+        assert_int_equal(sum, n * (n + 1) / 2);
+        assert_string_equal(key, id % 3 ? "cpu" : "latency/p99");
+    }
+    static const size_t n_parts[] = {1, 3, 7, LS_SAMPLES_MAX_PARTS};
+    for (size_t c = 0; c < sizeof n_parts / sizeof n_parts[0]; c++) {
+        parts.n = 0;
+        size_t visited = 0;
+        for (size_t k = 0; k < n_parts[c]; k++)
+            visited +=
+                ls_samples_range_spans_part(s, NULL, span, 1, k, n_parts[c], seen_collect, &parts);
+        assert_int_equal(visited, 200);
+        assert_int_equal(parts.n, one.n);
+        for (size_t i = 0; i < one.n; i++)
+            assert_string_equal(parts.lines[i], one.lines[i]);
+    }
+    assert_int_equal(ls_samples_range_spans_part(s, NULL, span, 1, 3, 3, seen_collect, &parts), 0);
+    assert_int_equal(ls_samples_range_spans_part(s, NULL, span, 1, 0, 0, seen_collect, &parts), 0);
+    assert_int_equal(ls_samples_range_spans_part(s, NULL, span, 1, 0, LS_SAMPLES_MAX_PARTS + 1,
+                                                 seen_collect, &parts),
+                     0);
+    ls_samples_free(s);
+}
+
 /* Through the live state: a past sample the live state ignores as a duplicate is still kept. */
 static void test_telemetry_feeds_every_sample(void **state)
 {
@@ -172,6 +247,7 @@ int main(void)
         cmocka_unit_test(test_retention_follows_the_newest_sample_and_bound_refuses),
         cmocka_unit_test(test_counters_read_as_rates_with_resets),
         cmocka_unit_test(test_two_windows_in_one_sweep),
+        cmocka_unit_test(test_parts_sweep_what_one_sweep_does),
         cmocka_unit_test(test_telemetry_feeds_every_sample),
     };
     return cmocka_run_group_tests_name("model/samples", tests, NULL, NULL);
