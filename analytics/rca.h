@@ -7,7 +7,9 @@
  * Pure: no SQL, HTTP, clock or I/O; deterministic (the random baseline takes its seed from the
  * parameters). Three methods behind one call, so benchmarks compare them on the same cases:
  * `propagation` (ours), `zscore` and `random` (the baselines). Not thread-safe per result;
- * distinct calls are independent (the snapshot is only read). */
+ * distinct calls are independent (the snapshot is only read). A large call splits its work
+ * over threads it starts and joins (ls_rca_params.threads); its result does not depend on
+ * them. */
 #ifndef LS_ANALYTICS_RCA_H
 #define LS_ANALYTICS_RCA_H
 
@@ -93,6 +95,11 @@ struct ls_rca_params {
                                 metric, availability or success: of the part that fails, and
                                 at least 0.02 % of the whole). 0.005 */
     uint64_t seed;           /* random method only */
+    size_t threads;          /* threads a call may use (the caller's included): 0 = one per
+                                core online, up to 4, once the work pays for them (a thousand
+                                anomalous nodes, a store of 16k series); n = n parts of the work
+                                whatever its size (1: the caller's thread alone). The result is
+                                the same whatever this is. Default 0 */
 };
 
 /** One ranked cause. Strings owned by the result. */

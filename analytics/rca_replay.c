@@ -3,15 +3,25 @@
  * ranked. The baseline is summarised as it is read (ls_rca_summarise: the same evidence
  * as its values), so an hour of 1 s points costs 40 bytes per series, not 28 KB. A gathered
  * series costs no allocation of its own: names go to a block pool that never moves, window
- * values and times to arrays addressed by offset until the gathering ends. */
+ * values and times to arrays addressed by offset until the gathering ends. A large store is
+ * swept in parts on up to REPLAY_THREADS threads (one per core, common/par.h), each gathering
+ * into its own records; taken in part order they are what one sweep gives, so the ranking is
+ * the same. */
 #include "analytics/rca_replay.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/map.h"
+#include "common/par.h"
 
 #define POOL_BLOCK 65536
+
+/* sweeping threads at most when automatic (the caller's included), and the series held below
+ * which one thread sweeps alone */
+#define REPLAY_THREADS      4
+#define REPLAY_PARALLEL_MIN 16384
+_Static_assert(LS_PAR_MAX <= LS_SAMPLES_MAX_PARTS, "a sweeping thread sweeps one part");
 
 /* Strings that stay where they are until the pool is freed. */
 struct pool_block {
@@ -126,6 +136,20 @@ static void gather_cleanup(struct gather *a)
     free(a->t);
 }
 
+/* The store swept in parts, each into its own records. */
+struct sweep {
+    struct gather part[LS_PAR_MAX];
+    size_t n_parts;
+    struct ls_samples *raw;
+    const int64_t (*spans)[2];
+};
+
+static void sweep_part(size_t k, void *arg)
+{
+    struct sweep *sw = arg;
+    ls_samples_range_spans_part(sw->raw, NULL, sw->spans, 2, k, sw->n_parts, take, &sw->part[k]);
+}
+
 int ls_rca_replay_rank(struct ls_samples *raw,
                        const struct ls_snap *snap,
                        const struct ls_rca_replay *w,
@@ -134,7 +158,7 @@ int ls_rca_replay_rank(struct ls_samples *raw,
                        struct ls_err *err)
 {
     /* the nodes asked for are a set checked per series: one sweep of the store per window,
-     * not one per node */
+     * not one per node (read by every sweeping thread, written by none) */
     struct ls_map only;
     ls_map_init(&only);
     for (size_t i = 0; w->nodes && i < w->n_nodes; i++)
@@ -144,46 +168,66 @@ int ls_rca_replay_rank(struct ls_samples *raw,
         ls_rca_params_default(&defaults);
         p = &defaults;
     }
-    struct gather a = {.only = w->nodes ? &only : NULL, .p = p, .newest = INT64_MIN};
     struct ls_samples_stats st;
     ls_samples_stats(raw, &st);
-    a.cap = st.series ? st.series : 1; /* at most one record per series held */
-    a.g = ls_xmalloc(a.cap * sizeof *a.g);
     const int64_t spans[2][2] = {
         [WIN] = {w->from_us, w->to_us}, [BASE] = {w->base_from_us, w->base_to_us}};
-    ls_samples_range_spans(raw, NULL, spans, 2, take, &a);
+    struct sweep sw = {.n_parts =
+                           ls_par_parts(p->threads, st.series, REPLAY_PARALLEL_MIN, REPLAY_THREADS),
+                       .raw = raw,
+                       .spans = spans};
+    for (size_t k = 0; k < sw.n_parts; k++) {
+        struct gather *a = &sw.part[k];
+        *a = (struct gather){.only = w->nodes ? &only : NULL, .p = p, .newest = INT64_MIN};
+        /* about one record per series held, spread over the parts */
+        a->cap = st.series / sw.n_parts + st.series / (4 * sw.n_parts) + 64;
+        a->g = ls_xmalloc(a->cap * sizeof *a->g);
+    }
+    ls_par_run(sw.n_parts, sweep_part, &sw);
+    size_t n_gathered = 0;
+    int64_t newest = INT64_MIN;
+    for (size_t k = 0; k < sw.n_parts; k++) {
+        n_gathered += sw.part[k].n;
+        if (sw.part[k].newest > newest)
+            newest = sw.part[k].newest;
+    }
     ls_map_cleanup(&only);
 
-    struct ls_rca_series *s = ls_xcalloc(a.n ? a.n : 1, sizeof *s);
+    struct ls_rca_series *s = ls_xcalloc(n_gathered ? n_gathered : 1, sizeof *s);
     size_t n = 0;
     /* points are due up to the newest one the window holds, on the data's clock: not from the
      * future, not while ingestion lags, and none at all when nothing reported (the service
      * lacked data; that is not every device dying) */
-    int64_t to = a.newest > w->from_us ? a.newest : w->from_us;
+    int64_t to = newest > w->from_us ? newest : w->from_us;
     if (to > w->to_us)
         to = w->to_us;
     double base_us = (double)(w->base_to_us - w->base_from_us);
-    for (size_t i = 0; i < a.n; i++) {
-        struct gathered *x = &a.g[i];
-        /* silent: no point since LS_RCA_SILENT_MIN were due at its baseline's rate (a device
-         * that died in the window, or before it), its node still in the graph (not deleted on
-         * purpose) */
-        int64_t quiet_from = x->n_win ? a.t[x->win + x->n_win - 1] : w->from_us;
-        double due = to > quiet_from ? (double)x->base.n * (double)(to - quiet_from) / base_us : 0;
-        bool silent = due >= LS_RCA_SILENT_MIN && snap && ls_snap_node(snap, x->node);
-        if (x->n_win == 0 && !silent)
-            continue;
-        s[n++] = (struct ls_rca_series){.node = x->node,
-                                        .metric = x->key,
-                                        .win = x->n_win ? a.v + x->win : NULL,
-                                        .t_win = x->n_win ? a.t + x->win : NULL,
-                                        .n_win = x->n_win,
-                                        .summary = &x->base,
-                                        .score = -1,
-                                        .silent = silent};
+    for (size_t k = 0; k < sw.n_parts; k++) {
+        struct gather *a = &sw.part[k];
+        for (size_t i = 0; i < a->n; i++) {
+            struct gathered *x = &a->g[i];
+            /* silent: no point since LS_RCA_SILENT_MIN were due at its baseline's rate (a
+             * device that died in the window, or before it), its node still in the graph (not
+             * deleted on purpose) */
+            int64_t quiet_from = x->n_win ? a->t[x->win + x->n_win - 1] : w->from_us;
+            double due =
+                to > quiet_from ? (double)x->base.n * (double)(to - quiet_from) / base_us : 0;
+            bool silent = due >= LS_RCA_SILENT_MIN && snap && ls_snap_node(snap, x->node);
+            if (x->n_win == 0 && !silent)
+                continue;
+            s[n++] = (struct ls_rca_series){.node = x->node,
+                                            .metric = x->key,
+                                            .win = x->n_win ? a->v + x->win : NULL,
+                                            .t_win = x->n_win ? a->t + x->win : NULL,
+                                            .n_win = x->n_win,
+                                            .summary = &x->base,
+                                            .score = -1,
+                                            .silent = silent};
+        }
     }
     int rc = ls_rca_rank(snap, s, n, p, out, err);
     free(s);
-    gather_cleanup(&a);
+    for (size_t k = 0; k < sw.n_parts; k++)
+        gather_cleanup(&sw.part[k]);
     return rc;
 }

@@ -5,9 +5,12 @@
  * POST /v1/analytics/rca does (analytics/rca_replay.h): each series' 12 baseline points (one
  * per 5 minutes over the hour before) and 5 window points (one a minute) in model/samples,
  * gathered and ranked. Usage: bench_rca [runs] */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "analytics/rca.h"
 #include "analytics/rca_replay.h"
@@ -38,31 +41,79 @@ struct call {
 struct timing {
     double first, best, mean; /* ms */
     size_t named, anomalous;  /* of the last run */
+    bool same_on_one_thread;  /* a run on the caller's thread alone ranked the same */
 };
 
-static int timed(const struct call *c, int runs, struct timing *t)
+static bool same_ranking(const struct ls_rca_result *a, const struct ls_rca_result *b)
+{
+    if (a->n_causes != b->n_causes || a->n_anomalous != b->n_anomalous)
+        return false;
+    for (size_t i = 0; i < a->n_causes; i++)
+        if (strcmp(a->causes[i].id, b->causes[i].id) || a->causes[i].score != b->causes[i].score ||
+            a->causes[i].n_path != b->causes[i].n_path)
+            return false;
+    for (size_t i = 0; i < a->n_anomalous; i++)
+        if (strcmp(a->anomalous[i], b->anomalous[i]))
+            return false;
+    return true;
+}
+
+static int call(const struct call *c, const struct ls_rca_params *p, struct ls_rca_result *res)
+{
+    struct ls_err err;
+    int rc = c->raw ? ls_rca_replay_rank(c->raw, c->snap, c->w, p, res, &err)
+                    : ls_rca_rank(c->snap, c->s, c->n, p, res, &err);
+    if (rc != LS_OK)
+        fprintf(stderr, "%s\n", err.msg);
+    return rc;
+}
+
+/* runs calls of c under p, timed; the last result in *last (the caller cleans it up) */
+static int timed(const struct call *c,
+                 const struct ls_rca_params *p,
+                 int runs,
+                 struct timing *t,
+                 struct ls_rca_result *last)
 {
     *t = (struct timing){.best = 1e300};
+    *last = (struct ls_rca_result){0};
     for (int r = 0; r < runs; r++) {
-        struct ls_rca_result res;
-        struct ls_err err;
+        ls_rca_result_cleanup(last);
         double t0 = now_s();
-        int rc = c->raw ? ls_rca_replay_rank(c->raw, c->snap, c->w, c->p, &res, &err)
-                        : ls_rca_rank(c->snap, c->s, c->n, c->p, &res, &err);
-        double ms = (now_s() - t0) * 1e3;
-        if (rc != LS_OK) {
-            fprintf(stderr, "%s\n", err.msg);
+        if (call(c, p, last) != LS_OK)
             return 1;
-        }
+        double ms = (now_s() - t0) * 1e3;
         if (r == 0)
             t->first = ms;
         t->best = ms < t->best ? ms : t->best;
         t->mean += ms / runs;
-        t->named = res.n_causes;
-        t->anomalous = res.n_anomalous;
-        ls_rca_result_cleanup(&res);
+        t->named = last->n_causes;
+        t->anomalous = last->n_anomalous;
     }
     return 0;
+}
+
+/* c timed with the default threads, then on the caller's thread alone (the reference: the
+ * same work, unsplit), and whether both ranked the same */
+static int timed_both(const struct call *c, int runs, struct timing *t, struct timing *alone)
+{
+    struct ls_rca_params one = *c->p;
+    one.threads = 1;
+    struct ls_rca_result a, b;
+    if (timed(c, c->p, runs, t, &a) || timed(c, &one, runs, alone, &b))
+        return 1;
+    t->same_on_one_thread = same_ranking(&a, &b);
+    ls_rca_result_cleanup(&a);
+    ls_rca_result_cleanup(&b);
+    return 0;
+}
+
+static void print_alone(const struct timing *t, const struct timing *alone)
+{
+    printf("  on one thread: first %.1f ms, best %.1f ms, mean %.1f ms; split over threads, the "
+           "mean takes %.2f of that; same ranking: %s\n",
+           alone->first, alone->best, alone->mean, t->mean / alone->mean,
+           t->same_on_one_thread ? "yes" : "NO");
 }
 
 int main(int argc, char **argv)
@@ -125,12 +176,15 @@ int main(int argc, char **argv)
     struct ls_rca_params prm;
     ls_rca_params_default(&prm);
     struct call c = {.snap = snap, .p = &prm, .s = s, .n = n};
-    struct timing tm;
-    if (timed(&c, runs, &tm))
+    struct timing tm, alone;
+    if (timed_both(&c, runs, &tm, &alone))
         return 1;
     printf("rca: %zu nodes, %zu series, %zu anomalous (found %zu), %zu causes named; "
-           "first %.1f ms, best %.1f ms, mean %.1f ms over %d runs\n",
-           n, n, anomalous, tm.anomalous, tm.named, tm.first, tm.best, tm.mean, runs);
+           "first %.1f ms, best %.1f ms, mean %.1f ms over %d runs (threads: one per core, "
+           "%ld online)\n",
+           n, n, anomalous, tm.anomalous, tm.named, tm.first, tm.best, tm.mean, runs,
+           sysconf(_SC_NPROCESSORS_ONLN));
+    print_alone(&tm, &alone);
 
     /* the same from stored samples: the hour before the window as baseline */
     const int64_t min = 60 * INT64_C(1000000), t0 = INT64_C(1700000000) * 1000000;
@@ -149,11 +203,12 @@ int main(int argc, char **argv)
         .from_us = t0, .to_us = t0 + 5 * min, .base_from_us = t0 - 60 * min, .base_to_us = t0};
     c.raw = raw;
     c.w = &w;
-    if (timed(&c, runs, &tm))
+    if (timed_both(&c, runs, &tm, &alone))
         return 1;
     printf("replay from stored samples (gather + rank, as POST /v1/analytics/rca): %zu anomalous "
            "found, %zu causes named; first %.1f ms, best %.1f ms, mean %.1f ms over %d runs\n",
            tm.anomalous, tm.named, tm.first, tm.best, tm.mean, runs);
+    print_alone(&tm, &alone);
     ls_samples_free(raw);
     ls_snap_release(snap);
     ls_graph_free(g);

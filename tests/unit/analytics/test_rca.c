@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -665,6 +666,23 @@ static void test_a_device_that_went_quiet_is_the_cause(void **state)
     ls_snap_release(snap);
 }
 
+/* a and b name the same anomalous nodes, causes, scores, reasons and paths. */
+static void assert_same_result(const struct ls_rca_result *a, const struct ls_rca_result *b)
+{
+    assert_int_equal(a->n_anomalous, b->n_anomalous);
+    for (size_t i = 0; i < a->n_anomalous; i++)
+        assert_string_equal(a->anomalous[i], b->anomalous[i]);
+    assert_int_equal(a->n_causes, b->n_causes);
+    for (size_t i = 0; i < a->n_causes; i++) {
+        assert_string_equal(a->causes[i].id, b->causes[i].id);
+        assert_true(a->causes[i].score == b->causes[i].score);
+        assert_string_equal(a->causes[i].metric, b->causes[i].metric);
+        assert_string_equal(a->causes[i].reason, b->causes[i].reason);
+        assert_true(
+            path_is(&b->causes[i], (const char *const *)a->causes[i].path, a->causes[i].n_path));
+    }
+}
+
 /* The same cases with each baseline summarised (ls_rca_summarise, what the replay over stored
  * samples passes) rank exactly as with its values, under every method: the same anomalous
  * nodes, causes, scores and paths; a silent series with a summary is silent. */
@@ -698,21 +716,94 @@ static void test_a_summarised_baseline_ranks_as_its_values(void **state)
         assert_int_equal(ls_rca_rank(snap, s, N, &p, &a, NULL), LS_OK);
         assert_int_equal(ls_rca_rank(snap, t, N, &p, &b, NULL), LS_OK);
         assert_true(a.n_anomalous > 0);
-        assert_int_equal(a.n_anomalous, b.n_anomalous);
-        for (size_t i = 0; i < a.n_anomalous; i++)
-            assert_string_equal(a.anomalous[i], b.anomalous[i]);
-        assert_int_equal(a.n_causes, b.n_causes);
-        for (size_t i = 0; i < a.n_causes; i++) {
-            assert_string_equal(a.causes[i].id, b.causes[i].id);
-            assert_true(a.causes[i].score == b.causes[i].score);
-            assert_string_equal(a.causes[i].reason, b.causes[i].reason);
-            assert_true(
-                path_is(&b.causes[i], (const char *const *)a.causes[i].path, a.causes[i].n_path));
-        }
+        assert_same_result(&a, &b);
         if (m == LS_RCA_PROPAGATION)
             assert_string_equal(b.causes[0].id, "sw"); /* quiet with a summary too */
         ls_rca_result_cleanup(&a);
         ls_rca_result_cleanup(&b);
+    }
+    ls_snap_release(snap);
+}
+
+/* 24 machines of 4 instances each; every instance depends_on two others across machines.
+ * Machines 0, 5, 10, ... are faulty (CPU up), their instances slow, each one minute later than
+ * the last so the onsets differ. */
+#define FARM_MACHINES 24
+#define FARM_PER      4
+#define FARM_NODES    (FARM_MACHINES * (FARM_PER + 1))
+
+static void farm_id(char *out, size_t cap, int i)
+{
+    if (i % (FARM_PER + 1) == 0)
+        snprintf(out, cap, "m%d", i / (FARM_PER + 1));
+    else
+        snprintf(out, cap, "m%d-vm%d", i / (FARM_PER + 1), i % (FARM_PER + 1));
+}
+
+static int setup_farm(void **state)
+{
+    fill_bases();
+    struct ls_change_set *cs = ls_change_set_new("test");
+    char id[32], other[32];
+    for (int i = 0; i < FARM_NODES; i++) {
+        farm_id(id, sizeof id, i);
+        put_node(cs, id, i % (FARM_PER + 1) ? "instance" : "machine");
+    }
+    for (int i = 0; i < FARM_NODES; i++) {
+        if (i % (FARM_PER + 1) == 0)
+            continue;
+        farm_id(id, sizeof id, i);
+        farm_id(other, sizeof other, i - i % (FARM_PER + 1));
+        put_edge(cs, id, LS_EDGE_RUNS_ON, other);
+        for (int d = 1; d <= 2; d++) {
+            int j = (i * 31 + d * 17) % FARM_NODES;
+            if (j % (FARM_PER + 1) == 0 || j / (FARM_PER + 1) == i / (FARM_PER + 1))
+                continue;
+            farm_id(other, sizeof other, j);
+            put_edge(cs, id, LS_EDGE_DEPENDS_ON, other);
+        }
+    }
+    publish(state, cs);
+    return 0;
+}
+
+/* However many threads rank it (one, three, more than the anomalous nodes), a landscape with
+ * many anomalous nodes gets the same result, under every method. */
+static void test_the_ranking_is_the_same_whatever_the_threads(void **state)
+{
+    struct ls_snap *snap = ls_graph_snap(*state);
+    static char ids[FARM_NODES][32];
+    static double win[FARM_NODES][8];
+    struct ls_rca_series s[FARM_NODES];
+    for (int i = 0; i < FARM_NODES; i++) {
+        farm_id(ids[i], sizeof ids[i], i);
+        int m = i / (FARM_PER + 1);
+        bool machine = i % (FARM_PER + 1) == 0, faulty = m % 5 == 0;
+        for (int k = 0; k < 8; k++) {
+            double calm = machine ? base_b[(i + k) % NBASE] : base_a[(i + k) % NBASE];
+            bool hot = faulty && k >= 1 + m / 5 + !machine;
+            win[i][k] = hot ? calm * (machine ? 4.0 : 3.0 + 0.1 * (i % 7)) : calm;
+        }
+        s[i] = series(ids[i], machine ? "cpu" : "latency", machine ? base_b : base_a, win[i], 8);
+    }
+    for (int m = 0; m < LS_RCA_METHOD_COUNT; m++) {
+        struct ls_rca_params p;
+        ls_rca_params_default(&p);
+        p.method = (enum ls_rca_method)m;
+        p.threads = 1;
+        struct ls_rca_result one;
+        assert_int_equal(ls_rca_rank(snap, s, FARM_NODES, &p, &one, NULL), LS_OK);
+        assert_true(one.n_anomalous >= 20);
+        assert_true(one.n_causes > 0);
+        static const size_t threads[] = {3, 16, 0};
+        for (size_t k = 0; k < sizeof threads / sizeof threads[0]; k++) {
+            p.threads = threads[k];
+            struct ls_rca_result more;
+            assert_int_equal(ls_rca_rank(snap, s, FARM_NODES, &p, &more, NULL), LS_OK);
+            assert_same_result(&one, &more);
+            ls_rca_result_cleanup(&more);
+        }
+        ls_rca_result_cleanup(&one);
     }
     ls_snap_release(snap);
 }
@@ -755,6 +846,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_a_summarised_baseline_ranks_as_its_values, setup_infra,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_the_ranking_is_the_same_whatever_the_threads,
+                                        setup_farm, teardown),
         cmocka_unit_test(test_bad_input_is_refused),
         cmocka_unit_test(test_json_has_the_contract_shape),
         cmocka_unit_test(test_metric_directions_come_from_the_table),

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -130,6 +131,56 @@ static void test_a_node_list_ranks_only_those_nodes(void **state)
     ls_samples_free(s);
 }
 
+/* A store of many series swept in parts on threads (three, more than the cores, or one per
+ * core) ranks exactly as one sweep on the caller's thread: the parts' records are taken in
+ * the order one sweep gives. */
+static void test_the_replay_is_the_same_whatever_the_threads(void **state)
+{
+    struct ls_samples *s = store(5);
+    char node[32];
+    for (int i = 0; i < 300; i++) { /* nodes outside the graph; every tenth's errors rise */
+        snprintf(node, sizeof node, "svc-%d", i);
+        for (int k = 0; k < 60; k++)
+            assert_int_equal(ls_samples_add(s, node, "errors", false, 10 + k % 5, k * 60 * S),
+                             LS_SAMPLES_ADDED);
+        for (int k = 0; k < 5; k++)
+            assert_int_equal(ls_samples_add(s, node, "errors", false,
+                                            i % 10 ? 11 + k % 3 : 40 + i % 7 + k,
+                                            FROM + k * 60 * S),
+                             LS_SAMPLES_ADDED);
+    }
+    struct ls_snap *snap = ls_graph_snap(*state);
+    struct ls_rca_replay w = {
+        .from_us = FROM, .to_us = FROM + 600 * S, .base_from_us = 0, .base_to_us = FROM};
+    struct ls_rca_params p;
+    ls_rca_params_default(&p);
+    p.threads = 1;
+    p.limit = 50;
+    struct ls_rca_result one;
+    assert_int_equal(ls_rca_replay_rank(s, snap, &w, &p, &one, NULL), LS_OK);
+    assert_true(one.n_anomalous >= 30 + 3); /* the services, the switch and its machines */
+    assert_true(one.n_causes >= 30);
+    static const size_t threads[] = {3, 16, 0};
+    for (size_t c = 0; c < sizeof threads / sizeof threads[0]; c++) {
+        p.threads = threads[c];
+        struct ls_rca_result more;
+        assert_int_equal(ls_rca_replay_rank(s, snap, &w, &p, &more, NULL), LS_OK);
+        assert_int_equal(more.n_anomalous, one.n_anomalous);
+        for (size_t i = 0; i < one.n_anomalous; i++)
+            assert_string_equal(more.anomalous[i], one.anomalous[i]);
+        assert_int_equal(more.n_causes, one.n_causes);
+        for (size_t i = 0; i < one.n_causes; i++) {
+            assert_string_equal(more.causes[i].id, one.causes[i].id);
+            assert_true(more.causes[i].score == one.causes[i].score);
+            assert_string_equal(more.causes[i].reason, one.causes[i].reason);
+        }
+        ls_rca_result_cleanup(&more);
+    }
+    ls_rca_result_cleanup(&one);
+    ls_snap_release(snap);
+    ls_samples_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -137,6 +188,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_points_are_owed_up_to_the_newest_window_point, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_a_node_list_ranks_only_those_nodes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_the_replay_is_the_same_whatever_the_threads, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests_name("analytics/rca_replay", tests, NULL, NULL);
 }
