@@ -32,7 +32,7 @@ struct rseries {
 
 static struct point *points(const struct rseries *r)
 {
-    return (struct point *)((char *)r + r->points_at);
+    return (struct point *)(void *)((char *)r + r->points_at); /* aligned: see series_new */
 }
 
 static const char *node_of(const struct rseries *r)
