@@ -5,10 +5,12 @@
  * POST /v1/analytics/rca does (analytics/rca_replay.h): each series' 12 baseline points (one
  * per 5 minutes over the hour before) and 5 window points (one a minute) in model/samples,
  * gathered and ranked. Usage: bench_rca [runs] */
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -106,6 +108,22 @@ static int timed_both(const struct call *c, int runs, struct timing *t, struct t
     ls_rca_result_cleanup(&a);
     ls_rca_result_cleanup(&b);
     return 0;
+}
+
+/* The machine's cost of fresh memory, the first call's ceiling: ms to touch 32 MiB of pages
+ * new from the kernel (what a process's first large request pays for before glibc keeps
+ * memory between calls). */
+static double fresh_memory_ms(void)
+{
+    size_t n = (size_t)32 << 20;
+    double t0 = now_s();
+    char *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NAN;
+    memset(p, 1, n);
+    double ms = (now_s() - t0) * 1e3;
+    munmap(p, n);
+    return ms;
 }
 
 static void print_alone(const struct timing *t, const struct timing *alone)
@@ -209,6 +227,10 @@ int main(int argc, char **argv)
            "found, %zu causes named; first %.1f ms, best %.1f ms, mean %.1f ms over %d runs\n",
            tm.anomalous, tm.named, tm.first, tm.best, tm.mean, runs);
     print_alone(&tm, &alone);
+    double fresh = fresh_memory_ms();
+    printf("fresh memory on this machine: 32 MiB touched in %.1f ms (%.1f us per 4 KiB page); "
+           "the replay's first call over its best is the cost of %.0f MiB of it\n",
+           fresh, fresh / 8192 * 1e3, (tm.first - tm.best) / fresh * 32);
     ls_samples_free(raw);
     ls_snap_release(snap);
     ls_graph_free(g);
