@@ -123,6 +123,7 @@ static const char *const method_names[LS_RCA_METHOD_COUNT] = {"propagation", "zs
 
 /* anomalous nodes from which their scoring is split over threads (a walk costs about 35 µs,
  * a thread about as much as one), and threads at most (the caller's included) */
+#define PREFETCH_AHEAD   8 /* series ahead whose node's map slot is asked for */
 #define RCA_PARALLEL_MIN 64
 #define RCA_THREADS      4
 
@@ -1030,6 +1031,8 @@ int ls_rca_rank(const struct ls_snap *snap,
     /* first pass: which nodes are anomalous (their largest deviation, or silence) */
     for (size_t i = 0; i < n; i++) {
         const struct ls_rca_series *s = &series[i];
+        if (i + PREFETCH_AHEAD < n) /* the id map's misses overlap */
+            ls_map_prefetch(&c.index, series[i + PREFETCH_AHEAD].node);
         bool silent;
         struct evidence e = read_series(s, robust, scratch, p, &silent);
         if (!e.usable && !silent)

@@ -124,6 +124,12 @@ static void resize(struct ls_map *m, size_t cap)
     free(old.tab);
 }
 
+void ls_map_prefetch(const struct ls_map *m, const char *key)
+{
+    if (m->cap)
+        __builtin_prefetch(&m->tab[ls_hash_str(key) & (m->cap - 1)]);
+}
+
 void ls_map_reserve(struct ls_map *m, size_t n)
 {
     size_t cap = m->cap ? m->cap : 16;

@@ -49,6 +49,9 @@ struct ls_map_entry *ls_map_upsert(struct ls_map *m, const char *key, bool *adde
  * key pointers taken before (upsert, foreach) are invalid after any ls_map_del.
  */
 void *ls_map_del(struct ls_map *m, const char *key);
+/** Asks the CPU for key's slot ahead of a lookup or upsert of it (a loop over many keys does
+ *  this a few keys ahead, so its table misses overlap). Changes nothing. */
+void ls_map_prefetch(const struct ls_map *m, const char *key);
 /** Makes room for n entries in all, so that inserting them does not grow the table. */
 void ls_map_reserve(struct ls_map *m, size_t n);
 /** Calls fn for every entry (order unspecified). */

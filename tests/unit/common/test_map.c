@@ -71,15 +71,18 @@ static void test_reserve_makes_room_without_growing(void **state)
     (void)state;
     struct ls_map m;
     ls_map_init(&m);
+    ls_map_prefetch(&m, "n1"); /* an empty map has no slot to ask for */
     ls_map_reserve(&m, 1000);
     size_t cap = m.cap;
     assert_true(cap >= 2000);
     char k[16];
     for (int i = 0; i < 1000; i++) {
         snprintf(k, sizeof(k), "n%d", i);
+        ls_map_prefetch(&m, k); /* changes nothing */
         ls_map_put(&m, k, &m);
     }
     assert_int_equal(m.cap, cap);
+    assert_int_equal(m.len, 1000);
     ls_map_reserve(&m, 10); /* never shrinks */
     assert_int_equal(m.cap, cap);
     ls_map_cleanup(&m);
