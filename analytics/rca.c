@@ -121,9 +121,11 @@ static const char *const method_names[LS_RCA_METHOD_COUNT] = {"propagation", "zs
  * anomaly that explains nothing else is ranked below one as loud that explains the incident */
 #define COV_FLOOR 0.3
 
+/* series ahead whose node's map slot the first pass asks for (its misses overlap) */
+#define PREFETCH_AHEAD 8
+
 /* anomalous nodes from which their scoring is split over threads (a walk costs about 35 µs,
  * a thread about as much as one), and threads at most (the caller's included) */
-#define PREFETCH_AHEAD   8 /* series ahead whose node's map slot is asked for */
 #define RCA_PARALLEL_MIN 64
 #define RCA_THREADS      4
 
@@ -1031,7 +1033,7 @@ int ls_rca_rank(const struct ls_snap *snap,
     /* first pass: which nodes are anomalous (their largest deviation, or silence) */
     for (size_t i = 0; i < n; i++) {
         const struct ls_rca_series *s = &series[i];
-        if (i + PREFETCH_AHEAD < n) /* the id map's misses overlap */
+        if (i + PREFETCH_AHEAD < n)
             ls_map_prefetch(&c.index, series[i + PREFETCH_AHEAD].node);
         bool silent;
         struct evidence e = read_series(s, robust, scratch, p, &silent);
