@@ -28,10 +28,11 @@ struct ls_incident_params {
     size_t max_walk;   /* nodes one walk visits, around hubs (4096) */
     size_t max_open;   /* open incidents; beyond, new groups are not opened (10000) */
     double score_threshold; /* the cause ranking's anomalous score (0.5: the colour's yellow) */
+    size_t threads;         /* the cause ranking's threads (ls_rca_params.threads; 0: automatic) */
 };
 
 /** max_hops 3, window 10 min, hold 5 min, 256 nodes, 5 causes, walks of 4096, 10000 open,
- *  score threshold 0.5. */
+ *  score threshold 0.5, threads 0 (automatic). */
 void ls_incident_params_default(struct ls_incident_params *p);
 
 /** One anomalous node at `now` as the colours say (analytics/watch). Borrowed. */

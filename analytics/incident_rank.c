@@ -31,6 +31,7 @@ void ls_incident_rank(const struct ls_snap *snap,
     rp.max_depth = p->max_hops;
     rp.max_visit = p->max_walk;
     rp.limit = p->max_causes;
+    rp.threads = p->threads;
     struct ls_rca_result r;
     struct ls_err err;
     /* the parameters are checked when the engine is made: a failure here is a bug */

@@ -156,6 +156,9 @@ static const struct opt opts[] = {
      "seconds (data clock) a member stays able to draw new anomalous nodes into its incident"},
     {"incident-hold", OPT_LONG, O(incident_hold), "300", 0, 86400, false,
      "seconds (data clock) every member must be green or grey before an incident resolves"},
+    {"rca-threads", OPT_LONG, O(rca_threads), "0", 0, 16, false,
+     "threads one root-cause ranking may use (POST /v1/analytics/rca, incidents): 0 = one per "
+     "core up to 4 once the work pays (16k series swept, 64 anomalous nodes); n = always n"},
     {"webhook", OPT_LIST, O(webhook), "", 0, 0, false,
      "POST every event (colour, incident, ...) as JSON to this URL (repeatable)"},
     {"webhook-secret", OPT_STR, O(webhook_secret), "", 0, 0, true,

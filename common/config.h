@@ -86,6 +86,7 @@ struct ls_config {
     long incident_max_hops;            /* edges apart for one incident */
     long incident_window;              /* seconds a member draws new nodes in */
     long incident_hold;                /* seconds of quiet before resolving */
+    long rca_threads;                  /* threads one RCA may use (0: automatic) */
     struct ls_strlist webhook;         /* outbound event URLs */
     char *webhook_secret;              /* HMAC key; "" = unsigned */
     long webhook_queue;                /* events waiting per webhook */

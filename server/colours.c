@@ -407,6 +407,7 @@ int ls_analytics_start(struct ls_ctx *ctx, struct ls_err *err)
     ip.max_hops = (int)ctx->cfg->incident_max_hops;
     ip.window_us = ctx->cfg->incident_window * 1000000LL;
     ip.hold_us = ctx->cfg->incident_hold * 1000000LL;
+    ip.threads = (size_t)ctx->cfg->rca_threads;
     int rc = ls_incident_loop_new(&ctx->incidents, ctx, ctx->watch, &ip,
                                   ctx->cfg->incident_interval, err);
     if (rc != LS_OK) { /* stop is called only after a start that succeeded */

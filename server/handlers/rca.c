@@ -32,6 +32,7 @@ void ls_h_analytics_rca(struct ls_req *req, struct ls_resp *resp)
     ls_rca_params_default(&p);
     p.method = q.method;
     p.limit = q.limit;
+    p.threads = (size_t)req->ctx->cfg->rca_threads;
     struct ls_snap *snap = ls_graph_snap(req->ctx->graph);
     struct ls_rca_result r;
     int rc = ls_rca_replay_rank(raw, snap, &w, &p, &r, &err);

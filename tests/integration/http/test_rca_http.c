@@ -155,12 +155,11 @@ static void test_bad_bodies_get_400_with_the_reason(void **state)
 #define WIN_S  60
 
 /* web depends_on app depends_on db; two days ago, an hour of 1 s latency samples, then a
- * minute in which db slows (app and web follow). */
-static void test_past_samples_at_one_second_are_replayed(void **state)
+ * minute in which db slows (app and web follow). The service started with `extra`. */
+static void replay_one_second_samples(const char *const *extra)
 {
-    (void)state;
     struct ls_service svc;
-    assert_int_equal(ls_service_start(&svc, ls_harness_new_db(), NULL), 0);
+    assert_int_equal(ls_service_start(&svc, ls_harness_new_db(), extra), 0);
     node(&svc, "svc:web", "web");
     node(&svc, "svc:app", "app");
     node(&svc, "svc:db", "db");
@@ -234,6 +233,21 @@ static void test_past_samples_at_one_second_are_replayed(void **state)
     free(t);
     free(v);
     assert_int_equal(ls_service_stop(&svc), 0);
+}
+
+static void test_past_samples_at_one_second_are_replayed(void **state)
+{
+    (void)state;
+    replay_one_second_samples(NULL);
+}
+
+/* The same answers with the work split over three threads however small it is (the store
+ * swept in three parts, the anomalous nodes scored in three). */
+static void test_the_replay_on_three_threads_answers_the_same(void **state)
+{
+    (void)state;
+    static const char *const extra[] = {"--rca-threads", "3", NULL};
+    replay_one_second_samples(extra);
 }
 
 /* More samples in one request than the old fixed bound (100,000), inside max-body-bytes. */
@@ -375,6 +389,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_bodies_get_400_with_the_reason),
         cmocka_unit_test(test_past_samples_at_one_second_are_replayed),
+        cmocka_unit_test(test_the_replay_on_three_threads_answers_the_same),
         cmocka_unit_test(test_a_batch_over_100k_samples_is_taken),
         cmocka_unit_test(test_petshop_case_is_replayed),
     };
