@@ -209,12 +209,14 @@ struct range_arg {
     double *v[LS_SAMPLES_MAX_SPANS];
     size_t cap[LS_SAMPLES_MAX_SPANS];
     size_t visited;
+    int64_t h; /* the retention horizon: points before it are not read, pruned yet or not */
 };
 
-/* Series r's points in [from, to) into a's buffers of span k (counters as rates). */
+/* Series r's points in [from, to) into a's buffers of span k (counters as rates), none before
+ * the horizon. */
 static size_t range_span(struct range_arg *a, size_t k, const struct rseries *r)
 {
-    int64_t from = a->spans[k][0], to = a->spans[k][1];
+    int64_t from = a->spans[k][0] > a->h ? a->spans[k][0] : a->h, to = a->spans[k][1];
     const struct point *p = points(r);
     size_t lo = r->start, hi = r->len;
     while (lo < hi) { /* first point at or after from */
@@ -233,8 +235,8 @@ static size_t range_span(struct range_arg *a, size_t k, const struct rseries *r)
         }
         double v = p[i].v;
         if (r->counter) {
-            if (i == r->start)
-                continue; /* no earlier point: no rate */
+            if (i == r->start || p[i - 1].t < a->h)
+                continue; /* no earlier point held: no rate */
             const struct point *prev = &p[i - 1];
             double dt = (double)(p[i].t - prev->t) / 1e6;
             v = (v >= prev->v ? v - prev->v : v) / dt;
@@ -294,7 +296,7 @@ size_t ls_samples_range_spans_part(struct ls_samples *s,
         n_parts > LS_SAMPLES_MAX_PARTS || part >= n_parts)
         return 0;
     struct range_arg a = {
-        .node = node_id, .spans = spans, .n_spans = n_spans, .fn = fn, .arg = arg};
+        .node = node_id, .spans = spans, .n_spans = n_spans, .fn = fn, .arg = arg, .h = horizon(s)};
     /* a part is a run of stripes, so the parts in order are the stripes in order */
     for (size_t i = part * STRIPES / n_parts; i < (part + 1) * STRIPES / n_parts; i++) {
         pthread_mutex_lock(&s->s[i].lock);

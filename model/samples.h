@@ -4,7 +4,8 @@
  * is still analysable. Counters are kept as given (cumulative) and read back as rates.
  *
  * Bounded in memory, on the data's clock: points older than (newest sample time held -
- * retention) are dropped, and past max_points in all a new point is refused and counted. Not
+ * retention) are never read, and dropped as their series take new points or by
+ * ls_samples_prune; past max_points in all a new point is refused and counted. Not
  * persisted: a restart starts empty (the per-minute rollups in Postgres are the durable
  * history). Thread-safe (striped locks). */
 #ifndef LS_MODEL_SAMPLES_H

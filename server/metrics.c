@@ -10,6 +10,7 @@
 #include "importers/telemetry/decode.h"
 #include "model/alias.h"
 #include "model/rollup.h"
+#include "model/samples.h"
 #include "model/telemetry.h"
 #include "server/auth.h"
 #include "server/notify.h"
@@ -191,6 +192,25 @@ char *ls_metrics_render(struct ls_metrics *m, struct ls_ctx *ctx, size_t *len)
                             "landscape_telemetry_series %zu\nlandscape_telemetry_nodes %zu\n"
                             "landscape_aliases %zu\n",
                             tseries, tnodes, ctx->aliases ? ls_alias_count(ctx->aliases) : 0);
+    if (ctx->samples && rc == LS_OK) {
+        struct ls_samples_stats ss;
+        ls_samples_stats(ctx->samples, &ss);
+        rc =
+            ls_buf_printf(&b,
+                          "# HELP landscape_raw_samples_points Raw samples held for replay and "
+                          "RCA, of at most landscape_raw_samples_max_points.\n"
+                          "# TYPE landscape_raw_samples_points gauge\n"
+                          "landscape_raw_samples_points %zu\n"
+                          "# TYPE landscape_raw_samples_max_points gauge\n"
+                          "landscape_raw_samples_max_points %zu\n"
+                          "# TYPE landscape_raw_samples_series gauge\n"
+                          "landscape_raw_samples_series %zu\n"
+                          "# HELP landscape_raw_samples_refused_total Raw samples refused at "
+                          "the point bound.\n"
+                          "# TYPE landscape_raw_samples_refused_total counter\n"
+                          "landscape_raw_samples_refused_total %llu\n",
+                          ss.points, ss.max_points, ss.series, (unsigned long long)ss.refused_full);
+    }
     if (ctx->telemetry && rc == LS_OK)
         rc = ls_buf_puts(&b, "# HELP landscape_telemetry_refused_series_total New series not "
                              "made, by reason.\n"

@@ -14,6 +14,7 @@
 #include "importers/telemetry/consumer.h"
 #include "importers/telemetry/demo_stream.h"
 #include "model/rollup.h"
+#include "model/samples.h"
 #include "model/telemetry.h"
 #include "server/colours.h"
 #include "server/dependencies.h"
@@ -39,7 +40,7 @@ static void nothing(struct ls_ctx *ctx)
 }
 
 /* A job run on its own thread at start and then every interval, until stopped (retention,
- * rollup writes, rollup retention). */
+ * raw samples' retention, rollup writes, rollup retention). */
 struct periodic {
     pthread_t thread;
     pthread_mutex_t lock;
@@ -124,6 +125,30 @@ static void retention_stop(struct ls_ctx *ctx)
 {
     (void)ctx;
     periodic_stop(&retention);
+}
+
+/* Raw samples: once a minute, drop the points past their retention and the series left empty
+ * (a series that still reports drops its own as it takes new points; reads never see them
+ * either way). Without it, series that stopped would keep their points, and their count,
+ * against --telemetry-raw-max-points. */
+static struct periodic raw_retention = PERIODIC_INIT;
+
+static void prune_raw(struct ls_ctx *ctx)
+{
+    ls_samples_prune(ctx->samples);
+}
+
+static int raw_retention_start(struct ls_ctx *ctx, struct ls_err *err)
+{
+    if (!ctx->samples)
+        return LS_OK;
+    return periodic_start(&raw_retention, ctx, 60, prune_raw, err);
+}
+
+static void raw_retention_stop(struct ls_ctx *ctx)
+{
+    (void)ctx;
+    periodic_stop(&raw_retention);
 }
 
 /* Telemetry rollups: every value a series takes goes to its open minute; closed minutes
@@ -381,6 +406,7 @@ const struct ls_subsystem ls_subsystems[] = {
     {"demo", demo_start, nothing, NULL},
     {"openstack", openstack_start, openstack_stop, openstack_interrupt},
     {"retention", retention_start, retention_stop, NULL},
+    {"raw-retention", raw_retention_start, raw_retention_stop, NULL},
     {"rollups", rollups_start, rollups_stop, NULL},
     {"depinfer", depinfer_start, depinfer_stop, NULL},
     {"analytics", ls_analytics_start, ls_analytics_stop, NULL},

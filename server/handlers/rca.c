@@ -21,7 +21,6 @@ void ls_h_analytics_rca(struct ls_req *req, struct ls_resp *resp)
         ls_resp_error_status(resp, 503, "no_raw_samples", "raw samples are not kept");
         return;
     }
-    ls_samples_prune(raw);
     struct ls_rca_replay w = {.from_us = q.from_us,
                               .to_us = q.to_us,
                               .base_from_us = q.base_from_us,

@@ -195,6 +195,12 @@ static void replay_one_second_samples(const char *const *extra)
     assert_int_equal(ls_jint(r.json, "unmatched"), 0);
     ls_http_result_cleanup(&r);
     free(text);
+    /* the raw store's use is on /metrics */
+    assert_int_equal(ls_http(&svc, "GET", "/metrics", NULL, NULL, &r), 0);
+    assert_non_null(strstr(r.body, "landscape_raw_samples_points 14640\n"));
+    assert_non_null(strstr(r.body, "landscape_raw_samples_series 4\n"));
+    assert_non_null(strstr(r.body, "landscape_raw_samples_refused_total 0\n"));
+    ls_http_result_cleanup(&r);
 
     char from[40], to[40], bfrom[40];
     time_text(t0 + (int64_t)BASE_S * 1000000, from, sizeof from);

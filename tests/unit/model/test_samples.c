@@ -75,8 +75,14 @@ static void test_retention_follows_the_newest_sample_and_bound_refuses(void **st
     assert_int_equal(st.points, 3);
     assert_int_equal(st.refused_full, 1);
     assert_int_equal(st.newest_us, 1050 * S);
-    /* the clock moves to 1100 s: a's point at 1000 s and b's at 1030 s fall out */
+    /* the clock moves to 1100 s: a's point at 1000 s and b's at 1030 s fall out — not read
+     * even before they are pruned */
     assert_int_equal(ls_samples_add(s, "a", "m", false, 1, 1100 * S), LS_SAMPLES_ADDED);
+    struct got g = {0};
+    assert_int_equal(ls_samples_range(s, NULL, 0, 2000 * S, collect, &g), 1);
+    assert_string_equal(g.key, "m");
+    assert_int_equal(g.n, 2);
+    assert_true(g.t[0] == 1040 * S && g.t[1] == 1100 * S);
     ls_samples_prune(s);
     ls_samples_stats(s, &st);
     assert_int_equal(st.points, 2);
