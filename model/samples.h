@@ -38,10 +38,10 @@ enum ls_samples_added ls_samples_add(struct ls_samples *s,
                                      int64_t t_us);
 
 /**
- * Called once per series with points in [from_us, to_us): times (µs) and values, in time
- * order; counters as rates per second between consecutive points held (a drop is a reset:
- * value / interval), so a counter's first point held gives none. Arrays borrowed for the call.
- * fn runs under the series' stripe lock: it must not call back into s.
+ * Called once per series with points in [from_us, to_us) and not past the retention: times
+ * (µs) and values, in time order; counters as rates per second between consecutive points held
+ * (a drop is a reset: value / interval), so a counter's first point held gives none. Arrays
+ * borrowed for the call. fn runs under the series' stripe lock: it must not call back into s.
  */
 typedef void (*ls_samples_visit)(const char *node_id,
                                  const char *key,
