@@ -209,11 +209,20 @@ void *ls_map_del(struct ls_map *m, const char *key)
     return value;
 }
 
+/* entries ahead whose value ls_map_foreach asks for */
+#define FOREACH_AHEAD 8
+
 void ls_map_foreach(const struct ls_map *m,
                     void (*fn)(const char *key, void *value, void *arg),
                     void *arg)
 {
-    for (size_t i = 0; i < m->cap; i++)
+    for (size_t i = 0; i < m->cap; i++) {
+        /* the table is read in order, the records its values point to are scattered: a walk
+         * over a large map would wait on each (a value that is not a pointer makes this a
+         * hint that goes nowhere; a prefetch never faults) */
+        if (i + FOREACH_AHEAD < m->cap && m->tab[i + FOREACH_AHEAD].key)
+            __builtin_prefetch(m->tab[i + FOREACH_AHEAD].value);
         if (m->tab[i].key)
             fn(m->tab[i].key, m->tab[i].value, arg);
+    }
 }

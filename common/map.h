@@ -54,7 +54,8 @@ void *ls_map_del(struct ls_map *m, const char *key);
 void ls_map_prefetch(const struct ls_map *m, const char *key);
 /** Makes room for n entries in all, so that inserting them does not grow the table. */
 void ls_map_reserve(struct ls_map *m, size_t n);
-/** Calls fn for every entry (order unspecified). */
+/** Calls fn for every entry (order unspecified), asking for each entry's value (the record it
+ *  points to) a few entries ahead. */
 void ls_map_foreach(const struct ls_map *m,
                     void (*fn)(const char *key, void *value, void *arg),
                     void *arg);

@@ -267,21 +267,6 @@ static void range_one(const char *k, void *value, void *argp)
     a->visited++;
 }
 
-/* range_one over every series of one stripe's map, in its table's order (ls_map_foreach's),
- * asking for each series' record a few entries ahead: the table is read in order, the records
- * it points to are scattered, and one sweep of a large store waits on little else. */
-#define PREFETCH_AHEAD 8
-
-static void range_stripe(const struct ls_map *m, struct range_arg *a)
-{
-    for (size_t i = 0; i < m->cap; i++) {
-        if (i + PREFETCH_AHEAD < m->cap && m->tab[i + PREFETCH_AHEAD].key)
-            __builtin_prefetch(m->tab[i + PREFETCH_AHEAD].value);
-        if (m->tab[i].key)
-            range_one(m->tab[i].key, m->tab[i].value, a);
-    }
-}
-
 size_t ls_samples_range_spans_part(struct ls_samples *s,
                                    const char *node_id,
                                    const int64_t (*spans)[2],
@@ -300,7 +285,7 @@ size_t ls_samples_range_spans_part(struct ls_samples *s,
     /* a part is a run of stripes, so the parts in order are the stripes in order */
     for (size_t i = part * STRIPES / n_parts; i < (part + 1) * STRIPES / n_parts; i++) {
         pthread_mutex_lock(&s->s[i].lock);
-        range_stripe(&s->s[i].series, &a);
+        ls_map_foreach(&s->s[i].series, range_one, &a);
         pthread_mutex_unlock(&s->s[i].lock);
     }
     for (size_t i = 0; i < n_spans; i++) {
