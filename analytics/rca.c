@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/bigmem.h"
 #include "common/map.h"
 #include "common/par.h"
 
@@ -1015,10 +1016,10 @@ int ls_rca_rank(const struct ls_snap *snap,
 
     struct ctx c = {.snap = snap, .p = p};
     struct span span = span_of(series, n);
-    ls_map_init(&c.index);
+    ls_map_init_borrowing(&c.index); /* the series' node ids outlive the call */
     ls_map_reserve(&c.index, n);
-    c.cnodes = ls_xcalloc(n ? n : 1, sizeof *c.cnodes);
-    uint32_t *node_at = ls_xcalloc(n ? n : 1, sizeof *node_at); /* series -> cnode + 1 */
+    c.cnodes = ls_big_calloc(n ? n : 1, sizeof *c.cnodes);
+    uint32_t *node_at = ls_big_calloc(n ? n : 1, sizeof *node_at); /* series -> cnode + 1 */
     size_t scratch_n = 1;
     for (size_t i = 0; i < n; i++) {
         if (series[i].n_base > scratch_n)
@@ -1060,7 +1061,7 @@ int ls_rca_rank(const struct ls_snap *snap,
             cn->full = (uint32_t)++c.n_nodes;
     }
     /* second pass, over the anomalous nodes' series: their evidence in full */
-    c.nodes = ls_xcalloc(c.n_nodes ? c.n_nodes : 1, sizeof *c.nodes);
+    c.nodes = ls_big_calloc(c.n_nodes ? c.n_nodes : 1, sizeof *c.nodes);
     for (size_t i = 0; i < n; i++) {
         const struct ls_rca_series *s = &series[i];
         uint32_t f = node_at[i] ? c.cnodes[node_at[i] - 1].full : 0;
@@ -1097,7 +1098,7 @@ int ls_rca_rank(const struct ls_snap *snap,
             rn->z_rest = fmax(rn->z_rest, e.z);
     }
     free(scratch);
-    free(node_at);
+    ls_big_free(node_at);
     /* a node that went quiet altogether (every series it had stopped) */
     for (size_t i = 0; i < c.n_nodes; i++) {
         struct rnode *rn = &c.nodes[i];
@@ -1174,8 +1175,8 @@ int ls_rca_rank(const struct ls_snap *snap,
         rn->path = NULL;
     }
     free(anom);
-    free(c.nodes);
-    free(c.cnodes);
+    ls_big_free(c.nodes);
+    ls_big_free(c.cnodes);
     ls_map_cleanup(&c.index);
     return LS_OK;
 }

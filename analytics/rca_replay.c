@@ -12,10 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/bigmem.h"
 #include "common/map.h"
 #include "common/par.h"
 
-#define POOL_BLOCK 65536
+/* a pool block: one 2 MiB page of common/bigmem.h, its header and the block's own left out */
+#define POOL_BLOCK (((size_t)2 << 20) - 256)
 
 /* sweeping threads at most when automatic (the caller's included), and the series held below
  * which one thread sweeps alone */
@@ -35,7 +37,7 @@ static char *pool_copy(struct pool_block **head, const char *s, size_t len)
     struct pool_block *b = *head;
     if (!b || b->cap - b->used < len + 1) {
         size_t cap = len + 1 > POOL_BLOCK ? len + 1 : POOL_BLOCK;
-        b = ls_xmalloc(sizeof *b + cap);
+        b = ls_big_alloc(sizeof *b + cap);
         *b = (struct pool_block){.next = *head, .cap = cap};
         *head = b;
     }
@@ -50,7 +52,7 @@ static void pool_free(struct pool_block *b)
 {
     while (b) {
         struct pool_block *next = b->next;
-        free(b);
+        ls_big_free(b);
         b = next;
     }
 }
@@ -83,8 +85,8 @@ static size_t room(struct gather *a, size_t n)
     if (a->n_v + n > a->cap_v) {
         while (a->n_v + n > a->cap_v)
             a->cap_v = a->cap_v ? a->cap_v * 2 : 4096;
-        a->v = ls_xrealloc(a->v, a->cap_v * sizeof *a->v);
-        a->t = ls_xrealloc(a->t, a->cap_v * sizeof *a->t);
+        a->v = ls_big_realloc(a->v, a->cap_v * sizeof *a->v);
+        a->t = ls_big_realloc(a->t, a->cap_v * sizeof *a->t);
     }
     size_t at = a->n_v;
     a->n_v += n;
@@ -109,7 +111,7 @@ static void take(const char *node,
         return; /* without a baseline there is nothing to compare with */
     if (a->n == a->cap) {
         a->cap = a->cap ? a->cap * 2 : 1024;
-        a->g = ls_xrealloc(a->g, a->cap * sizeof *a->g);
+        a->g = ls_big_realloc(a->g, a->cap * sizeof *a->g);
     }
     struct gathered *x = &a->g[a->n++];
     *x = (struct gathered){.node = pool_copy(&a->pool, node, strlen(node)),
@@ -131,9 +133,9 @@ static void gather_cleanup(struct gather *a)
 {
     pool_free(a->pool);
     free(a->scratch);
-    free(a->g);
-    free(a->v);
-    free(a->t);
+    ls_big_free(a->g);
+    ls_big_free(a->v);
+    ls_big_free(a->t);
 }
 
 /* The store swept in parts, each into its own records. */
@@ -160,7 +162,7 @@ int ls_rca_replay_rank(struct ls_samples *raw,
     /* the nodes asked for are a set checked per series: one sweep of the store per window,
      * not one per node (read by every sweeping thread, written by none) */
     struct ls_map only;
-    ls_map_init(&only);
+    ls_map_init_borrowing(&only); /* w->nodes outlive the call */
     for (size_t i = 0; w->nodes && i < w->n_nodes; i++)
         ls_map_put(&only, w->nodes[i], &only);
     struct ls_rca_params defaults;
@@ -181,7 +183,7 @@ int ls_rca_replay_rank(struct ls_samples *raw,
         *a = (struct gather){.only = w->nodes ? &only : NULL, .p = p, .newest = INT64_MIN};
         /* about one record per series held, spread over the parts */
         a->cap = st.series / sw.n_parts + st.series / (4 * sw.n_parts) + 64;
-        a->g = ls_xmalloc(a->cap * sizeof *a->g);
+        a->g = ls_big_alloc(a->cap * sizeof *a->g);
     }
     ls_par_run(sw.n_parts, sweep_part, &sw);
     size_t n_gathered = 0;
@@ -193,7 +195,7 @@ int ls_rca_replay_rank(struct ls_samples *raw,
     }
     ls_map_cleanup(&only);
 
-    struct ls_rca_series *s = ls_xcalloc(n_gathered ? n_gathered : 1, sizeof *s);
+    struct ls_rca_series *s = ls_big_calloc(n_gathered ? n_gathered : 1, sizeof *s);
     size_t n = 0;
     /* points are due up to the newest one the window holds, on the data's clock: not from the
      * future, not while ingestion lags, and none at all when nothing reported (the service
@@ -226,7 +228,7 @@ int ls_rca_replay_rank(struct ls_samples *raw,
         }
     }
     int rc = ls_rca_rank(snap, s, n, p, out, err);
-    free(s);
+    ls_big_free(s);
     for (size_t k = 0; k < sw.n_parts; k++)
         gather_cleanup(&sw.part[k]);
     return rc;

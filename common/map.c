@@ -7,10 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/bigmem.h"
 #include "common/err.h"
 
-/* Keys are copied into blocks of this size (a longer key gets a block of its own). */
-#define KEY_BLOCK 65536
+/* Keys are copied into blocks of KEY_BLOCK bytes (a longer key gets a block of its own), or
+ * of KEY_BLOCK_BIG once the keys fill KEY_BLOCK_BIG: a map of 100k keys then takes 2 MiB
+ * pages (common/bigmem.h), not 50 blocks of small ones. */
+#define KEY_BLOCK     65536
+#define KEY_BLOCK_BIG (((size_t)2 << 20) - 256)
 
 struct ls_map_keys {
     struct ls_map_keys *next;
@@ -54,25 +58,37 @@ void ls_map_init(struct ls_map *m)
     m->keys = NULL;
     m->key_bytes = 0;
     m->dead_bytes = 0;
+    m->borrowing = false;
+}
+
+void ls_map_init_borrowing(struct ls_map *m)
+{
+    ls_map_init(m);
+    m->borrowing = true;
 }
 
 void ls_map_cleanup(struct ls_map *m)
 {
     for (struct ls_map_keys *b = m->keys, *next; b; b = next) {
         next = b->next;
-        free(b);
+        ls_big_free(b);
     }
-    free(m->tab);
+    ls_big_free(m->tab);
+    bool borrowing = m->borrowing;
     ls_map_init(m);
+    m->borrowing = borrowing;
 }
 
 static char *copy_key(struct ls_map *m, const char *key)
 {
+    if (m->borrowing)
+        return (char *)key;
     size_t n = strlen(key) + 1;
     struct ls_map_keys *b = m->keys;
     if (b == NULL || b->cap - b->used < n) {
-        size_t cap = n > KEY_BLOCK / 4 ? n : KEY_BLOCK - sizeof(*b);
-        b = ls_xmalloc(sizeof(*b) + cap);
+        size_t block = m->key_bytes >= KEY_BLOCK_BIG ? KEY_BLOCK_BIG : KEY_BLOCK;
+        size_t cap = n > KEY_BLOCK / 4 ? n : block - sizeof(*b);
+        b = ls_big_alloc(sizeof(*b) + cap);
         b->used = 0;
         b->cap = cap;
         if (cap == n && m->keys) { /* a long key: its own block, behind the one being filled */
@@ -111,7 +127,7 @@ static void resize(struct ls_map *m, size_t cap)
 {
     struct ls_map old = *m;
     m->cap = cap;
-    m->tab = ls_xcalloc(m->cap, sizeof(*m->tab));
+    m->tab = ls_big_calloc(m->cap, sizeof(*m->tab));
     size_t mask = m->cap - 1;
     for (size_t i = 0; i < old.cap; i++) {
         if (old.tab[i].key) { /* keys are distinct: the first free slot */
@@ -121,7 +137,7 @@ static void resize(struct ls_map *m, size_t cap)
             m->tab[j] = old.tab[i];
         }
     }
-    free(old.tab);
+    ls_big_free(old.tab);
 }
 
 void ls_map_prefetch(const struct ls_map *m, const char *key)
@@ -175,7 +191,7 @@ static void rekey(struct ls_map *m)
             m->tab[i].key = copy_key(m, m->tab[i].key);
     for (struct ls_map_keys *b = old, *next; b; b = next) {
         next = b->next;
-        free(b);
+        ls_big_free(b);
     }
     m->dead_bytes = 0;
 }
@@ -204,7 +220,7 @@ void *ls_map_del(struct ls_map *m, const char *key)
     m->len--;
     m->key_bytes -= n;
     m->dead_bytes += n;
-    if (m->dead_bytes > KEY_BLOCK && m->dead_bytes > m->key_bytes)
+    if (!m->borrowing && m->dead_bytes > KEY_BLOCK && m->dead_bytes > m->key_bytes)
         rekey(m);
     return value;
 }

@@ -1,6 +1,7 @@
 /* A string-keyed hash map (open addressing, linear probing) for single-threaded use: the
  * keys are copied and owned by the map (valid until ls_map_cleanup, or until the next
- * ls_map_del, which may move them); values are borrowed pointers the caller manages. */
+ * ls_map_del, which may move them), or borrowed from the caller (ls_map_init_borrowing);
+ * values are borrowed pointers the caller manages. */
 #ifndef LS_COMMON_MAP_H
 #define LS_COMMON_MAP_H
 
@@ -23,6 +24,7 @@ struct ls_map {
     struct ls_map_keys *keys; /* where the keys are copied */
     size_t key_bytes;         /* bytes of the keys present */
     size_t dead_bytes;        /* bytes of deleted keys still in the blocks */
+    bool borrowing;           /* keys are the caller's: never copied */
 };
 
 /** Spreads every bit of x over all 64 (for table indexes taken from the low bits). */
@@ -32,6 +34,10 @@ uint64_t ls_hash_u64(uint64_t x);
 uint64_t ls_hash_str(const char *s);
 
 void ls_map_init(struct ls_map *m);
+/** As ls_map_init, for a map that keeps the caller's key pointers instead of copies: each key
+ *  put must stay unchanged at its address until ls_map_cleanup (the keys of one request's
+ *  index, which outlive it). */
+void ls_map_init_borrowing(struct ls_map *m);
 /** Frees keys and the table (not the values). */
 void ls_map_cleanup(struct ls_map *m);
 /** The value for key, or NULL. */

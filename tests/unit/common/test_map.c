@@ -161,6 +161,36 @@ static void test_delete_keeps_the_rest_findable_and_reclaims_key_bytes(void **st
     ls_map_cleanup(&m);
 }
 
+static void test_a_borrowing_map_keeps_the_callers_keys(void **state)
+{
+    (void)state;
+    struct ls_map m;
+    ls_map_init_borrowing(&m);
+    static char keys[3000][32];
+    static int vals[3000];
+    for (int i = 0; i < 3000; i++) {
+        snprintf(keys[i], sizeof keys[i], "vm-%d", i);
+        bool added;
+        struct ls_map_entry *e = ls_map_upsert(&m, keys[i], &added);
+        assert_true(added);
+        assert_ptr_equal(e->key, keys[i]); /* the caller's, not a copy */
+        e->value = &vals[i];
+    }
+    for (int i = 0; i < 3000; i += 2)
+        assert_ptr_equal(ls_map_del(&m, keys[i]), &vals[i]);
+    char k[32];
+    for (int i = 0; i < 3000; i++) {
+        snprintf(k, sizeof k, "vm-%d", i); /* found by value, not by address */
+        assert_ptr_equal(ls_map_get(&m, k), i % 2 ? &vals[i] : NULL);
+    }
+    assert_null(m.keys); /* no key block was made */
+    ls_map_cleanup(&m);
+    assert_true(m.borrowing); /* still borrowing after cleanup */
+    ls_map_put(&m, keys[1], &vals[1]);
+    assert_ptr_equal(m.tab[ls_hash_str(keys[1]) & (m.cap - 1)].key, keys[1]);
+    ls_map_cleanup(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -169,6 +199,7 @@ int main(void)
         cmocka_unit_test(test_reserve_makes_room_without_growing),
         cmocka_unit_test(test_hash_spreads_ids_differing_in_one_byte),
         cmocka_unit_test(test_delete_keeps_the_rest_findable_and_reclaims_key_bytes),
+        cmocka_unit_test(test_a_borrowing_map_keeps_the_callers_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
