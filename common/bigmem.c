@@ -123,7 +123,13 @@ void *ls_big_realloc(void *p, size_t bytes)
         return ls_big_alloc(bytes);
     struct head *h = (struct head *)p - 1;
     if (h->mapped && bytes >= LS_BIG_MIN) {
-        size_t len = mapped_len(bytes);
+        size_t len = mapped_len(bytes), got;
+        void *c = len > h->mapped ? cache_take(len, &got) : NULL;
+        if (c) { /* grown into a kept mapping: its pages are there, mremap's new ones are not */
+            memcpy((struct head *)c + 1, p, h->bytes);
+            ls_big_free(p);
+            return with_head(c, got, bytes);
+        }
         void *m = len == h->mapped ? h : mremap(h, h->mapped, len, MREMAP_MAYMOVE);
         if (m == MAP_FAILED)
             ls_oom(bytes);

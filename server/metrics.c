@@ -4,6 +4,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
+#include "common/bigmem.h"
 #include "common/buf.h"
 #include "importers/openstack/importer.h"
 #include "importers/telemetry/consumer.h"
@@ -211,6 +212,17 @@ char *ls_metrics_render(struct ls_metrics *m, struct ls_ctx *ctx, size_t *len)
                           "landscape_raw_samples_refused_total %llu\n",
                           ss.points, ss.max_points, ss.series, (unsigned long long)ss.refused_full);
     }
+    size_t kept_maps, kept_bytes;
+    ls_big_cached(&kept_maps, &kept_bytes);
+    rc = rc ? rc
+            : ls_buf_printf(&b,
+                            "# HELP landscape_rca_kept_bytes Freed working arrays of large RCA "
+                            "requests kept mapped for the next (at most %zu bytes).\n"
+                            "# TYPE landscape_rca_kept_bytes gauge\n"
+                            "landscape_rca_kept_bytes %zu\n"
+                            "# TYPE landscape_rca_kept_mappings gauge\n"
+                            "landscape_rca_kept_mappings %zu\n",
+                            LS_BIG_CACHE_BYTES, kept_bytes, kept_maps);
     if (ctx->telemetry && rc == LS_OK)
         rc = ls_buf_puts(&b, "# HELP landscape_telemetry_refused_series_total New series not "
                              "made, by reason.\n"

@@ -200,6 +200,8 @@ static void replay_one_second_samples(const char *const *extra)
     assert_non_null(strstr(r.body, "landscape_raw_samples_points 14640\n"));
     assert_non_null(strstr(r.body, "landscape_raw_samples_series 4\n"));
     assert_non_null(strstr(r.body, "landscape_raw_samples_refused_total 0\n"));
+    assert_non_null(strstr(r.body, "\nlandscape_rca_kept_bytes "));
+    assert_non_null(strstr(r.body, "\nlandscape_rca_kept_mappings "));
     ls_http_result_cleanup(&r);
 
     char from[40], to[40], bfrom[40];

@@ -51,6 +51,23 @@ static void test_realloc_keeps_the_bytes_across_the_threshold(void **state)
     ls_big_free(q);
 }
 
+static void test_growing_takes_a_kept_mapping_and_keeps_the_bytes(void **state)
+{
+    (void)state;
+    unsigned char *k = ls_big_alloc(9 * LS_BIG_MIN); /* 10 MiB mapped, then kept */
+    uintptr_t was_k = (uintptr_t)k;
+    ls_big_free(k);
+    size_t n = 3 * LS_BIG_MIN + 5; /* 4 MiB: the kept 10 MiB is over twice that */
+    unsigned char *p = ls_big_alloc(n);
+    assert_int_not_equal((uintptr_t)p, was_k);
+    fill(p, n, 3);
+    p = ls_big_realloc(p, 8 * LS_BIG_MIN); /* 10 MiB: the kept one, copied into */
+    assert_true(same(p, n, 3));
+    assert_true((uintptr_t)p - was_k < 64); /* the kept mapping, behind its header */
+    p[8 * LS_BIG_MIN - 1] = 1;
+    ls_big_free(p);
+}
+
 static int zero(const unsigned char *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -141,6 +158,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_realloc_keeps_the_bytes_across_the_threshold),
+        cmocka_unit_test(test_growing_takes_a_kept_mapping_and_keeps_the_bytes),
         cmocka_unit_test(test_a_kept_mapping_is_reused_and_calloc_is_zeroed),
         cmocka_unit_test(test_the_cache_stays_within_its_bounds),
         cmocka_unit_test(test_threads_never_share_an_array),
