@@ -1018,7 +1018,7 @@ int ls_rca_rank(const struct ls_snap *snap,
     struct span span = span_of(series, n);
     ls_map_init_borrowing(&c.index); /* the series' node ids outlive the call */
     ls_map_reserve(&c.index, n);
-    c.cnodes = ls_big_calloc(n ? n : 1, sizeof *c.cnodes);
+    c.cnodes = ls_big_alloc((n ? n : 1) * sizeof *c.cnodes); /* each written whole when added */
     uint32_t *node_at = ls_big_calloc(n ? n : 1, sizeof *node_at); /* series -> cnode + 1 */
     size_t scratch_n = 1;
     for (size_t i = 0; i < n; i++) {

@@ -2,13 +2,14 @@
  * baseline, gathered in one sweep of the store (each series visited once with both), then
  * ranked. The baseline is summarised as it is read (ls_rca_summarise: the same evidence
  * as its values), so an hour of 1 s points costs 40 bytes per series, not 28 KB. A gathered
- * series costs no allocation of its own: names go to a block pool that never moves, window
- * values and times to arrays addressed by offset until the gathering ends. A large store is
+ * series costs no allocation of its own: its names, window values and times go to a pool of
+ * 2 MiB blocks that never move (common/bigmem.h: kept for the next request). A large store is
  * swept in parts on up to REPLAY_THREADS threads (one per core, common/par.h), each gathering
  * into its own records; taken in part order they are what one sweep gives, so the ranking is
  * the same. */
 #include "analytics/rca_replay.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,26 +26,36 @@
 #define REPLAY_PARALLEL_MIN 16384
 _Static_assert(LS_PAR_MAX <= LS_SAMPLES_MAX_PARTS, "a sweeping thread sweeps one part");
 
-/* Strings that stay where they are until the pool is freed. */
+/* Bytes that stay where they are until the pool is freed: names, and window values with
+ * their times. Nothing in it grows, so nothing is copied twice. */
 struct pool_block {
     struct pool_block *next;
     size_t used, cap;
     char data[];
 };
+_Static_assert(offsetof(struct pool_block, data) % sizeof(double) == 0, "values aligned");
 
-static char *pool_copy(struct pool_block **head, const char *s, size_t len)
+/* bytes (rounded up to a whole double) that stay where they are */
+static void *pool_take(struct pool_block **head, size_t bytes)
 {
+    bytes = (bytes + sizeof(double) - 1) & ~(sizeof(double) - 1);
     struct pool_block *b = *head;
-    if (!b || b->cap - b->used < len + 1) {
-        size_t cap = len + 1 > POOL_BLOCK ? len + 1 : POOL_BLOCK;
+    if (!b || b->cap - b->used < bytes) {
+        size_t cap = bytes > POOL_BLOCK ? bytes : POOL_BLOCK;
         b = ls_big_alloc(sizeof *b + cap);
         *b = (struct pool_block){.next = *head, .cap = cap};
         *head = b;
     }
-    char *out = b->data + b->used;
+    void *out = b->data + b->used;
+    b->used += bytes;
+    return out;
+}
+
+static char *pool_copy(struct pool_block **head, const char *s, size_t len)
+{
+    char *out = pool_take(head, len + 1);
     memcpy(out, s, len);
     out[len] = '\0';
-    b->used += len + 1;
     return out;
 }
 
@@ -57,41 +68,31 @@ static void pool_free(struct pool_block *b)
     }
 }
 
-/* One series: where its window values are (offsets into struct gather's arrays), and its
+/* One series: its window values (their times right after them, in the pool), and its
  * baseline. */
 struct gathered {
-    const char *node, *key;     /* in the pool */
-    size_t win, n_win;          /* values (and times) of the window */
+    const char *node, *key; /* in the pool */
+    double *win;  /* n_win values, then n_win times (int64_t), in the values pool; or NULL */
+    size_t n_win; /* values (and times) of the window */
     struct ls_rca_summary base; /* of its baseline points */
 };
+
+static int64_t *times_of(const struct gathered *x)
+{
+    return (int64_t *)(void *)(x->win + x->n_win);
+}
 
 struct gather {
     const struct ls_map *only; /* the nodes asked for, or NULL: every node */
     const struct ls_rca_params *p;
     double *scratch; /* for summarising a baseline */
     size_t cap_scratch;
-    struct pool_block *pool;
+    struct pool_block *pool;   /* names: together, for the lookups of the ranking's id map */
+    struct pool_block *values; /* window values and times */
     struct gathered *g;
     size_t n, cap;
-    double *v;  /* every window value gathered */
-    int64_t *t; /* their times */
-    size_t n_v, cap_v;
     int64_t newest; /* the newest window point of any series asked for (baseline or not) */
 };
-
-/* Room for n more window values and times, returning where they go. */
-static size_t room(struct gather *a, size_t n)
-{
-    if (a->n_v + n > a->cap_v) {
-        while (a->n_v + n > a->cap_v)
-            a->cap_v = a->cap_v ? a->cap_v * 2 : 4096;
-        a->v = ls_big_realloc(a->v, a->cap_v * sizeof *a->v);
-        a->t = ls_big_realloc(a->t, a->cap_v * sizeof *a->t);
-    }
-    size_t at = a->n_v;
-    a->n_v += n;
-    return at;
-}
 
 enum { WIN = 0, BASE = 1 }; /* the spans swept */
 
@@ -124,18 +125,18 @@ static void take(const char *node,
     ls_rca_summarise(v[BASE], n[BASE], key, a->p, a->scratch, &x->base);
     if (n[WIN] == 0)
         return; /* silent, maybe: its window arrays may not exist */
-    x->win = room(a, n[WIN]);
-    memcpy(a->v + x->win, v[WIN], n[WIN] * sizeof *v[WIN]);
-    memcpy(a->t + x->win, t[WIN], n[WIN] * sizeof *t[WIN]);
+    _Static_assert(sizeof(double) == sizeof(int64_t), "times fit where values do");
+    x->win = pool_take(&a->values, 2 * n[WIN] * sizeof(double));
+    memcpy(x->win, v[WIN], n[WIN] * sizeof *v[WIN]);
+    memcpy(times_of(x), t[WIN], n[WIN] * sizeof *t[WIN]);
 }
 
 static void gather_cleanup(struct gather *a)
 {
     pool_free(a->pool);
+    pool_free(a->values);
     free(a->scratch);
     ls_big_free(a->g);
-    ls_big_free(a->v);
-    ls_big_free(a->t);
 }
 
 /* The store swept in parts, each into its own records. */
@@ -195,7 +196,8 @@ int ls_rca_replay_rank(struct ls_samples *raw,
     }
     ls_map_cleanup(&only);
 
-    struct ls_rca_series *s = ls_big_calloc(n_gathered ? n_gathered : 1, sizeof *s);
+    /* not zeroed: each s[n++] is written whole */
+    struct ls_rca_series *s = ls_big_alloc((n_gathered ? n_gathered : 1) * sizeof *s);
     size_t n = 0;
     /* points are due up to the newest one the window holds, on the data's clock: not from the
      * future, not while ingestion lags, and none at all when nothing reported (the service
@@ -211,7 +213,7 @@ int ls_rca_replay_rank(struct ls_samples *raw,
             /* silent: no point since LS_RCA_SILENT_MIN were due at its baseline's rate (a
              * device that died in the window, or before it), its node still in the graph (not
              * deleted on purpose) */
-            int64_t quiet_from = x->n_win ? a->t[x->win + x->n_win - 1] : w->from_us;
+            int64_t quiet_from = x->n_win ? times_of(x)[x->n_win - 1] : w->from_us;
             double due =
                 to > quiet_from ? (double)x->base.n * (double)(to - quiet_from) / base_us : 0;
             bool silent = due >= LS_RCA_SILENT_MIN && snap && ls_snap_node(snap, x->node);
@@ -219,8 +221,8 @@ int ls_rca_replay_rank(struct ls_samples *raw,
                 continue;
             s[n++] = (struct ls_rca_series){.node = x->node,
                                             .metric = x->key,
-                                            .win = x->n_win ? a->v + x->win : NULL,
-                                            .t_win = x->n_win ? a->t + x->win : NULL,
+                                            .win = x->n_win ? x->win : NULL,
+                                            .t_win = x->n_win ? times_of(x) : NULL,
                                             .n_win = x->n_win,
                                             .summary = &x->base,
                                             .score = -1,
