@@ -98,10 +98,21 @@ static const char *const method_names[LS_RCA_METHOD_COUNT] = {"propagation", "zs
 #define SHARE_SPREAD_FLOOR 0.0002
 #define TAIL_QUANTILE      0.99  /* the baseline's tail that sets the spread of heavy tails */
 #define TAIL_Z             2.326 /* a normal's z at that quantile */
-#define EXPLAINED_WEIGHT   0.8   /* how much being explained by an anomalous dependency costs */
-#define HOP_DECAY          0.9
+/* A past incident in the baseline: a run of at least EPISODE_MIN points in a row, each over
+ * z_threshold spreads (median and MAD) on the same side. Runs that make up no more than
+ * EPISODE_MAX_SHARE of the baseline are left out of its tail quantiles; scattered spikes (a
+ * heavy tail) and a regime that lasts are not episodes and stay in. */
+#define EPISODE_MIN       3
+#define EPISODE_MAX_SHARE 0.1
+#define EXPLAINED_WEIGHT  0.8 /* how much being explained by an anomalous dependency costs */
+#define HOP_DECAY         0.9
 /* a rise in a node's load explained by what serves it (retries, a slower disk): weakly */
 #define LOAD_FROM_PROVIDER 0.3
+/* A consumer that fails requests retries them (or falls back): it accounts for a rise in its
+ * providers' load even though its own load did not rise, and a provider anomalous mainly by
+ * that load (failing no request itself) is its effect: it accounts for the consumer's
+ * failures this much only */
+#define RETRY_LOAD 0.3
 /* a normal node between a fault and its symptom (a hypervisor between a machine that lost its
  * network and the instances on it): crossed once, at this cost */
 #define CROSS_NORMAL 0.6
@@ -274,10 +285,36 @@ static double score_to_z(double s, const struct ls_rca_params *p)
     return -k * log(1 - s);
 }
 
+/* Copies v's points into out, but for its episodes (EPISODE_MIN points or more in a row, each
+ * further than `far` from med on the same side) when they are EPISODE_MAX_SHARE of v at most;
+ * returns how many were copied. */
+static size_t without_episodes(const double *v, size_t n, double med, double far, double *out)
+{
+    size_t m = 0, dropped = 0;
+    for (size_t i = 0; i < n;) {
+        int side = v[i] > med + far ? 1 : v[i] < med - far ? -1 : 0;
+        size_t j = i + 1;
+        while (side && j < n && (side > 0 ? v[j] > med + far : v[j] < med - far))
+            j++;
+        if (side && j - i >= EPISODE_MIN)
+            dropped += j - i;
+        else
+            for (size_t k = i; k < j; k++)
+                out[m++] = v[k];
+        i = j;
+    }
+    if (dropped == 0 || (double)dropped > EPISODE_MAX_SHARE * (double)n) {
+        memcpy(out, v, n * sizeof *v);
+        return n;
+    }
+    return m;
+}
+
 /* The baseline of one series as the robust method reads it: the median, and one spread on
  * each side — the larger of 1.4826 x MAD and the distance to the side's tail quantile over
- * that quantile's normal z (so a heavy-tailed series needs a larger excursion), floored.
- * The plain method: mean and standard deviation on both sides. scratch holds n doubles. */
+ * that quantile's normal z (so a heavy-tailed series needs a larger excursion), floored. The
+ * tail quantiles leave out the baseline's own incidents (EPISODE_MIN). The plain method: mean
+ * and standard deviation on both sides. v in time order; scratch holds n doubles. */
 static struct base_stats baseline_stats(const double *v,
                                         size_t n,
                                         bool robust,
@@ -299,14 +336,15 @@ static struct base_stats baseline_stats(const double *v,
     }
     memcpy(scratch, v, n * sizeof *v);
     double med = median_of(scratch, n);
-    size_t k_hi = (size_t)floor(TAIL_QUANTILE * (double)(n - 1));
-    size_t k_lo = n - 1 - k_hi;
-    double hi = select_kth(scratch, n, k_hi);
-    double lo = select_kth(scratch, n, k_lo);
     for (size_t i = 0; i < n; i++)
         scratch[i] = fabs(v[i] - med);
     double mad = 1.4826 * median_of(scratch, n);
     double floor_ = spread_floor(rule, med, p);
+    size_t m = without_episodes(v, n, med, p->z_threshold * fmax(mad, floor_), scratch);
+    size_t k_hi = (size_t)floor(TAIL_QUANTILE * (double)(m - 1));
+    size_t k_lo = m - 1 - k_hi;
+    double hi = select_kth(scratch, m, k_hi);
+    double lo = select_kth(scratch, m, k_lo);
     b.center = med;
     b.up = fmax(fmax(mad, (hi - med) / TAIL_Z), floor_);
     b.down = fmax(fmax(mad, (med - lo) / TAIL_Z), floor_);
@@ -771,13 +809,20 @@ struct explain {
 static void
 explain_by(struct explain *x, const struct rnode *y, double eff, bool consumes, int type)
 {
+    double t = x->c->p->z_threshold;
     double rel = relative(y, x->self, type) * kind_match(x->c, y, x->self);
     if (!consumes) {
-        x->other = fmax(x->other, eff * rel);
+        /* a provider, failing nothing, whose load rose with self's retries */
+        bool retried =
+            x->self->z_errors >= t && x->self->z_load < t && y->z_load >= t && y->z_errors < t;
+        x->other = fmax(x->other, eff * rel * (retried ? RETRY_LOAD : 1.0));
         x->load = fmax(x->load, LOAD_FROM_PROVIDER * eff * rel);
-    } else if (y->z_load >= x->c->p->z_threshold) {
+    } else if (y->z_load >= t) {
         x->other = fmax(x->other, eff * rel);
         x->load = 1.0;
+    } else if (y->z_errors >= t) {
+        /* its retries, as for a rise in its load (whatever kind of fault it has) */
+        x->load = fmax(x->load, relative(y, x->self, type));
     }
 }
 

@@ -464,6 +464,81 @@ static void test_a_slow_callee_does_not_explain_a_caller_that_fails_fast(void **
     ls_snap_release(snap);
 }
 
+/* app starts failing requests (its own load unchanged) and retries them: the requests to
+ * cache, which it calls, rise fourfold, and cache fails nothing. cache's rise in load is app's
+ * doing and does not account for app's failures: app is the cause. Once cache fails requests
+ * too, it accounts for app's. */
+static void test_a_consumers_retries_do_not_make_its_provider_the_cause(void **state)
+{
+    struct ls_graph *g = *state;
+    struct ls_snap *snap = ls_graph_snap(g);
+    const double *pct = hundreds();
+    static const double app_failed[] = {100, 96, 95};
+    static const double web_failed[] = {100, 97, 96};
+    static const double same_load[] = {20, 21, 19};
+    static const double retried[] = {20, 2000, 2200};
+    static const double served[] = {100, 100, 100};
+    static const double quiet_a[] = {100, 102, 98};
+    struct ls_rca_series s[] = {
+        series("app", "availability", pct, app_failed, 3),
+        series("app", "requests", base_b, same_load, 3),
+        series("web", "availability", pct, web_failed, 3),
+        series("cache", "requests", base_b, retried, 3),
+        series("cache", "availability", pct, served, 3),
+        series("cache", "latency", base_a, quiet_a, 3),
+    };
+    size_t n = sizeof s / sizeof s[0];
+    assert_first_cause(snap, s, n, 3, "app");
+
+    static const double cache_failed[] = {100, 90, 85};
+    s[4] = series("cache", "availability", pct, cache_failed, 3);
+    assert_first_cause(snap, s, n, 3, "cache");
+    ls_snap_release(snap);
+}
+
+/* The baseline's own incident (a run of points far out, a small share of it) is not what the
+ * series looks like normally: a window like it is anomalous. The same points scattered (a
+ * heavy tail), or a run too long to be an incident (a regime), stay in the baseline. */
+static void test_a_past_incident_in_the_baseline_is_not_its_normal(void **state)
+{
+    (void)state;
+    static const double dip[] = {100, 97, 96.8, 97, 100};
+    static double episode[NBASE], scattered[NBASE], regime[NBASE];
+    for (int i = 0; i < NBASE; i++) {
+        episode[i] = i >= 20 && i < 26 ? 97.0 : 100.0; /* 6 in a row: 10 % */
+        scattered[i] = i % 10 == 3 ? 97.0 : 100.0;     /* 6 apart */
+        regime[i] = i < 12 ? 97.0 : 100.0;             /* 12 in a row: 20 % */
+    }
+    struct ls_rca_series s = {.node = "svc",
+                              .metric = "availability",
+                              .win = dip,
+                              .n_win = 5,
+                              .n_base = NBASE,
+                              .score = -1};
+    const double *bases[] = {episode, scattered, regime};
+    const size_t want[] = {1, 0, 0};
+    struct ls_rca_params p;
+    ls_rca_params_default(&p);
+    for (size_t k = 0; k < 3; k++) {
+        s.base = bases[k];
+        struct ls_rca_result r;
+        assert_int_equal(ls_rca_rank(NULL, &s, 1, &p, &r, NULL), LS_OK);
+        assert_int_equal(r.n_anomalous, want[k]);
+        ls_rca_result_cleanup(&r);
+        /* summarised, the baseline says the same */
+        struct ls_rca_summary sum;
+        double scratch[NBASE];
+        ls_rca_summarise(bases[k], NBASE, "availability", &p, scratch, &sum);
+        struct ls_rca_series t = s;
+        t.base = NULL;
+        t.n_base = 0;
+        t.summary = &sum;
+        assert_int_equal(ls_rca_rank(NULL, &t, 1, &p, &r, NULL), LS_OK);
+        assert_int_equal(r.n_anomalous, want[k]);
+        ls_rca_result_cleanup(&r);
+    }
+}
+
 /* Without a graph, every anomalous node stands alone; the random baseline is seeded: the same
  * seed gives the same order. */
 static void test_no_graph_and_seeded_random(void **state)
@@ -837,6 +912,9 @@ int main(void)
             test_a_slow_callee_does_not_explain_a_caller_that_fails_fast, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_callee_explains_its_callers_delay_up_to_its_own,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_consumers_retries_do_not_make_its_provider_the_cause,
+                                        setup, teardown),
+        cmocka_unit_test(test_a_past_incident_in_the_baseline_is_not_its_normal),
         cmocka_unit_test_setup_teardown(test_no_graph_and_seeded_random, setup, teardown),
         cmocka_unit_test_setup_teardown(test_noisy_neighbour_is_the_load_source, setup_infra,
                                         teardown),
