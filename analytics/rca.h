@@ -49,8 +49,9 @@ struct ls_rca_summary {
  * taken from the first of these that is present:
  *  1. score >= 0: a detector's anomaly score in [0, 1] for the window, used as is, in the
  *     direction `went` says;
- *  2. base/n_base > 0: the baseline window's values (any order); or summary != NULL: the
- *     same, summarised (the same evidence);
+ *  2. base/n_base > 0: the baseline window's values, in time order (runs of points far out
+ *     are read as the baseline's own incidents; in another order there are none to find);
+ *     or summary != NULL: the same, summarised (the same evidence);
  *  3. learned != NULL: a learned centre and spread.
  * A series with none of them, or without window values (case 2 and 3), is ignored, unless it
  * is marked silent (with a baseline).
@@ -122,9 +123,9 @@ struct ls_rca_result {
 };
 
 /**
- * Summarises n > 0 baseline values of series `metric` as ls_rca_rank would read them under p
- * (its method; floors that depend on the metric and p): rank with the same p (another method
- * is LS_EINVAL). scratch holds n doubles. Pure.
+ * Summarises n > 0 baseline values (in time order) of series `metric` as ls_rca_rank would read
+ * them under p (its method; floors that depend on the metric and p): rank with the same p (another
+ * method is LS_EINVAL). scratch holds n doubles. Pure.
  */
 void ls_rca_summarise(const double *v,
                       size_t n,
