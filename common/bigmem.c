@@ -1,6 +1,8 @@
 /* bigmem.h: an array of LS_BIG_MIN bytes or more is a mapping of its own, rounded up to whole
  * 2 MiB pages and advised as huge; a smaller one comes from malloc. A header before the
- * array says which, and a mapping's length. */
+ * array says which, and a mapping's length. Under AddressSanitizer a mapping's bytes past
+ * the array, and a kept mapping whole, are poisoned: an overflow or a use after free is
+ * reported as it would be for malloc'd memory. */
 #define _GNU_SOURCE
 #include "common/bigmem.h"
 
@@ -12,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "common/asan.h"
 #include "common/err.h"
 
 #define HUGE_PAGE ((size_t)2 << 20)
@@ -31,6 +34,10 @@ static size_t mapped_len(size_t bytes)
 
 static void *with_head(struct head *h, size_t mapped, size_t bytes)
 {
+    if (mapped) {
+        LS_UNPOISON(h, sizeof *h + bytes);
+        LS_POISON((char *)(h + 1) + bytes, mapped - sizeof *h - bytes);
+    }
     h->mapped = mapped;
     h->bytes = bytes;
     return h + 1;
@@ -74,6 +81,7 @@ static bool cache_put(void *m, size_t len)
     pthread_mutex_lock(&cache_lock);
     bool kept = cache.n < CACHE_SLOTS && cache.bytes + len <= LS_BIG_CACHE_BYTES;
     if (kept) {
+        LS_POISON(m, len);
         cache.m[cache.n] = m;
         cache.len[cache.n++] = len;
         cache.bytes += len;
@@ -87,9 +95,10 @@ static void *map_new(size_t bytes, bool zero)
     size_t len = mapped_len(bytes), got;
     void *c = cache_take(len, &got);
     if (c) {
+        void *p = with_head(c, got, bytes);
         if (zero)
-            memset((struct head *)c + 1, 0, bytes);
-        return with_head(c, got, bytes);
+            memset(p, 0, bytes);
+        return p;
     }
     void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED)
@@ -126,10 +135,13 @@ void *ls_big_realloc(void *p, size_t bytes)
         size_t len = mapped_len(bytes), got;
         void *c = len > h->mapped ? cache_take(len, &got) : NULL;
         if (c) { /* grown into a kept mapping: its pages are there, mremap's new ones are not */
-            memcpy((struct head *)c + 1, p, h->bytes);
+            void *q = with_head(c, got, bytes);
+            memcpy(q, p, h->bytes);
             ls_big_free(p);
-            return with_head(c, got, bytes);
+            return q;
         }
+        if (len != h->mapped)
+            LS_UNPOISON(h, h->mapped); /* its addresses may be another's after the move */
         void *m = len == h->mapped ? h : mremap(h, h->mapped, len, MREMAP_MAYMOVE);
         if (m == MAP_FAILED)
             ls_oom(bytes);
@@ -158,6 +170,8 @@ void ls_big_free(void *p)
     struct head *h = (struct head *)p - 1;
     if (!h->mapped)
         free(h);
-    else if (!cache_put(h, h->mapped))
+    else if (!cache_put(h, h->mapped)) {
+        LS_UNPOISON(h, h->mapped); /* its addresses may be mapped again */
         munmap(h, h->mapped);
+    }
 }

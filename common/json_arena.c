@@ -8,18 +8,13 @@
 
 #include <jansson.h>
 
+#include "common/asan.h"
 #include "common/err.h"
 
 /* Under AddressSanitizer a reset region is poisoned until handed out again: a value used
  * after its page was dropped is reported where it is read. */
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/asan_interface.h>
-#define POISON(p, n)   ASAN_POISON_MEMORY_REGION(p, n)
-#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
-#else
-#define POISON(p, n)   ((void)(p), (void)(n))
-#define UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
+#define POISON(p, n)   LS_POISON(p, n)
+#define UNPOISON(p, n) LS_UNPOISON(p, n)
 
 struct ls_json_arena {
     char *base;
