@@ -303,7 +303,7 @@ static size_t without_episodes(const double *v, size_t n, double med, double far
                 out[m++] = v[k];
         i = j;
     }
-    if (dropped == 0 || (double)dropped > EPISODE_MAX_SHARE * (double)n) {
+    if ((double)dropped > EPISODE_MAX_SHARE * (double)n) { /* a regime, not an incident */
         memcpy(out, v, n * sizeof *v);
         return n;
     }
@@ -810,7 +810,8 @@ static void
 explain_by(struct explain *x, const struct rnode *y, double eff, bool consumes, int type)
 {
     double t = x->c->p->z_threshold;
-    double rel = relative(y, x->self, type) * kind_match(x->c, y, x->self);
+    double share = relative(y, x->self, type);
+    double rel = share * kind_match(x->c, y, x->self);
     if (!consumes) {
         /* a provider, failing nothing, whose load rose with self's retries */
         bool retried =
@@ -822,7 +823,7 @@ explain_by(struct explain *x, const struct rnode *y, double eff, bool consumes, 
         x->load = 1.0;
     } else if (y->z_errors >= t) {
         /* its retries, as for a rise in its load (whatever kind of fault it has) */
-        x->load = fmax(x->load, relative(y, x->self, type));
+        x->load = fmax(x->load, share);
     }
 }
 

@@ -17,9 +17,6 @@
 #include "common/map.h"
 #include "common/par.h"
 
-/* a pool block: one 2 MiB page of common/bigmem.h, its header and the block's own left out */
-#define POOL_BLOCK (((size_t)2 << 20) - 256)
-
 /* sweeping threads at most when automatic (the caller's included), and the series held below
  * which one thread sweeps alone */
 #define REPLAY_THREADS      4
@@ -41,7 +38,8 @@ static void *pool_take(struct pool_block **head, size_t bytes)
     bytes = (bytes + sizeof(double) - 1) & ~(sizeof(double) - 1);
     struct pool_block *b = *head;
     if (!b || b->cap - b->used < bytes) {
-        size_t cap = bytes > POOL_BLOCK ? bytes : POOL_BLOCK;
+        size_t page = LS_BIG_PAGE_ARRAY - sizeof *b; /* a block: one 2 MiB page (bigmem.h) */
+        size_t cap = bytes > page ? bytes : page;
         b = ls_big_alloc(sizeof *b + cap);
         *b = (struct pool_block){.next = *head, .cap = cap};
         *head = b;

@@ -23,6 +23,7 @@ struct head {
     alignas(max_align_t) size_t mapped; /* the mapping's length, 0 when malloc'd */
     size_t bytes;                       /* the caller's size */
 };
+_Static_assert(sizeof(struct head) + LS_BIG_PAGE_ARRAY <= HUGE_PAGE, "one page's array fits");
 
 static size_t mapped_len(size_t bytes)
 {
@@ -140,12 +141,13 @@ void *ls_big_realloc(void *p, size_t bytes)
             ls_big_free(p);
             return q;
         }
-        if (len != h->mapped)
+        if (len != h->mapped) {
             LS_UNPOISON(h, h->mapped); /* its addresses may be another's after the move */
-        void *m = len == h->mapped ? h : mremap(h, h->mapped, len, MREMAP_MAYMOVE);
-        if (m == MAP_FAILED)
-            ls_oom(bytes);
-        return with_head(m, len, bytes);
+            h = mremap(h, h->mapped, len, MREMAP_MAYMOVE);
+            if (h == MAP_FAILED)
+                ls_oom(bytes);
+        }
+        return with_head(h, len, bytes);
     }
     if (!h->mapped && bytes < LS_BIG_MIN)
         return with_head(ls_xrealloc(h, sizeof(struct head) + bytes), 0, bytes);

@@ -9,8 +9,9 @@
 
 #include <stddef.h>
 
-#define LS_BIG_MIN         ((size_t)1 << 20)   /* bytes from which an array is mapped */
-#define LS_BIG_CACHE_BYTES ((size_t)256 << 20) /* freed mappings kept, at most, in all */
+#define LS_BIG_MIN         ((size_t)1 << 20)        /* bytes from which an array is mapped */
+#define LS_BIG_PAGE_ARRAY  (((size_t)2 << 20) - 64) /* the most bytes one 2 MiB page holds */
+#define LS_BIG_CACHE_BYTES ((size_t)256 << 20)      /* freed mappings kept, at most, in all */
 
 /** `bytes` of uninitialised memory, aligned for any type; aborts when out of memory. */
 void *ls_big_alloc(size_t bytes);

@@ -13,9 +13,6 @@
 
 /* Under AddressSanitizer a reset region is poisoned until handed out again: a value used
  * after its page was dropped is reported where it is read. */
-#define POISON(p, n)   LS_POISON(p, n)
-#define UNPOISON(p, n) LS_UNPOISON(p, n)
-
 struct ls_json_arena {
     char *base;
     size_t size, used;
@@ -42,7 +39,7 @@ static void *arena_malloc(size_t size)
             a->used = at + size;
             if (a->used > a->high)
                 a->high = a->used;
-            UNPOISON(a->base + at, size);
+            LS_UNPOISON(a->base + at, size);
             return a->base + at;
         }
         a->spilled = true;
@@ -102,7 +99,7 @@ void ls_json_arena_free(struct ls_json_arena *a)
         current = NULL;
     atomic_store(&region_hi[a->slot], 0);
     atomic_store(&region_lo[a->slot], 0);
-    UNPOISON(a->base, a->high); /* the addresses may be mapped again */
+    LS_UNPOISON(a->base, a->high); /* the addresses may be mapped again */
     munmap(a->base, a->size);
     atomic_store(&region_taken[a->slot], 0);
     free(a);
@@ -115,7 +112,7 @@ void ls_json_arena_use(struct ls_json_arena *a)
 
 void ls_json_arena_reset(struct ls_json_arena *a)
 {
-    POISON(a->base, a->used);
+    LS_POISON(a->base, a->used);
     a->used = 0;
     a->spilled = false;
 }

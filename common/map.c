@@ -10,11 +10,8 @@
 #include "common/bigmem.h"
 #include "common/err.h"
 
-/* Keys are copied into blocks of KEY_BLOCK bytes (a longer key gets a block of its own), or
- * of KEY_BLOCK_BIG once the keys fill KEY_BLOCK_BIG: a map of 100k keys then takes 2 MiB
- * pages (common/bigmem.h), not 50 blocks of small ones. */
-#define KEY_BLOCK     65536
-#define KEY_BLOCK_BIG (((size_t)2 << 20) - 256)
+/* Keys are copied into blocks of this size (a longer key gets a block of its own). */
+#define KEY_BLOCK 65536
 
 struct ls_map_keys {
     struct ls_map_keys *next;
@@ -71,7 +68,7 @@ void ls_map_cleanup(struct ls_map *m)
 {
     for (struct ls_map_keys *b = m->keys, *next; b; b = next) {
         next = b->next;
-        ls_big_free(b);
+        free(b);
     }
     ls_big_free(m->tab);
     bool borrowing = m->borrowing;
@@ -79,16 +76,17 @@ void ls_map_cleanup(struct ls_map *m)
     m->borrowing = borrowing;
 }
 
+/* key as the map keeps it: a copy in its blocks (counted in key_bytes), or key itself. */
 static char *copy_key(struct ls_map *m, const char *key)
 {
     if (m->borrowing)
         return (char *)key;
     size_t n = strlen(key) + 1;
+    m->key_bytes += n;
     struct ls_map_keys *b = m->keys;
     if (b == NULL || b->cap - b->used < n) {
-        size_t block = m->key_bytes >= KEY_BLOCK_BIG ? KEY_BLOCK_BIG : KEY_BLOCK;
-        size_t cap = n > KEY_BLOCK / 4 ? n : block - sizeof(*b);
-        b = ls_big_alloc(sizeof(*b) + cap);
+        size_t cap = n > KEY_BLOCK / 4 ? n : KEY_BLOCK - sizeof(*b);
+        b = ls_xmalloc(sizeof(*b) + cap);
         b->used = 0;
         b->cap = cap;
         if (cap == n && m->keys) { /* a long key: its own block, behind the one being filled */
@@ -167,7 +165,6 @@ struct ls_map_entry *ls_map_upsert(struct ls_map *m, const char *key, bool *adde
         e->value = NULL;
         e->hash = h;
         m->len++;
-        m->key_bytes += strlen(key) + 1;
     }
     return e;
 }
@@ -186,12 +183,13 @@ static void rekey(struct ls_map *m)
 {
     struct ls_map_keys *old = m->keys;
     m->keys = NULL;
+    m->key_bytes = 0; /* copy_key counts the live ones again */
     for (size_t i = 0; i < m->cap; i++)
         if (m->tab[i].key)
             m->tab[i].key = copy_key(m, m->tab[i].key);
     for (struct ls_map_keys *b = old, *next; b; b = next) {
         next = b->next;
-        ls_big_free(b);
+        free(b);
     }
     m->dead_bytes = 0;
 }
@@ -204,7 +202,7 @@ void *ls_map_del(struct ls_map *m, const char *key)
     if (e->key == NULL)
         return NULL;
     void *value = e->value;
-    size_t n = strlen(e->key) + 1;
+    size_t n = m->borrowing ? 0 : strlen(e->key) + 1; /* the bytes left dead in a block */
     size_t mask = m->cap - 1;
     size_t i = (size_t)(e - m->tab);
     /* backward shift: move each later entry of the run into the hole when its home allows */
@@ -220,7 +218,7 @@ void *ls_map_del(struct ls_map *m, const char *key)
     m->len--;
     m->key_bytes -= n;
     m->dead_bytes += n;
-    if (!m->borrowing && m->dead_bytes > KEY_BLOCK && m->dead_bytes > m->key_bytes)
+    if (m->dead_bytes > KEY_BLOCK && m->dead_bytes > m->key_bytes)
         rekey(m);
     return value;
 }

@@ -22,7 +22,7 @@ struct ls_map {
     size_t cap; /* power of two, or 0 */
     size_t len;
     struct ls_map_keys *keys; /* where the keys are copied */
-    size_t key_bytes;         /* bytes of the keys present */
+    size_t key_bytes;         /* bytes of the keys copied and present (0 when borrowing) */
     size_t dead_bytes;        /* bytes of deleted keys still in the blocks */
     bool borrowing;           /* keys are the caller's: never copied */
 };
