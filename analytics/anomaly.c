@@ -421,8 +421,8 @@ int ls_anomaly_update(struct ls_anomaly_result *out,
 
     r.score = score;
     r.kind = warm ? kind : LS_ANOMALY_WARMUP;
-    r.lo = pred - 3.0 * sigma;
-    r.hi = pred + 3.0 * sigma;
+    r.lo = pred - LS_ANOMALY_RANGE_SIGMAS * sigma;
+    r.hi = pred + LS_ANOMALY_RANGE_SIGMAS * sigma;
     if (score >= p->episode_level) {
         if (d->since == 0)
             d->since = kind == LS_ANOMALY_SHIFT ? d->run_start : t;

@@ -126,11 +126,14 @@ enum ls_anomaly_kind {
     LS_ANOMALY_RARE = 5,      /* a value where the series has seldom been (inside its range) */
 };
 
+/** The half-width of a verdict's expected range, in sigmas of the prediction. */
+#define LS_ANOMALY_RANGE_SIGMAS 3.0
+
 /** The verdict on one sample: everything a reason needs. */
 struct ls_anomaly_result {
     double score;  /* [0, 1]; 0 during warm-up */
     double value;  /* what was scored: the value, or its rate for a counter (per s) */
-    double lo, hi; /* expected range of `value` (prediction +- 3 sigma) */
+    double lo, hi; /* expected range of `value` (prediction +- LS_ANOMALY_RANGE_SIGMAS) */
     int64_t since; /* µs, start of the open episode (score >= episode_level), or 0 */
     enum ls_anomaly_kind kind;
     const char *detector; /* static name of kind, e.g. "seasonal" */

@@ -15,7 +15,8 @@ struct member {
     char *id;
     char *metric; /* its worst series while anomalous, or NULL */
     double score;
-    int went; /* which way `metric` went (+1 up, -1 down, 0 unknown) */
+    int went;             /* which way `metric` went (+1 up, -1 down, 0 unknown) */
+    double value, lo, hi; /* of its worst observation (ls_incident_member) */
     bool anomalous;
     int64_t joined_at;
     int64_t last_bad; /* µs, last seen red or yellow */
@@ -31,6 +32,7 @@ struct incident {
     size_t n, cap;
     struct ls_incident_cause *causes;
     size_t ncauses;
+    int64_t ranked_at;  /* when its causes were last ranked (0: not since it was restored) */
     const char *change; /* this step: "opened", "updated", "resolved" or NULL */
 };
 
@@ -41,6 +43,8 @@ struct ls_incidents {
     struct ls_map owner; /* node id -> the open incident it belongs to */
     int64_t last_id;
     int64_t now;
+    ls_incident_ranker rank; /* ls_incidents_set_ranker */
+    void *rank_arg;
 };
 
 void ls_incident_params_default(struct ls_incident_params *p)
@@ -57,6 +61,16 @@ void ls_incident_params_default(struct ls_incident_params *p)
     };
 }
 
+static void rank_observed(void *arg,
+                          const struct ls_snap *snap,
+                          const struct ls_incident_member *members,
+                          size_t n,
+                          int64_t opened_at,
+                          int64_t now,
+                          const struct ls_incident_params *p,
+                          struct ls_incident_cause **out,
+                          size_t *nout);
+
 struct ls_incidents *ls_incidents_new(const struct ls_incident_params *p, int64_t last_id)
 {
     struct ls_incidents *e = ls_xcalloc(1, sizeof *e);
@@ -71,7 +85,10 @@ struct ls_incidents *ls_incidents_new(const struct ls_incident_params *p, int64_
         e->p.max_walk = 1u << 20;
     if (!(e->p.score_threshold > 0 && e->p.score_threshold < 1))
         e->p.score_threshold = 0.5;
+    if (e->p.rerank_us < 0)
+        e->p.rerank_us = 0;
     e->last_id = last_id;
+    ls_incidents_set_ranker(e, NULL, NULL);
     ls_map_init(&e->owner);
     return e;
 }
@@ -126,6 +143,24 @@ static struct member *find_member(struct incident *inc, const char *id)
             hi = mid;
     }
     return NULL;
+}
+
+/* How far value lies from the middle of [lo, hi], in half-widths of it (1 at its edges); -1
+ * when the range is unknown (ls_incident_obs). */
+static double out_of_range(double value, double lo, double hi)
+{
+    if (!(isfinite(value) && isfinite(lo) && isfinite(hi) && lo < hi))
+        return -1;
+    return fabs(value - 0.5 * (lo + hi)) / (0.5 * (hi - lo));
+}
+
+/* Whether observation x is worse than what member m keeps: a higher score, or the same score
+ * farther out of its range (ls_incident_member). */
+static bool worse_than_kept(const struct ls_incident_obs *x, const struct member *m)
+{
+    if (x->score != m->score)
+        return x->score > m->score;
+    return out_of_range(x->value, x->lo, x->hi) > out_of_range(m->value, m->lo, m->hi);
 }
 
 /* Adds (a copy of) m in id order unless present. */
@@ -221,6 +256,10 @@ static json_t *state_doc(const struct incident *inc)
             json_pack("{s:s,s:f,s:b,s:I,s:I,s:s?,s:i}", "id", x->id, "score", x->score, "anomalous",
                       x->anomalous, "joined_at", (json_int_t)x->joined_at, "last_bad",
                       (json_int_t)x->last_bad, "metric", x->metric, "went", x->went);
+        if (o && out_of_range(x->value, x->lo, x->hi) >= 0 &&
+            json_object_update_new(
+                o, json_pack("{s:f,s:[f,f]}", "value", x->value, "expected", x->lo, x->hi)) != 0)
+            ls_json_oom();
         if (!o || json_array_append_new(m, o) != 0)
             ls_json_oom();
     }
@@ -302,6 +341,12 @@ int ls_incidents_restore(struct ls_incidents *e, const json_t *doc, struct ls_er
             .went = json_integer_value(json_object_get(v, "went")) > 0   ? 1
                     : json_integer_value(json_object_get(v, "went")) < 0 ? -1
                                                                          : 0,
+            /* absent in states stored before they were kept, or unknown: NAN */
+            .value = json_is_number(json_object_get(v, "value"))
+                         ? json_number_value(json_object_get(v, "value"))
+                         : NAN,
+            .lo = json_number_value(json_array_get(json_object_get(v, "expected"), 0)),
+            .hi = json_number_value(json_array_get(json_object_get(v, "expected"), 1)),
         };
         if (!m.id || !json_is_integer(json_object_get(v, "last_bad"))) {
             incident_free(inc);
@@ -370,6 +415,8 @@ static struct ls_incident_obs *anomalous(const struct ls_incident_obs *obs, size
         else if (a[i].score > 1)
             a[i].score = 1;
         a[i].went = a[i].went > 0 ? 1 : a[i].went < 0 ? -1 : 0;
+        if (out_of_range(a[i].value, a[i].lo, a[i].hi) < 0)
+            a[i].value = a[i].lo = a[i].hi = NAN;
     }
     qsort(a, k, sizeof *a, cmp_obs);
     size_t w = 0;
@@ -469,8 +516,16 @@ static void settle_component(struct ls_incidents *e,
         } else {
             mark(into, "updated", now);
         }
-        struct member m = {
-            (char *)a[i].id, (char *)a[i].metric, a[i].score, a[i].went, true, now, now};
+        struct member m = {(char *)a[i].id,
+                           (char *)a[i].metric,
+                           a[i].score,
+                           a[i].went,
+                           a[i].value,
+                           a[i].lo,
+                           a[i].hi,
+                           true,
+                           now,
+                           now};
         add_member(into, &m);
         ls_map_put(&e->owner, a[i].id, into);
     }
@@ -489,17 +544,45 @@ static bool same_order(const struct ls_incident_cause *x,
     return true;
 }
 
-/* Re-ranks an open incident; a new order of causes (or a changed membership) replaces them. */
+/* The default ranker: the members' worst observations (ls_incident_rank). */
+static void rank_observed(void *arg,
+                          const struct ls_snap *snap,
+                          const struct ls_incident_member *members,
+                          size_t n,
+                          int64_t opened_at,
+                          int64_t now,
+                          const struct ls_incident_params *p,
+                          struct ls_incident_cause **out,
+                          size_t *nout)
+{
+    (void)arg;
+    (void)opened_at;
+    (void)now;
+    ls_incident_rank(snap, members, n, p, out, nout);
+}
+
+void ls_incidents_set_ranker(struct ls_incidents *e, ls_incident_ranker fn, void *arg)
+{
+    e->rank = fn ? fn : rank_observed;
+    e->rank_arg = fn ? arg : NULL;
+}
+
+/* Re-ranks an open incident (its members changed, or rerank_us passed since it was ranked); a
+ * new order of causes (or a changed membership) replaces them. */
 static void rerank(struct ls_incidents *e, const struct ls_snap *snap, struct incident *inc)
 {
+    if (!inc->change && inc->ranked_at && e->now - inc->ranked_at < e->p.rerank_us)
+        return;
+    inc->ranked_at = e->now;
     struct ls_incident_member *m = ls_xcalloc(inc->n + 1, sizeof *m);
     for (size_t i = 0; i < inc->n; i++)
         m[i] =
             (struct ls_incident_member){inc->m[i].id,        inc->m[i].score,    inc->m[i].metric,
-                                        inc->m[i].anomalous, inc->m[i].last_bad, inc->m[i].went};
+                                        inc->m[i].anomalous, inc->m[i].last_bad, inc->m[i].went,
+                                        inc->m[i].value,     inc->m[i].lo,       inc->m[i].hi};
     struct ls_incident_cause *c;
     size_t nc;
-    ls_incident_rank(snap, m, inc->n, &e->p, &c, &nc);
+    e->rank(e->rank_arg, snap, m, inc->n, inc->opened_at, e->now, &e->p, &c, &nc);
     free(m);
     if (inc->change || !same_order(c, nc, inc->causes, inc->ncauses)) {
         ls_incident_causes_free(inc->causes, inc->ncauses);
@@ -539,12 +622,17 @@ int ls_incidents_step(struct ls_incidents *e,
         struct member *m = inc ? find_member(inc, a[i].id) : NULL;
         if (m) {
             m->anomalous = true;
+            m->last_bad = now;
+            if (!worse_than_kept(&a[i], m))
+                continue;
             m->score = a[i].score;
             m->went = a[i].went;
-            m->last_bad = now;
-            if (a[i].metric && (!m->metric || strcmp(m->metric, a[i].metric) != 0)) {
+            m->value = a[i].value;
+            m->lo = a[i].lo;
+            m->hi = a[i].hi;
+            if (!a[i].metric || !m->metric || strcmp(m->metric, a[i].metric) != 0) {
                 free(m->metric);
-                m->metric = ls_xstrdup(a[i].metric);
+                m->metric = a[i].metric ? ls_xstrdup(a[i].metric) : NULL;
             }
         }
     }

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "analytics/colour.h"
+#include "analytics/rca.h"
 #include "common/err.h"
 #include "model/graph.h"
 
@@ -29,10 +30,12 @@ struct ls_incident_params {
     size_t max_open;   /* open incidents; beyond, new groups are not opened (10000) */
     double score_threshold; /* the cause ranking's anomalous score (0.5: the colour's yellow) */
     size_t threads;         /* the cause ranking's threads (ls_rca_params.threads; 0: automatic) */
+    int64_t rerank_us;      /* an incident whose members did not change is re-ranked at most
+                               this often (0: at every step) */
 };
 
 /** max_hops 3, window 10 min, hold 5 min, 256 nodes, 5 causes, walks of 4096, 10000 open,
- *  score threshold 0.5, threads 0 (automatic). */
+ *  score threshold 0.5, threads 0 (automatic), re-ranked at every step. */
 void ls_incident_params_default(struct ls_incident_params *p);
 
 /** One anomalous node at `now` as the colours say (analytics/watch). Borrowed. */
@@ -43,16 +46,24 @@ struct ls_incident_obs {
     const char *metric;    /* its worst series (the colour's first reason); may be NULL */
     int went;              /* that series rose (+1: above its expected range's middle), fell
                               (-1) or unknown (0); see ls_rca_series.went */
+    double value, lo, hi;  /* that series' value and the range expected of it (the reason's
+                              "value" and "expected"); unknown unless lo < hi and all finite
+                              (zeroed: unknown) */
 };
 
-/** A member of an incident as the cause ranking sees it. */
+/** A member of an incident as the cause ranking sees it: its worst observation in the
+ *  incident, the highest score and, of equal scores, the farthest out of its expected range
+ *  (in half-widths of that range), kept once it turns green. A detector that took a shifted
+ *  level as its new normal (yellow, "still_shifted") does not make its node a lesser cause
+ *  than it was when it turned red. */
 struct ls_incident_member {
     const char *id;
-    double score;       /* its latest score while anomalous (kept once it turns green) */
-    const char *metric; /* the series that scored it (NULL: unknown) */
-    bool anomalous;     /* red or yellow now */
-    int64_t last_bad;   /* µs, when it was last seen red or yellow */
-    int went;           /* which way that series went (ls_incident_obs.went) */
+    double score;         /* in [0, 1] */
+    const char *metric;   /* the series that scored it (NULL: unknown) */
+    bool anomalous;       /* red or yellow now */
+    int64_t last_bad;     /* µs, when it was last seen red or yellow */
+    int went;             /* which way that series went (ls_incident_obs.went) */
+    double value, lo, hi; /* as ls_incident_obs: known, the ranking reads how far it went */
 };
 
 /** One ranked cause: a node, a score in [0, 1], a reason and the path from the cause to the
@@ -79,6 +90,63 @@ void ls_incident_rank(const struct ls_snap *snap,
                       size_t *nout);
 void ls_incident_causes_free(struct ls_incident_cause *c, size_t n);
 
+struct ls_samples;
+
+/** How long before an incident opened its causes are looked for in the raw samples: its first
+ *  member turned red a few of its points into the fault (a ramp, a detector's confirmation). */
+#define LS_INCIDENT_LEAD_US (120 * INT64_C(1000000))
+/** The baseline those points are read against: the hour before. */
+#define LS_INCIDENT_BASELINE_US (3600 * INT64_C(1000000))
+
+/**
+ * Ranks an incident's causes over the raw samples raw holds (analytics/rca_replay.h, what
+ * POST /v1/analytics/rca runs): its members and what lies within p->max_hops of them (at most
+ * p->max_walk nodes: a switch that went silent under a rack's anomalies is found though it is
+ * no member), from LS_INCIDENT_LEAD_US before opened_at to now (µs, the data's clock) against
+ * the LS_INCIDENT_BASELINE_US before. How far each series moved from its own recent past, not
+ * only its detector's verdict: a detector that took a shifted level as its new normal does not
+ * hide how far its node went, and verdicts of 1 do not tell nodes red alike apart. Without
+ * raw (NULL), when the replay fails (*err set, for the caller to log) or names no cause
+ * (members red by structure alone, points pruned), ranks as ls_incident_rank. Fills *out and
+ * *nout as ls_incident_rank does. raw is only read.
+ */
+void ls_incident_rank_replay(struct ls_samples *raw,
+                             const struct ls_snap *snap,
+                             const struct ls_incident_member *members,
+                             size_t n,
+                             int64_t opened_at,
+                             int64_t now,
+                             const struct ls_incident_params *p,
+                             struct ls_incident_cause **out,
+                             size_t *nout,
+                             struct ls_err *err);
+
+/** The rca parameters an incident's causes are ranked with (depth, walk, limit, threads and
+ *  anomalous score from p; the rest rca's defaults). */
+void ls_incident_rca_params(const struct ls_incident_params *p, struct ls_rca_params *rp);
+
+/** An rca result's causes as an incident's (ids, reasons and paths moved out of r, which is
+ *  cleaned up): *out is freed with ls_incident_causes_free. */
+void ls_incident_causes_from_rca(struct ls_rca_result *r,
+                                 struct ls_incident_cause **out,
+                                 size_t *nout);
+
+/**
+ * Another way to rank an incident's causes (the caller's: e.g. over the raw samples the
+ * service holds, server/incident_loop.c), given its members as ls_incident_rank is, when it
+ * opened and now (µs, the data's clock). Fills *out and *nout as ls_incident_rank does; it may
+ * call ls_incident_rank itself. Called from ls_incidents_step only.
+ */
+typedef void (*ls_incident_ranker)(void *arg,
+                                   const struct ls_snap *snap,
+                                   const struct ls_incident_member *members,
+                                   size_t n,
+                                   int64_t opened_at,
+                                   int64_t now,
+                                   const struct ls_incident_params *p,
+                                   struct ls_incident_cause **out,
+                                   size_t *nout);
+
 struct ls_incidents;
 
 /**
@@ -88,6 +156,9 @@ struct ls_incidents;
  */
 struct ls_incidents *ls_incidents_new(const struct ls_incident_params *p, int64_t last_id);
 void ls_incidents_free(struct ls_incidents *e);
+
+/** Ranks causes with fn(arg, ...) from now on; NULL: ls_incident_rank (the default). */
+void ls_incidents_set_ranker(struct ls_incidents *e, ls_incident_ranker fn, void *arg);
 
 /**
  * Takes back one open incident from its stored state (the "state" document of a change, see

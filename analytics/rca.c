@@ -127,8 +127,13 @@ static const char *const method_names[LS_RCA_METHOD_COUNT] = {"propagation", "zs
 #define PRE_EXISTING 0.3
 #define PRE_WORSEN   1.25 /* ... unless it grew by this factor when the other began */
 #define PRE_POINTS   2    /* ... over this many stretches of the window (not a cause's lead) */
-#define WHEN_BINS    16   /* stretches of the window timed apart */
-#define MAG_HALF     3.0  /* the magnitude (in spreads) at which evidence counts half */
+#define PRE_MIN_US                                                                                 \
+    (120 * INT64_C(1000000)) /* ... and, points timed, over this long at least:                    \
+                                a lead of a minute or two is a fault spreading                     \
+                                (a ramp, a queue filling), not a condition the                     \
+                                others lived beside */
+#define WHEN_BINS 16         /* stretches of the window timed apart */
+#define MAG_HALF  3.0        /* the magnitude (in spreads) at which evidence counts half */
 /* the share of a cause's score that does not depend on how much of the rest it explains: an
  * anomaly that explains nothing else is ranked below one as loud that explains the incident */
 #define COV_FLOOR 0.3
@@ -404,25 +409,33 @@ static double window_z(const struct ls_rca_series *s,
     return z;
 }
 
-static struct evidence series_evidence(const struct ls_rca_series *s,
-                                       bool robust,
-                                       double *scratch,
-                                       const struct ls_rca_params *p)
+/* What a detector's score says (ls_rca_series case 1). */
+static struct evidence score_evidence(const struct ls_rca_series *s,
+                                      const struct metric_rule *rule,
+                                      const struct ls_rca_params *p)
 {
-    const struct metric_rule *rule = metric_rule(s->metric);
     struct evidence e = {.errors = rule->errors,
                          .slow = rule->kind == KIND_SYMPTOM && !rule->errors};
-    if (s->score >= 0) {
-        bool good_way = rule->dir != 0 && s->went == -rule->dir;
-        e.score = good_way ? 0.0 : fmin(1.0, s->score);
-        e.z = score_to_z(e.score, p);
-        e.value = s->n_win ? s->win[s->n_win - 1] : NAN;
-        e.center = e.spread = NAN;
-        /* as for values: a load metric's bad way, or a two-way one that did not fall */
-        e.load_up = rule->kind == KIND_LOAD && !good_way && (rule->dir != 0 || s->went >= 0);
-        e.usable = true;
-        return e;
-    }
+    bool good_way = rule->dir != 0 && s->went == -rule->dir;
+    e.score = good_way ? 0.0 : fmin(1.0, s->score);
+    e.z = score_to_z(e.score, p);
+    e.value = s->n_win ? s->win[s->n_win - 1] : NAN;
+    e.center = e.spread = NAN;
+    /* as for values: a load metric's bad way, or a two-way one that did not fall */
+    e.load_up = rule->kind == KIND_LOAD && !good_way && (rule->dir != 0 || s->went >= 0);
+    e.usable = true;
+    return e;
+}
+
+/* What the window's values say against a baseline (ls_rca_series cases 2 and 3). */
+static struct evidence value_evidence(const struct ls_rca_series *s,
+                                      const struct metric_rule *rule,
+                                      bool robust,
+                                      double *scratch,
+                                      const struct ls_rca_params *p)
+{
+    struct evidence e = {.errors = rule->errors,
+                         .slow = rule->kind == KIND_SYMPTOM && !rule->errors};
     if (!s->win || s->n_win == 0)
         return e;
     struct base_stats b;
@@ -455,6 +468,27 @@ static struct evidence series_evidence(const struct ls_rca_series *s,
     e.load_up = rule->kind == KIND_LOAD && (dir != 0 || e.value >= b.center);
     e.usable = true;
     return e;
+}
+
+static struct evidence series_evidence(const struct ls_rca_series *s,
+                                       bool robust,
+                                       double *scratch,
+                                       const struct ls_rca_params *p)
+{
+    const struct metric_rule *rule = metric_rule(s->metric);
+    if (s->score < 0)
+        return value_evidence(s, rule, robust, scratch, p);
+    struct evidence e = score_evidence(s, rule, p);
+    if (!s->learned || !robust)
+        return e;
+    /* a verdict with the value that earned it and the range it left: the verdict says the
+     * series is anomalous (up to the threshold), the value how far it went */
+    struct evidence v = value_evidence(s, rule, robust, scratch, p);
+    if (!v.usable)
+        return e;
+    v.z = fmax(v.z, fmin(e.z, p->z_threshold));
+    v.score = z_to_score(v.z, p);
+    return v;
 }
 
 /* ---- timing within the window --------------------------------------------------------- */
@@ -538,6 +572,7 @@ struct ctx {
     struct rnode *nodes; /* the anomalous nodes */
     size_t n_nodes;
     struct rnode normal; /* what node_of gives for a node with data that is not anomalous */
+    int pre_bins;        /* stretches a chronic anomaly precedes another by (pre_existing_at) */
     double mass;         /* sum of the anomalous nodes' scores */
 };
 
@@ -708,11 +743,12 @@ static int onset_of(const struct rnode *y, double t)
     return -1;
 }
 
-/* Whether x was already anomalous, at full strength, on at least PRE_POINTS stretches before
+/* Whether x was already anomalous, at full strength, on at least `pre` stretches before
  * stretch `onset` (where another node, normal until then, became anomalous), and did not grow
  * from there: that node was fine beside it for a while, so x does not account for it (a
- * chronic condition beside a new fault). One stretch ahead is a cause leading its effects. */
-static bool pre_existing_at(const struct rnode *x, int onset, double t)
+ * chronic condition beside a new fault). Less is a cause leading its effects (ctx.pre_bins:
+ * PRE_POINTS stretches, and PRE_MIN_US when the points are timed). */
+static bool pre_existing_at(const struct rnode *x, int onset, double t, int pre)
 {
     if (onset <= 0)
         return false;
@@ -726,7 +762,7 @@ static bool pre_existing_at(const struct rnode *x, int onset, double t)
             } else
                 xa = fmax(xa, x->when[b]);
         }
-    return ahead >= PRE_POINTS && !(xa > PRE_WORSEN * xb);
+    return ahead >= pre && !(xa > PRE_WORSEN * xb);
 }
 
 /* Sets each anomalous node's `chronic`: the share of the other anomalies that began in the
@@ -747,7 +783,7 @@ static void chronic_shares(struct ctx *c, struct rnode **anom, size_t n_anom)
         /* of the anomalies whose start the window shows (not those anomalous throughout) */
         double others = timed - (x->onset > 0 ? x->mag : 0), hit = 0;
         for (int o = 1; o < WHEN_BINS && others > 1e-12; o++)
-            if (mass_at[o] > 0 && pre_existing_at(x, o, t))
+            if (mass_at[o] > 0 && pre_existing_at(x, o, t, c->pre_bins))
                 hit += mass_at[o];
         x->chronic = others > 1e-12 ? fmin(1.0, hit / others) : 0;
     }
@@ -767,7 +803,7 @@ static double kind_match(const struct ctx *c, const struct rnode *cause, const s
     bool y_fails_fast = y->z_errors >= t && y->z_rest < t;
     double f =
         (errors_only && y->z_errors < t) || (slow_only && y_fails_fast) ? KIND_MISMATCH : 1.0;
-    return pre_existing_at(cause, y->onset, t) ? f * PRE_EXISTING : f;
+    return pre_existing_at(cause, y->onset, t, c->pre_bins) ? f * PRE_EXISTING : f;
 }
 
 /* ---- how much of a node's anomaly its neighbours explain --------------------------------- */
@@ -1060,8 +1096,14 @@ int ls_rca_rank(const struct ls_snap *snap,
         return rc;
     out->method = ls_rca_method_name(p->method);
 
-    struct ctx c = {.snap = snap, .p = p};
+    struct ctx c = {.snap = snap, .p = p, .pre_bins = PRE_POINTS};
     struct span span = span_of(series, n);
+    if (span.timed && span.to > span.from) {
+        double bin_us = (double)(span.to - span.from) / WHEN_BINS;
+        double need = ceil((double)PRE_MIN_US / bin_us);
+        if (need > c.pre_bins)
+            c.pre_bins = need < WHEN_BINS ? (int)need : WHEN_BINS;
+    }
     ls_map_init_borrowing(&c.index); /* the series' node ids outlive the call */
     ls_map_reserve(&c.index, n);
     c.cnodes = ls_big_alloc((n ? n : 1) * sizeof *c.cnodes); /* each written whole when added */
@@ -1130,7 +1172,7 @@ int ls_rca_rank(const struct ls_snap *snap,
             rn->metric = s->metric;
         }
         rn->live |= !silent;
-        if (isfinite(e.center)) /* from values: each point can be timed */
+        if (isfinite(e.center) && s->score < 0) /* from values: each point can be timed */
             when_add(rn, s, &e, &span);
         if (e.z >= t)
             rn->delay_up = fmax(rn->delay_up, e.delay_up);

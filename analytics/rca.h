@@ -54,7 +54,10 @@ struct ls_rca_summary {
  *     or summary != NULL: the same, summarised (the same evidence);
  *  3. learned != NULL: a learned centre and spread.
  * A series with none of them, or without window values (case 2 and 3), is ignored, unless it
- * is marked silent (with a baseline).
+ * is marked silent (with a baseline). A score with window values and a learned baseline (a
+ * detector's verdict, the value that earned it and the range it left; method propagation) is
+ * read as both: the values say how far the series went, the score makes it anomalous up to
+ * z_threshold at most (a score of 1 says "anomalous", not "infinitely far").
  */
 struct ls_rca_series {
     const char *node;     /* node id */

@@ -408,6 +408,8 @@ int ls_analytics_start(struct ls_ctx *ctx, struct ls_err *err)
     ip.window_us = ctx->cfg->incident_window * 1000000LL;
     ip.hold_us = ctx->cfg->incident_hold * 1000000LL;
     ip.threads = (size_t)ctx->cfg->rca_threads;
+    /* re-ranked over raw samples (incident_loop.c): a sweep of the store, so not every step */
+    ip.rerank_us = 10 * INT64_C(1000000);
     int rc = ls_incident_loop_new(&ctx->incidents, ctx, ctx->watch, &ip,
                                   ctx->cfg->incident_interval, err);
     if (rc != LS_OK) { /* stop is called only after a start that succeeded */

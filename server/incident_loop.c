@@ -1,8 +1,8 @@
 /* The incident loop (incident_loop.h): watch -> engine -> Postgres -> events. */
 #include "server/incident_loop.h"
 
+#include <math.h>
 #include <pthread.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -54,18 +54,40 @@ static int flush(struct ls_incident_loop *l, struct ls_err *err)
     return LS_OK;
 }
 
-/* Which way a colour reason's value went: above the middle of its expected range +1, below
- * -1, 0 when the reason does not say. */
-static int reason_went(const json_t *reason)
+/* A colour reason's value and expected range into x (NAN where it does not say), and which
+ * way the value went: above the middle of the range +1, below -1, 0 when it does not say. */
+static void reason_obs(const json_t *reason, struct ls_incident_obs *x)
 {
     json_t *expected = json_object_get(reason, "expected");
     json_t *value = json_object_get(reason, "value");
     json_t *lo = json_array_get(expected, 0), *hi = json_array_get(expected, 1);
-    if (!json_is_number(value) || !json_is_number(lo) || !json_is_number(hi))
-        return 0;
-    double v = json_number_value(value);
-    double mid = 0.5 * (json_number_value(lo) + json_number_value(hi));
-    return v > mid ? 1 : v < mid ? -1 : 0;
+    x->value = json_is_number(value) ? json_number_value(value) : NAN;
+    x->lo = json_is_number(lo) ? json_number_value(lo) : NAN;
+    x->hi = json_is_number(hi) ? json_number_value(hi) : NAN;
+    double mid = 0.5 * (x->lo + x->hi);
+    x->went = !isfinite(x->value) || !isfinite(mid) ? 0
+              : x->value > mid                      ? 1
+              : x->value < mid                      ? -1
+                                                    : 0;
+}
+
+/* Ranks an incident over the raw samples the service holds (ls_incident_rank_replay). */
+static void rank_replay(void *arg,
+                        const struct ls_snap *snap,
+                        const struct ls_incident_member *members,
+                        size_t n,
+                        int64_t opened_at,
+                        int64_t now,
+                        const struct ls_incident_params *p,
+                        struct ls_incident_cause **out,
+                        size_t *nout)
+{
+    struct ls_incident_loop *l = arg;
+    struct ls_err err = {0};
+    ls_incident_rank_replay(l->ctx->samples, snap, members, n, opened_at, now, p, out, nout, &err);
+    if (err.status != LS_OK)
+        ls_log(LS_LOG_WARN, "incidents", "ranking over raw samples failed; ranked by verdicts",
+               "err=\"%s\"", err.msg);
 }
 
 /* The red and yellow nodes of the watch's colours document (borrowed from it). */
@@ -85,9 +107,13 @@ static struct ls_incident_obs *anomalous(json_t *colours, size_t *n)
         if (colour == LS_COLOUR_GREEN || !id)
             continue;
         json_t *reason = json_array_get(json_object_get(v, "reasons"), 0);
-        obs[k++] = (struct ls_incident_obs){
-            id, colour, json_number_value(json_object_get(v, "score")),
-            json_string_value(json_object_get(reason, "metric")), reason_went(reason)};
+        obs[k] = (struct ls_incident_obs){
+            .id = id,
+            .colour = colour,
+            .score = json_number_value(json_object_get(v, "score")),
+            .metric = json_string_value(json_object_get(reason, "metric")),
+        };
+        reason_obs(reason, &obs[k++]);
     }
     *n = k;
     return obs;
@@ -156,6 +182,7 @@ int ls_incident_loop_new(struct ls_incident_loop **out,
     l->ctx = ctx;
     l->w = w;
     l->e = ls_incidents_new(p, last_id);
+    ls_incidents_set_ranker(l->e, rank_replay, l);
     l->pending = json_array();
     l->interval_s = interval_s;
     pthread_mutex_init(&l->lock, NULL);

@@ -66,7 +66,11 @@ static void seed(const char *dsn)
         struct ls_incident_obs obs[4];
         size_t n = 0;
         for (; red[k] && red[k][n]; n++)
-            obs[n] = (struct ls_incident_obs){red[k][n], LS_COLOUR_RED, 0.9, "latency.p99", 1};
+            obs[n] = (struct ls_incident_obs){.id = red[k][n],
+                                              .colour = LS_COLOUR_RED,
+                                              .score = 0.9,
+                                              .metric = "latency.p99",
+                                              .went = 1};
         struct ls_snap *s = ls_graph_snap(g);
         json_t *changes;
         assert_int_equal(ls_incidents_step(e, s, obs, n, at[k], &changes, &err), LS_OK);

@@ -472,9 +472,11 @@ static void seed_incidents(const char *dsn)
     struct ls_incident_params ip;
     ls_incident_params_default(&ip);
     struct ls_incidents *e = ls_incidents_new(&ip, 0);
-    struct ls_incident_obs first[] = {{"m1", LS_COLOUR_RED, 0.9, "cpu.util", 1},
-                                      {"v1", LS_COLOUR_YELLOW, 0.6, "cpu.util", 1}};
-    struct ls_incident_obs later[] = {{"v2", LS_COLOUR_RED, 0.8, "disk.latency", 1}};
+    struct ls_incident_obs first[] = {
+        {.id = "m1", .colour = LS_COLOUR_RED, .score = 0.9, .metric = "cpu.util", .went = 1},
+        {.id = "v1", .colour = LS_COLOUR_YELLOW, .score = 0.6, .metric = "cpu.util", .went = 1}};
+    struct ls_incident_obs later[] = {
+        {.id = "v2", .colour = LS_COLOUR_RED, .score = 0.8, .metric = "disk.latency", .went = 1}};
     struct {
         const struct ls_incident_obs *obs;
         size_t n;

@@ -57,7 +57,11 @@ static json_t *step_save(struct ls_store *st,
     struct ls_incident_obs obs[8];
     size_t n = 0;
     for (; red && red[n]; n++)
-        obs[n] = (struct ls_incident_obs){red[n], LS_COLOUR_RED, 0.9, "latency.p99", 1};
+        obs[n] = (struct ls_incident_obs){.id = red[n],
+                                          .colour = LS_COLOUR_RED,
+                                          .score = 0.9,
+                                          .metric = "latency.p99",
+                                          .went = 1};
     struct ls_snap *s = ls_graph_snap(g);
     json_t *changes = NULL;
     struct ls_err err = {0};

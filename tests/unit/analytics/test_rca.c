@@ -396,14 +396,28 @@ static void test_a_chronic_anomaly_is_not_the_new_fault(void **state)
     s[0] = series("other", "availability", pct, ahead, 5);
     assert_first_cause(snap, s, sizeof s / sizeof s[0], SIZE_MAX, "other");
 
-    /* with times: other's points are the window's first half (its failures began early) */
-    static const int64_t early[] = {0, 10, 20, 30, 40};
-    static const int64_t even[] = {0, 25, 50, 75, 100};
+    /* with times (minutes): other's points are the window's first half (its failures began
+     * 30 minutes before db's slowdown) */
+#define MIN_US (60 * INT64_C(1000000))
+    static const int64_t early[] = {0, 10 * MIN_US, 20 * MIN_US, 30 * MIN_US, 40 * MIN_US};
+    static const int64_t even[] = {0, 25 * MIN_US, 50 * MIN_US, 75 * MIN_US, 100 * MIN_US};
     for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
         s[i].t_win = even;
     s[0] = series("other", "availability", pct, sudden, 5);
     s[0].t_win = early; /* 0 from t=20: before db's slowdown at t=50 */
     assert_first_cause(snap, s, sizeof s / sizeof s[0], SIZE_MAX, "db");
+
+    /* the same shape over 100 seconds: a lead of 30 s is a fault spreading, not a condition
+     * the others lived beside (PRE_MIN_US), so other explains web's errors again */
+    static const int64_t early_s[] = {0, 10 * MIN_US / 60, 20 * MIN_US / 60, 30 * MIN_US / 60,
+                                      40 * MIN_US / 60};
+    static const int64_t even_s[] = {0, 25 * MIN_US / 60, 50 * MIN_US / 60, 75 * MIN_US / 60,
+                                     100 * MIN_US / 60};
+    for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
+        s[i].t_win = even_s;
+    s[0].t_win = early_s;
+    assert_first_cause(snap, s, sizeof s / sizeof s[0], SIZE_MAX, "other");
+#undef MIN_US
     ls_snap_release(snap);
 }
 
@@ -665,6 +679,35 @@ static const char *first_cause(const struct ls_snap *snap,
     return r->n_causes ? r->causes[0].id : "";
 }
 
+/* A detector's verdict with the value that earned it and the range it left (what an
+ * incident's members carry): two VMs on one hypervisor, both scored 1, are told apart by how
+ * far each went; a verdict whose value is barely out of its range is still anomalous (the
+ * score says so), and a score of 1 alone does not outweigh a value far out. */
+static void test_a_verdict_with_its_value_ranks_by_how_far_it_went(void **state)
+{
+    struct ls_snap *snap = ls_graph_snap(*state);
+    struct ls_rca_baseline hog_b = {.center = 65, .spread = 4.3},
+                           nb_b = {.center = 35, .spread = 5.5},
+                           edge_b = {.center = 50, .spread = 5};
+    static const double hog_v[] = {260}, nb_v[] = {96}, edge_v[] = {66};
+    struct ls_rca_series s[] = {
+        {.node = "vm2", .metric = "cpu", .win = hog_v, .n_win = 1, .learned = &hog_b, .score = 0.5},
+        {.node = "vm1", .metric = "cpu", .win = nb_v, .n_win = 1, .learned = &nb_b, .score = 1},
+        {.node = "vm3", .metric = "cpu", .win = edge_v, .n_win = 1, .learned = &edge_b, .score = 1},
+    };
+    struct ls_rca_result r;
+    assert_string_equal(first_cause(snap, s, 3, LS_RCA_PROPAGATION, &r), "vm2");
+    assert_int_equal(r.n_anomalous, 3); /* vm3: 3.2 spreads out, anomalous by its score */
+    ls_rca_result_cleanup(&r);
+    /* the scores alone: vm1's 1 beats vm2's 0.5 */
+    for (size_t i = 0; i < 3; i++)
+        s[i].learned = NULL;
+    const char *first = first_cause(snap, s, 3, LS_RCA_PROPAGATION, &r);
+    assert_string_not_equal(first, "vm2");
+    ls_rca_result_cleanup(&r);
+    ls_snap_release(snap);
+}
+
 /* Noisy neighbour: vm1's CPU rises, its hypervisor's a little, and vm2 beside it slows a lot.
  * The load flows from vm1 to hv1 and hv1's contention explains vm2's latency: vm1 is the
  * cause, though vm2's excursion is the largest (the plain z-score names vm2). */
@@ -916,6 +959,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test(test_a_past_incident_in_the_baseline_is_not_its_normal),
         cmocka_unit_test_setup_teardown(test_no_graph_and_seeded_random, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_verdict_with_its_value_ranks_by_how_far_it_went,
+                                        setup_infra, teardown),
         cmocka_unit_test_setup_teardown(test_noisy_neighbour_is_the_load_source, setup_infra,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_flash_traffic_is_the_entry_point, setup_infra,

@@ -1,6 +1,7 @@
 /* analytics/rca_replay: the ranking over a raw sample store — a switch that stopped reporting
  * found as the cause of its machines' silence, points owed counted only up to the newest
- * window point of any series (one without a baseline included), and a node list. */
+ * window point of any series (one without a baseline included), a node list, and an incident's
+ * causes ranked over the store. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "analytics/incident.h"
 #include "analytics/rca_replay.h"
 #include "model/change.h"
 
@@ -131,6 +133,58 @@ static void test_a_node_list_ranks_only_those_nodes(void **state)
     ls_samples_free(s);
 }
 
+/* An incident of the two machines (analytics/incident.h ls_incident_rank_replay), opened two
+ * minutes into their silence: ranked over the raw samples of its members and what lies
+ * within reach of them, the switch that went quiet — no member: it is grey, not red — is its
+ * cause, with the path to a machine; without raw samples the members' verdicts rank it and
+ * the switch, which has none, is not named. */
+static void test_an_incidents_causes_reach_the_switch_that_went_quiet(void **state)
+{
+    struct ls_samples *s = store(9);
+    struct ls_snap *snap = ls_graph_snap(*state);
+    const struct ls_incident_member m[] = {
+        {.id = "m1",
+         .score = 1,
+         .metric = "net_bytes",
+         .anomalous = true,
+         .went = -1,
+         .value = NAN,
+         .lo = NAN,
+         .hi = NAN},
+        {.id = "m2",
+         .score = 1,
+         .metric = "net_bytes",
+         .anomalous = true,
+         .went = -1,
+         .value = NAN,
+         .lo = NAN,
+         .hi = NAN},
+    };
+    struct ls_incident_params p;
+    ls_incident_params_default(&p);
+    struct ls_incident_cause *c;
+    size_t nc;
+    struct ls_err err = {0};
+    ls_incident_rank_replay(s, snap, m, 2, FROM + LS_INCIDENT_LEAD_US, FROM + 540 * S, &p, &c, &nc,
+                            &err);
+    assert_int_equal(err.status, LS_OK);
+    assert_true(nc >= 1);
+    assert_string_equal(c[0].id, "sw");
+    assert_int_equal(c[0].npath, 2);
+    assert_true(strcmp(c[0].path[1], "m1") == 0 || strcmp(c[0].path[1], "m2") == 0);
+    ls_incident_causes_free(c, nc);
+
+    ls_incident_rank_replay(NULL, snap, m, 2, FROM + LS_INCIDENT_LEAD_US, FROM + 540 * S, &p, &c,
+                            &nc, &err);
+    assert_int_equal(err.status, LS_OK);
+    assert_true(nc >= 1);
+    for (size_t i = 0; i < nc; i++)
+        assert_string_not_equal(c[i].id, "sw");
+    ls_incident_causes_free(c, nc);
+    ls_snap_release(snap);
+    ls_samples_free(s);
+}
+
 /* A store of many series swept in parts on threads (three, more than the cores, or one per
  * core) ranks exactly as one sweep on the caller's thread: the parts' records are taken in
  * the order one sweep gives. */
@@ -188,6 +242,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_points_are_owed_up_to_the_newest_window_point, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_a_node_list_ranks_only_those_nodes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_an_incidents_causes_reach_the_switch_that_went_quiet,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_the_replay_is_the_same_whatever_the_threads, setup,
                                         teardown),
     };
