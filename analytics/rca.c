@@ -86,6 +86,7 @@ static const struct metric_rule {
     {"rate", 0, 0.5, KIND_LOAD, false, false, false},
     {"throughput", 0, 0.5, KIND_LOAD, false, false, false},
     {"bytes", 0, 0.5, KIND_LOAD, false, false, false},
+    {"octets", 0, 0.5, KIND_LOAD, false, false, false}, /* collectd's if_octets */
     {"packets", 0, 0.5, KIND_LOAD, false, false, false},
 };
 
@@ -106,7 +107,8 @@ static const char *const method_names[LS_RCA_METHOD_COUNT] = {"propagation", "zs
 #define EPISODE_MAX_SHARE 0.1
 #define EXPLAINED_WEIGHT  0.8 /* how much being explained by an anomalous dependency costs */
 #define HOP_DECAY         0.9
-/* a rise in a node's load explained by what serves it (retries, a slower disk): weakly */
+/* a rise in a node's load explained by the symptoms of what serves it (retries, a slower
+ * disk): weakly */
 #define LOAD_FROM_PROVIDER 0.3
 /* A consumer that fails requests retries them (or falls back): it accounts for a rise in its
  * providers' load even though its own load did not rise, and a provider anomalous mainly by
@@ -853,7 +855,10 @@ explain_by(struct explain *x, const struct rnode *y, double eff, bool consumes, 
         bool retried =
             x->self->z_errors >= t && x->self->z_load < t && y->z_load >= t && y->z_errors < t;
         x->other = fmax(x->other, eff * rel * (retried ? RETRY_LOAD : 1.0));
-        x->load = fmax(x->load, LOAD_FROM_PROVIDER * eff * rel);
+        /* its symptoms make work for self (retries, waiting on a slower disk); a rise in its
+         * own load alone is its consumers' doing, self's included, and explains none of it */
+        if (y->z_other >= t)
+            x->load = fmax(x->load, LOAD_FROM_PROVIDER * eff * rel);
     } else if (y->z_load >= t) {
         x->other = fmax(x->other, eff * rel);
         x->load = 1.0;

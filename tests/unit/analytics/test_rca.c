@@ -708,6 +708,41 @@ static void test_a_verdict_with_its_value_ranks_by_how_far_it_went(void **state)
     ls_snap_release(snap);
 }
 
+/* The noisy VM's own port carries its traffic: vm1's CPU went 60 spreads up and its port's
+ * traffic (collectd's if_octets: load) 20; vm2 beside it on hv1 rose 53. A rise in the port's
+ * load (what serves vm1) is vm1's own doing and explains none of vm1's: vm1 is the first
+ * cause. (A provider's load explained its consumer's weakly before, which put vm2 first.) */
+static void test_a_vms_own_port_traffic_does_not_explain_its_cpu(void **state)
+{
+    struct ls_change_set *cs = ls_change_set_new("test");
+    put_node(cs, "p1", "port");
+    put_edge(cs, "p1", LS_EDGE_ATTACHED_TO, "vm1");
+    struct ls_graph *g = *state;
+    struct ls_prepared *prep;
+    assert_int_equal(ls_graph_prepare(g, cs, 5000000, &prep, NULL), LS_OK);
+    ls_graph_publish(g, prep, ls_graph_next_revision(g));
+    ls_change_set_free(cs);
+    struct ls_snap *snap = ls_graph_snap(g);
+    struct ls_rca_baseline cpu = {.center = 64, .spread = 3.6},
+                           net = {.center = 57000, .spread = 660};
+    static const double vm1_cpu[] = {270, 282, 283}, vm2_cpu[] = {250, 255, 260};
+    static const double p1_net[] = {68000, 70000, 71000};
+    struct ls_rca_series s[] = {
+        {.node = "vm1", .metric = "cpu", .win = vm1_cpu, .n_win = 3, .learned = &cpu, .score = -1},
+        {.node = "vm2", .metric = "cpu", .win = vm2_cpu, .n_win = 3, .learned = &cpu, .score = -1},
+        {.node = "p1",
+         .metric = "if_octets.tx",
+         .win = p1_net,
+         .n_win = 3,
+         .learned = &net,
+         .score = -1},
+    };
+    struct ls_rca_result r;
+    assert_string_equal(first_cause(snap, s, 3, LS_RCA_PROPAGATION, &r), "vm1");
+    ls_rca_result_cleanup(&r);
+    ls_snap_release(snap);
+}
+
 /* Noisy neighbour: vm1's CPU rises, its hypervisor's a little, and vm2 beside it slows a lot.
  * The load flows from vm1 to hv1 and hv1's contention explains vm2's latency: vm1 is the
  * cause, though vm2's excursion is the largest (the plain z-score names vm2). */
@@ -960,6 +995,8 @@ int main(void)
         cmocka_unit_test(test_a_past_incident_in_the_baseline_is_not_its_normal),
         cmocka_unit_test_setup_teardown(test_no_graph_and_seeded_random, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_verdict_with_its_value_ranks_by_how_far_it_went,
+                                        setup_infra, teardown),
+        cmocka_unit_test_setup_teardown(test_a_vms_own_port_traffic_does_not_explain_its_cpu,
                                         setup_infra, teardown),
         cmocka_unit_test_setup_teardown(test_noisy_neighbour_is_the_load_source, setup_infra,
                                         teardown),
