@@ -317,11 +317,85 @@ static void test_a_host_and_its_vms_become_one_incident_that_survives_a_restart(
     assert_int_equal(ls_service_stop(&svc), 0);
 }
 
+#define HOG "33333333-3333-4333-8333-333333333333"
+#define NB  "44444444-4444-4444-8444-444444444444"
+
+/* Influx lines for minutes [from, to) after base on host h2: the hog VM's CPU (20, or 90 with
+ * fault), the host's CPU (40, or 85) and the neighbour's latency (25, or 60), each with a
+ * deterministic wiggle; the neighbour's CPU stays where it was. */
+static void post_noisy(struct ls_service *svc, long long base, int from, int to, bool fault)
+{
+    struct ls_buf b;
+    ls_buf_init(&b, 0);
+    for (int i = from; i < to; i++) {
+        double w = 2 * sin(i * 1.7) + 0.6 * cos(i * 0.37);
+        long long t = base + 60LL * i;
+        assert_int_equal(ls_buf_printf(&b,
+                                       "cpu,host=h2 usage=%.3f %lld000000000\n"
+                                       "cpu,uuid=" HOG " util=%.3f %lld000000000\n"
+                                       "cpu,uuid=" NB " util=%.3f %lld000000000\n"
+                                       "latency,uuid=" NB " p99=%.3f %lld000000000\n",
+                                       (fault ? 85 : 40) + w, t, (fault ? 90 : 20) + w, t, 50 - w,
+                                       t, (fault ? 60 : 25) - w, t),
+                         LS_OK);
+    }
+    struct ls_http_result r;
+    assert_int_equal(ls_http(svc, "POST", "/v1/telemetry", b.data, "Content-Type: text/plain", &r),
+                     0);
+    if (r.status != 200)
+        fail_msg("POST /v1/telemetry: %ld %s", r.status, r.body);
+    ls_http_result_cleanup(&r);
+    ls_buf_cleanup(&b);
+}
+
+/* A noisy neighbour through the service: a VM's CPU jumps and stays up for half an hour, its
+ * host's CPU with it, and the VM beside it slows. One incident; its first cause is the hog,
+ * ranked over the samples the service holds (analytics/incident.h ls_incident_rank_replay),
+ * though by then the hog's detector has taken its new level as normal (yellow, still_shifted)
+ * while the slow neighbour is still red. */
+static void test_a_noisy_neighbours_incident_names_the_hog(void **state)
+{
+    (void)state;
+    const char *flags[] = {"--incident-interval", "1", NULL};
+    struct ls_service svc;
+    assert_int_equal(ls_service_start(&svc, ls_harness_new_db(), flags), 0);
+    post(&svc, "/v1/nodes", "{\"id\":\"host:machine:h2\",\"type\":\"machine\",\"name\":\"h2\"}",
+         201);
+    post(&svc, "/v1/nodes", "{\"id\":\"nova:instance:" HOG "\",\"type\":\"instance\"}", 201);
+    post(&svc, "/v1/nodes", "{\"id\":\"nova:instance:" NB "\",\"type\":\"instance\"}", 201);
+    post(&svc, "/v1/edges",
+         "{\"src\":\"nova:instance:" HOG "\",\"type\":\"runs_on\",\"dst\":\"host:machine:h2\"}",
+         201);
+    post(&svc, "/v1/edges",
+         "{\"src\":\"nova:instance:" NB "\",\"type\":\"runs_on\",\"dst\":\"host:machine:h2\"}",
+         201);
+    /* ten hours of normal minutes a few hours ago, then the fault for thirty */
+    long long base = (long long)time(NULL) / 60 * 60 - 12 * 3600;
+    for (int k = 0; k < 600; k += 200)
+        post_noisy(&svc, base, k, k + 200, false);
+    for (int k = 600; k < 630; k += 10)
+        post_noisy(&svc, base, k, k + 10, true);
+    json_t *j = wait_for(&svc, "/v1/analytics/incidents?state=open", "incidents.0.causes.0.id",
+                         "nova:instance:" HOG);
+    assert_int_equal(json_array_size(json_object_get(j, "incidents")), 1);
+    assert_non_null(strstr(ls_jstr(j, "incidents.0.causes.0.reason"), "against a baseline"));
+    json_decref(j);
+    /* the hog's own colour by then: its detector took the new level */
+    j = get(&svc, "/v1/nodes/nova:instance:" HOG, 200);
+    print_message(
+        "the hog, first cause; its colour now %s (%s)\n",
+        ls_jstr(j, "anomaly.colour") ? ls_jstr(j, "anomaly.colour") : "?",
+        ls_jstr(j, "anomaly.reasons.0.detector") ? ls_jstr(j, "anomaly.reasons.0.detector") : "?");
+    json_decref(j);
+    assert_int_equal(ls_service_stop(&svc), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_incidents_are_listed_read_and_refused_in_the_contract_shape),
         cmocka_unit_test(test_a_host_and_its_vms_become_one_incident_that_survives_a_restart),
+        cmocka_unit_test(test_a_noisy_neighbours_incident_names_the_hog),
     };
     return cmocka_run_group_tests_name("integration/http/incidents", tests, ls_service_group_setup,
                                        ls_service_group_teardown);
