@@ -61,15 +61,21 @@ void ls_incident_params_default(struct ls_incident_params *p)
     };
 }
 
+/* The default ranker: the members' worst observations (ls_incident_rank). */
 static void rank_observed(void *arg,
-                          const struct ls_snap *snap,
-                          const struct ls_incident_member *members,
-                          size_t n,
-                          int64_t opened_at,
-                          int64_t now,
-                          const struct ls_incident_params *p,
+                          const struct ls_incident_ranking *in,
                           struct ls_incident_cause **out,
-                          size_t *nout);
+                          size_t *nout)
+{
+    (void)arg;
+    ls_incident_rank(in->snap, in->members, in->n, in->p, out, nout);
+}
+
+void ls_incidents_set_ranker(struct ls_incidents *e, ls_incident_ranker fn, void *arg)
+{
+    e->rank = fn ? fn : rank_observed;
+    e->rank_arg = fn ? arg : NULL;
+}
 
 struct ls_incidents *ls_incidents_new(const struct ls_incident_params *p, int64_t last_id)
 {
@@ -544,29 +550,6 @@ static bool same_order(const struct ls_incident_cause *x,
     return true;
 }
 
-/* The default ranker: the members' worst observations (ls_incident_rank). */
-static void rank_observed(void *arg,
-                          const struct ls_snap *snap,
-                          const struct ls_incident_member *members,
-                          size_t n,
-                          int64_t opened_at,
-                          int64_t now,
-                          const struct ls_incident_params *p,
-                          struct ls_incident_cause **out,
-                          size_t *nout)
-{
-    (void)arg;
-    (void)opened_at;
-    (void)now;
-    ls_incident_rank(snap, members, n, p, out, nout);
-}
-
-void ls_incidents_set_ranker(struct ls_incidents *e, ls_incident_ranker fn, void *arg)
-{
-    e->rank = fn ? fn : rank_observed;
-    e->rank_arg = fn ? arg : NULL;
-}
-
 /* Re-ranks an open incident (its members changed, or rerank_us passed since it was ranked); a
  * new order of causes (or a changed membership) replaces them. */
 static void rerank(struct ls_incidents *e, const struct ls_snap *snap, struct incident *inc)
@@ -582,7 +565,8 @@ static void rerank(struct ls_incidents *e, const struct ls_snap *snap, struct in
                                         inc->m[i].value,     inc->m[i].lo,       inc->m[i].hi};
     struct ls_incident_cause *c;
     size_t nc;
-    e->rank(e->rank_arg, snap, m, inc->n, inc->opened_at, e->now, &e->p, &c, &nc);
+    const struct ls_incident_ranking in = {snap, m, inc->n, inc->opened_at, e->now, &e->p};
+    e->rank(e->rank_arg, &in, &c, &nc);
     free(m);
     if (inc->change || !same_order(c, nc, inc->causes, inc->ncauses)) {
         ls_incident_causes_free(inc->causes, inc->ncauses);

@@ -91,6 +91,7 @@ void ls_incident_rank(const struct ls_snap *snap,
 void ls_incident_causes_free(struct ls_incident_cause *c, size_t n);
 
 struct ls_samples;
+struct ls_incident_ranking;
 
 /** How long before an incident opened its causes are looked for in the raw samples: its first
  *  member turned red a few of its points into the fault (a ramp, a detector's confirmation). */
@@ -102,8 +103,8 @@ struct ls_samples;
  * Ranks an incident's causes over the raw samples raw holds (analytics/rca_replay.h, what
  * POST /v1/analytics/rca runs): its members and what lies within p->max_hops of them (at most
  * p->max_walk nodes: a switch that went silent under a rack's anomalies is found though it is
- * no member), from LS_INCIDENT_LEAD_US before opened_at to now (µs, the data's clock) against
- * the LS_INCIDENT_BASELINE_US before. How far each series moved from its own recent past, not
+ * no member), from LS_INCIDENT_LEAD_US before it opened to now against the
+ * LS_INCIDENT_BASELINE_US before. How far each series moved from its own recent past, not
  * only its detector's verdict: a detector that took a shifted level as its new normal does not
  * hide how far its node went, and verdicts of 1 do not tell nodes red alike apart. Without
  * raw (NULL), when the replay fails (*err set, for the caller to log) or names no cause
@@ -111,12 +112,7 @@ struct ls_samples;
  * *nout as ls_incident_rank does. raw is only read.
  */
 void ls_incident_rank_replay(struct ls_samples *raw,
-                             const struct ls_snap *snap,
-                             const struct ls_incident_member *members,
-                             size_t n,
-                             int64_t opened_at,
-                             int64_t now,
-                             const struct ls_incident_params *p,
+                             const struct ls_incident_ranking *in,
                              struct ls_incident_cause **out,
                              size_t *nout,
                              struct ls_err *err);
@@ -131,19 +127,22 @@ void ls_incident_causes_from_rca(struct ls_rca_result *r,
                                  struct ls_incident_cause **out,
                                  size_t *nout);
 
+/** One incident as a ranker sees it (borrowed for the call). */
+struct ls_incident_ranking {
+    const struct ls_snap *snap;
+    const struct ls_incident_member *members; /* sorted by id */
+    size_t n;
+    int64_t opened_at, now; /* µs, the data's clock */
+    const struct ls_incident_params *p;
+};
+
 /**
  * Another way to rank an incident's causes (the caller's: e.g. over the raw samples the
- * service holds, server/incident_loop.c), given its members as ls_incident_rank is, when it
- * opened and now (µs, the data's clock). Fills *out and *nout as ls_incident_rank does; it may
- * call ls_incident_rank itself. Called from ls_incidents_step only.
+ * service holds, server/incident_loop.c). Fills *out and *nout as ls_incident_rank does; it
+ * may call ls_incident_rank itself. Called from ls_incidents_step only.
  */
 typedef void (*ls_incident_ranker)(void *arg,
-                                   const struct ls_snap *snap,
-                                   const struct ls_incident_member *members,
-                                   size_t n,
-                                   int64_t opened_at,
-                                   int64_t now,
-                                   const struct ls_incident_params *p,
+                                   const struct ls_incident_ranking *in,
                                    struct ls_incident_cause **out,
                                    size_t *nout);
 

@@ -43,30 +43,25 @@ static const char **neighbourhood(const struct ls_snap *snap,
 }
 
 void ls_incident_rank_replay(struct ls_samples *raw,
-                             const struct ls_snap *snap,
-                             const struct ls_incident_member *members,
-                             size_t n,
-                             int64_t opened_at,
-                             int64_t now,
-                             const struct ls_incident_params *p,
+                             const struct ls_incident_ranking *in,
                              struct ls_incident_cause **out,
                              size_t *nout,
                              struct ls_err *err)
 {
-    if (raw && n > 0) {
+    if (raw && in->n > 0) {
         size_t nids;
-        const char **ids = neighbourhood(snap, members, n, p, &nids);
-        int64_t from = opened_at - LS_INCIDENT_LEAD_US;
+        const char **ids = neighbourhood(in->snap, in->members, in->n, in->p, &nids);
+        int64_t from = in->opened_at - LS_INCIDENT_LEAD_US;
         struct ls_rca_replay w = {.from_us = from,
-                                  .to_us = (now > opened_at ? now : opened_at) + 1,
+                                  .to_us = (in->now > in->opened_at ? in->now : in->opened_at) + 1,
                                   .base_from_us = from - LS_INCIDENT_BASELINE_US,
                                   .base_to_us = from,
                                   .nodes = ids,
                                   .n_nodes = nids};
         struct ls_rca_params rp;
-        ls_incident_rca_params(p, &rp);
+        ls_incident_rca_params(in->p, &rp);
         struct ls_rca_result r;
-        int rc = ls_rca_replay_rank(raw, snap, &w, &rp, &r, err);
+        int rc = ls_rca_replay_rank(raw, in->snap, &w, &rp, &r, err);
         free(ids);
         if (rc == LS_OK && r.n_causes > 0) {
             ls_incident_causes_from_rca(&r, out, nout);
@@ -75,5 +70,5 @@ void ls_incident_rank_replay(struct ls_samples *raw,
         if (rc == LS_OK)
             ls_rca_result_cleanup(&r);
     }
-    ls_incident_rank(snap, members, n, p, out, nout);
+    ls_incident_rank(in->snap, in->members, in->n, in->p, out, nout);
 }

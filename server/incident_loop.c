@@ -73,18 +73,13 @@ static void reason_obs(const json_t *reason, struct ls_incident_obs *x)
 
 /* Ranks an incident over the raw samples the service holds (ls_incident_rank_replay). */
 static void rank_replay(void *arg,
-                        const struct ls_snap *snap,
-                        const struct ls_incident_member *members,
-                        size_t n,
-                        int64_t opened_at,
-                        int64_t now,
-                        const struct ls_incident_params *p,
+                        const struct ls_incident_ranking *in,
                         struct ls_incident_cause **out,
                         size_t *nout)
 {
     struct ls_incident_loop *l = arg;
     struct ls_err err = {0};
-    ls_incident_rank_replay(l->ctx->samples, snap, members, n, opened_at, now, p, out, nout, &err);
+    ls_incident_rank_replay(l->ctx->samples, in, out, nout, &err);
     if (err.status != LS_OK)
         ls_log(LS_LOG_WARN, "incidents", "ranking over raw samples failed; ranked by verdicts",
                "err=\"%s\"", err.msg);

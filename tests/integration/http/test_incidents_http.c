@@ -203,6 +203,39 @@ static void post(struct ls_service *svc, const char *path, const char *body, lon
     ls_http_result_cleanup(&r);
 }
 
+/* POSTs the Influx lines in b (cleaned up) to /v1/telemetry; 200 expected. */
+static void post_lines(struct ls_service *svc, struct ls_buf *b)
+{
+    struct ls_http_result r;
+    assert_int_equal(ls_http(svc, "POST", "/v1/telemetry", b->data, "Content-Type: text/plain", &r),
+                     0);
+    if (r.status != 200)
+        fail_msg("POST /v1/telemetry: %ld %s", r.status, r.body);
+    ls_http_result_cleanup(&r);
+    ls_buf_cleanup(b);
+}
+
+/* A machine and two instances that run on it. */
+static void
+host_with_two_vms(struct ls_service *svc, const char *host, const char *a, const char *b)
+{
+    char body[256];
+    snprintf(body, sizeof body, "{\"id\":\"host:machine:%s\",\"type\":\"machine\",\"name\":\"%s\"}",
+             host, host);
+    post(svc, "/v1/nodes", body, 201);
+    const char *vms[] = {a, b};
+    for (int i = 0; i < 2; i++) {
+        snprintf(body, sizeof body, "{\"id\":\"nova:instance:%s\",\"type\":\"instance\"}", vms[i]);
+        post(svc, "/v1/nodes", body, 201);
+    }
+    for (int i = 0; i < 2; i++) {
+        snprintf(body, sizeof body,
+                 "{\"src\":\"nova:instance:%s\",\"type\":\"runs_on\",\"dst\":\"host:machine:%s\"}",
+                 vms[i], host);
+        post(svc, "/v1/edges", body, 201);
+    }
+}
+
 /* Influx lines for minutes [from, to) after base: the host's CPU and both VMs' latency,
  * normal (a deterministic wiggle around a level of their own) or, with spike, far above — the
  * host saturates and what runs on it slows (its CPU is not theirs: a VM whose own CPU rose
@@ -224,13 +257,7 @@ static void post_samples(struct ls_service *svc, long long base, int from, int t
                                        spike ? 96.0 : 25 - w, t),
                          LS_OK);
     }
-    struct ls_http_result r;
-    assert_int_equal(ls_http(svc, "POST", "/v1/telemetry", b.data, "Content-Type: text/plain", &r),
-                     0);
-    if (r.status != 200)
-        fail_msg("POST /v1/telemetry: %ld %s", r.status, r.body);
-    ls_http_result_cleanup(&r);
-    ls_buf_cleanup(&b);
+    post_lines(svc, &b);
 }
 
 /* Polls GET path (every 100 ms, at most 60 s: the loop steps every second) until the string
@@ -260,16 +287,7 @@ static void test_a_host_and_its_vms_become_one_incident_that_survives_a_restart(
     const char *flags[] = {"--incident-interval", "1", "--incident-hold", "300", NULL};
     struct ls_service svc;
     assert_int_equal(ls_service_start(&svc, dsn, flags), 0);
-    post(&svc, "/v1/nodes", "{\"id\":\"host:machine:h1\",\"type\":\"machine\",\"name\":\"h1\"}",
-         201);
-    post(&svc, "/v1/nodes", "{\"id\":\"nova:instance:" VM1 "\",\"type\":\"instance\"}", 201);
-    post(&svc, "/v1/nodes", "{\"id\":\"nova:instance:" VM2 "\",\"type\":\"instance\"}", 201);
-    post(&svc, "/v1/edges",
-         "{\"src\":\"nova:instance:" VM1 "\",\"type\":\"runs_on\",\"dst\":\"host:machine:h1\"}",
-         201);
-    post(&svc, "/v1/edges",
-         "{\"src\":\"nova:instance:" VM2 "\",\"type\":\"runs_on\",\"dst\":\"host:machine:h1\"}",
-         201);
+    host_with_two_vms(&svc, "h1", VM1, VM2);
     /* ten hours of normal minutes two days ago, then three minutes far above on all three */
     long long base = (long long)time(NULL) / 60 * 60 - 2 * 86400;
     for (int k = 0; k < 600; k += 200)
@@ -339,13 +357,7 @@ static void post_noisy(struct ls_service *svc, long long base, int from, int to,
                                        t, (fault ? 60 : 25) - w, t),
                          LS_OK);
     }
-    struct ls_http_result r;
-    assert_int_equal(ls_http(svc, "POST", "/v1/telemetry", b.data, "Content-Type: text/plain", &r),
-                     0);
-    if (r.status != 200)
-        fail_msg("POST /v1/telemetry: %ld %s", r.status, r.body);
-    ls_http_result_cleanup(&r);
-    ls_buf_cleanup(&b);
+    post_lines(svc, &b);
 }
 
 /* A noisy neighbour through the service: a VM's CPU jumps and stays up for half an hour, its
@@ -359,16 +371,7 @@ static void test_a_noisy_neighbours_incident_names_the_hog(void **state)
     const char *flags[] = {"--incident-interval", "1", NULL};
     struct ls_service svc;
     assert_int_equal(ls_service_start(&svc, ls_harness_new_db(), flags), 0);
-    post(&svc, "/v1/nodes", "{\"id\":\"host:machine:h2\",\"type\":\"machine\",\"name\":\"h2\"}",
-         201);
-    post(&svc, "/v1/nodes", "{\"id\":\"nova:instance:" HOG "\",\"type\":\"instance\"}", 201);
-    post(&svc, "/v1/nodes", "{\"id\":\"nova:instance:" NB "\",\"type\":\"instance\"}", 201);
-    post(&svc, "/v1/edges",
-         "{\"src\":\"nova:instance:" HOG "\",\"type\":\"runs_on\",\"dst\":\"host:machine:h2\"}",
-         201);
-    post(&svc, "/v1/edges",
-         "{\"src\":\"nova:instance:" NB "\",\"type\":\"runs_on\",\"dst\":\"host:machine:h2\"}",
-         201);
+    host_with_two_vms(&svc, "h2", HOG, NB);
     /* ten hours of normal minutes a few hours ago, then the fault for thirty */
     long long base = (long long)time(NULL) / 60 * 60 - 12 * 3600;
     for (int k = 0; k < 600; k += 200)

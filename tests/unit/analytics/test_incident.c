@@ -85,6 +85,18 @@ static void run_cleanup(struct run *r)
  * ranked by kind of metric: analytics/rca.h). */
 static const char *obs_metric = "latency.p99";
 
+/* One step of observations given whole (value and expected range included); returns the
+ * changes (borrowed). */
+static json_t *step_obs(struct run *r, int64_t now, const struct ls_incident_obs *obs, size_t n)
+{
+    json_decref(r->changes);
+    struct ls_snap *s = ls_graph_snap(r->g);
+    struct ls_err err = {0};
+    assert_int_equal(ls_incidents_step(r->e, s, obs, n, now, &r->changes, &err), LS_OK);
+    ls_snap_release(s);
+    return r->changes;
+}
+
 /* One step with the nodes named in ids (NULL-terminated) red at score 0.9, except that a node
  * written "id=0.5" gets that score (yellow below 0.82). Each observed metric rose, unless the
  * node is written "-id" (it fell). Returns the changes (borrowed). */
@@ -107,12 +119,7 @@ static json_t *step(struct run *r, int64_t now, const char *const *ids)
                                      .metric = obs_metric,
                                      .went = id == ids[n] ? 1 : -1};
     }
-    json_decref(r->changes);
-    struct ls_snap *s = ls_graph_snap(r->g);
-    struct ls_err err = {0};
-    assert_int_equal(ls_incidents_step(r->e, s, obs, n, now, &r->changes, &err), LS_OK);
-    ls_snap_release(s);
-    return r->changes;
+    return step_obs(r, now, obs, n);
 }
 
 static const char *change_kind(json_t *changes, size_t i)
@@ -242,18 +249,6 @@ static void test_a_hub_does_not_join_what_it_touches(void **state)
     assert_string_equal(ids(json_object_get(incident_of(c, 0), "nodes")), "p1");
     assert_string_equal(ids(json_object_get(incident_of(c, 1), "nodes")), "p3");
     run_cleanup(&r);
-}
-
-/* One step of observations given whole (value and expected range included); returns the
- * changes (borrowed). */
-static json_t *step_obs(struct run *r, int64_t now, const struct ls_incident_obs *obs, size_t n)
-{
-    json_decref(r->changes);
-    struct ls_snap *s = ls_graph_snap(r->g);
-    struct ls_err err = {0};
-    assert_int_equal(ls_incidents_step(r->e, s, obs, n, now, &r->changes, &err), LS_OK);
-    ls_snap_release(s);
-    return r->changes;
 }
 
 static const char *first_cause_of(json_t *changes)

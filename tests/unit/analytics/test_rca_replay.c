@@ -165,8 +165,9 @@ static void test_an_incidents_causes_reach_the_switch_that_went_quiet(void **sta
     struct ls_incident_cause *c;
     size_t nc;
     struct ls_err err = {0};
-    ls_incident_rank_replay(s, snap, m, 2, FROM + LS_INCIDENT_LEAD_US, FROM + 540 * S, &p, &c, &nc,
-                            &err);
+    const struct ls_incident_ranking in = {snap,           m, 2, FROM + LS_INCIDENT_LEAD_US,
+                                           FROM + 540 * S, &p};
+    ls_incident_rank_replay(s, &in, &c, &nc, &err);
     assert_int_equal(err.status, LS_OK);
     assert_true(nc >= 1);
     assert_string_equal(c[0].id, "sw");
@@ -174,8 +175,7 @@ static void test_an_incidents_causes_reach_the_switch_that_went_quiet(void **sta
     assert_true(strcmp(c[0].path[1], "m1") == 0 || strcmp(c[0].path[1], "m2") == 0);
     ls_incident_causes_free(c, nc);
 
-    ls_incident_rank_replay(NULL, snap, m, 2, FROM + LS_INCIDENT_LEAD_US, FROM + 540 * S, &p, &c,
-                            &nc, &err);
+    ls_incident_rank_replay(NULL, &in, &c, &nc, &err);
     assert_int_equal(err.status, LS_OK);
     assert_true(nc >= 1);
     for (size_t i = 0; i < nc; i++)
