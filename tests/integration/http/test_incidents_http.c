@@ -338,9 +338,9 @@ static void test_a_host_and_its_vms_become_one_incident_that_survives_a_restart(
 #define HOG "33333333-3333-4333-8333-333333333333"
 #define NB  "44444444-4444-4444-8444-444444444444"
 
-/* Influx lines for minutes [from, to) after base on host h2: the hog VM's CPU (20, or 90 with
- * fault), the host's CPU (40, or 85) and the neighbour's latency (25, or 60), each with a
- * deterministic wiggle; the neighbour's CPU stays where it was. */
+/* Influx lines for minutes [from, to) after base on host h2: the hog VM's CPU (60, or 270 with
+ * fault), the host's CPU (40, or 85), the neighbour's CPU (60, or 170: as the demo's fault
+ * catalogue has it) and latency (25, or 60), each with a deterministic wiggle. */
 static void post_noisy(struct ls_service *svc, long long base, int from, int to, bool fault)
 {
     struct ls_buf b;
@@ -353,18 +353,18 @@ static void post_noisy(struct ls_service *svc, long long base, int from, int to,
                                        "cpu,uuid=" HOG " util=%.3f %lld000000000\n"
                                        "cpu,uuid=" NB " util=%.3f %lld000000000\n"
                                        "latency,uuid=" NB " p99=%.3f %lld000000000\n",
-                                       (fault ? 85 : 40) + w, t, (fault ? 90 : 20) + w, t, 50 - w,
-                                       t, (fault ? 60 : 25) - w, t),
+                                       (fault ? 85 : 40) + w, t, (fault ? 270 : 60) + w, t,
+                                       (fault ? 170 : 60) - w, t, (fault ? 60 : 25) - w, t),
                          LS_OK);
     }
     post_lines(svc, &b);
 }
 
 /* A noisy neighbour through the service: a VM's CPU jumps and stays up for half an hour, its
- * host's CPU with it, and the VM beside it slows. One incident; its first cause is the hog,
- * ranked over the samples the service holds (analytics/incident.h ls_incident_rank_replay),
- * though by then the hog's detector has taken its new level as normal (yellow, still_shifted)
- * while the slow neighbour is still red. */
+ * host's CPU with it, and the VM beside it slows, its CPU up too but less. One incident; its first
+ * cause is the hog, ranked over the samples the service holds (analytics/incident.h
+ * ls_incident_rank_replay), though by then the hog's detector has taken its new level as normal
+ * (yellow, still_shifted) while the slow neighbour is still red. */
 static void test_a_noisy_neighbours_incident_names_the_hog(void **state)
 {
     (void)state;
