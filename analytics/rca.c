@@ -129,13 +129,11 @@ static const char *const method_names[LS_RCA_METHOD_COUNT] = {"propagation", "zs
 #define PRE_EXISTING 0.3
 #define PRE_WORSEN   1.25 /* ... unless it grew by this factor when the other began */
 #define PRE_POINTS   2    /* ... over this many stretches of the window (not a cause's lead) */
-#define PRE_MIN_US                                                                                 \
-    (120 * INT64_C(1000000)) /* ... and, points timed, over this long at least:                    \
-                                a lead of a minute or two is a fault spreading                     \
-                                (a ramp, a queue filling), not a condition the                     \
-                                others lived beside */
-#define WHEN_BINS 16         /* stretches of the window timed apart */
-#define MAG_HALF  3.0        /* the magnitude (in spreads) at which evidence counts half */
+/* ... and, points timed, over this long at least: a lead of a minute or two is a fault
+ * spreading (a ramp, a queue filling), not a condition the others lived beside */
+#define PRE_MIN_US (120 * INT64_C(1000000))
+#define WHEN_BINS  16  /* stretches of the window timed apart */
+#define MAG_HALF   3.0 /* the magnitude (in spreads) at which evidence counts half */
 /* the share of a cause's score that does not depend on how much of the rest it explains: an
  * anomaly that explains nothing else is ranked below one as loud that explains the incident */
 #define COV_FLOOR 0.3
