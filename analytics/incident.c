@@ -151,22 +151,14 @@ static struct member *find_member(struct incident *inc, const char *id)
     return NULL;
 }
 
-/* How far value lies from the middle of [lo, hi], in half-widths of it (1 at its edges); -1
- * when the range is unknown (ls_incident_obs). */
-static double out_of_range(double value, double lo, double hi)
-{
-    if (!(isfinite(value) && isfinite(lo) && isfinite(hi) && lo < hi))
-        return -1;
-    return fabs(value - 0.5 * (lo + hi)) / (0.5 * (hi - lo));
-}
-
 /* Whether observation x is worse than what member m keeps: a higher score, or the same score
  * farther out of its range (ls_incident_member). */
 static bool worse_than_kept(const struct ls_incident_obs *x, const struct member *m)
 {
     if (x->score != m->score)
         return x->score > m->score;
-    return out_of_range(x->value, x->lo, x->hi) > out_of_range(m->value, m->lo, m->hi);
+    return ls_incident_out_of_range(x->value, x->lo, x->hi) >
+           ls_incident_out_of_range(m->value, m->lo, m->hi);
 }
 
 /* Adds (a copy of) m in id order unless present. */
@@ -262,7 +254,7 @@ static json_t *state_doc(const struct incident *inc)
             json_pack("{s:s,s:f,s:b,s:I,s:I,s:s?,s:i}", "id", x->id, "score", x->score, "anomalous",
                       x->anomalous, "joined_at", (json_int_t)x->joined_at, "last_bad",
                       (json_int_t)x->last_bad, "metric", x->metric, "went", x->went);
-        if (o && out_of_range(x->value, x->lo, x->hi) >= 0 &&
+        if (o && ls_incident_out_of_range(x->value, x->lo, x->hi) >= 0 &&
             json_object_update_new(
                 o, json_pack("{s:f,s:[f,f]}", "value", x->value, "expected", x->lo, x->hi)) != 0)
             ls_json_oom();
@@ -421,7 +413,7 @@ static struct ls_incident_obs *anomalous(const struct ls_incident_obs *obs, size
         else if (a[i].score > 1)
             a[i].score = 1;
         a[i].went = a[i].went > 0 ? 1 : a[i].went < 0 ? -1 : 0;
-        if (out_of_range(a[i].value, a[i].lo, a[i].hi) < 0)
+        if (ls_incident_out_of_range(a[i].value, a[i].lo, a[i].hi) < 0)
             a[i].value = a[i].lo = a[i].hi = NAN;
     }
     qsort(a, k, sizeof *a, cmp_obs);

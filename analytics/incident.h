@@ -91,7 +91,15 @@ void ls_incident_rank(const struct ls_snap *snap,
 void ls_incident_causes_free(struct ls_incident_cause *c, size_t n);
 
 struct ls_samples;
-struct ls_incident_ranking;
+
+/** One incident as a ranker sees it (borrowed for the call). */
+struct ls_incident_ranking {
+    const struct ls_snap *snap;
+    const struct ls_incident_member *members; /* sorted by id */
+    size_t n;
+    int64_t opened_at, now; /* µs, the data's clock */
+    const struct ls_incident_params *p;
+};
 
 /** How long before an incident opened its causes are looked for in the raw samples: its first
  *  member turned red a few of its points into the fault (a ramp, a detector's confirmation). */
@@ -117,6 +125,11 @@ void ls_incident_rank_replay(struct ls_samples *raw,
                              size_t *nout,
                              struct ls_err *err);
 
+/** How far value lies from the middle of [lo, hi] (an observation's expected range), in
+ *  half-widths of it (1 at its edges); -1 when the range is unknown: not lo < hi, or a value
+ *  or bound not finite. */
+double ls_incident_out_of_range(double value, double lo, double hi);
+
 /** The rca parameters an incident's causes are ranked with (depth, walk, limit, threads and
  *  anomalous score from p; the rest rca's defaults). */
 void ls_incident_rca_params(const struct ls_incident_params *p, struct ls_rca_params *rp);
@@ -126,15 +139,6 @@ void ls_incident_rca_params(const struct ls_incident_params *p, struct ls_rca_pa
 void ls_incident_causes_from_rca(struct ls_rca_result *r,
                                  struct ls_incident_cause **out,
                                  size_t *nout);
-
-/** One incident as a ranker sees it (borrowed for the call). */
-struct ls_incident_ranking {
-    const struct ls_snap *snap;
-    const struct ls_incident_member *members; /* sorted by id */
-    size_t n;
-    int64_t opened_at, now; /* µs, the data's clock */
-    const struct ls_incident_params *p;
-};
 
 /**
  * Another way to rank an incident's causes (the caller's: e.g. over the raw samples the

@@ -11,6 +11,13 @@
 #include "analytics/incident.h"
 #include "analytics/rca.h"
 
+double ls_incident_out_of_range(double value, double lo, double hi)
+{
+    if (!(isfinite(value) && isfinite(lo) && isfinite(hi) && lo < hi))
+        return -1;
+    return fabs(value - 0.5 * (lo + hi)) / (0.5 * (hi - lo));
+}
+
 void ls_incident_rca_params(const struct ls_incident_params *p, struct ls_rca_params *rp)
 {
     ls_rca_params_default(rp);
@@ -40,7 +47,7 @@ void ls_incident_rank(const struct ls_snap *snap,
             .score = m->score,
             .went = m->went,
         };
-        if (isfinite(m->value) && isfinite(m->lo) && isfinite(m->hi) && m->lo < m->hi) {
+        if (ls_incident_out_of_range(m->value, m->lo, m->hi) >= 0) {
             double half = 0.5 * (m->hi - m->lo);
             learned[i] = (struct ls_rca_baseline){m->lo + half, half / LS_ANOMALY_RANGE_SIGMAS};
             series[i].learned = &learned[i];

@@ -389,6 +389,8 @@ static void test_a_noisy_neighbours_incident_names_the_hog(void **state)
         "the hog, first cause; its colour now %s (%s)\n",
         ls_jstr(j, "anomaly.colour") ? ls_jstr(j, "anomaly.colour") : "?",
         ls_jstr(j, "anomaly.reasons.0.detector") ? ls_jstr(j, "anomaly.reasons.0.detector") : "?");
+    assert_string_equal(ls_jstr(j, "anomaly.colour"), "yellow");
+    assert_string_equal(ls_jstr(j, "anomaly.reasons.0.detector"), "still_shifted");
     json_decref(j);
     assert_int_equal(ls_service_stop(&svc), 0);
 }

@@ -142,24 +142,14 @@ static void test_an_incidents_causes_reach_the_switch_that_went_quiet(void **sta
 {
     struct ls_samples *s = store(9);
     struct ls_snap *snap = ls_graph_snap(*state);
-    const struct ls_incident_member m[] = {
-        {.id = "m1",
-         .score = 1,
-         .metric = "net_bytes",
-         .anomalous = true,
-         .went = -1,
-         .value = NAN,
-         .lo = NAN,
-         .hi = NAN},
-        {.id = "m2",
-         .score = 1,
-         .metric = "net_bytes",
-         .anomalous = true,
-         .went = -1,
-         .value = NAN,
-         .lo = NAN,
-         .hi = NAN},
-    };
+    /* red by their traffic, no value or range kept */
+#define MACHINE(name)                                                                              \
+    {                                                                                              \
+        .id = (name), .score = 1, .metric = "net_bytes", .anomalous = true, .went = -1,            \
+        .value = NAN, .lo = NAN, .hi = NAN                                                         \
+    }
+    const struct ls_incident_member m[] = {MACHINE("m1"), MACHINE("m2")};
+#undef MACHINE
     struct ls_incident_params p;
     ls_incident_params_default(&p);
     struct ls_incident_cause *c;
