@@ -12,8 +12,10 @@
 
 #include "analytics/watch.h"
 #include "common/config.h"
+#include "common/isolate.h"
 #include "common/log.h"
 #include "common/time.h"
+#include "importers/host/topology.h"
 #include "importers/openstack/client.h"
 #include "importers/telemetry/pending.h"
 #include "model/alias.h"
@@ -95,6 +97,12 @@ int main(int argc, char **argv)
     sigaddset(&stop_signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* the process that untrusted parsers run in (common/isolate.h): forked while this one is
+     * small and has no thread, with hwloc's plugins loaded for the hwloc XML trials */
+    ls_host_topology_global_init();
+    if (ls_isolate_helper_start(&err) != LS_OK)
+        ls_log(LS_LOG_WARN, "main", "no isolate helper; isolated runs fork the service", "error=%s",
+               err.msg);
     ls_client_global_init(); /* webhooks (server/notify.c): before any thread starts */
 
     int status = 1;
@@ -207,5 +215,6 @@ out:
     ls_pg_embedded_stop(pg, false);
     ls_config_cleanup(&cfg);
     ls_client_global_cleanup();
+    ls_isolate_helper_stop();
     return status;
 }

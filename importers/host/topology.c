@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <hwloc.h>
+#include <nettle/sha2.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/isolate.h"
 #include "common/map.h"
 #include "importers/host/lldp.h"
 #include "importers/host/xml_check.h"
@@ -36,6 +38,7 @@ void ls_host_topo_opts_init(struct ls_host_topo_opts *o)
 {
     memset(o, 0, sizeof(*o));
     o->max_nodes = LS_HOST_MAX_NODES;
+    o->trial = true;
 }
 
 int ls_host_name_check(const char *h, struct ls_err *err)
@@ -995,36 +998,46 @@ static void keep_plugins_init(void)
         keep_plugins = NULL;
 }
 
+/* The checks made before hwloc sees the text: cheap, and refusing what hwloc would crash or
+ * stall on in the shapes known so far (xml_check.h). */
+static int check_xml(const struct ls_host_input *in, struct ls_err *err)
+{
+    if (in->xml == NULL || in->xml_len == 0)
+        return ls_err_set(err, LS_EINVAL, "invalid_topology", "hwloc xml: empty");
+    if (in->xml_len > LS_HOST_MAX_XML)
+        return ls_err_set(err, LS_ELIMIT, "topology_too_large",
+                          "hwloc xml: %zu bytes, more than the limit of %u", in->xml_len,
+                          LS_HOST_MAX_XML);
+    /* hwloc reads the buffer as a C string of xml_len + 1 bytes: a NUL inside would end the
+     * text early while hwloc goes on reading past it, so it is refused, and load_xml's copy
+     * carries exactly one terminator. */
+    const char *nul = memchr(in->xml, '\0', in->xml_len);
+    if (nul != NULL)
+        return ls_err_set(err, LS_EINVAL, "invalid_topology", "hwloc xml: NUL byte at offset %zu",
+                          (size_t)(nul - in->xml));
+    return ls_host_xml_check(in->xml, in->xml_len, err);
+}
+
+static pthread_once_t keep_plugins_once = PTHREAD_ONCE_INIT;
+
+void ls_host_topology_global_init(void)
+{
+    pthread_once(&keep_plugins_once, keep_plugins_init);
+}
+
 static int load_xml(struct builder *b, struct ls_err *err)
 {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, keep_plugins_init);
-    if (b->in->xml == NULL || b->in->xml_len == 0)
-        return ls_err_set(err, LS_EINVAL, "invalid_topology", "hwloc xml: empty");
-    if (b->in->xml_len > LS_HOST_MAX_XML)
-        return ls_err_set(err, LS_ELIMIT, "topology_too_large",
-                          "hwloc xml: %zu bytes, more than the limit of %u", b->in->xml_len,
-                          LS_HOST_MAX_XML);
+    ls_host_topology_global_init();
     if (hwloc_topology_init(&b->t) != 0) {
         b->t = NULL;
         return ls_err_set(err, LS_ERR, NULL, "hwloc: cannot initialise a topology");
     }
     hwloc_topology_set_io_types_filter(b->t, HWLOC_TYPE_FILTER_KEEP_IMPORTANT);
     hwloc_topology_set_type_filter(b->t, HWLOC_OBJ_OS_DEVICE, HWLOC_TYPE_FILTER_KEEP_ALL);
-    /* hwloc reads the buffer as a C string of xml_len + 1 bytes: a NUL inside would end the
-     * text early while hwloc goes on reading past it, so it is refused, and the copy carries
-     * exactly one terminator. */
-    const char *nul = memchr(b->in->xml, '\0', b->in->xml_len);
-    if (nul != NULL)
-        return ls_err_set(err, LS_EINVAL, "invalid_topology", "hwloc xml: NUL byte at offset %zu",
-                          (size_t)(nul - b->in->xml));
-    int rc = ls_host_xml_check(b->in->xml, b->in->xml_len, err);
-    if (rc != LS_OK)
-        return rc;
     char *copy = ls_xmalloc(b->in->xml_len + 1);
     memcpy(copy, b->in->xml, b->in->xml_len);
     copy[b->in->xml_len] = '\0';
-    rc = hwloc_topology_set_xmlbuffer(b->t, copy, (int)b->in->xml_len + 1);
+    int rc = hwloc_topology_set_xmlbuffer(b->t, copy, (int)b->in->xml_len + 1);
     if (rc == 0)
         rc = hwloc_topology_load(b->t);
     free(copy);
@@ -1034,33 +1047,34 @@ static int load_xml(struct builder *b, struct ls_err *err)
     return check_topology(b->t, err);
 }
 
-int ls_host_topology_build(struct ls_change_set *cs,
-                           const struct ls_host_input *in,
-                           const struct ls_host_topo_opts *o,
-                           struct ls_host_topo_stats *stats,
-                           struct ls_err *err)
+/* The input checks that need no hwloc. */
+static int check_input(const struct ls_host_input *in, struct ls_err *err)
 {
-    struct ls_host_topo_opts defaults;
-    if (o == NULL) {
-        ls_host_topo_opts_init(&defaults);
-        o = &defaults;
-    }
-    struct builder b = {.cs = cs, .in = in, .o = o};
-    b.max_nodes = o->max_nodes ? o->max_nodes : LS_HOST_MAX_NODES;
-    ls_map_init(&b.nic_by_ifname);
-    ls_map_init(&b.lldp_nodes);
     int rc = ls_host_name_check(in->hostname, err);
-    if (rc != LS_OK)
-        goto out;
-    rc = check_nics(in->nics, err);
+    if (rc == LS_OK)
+        rc = check_nics(in->nics, err);
     if (rc == LS_OK)
         rc = check_aliases(in->aliases, err);
     if (rc == LS_OK && in->lldp != NULL && json_array_size(in->lldp) > LS_LLDP_MAX_NEIGHBORS)
         rc = ls_err_set(err, LS_ELIMIT, "too_many_neighbors", "lldp: more than %d neighbours",
                         LS_LLDP_MAX_NEIGHBORS);
-    if (rc != LS_OK)
-        goto out;
-    rc = load_xml(&b, err);
+    if (rc == LS_OK)
+        rc = check_xml(in, err);
+    return rc;
+}
+
+/* hwloc's load of the XML and the walk of its objects, once check_input passed. */
+static int build(struct ls_change_set *cs,
+                 const struct ls_host_input *in,
+                 const struct ls_host_topo_opts *o,
+                 struct ls_host_topo_stats *stats,
+                 struct ls_err *err)
+{
+    struct builder b = {.cs = cs, .in = in, .o = o};
+    b.max_nodes = o->max_nodes ? o->max_nodes : LS_HOST_MAX_NODES;
+    ls_map_init(&b.nic_by_ifname);
+    ls_map_init(&b.lldp_nodes);
+    int rc = load_xml(&b, err);
     if (rc != LS_OK)
         goto out;
     rc = make_id(b.machine, err, "host:machine:%s", in->hostname);
@@ -1094,5 +1108,184 @@ out:
     ls_map_foreach(&b.nic_by_ifname, free_value, NULL);
     ls_map_cleanup(&b.nic_by_ifname);
     ls_map_cleanup(&b.lldp_nodes);
+    return rc;
+}
+
+/* The trial's input as bytes (the child may be a fork of the isolate helper, which has none
+ * of this process's memory): NUL-separated fields, the XML last (check_xml refused any NUL in
+ * it; a host name and JSON text have none): "<caches><pus> <max_nodes>", the host name, then
+ * fqdn, nics, lldp and aliases each as '-' (absent) or '+' and its text (JSON for the last
+ * three), then the XML. */
+static void pack_put(struct ls_buf *b, const void *p, size_t n)
+{
+    int rc = ls_buf_append(b, p, n);
+    LS_ASSERT(rc == LS_OK);
+}
+
+static char *
+trial_pack(const struct ls_host_input *in, const struct ls_host_topo_opts *o, size_t *len)
+{
+    struct ls_buf b;
+    ls_buf_init(&b, 0); /* unbounded: appends cannot fail */
+    char head[64];
+    snprintf(head, sizeof(head), "%d%d %zu", o->caches, o->pus, o->max_nodes);
+    pack_put(&b, head, strlen(head) + 1);
+    pack_put(&b, in->hostname, strlen(in->hostname) + 1);
+    const json_t *docs[] = {in->nics, in->lldp, in->aliases};
+    for (int i = -1; i < 3; i++) {
+        char *text = NULL;
+        if (i < 0 && in->fqdn != NULL)
+            text = ls_xstrdup(in->fqdn);
+        else if (i >= 0 && docs[i] != NULL)
+            text = json_dumps(docs[i], JSON_COMPACT | JSON_ENCODE_ANY);
+        pack_put(&b, text ? "+" : "-", 1);
+        if (text != NULL)
+            pack_put(&b, text, strlen(text));
+        pack_put(&b, "", 1);
+        free(text);
+    }
+    pack_put(&b, in->xml, in->xml_len);
+    *len = b.len;
+    return ls_buf_take(&b);
+}
+
+/* Next NUL-terminated field of [*p, end); NULL when there is none. */
+static const char *trial_field(const char **p, const char *end)
+{
+    const char *f = *p, *nul = memchr(f, '\0', (size_t)(end - f));
+    if (nul == NULL)
+        return NULL;
+    *p = nul + 1;
+    return f;
+}
+
+/* In the child: the whole build from trial_pack's bytes, its result dropped (the child's
+ * memory goes with it). */
+static void trial_build(const void *bytes, size_t len)
+{
+    const char *p = bytes, *end = p + len;
+    const char *opts = trial_field(&p, end), *host = trial_field(&p, end);
+    const char *f[4];
+    for (int i = 0; i < 4; i++)
+        if ((f[i] = trial_field(&p, end)) == NULL)
+            return;
+    struct ls_host_topo_opts o;
+    ls_host_topo_opts_init(&o);
+    int caches = 0, pus = 0;
+    if (opts == NULL || host == NULL ||
+        sscanf(opts, "%1d%1d %zu", &caches, &pus, &o.max_nodes) != 3)
+        return;
+    o.caches = caches;
+    o.pus = pus;
+    o.trial = false;
+    json_t *docs[3] = {NULL, NULL, NULL};
+    for (int i = 0; i < 3; i++)
+        if (f[i + 1][0] == '+')
+            docs[i] = json_loads(f[i + 1] + 1, JSON_DECODE_ANY, NULL);
+    struct ls_host_input in = {.hostname = host,
+                               .fqdn = f[0][0] == '+' ? f[0] + 1 : NULL,
+                               .xml = p,
+                               .xml_len = (size_t)(end - p),
+                               .nics = docs[0],
+                               .lldp = docs[1],
+                               .aliases = docs[2]};
+    struct ls_err err;
+    (void)build(ls_change_set_new("trial"), &in, &o, NULL, &err);
+}
+
+/* The SHA-256 digests (hex) of trial inputs whose trial finished: the same bytes build the
+ * same way, so an agent's unchanged re-post is not tried again. A cryptographic digest, so
+ * that no input can be made to pass for one that was tried; emptied when full. */
+#define PASSED_MAX 4096
+static pthread_mutex_t passed_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct ls_map passed; /* digest -> (void *)1; all zero: an empty map */
+
+static void trial_digest(const char *bytes, size_t len, char hex[2 * SHA256_DIGEST_SIZE + 1])
+{
+    struct sha256_ctx c;
+    uint8_t d[SHA256_DIGEST_SIZE];
+    sha256_init(&c);
+    sha256_update(&c, len, (const uint8_t *)bytes);
+    sha256_digest(&c, sizeof(d), d);
+    for (size_t i = 0; i < sizeof(d); i++)
+        snprintf(hex + 2 * i, 3, "%02x", d[i]);
+}
+
+/* Whether hex is a digest that passed; adds it when add. */
+static bool trial_passed(const char *hex, bool add)
+{
+    pthread_mutex_lock(&passed_mu);
+    bool known = ls_map_get(&passed, hex) != NULL;
+    if (add && !known) {
+        if (passed.len >= PASSED_MAX) {
+            ls_map_cleanup(&passed);
+            ls_map_init(&passed);
+        }
+        ls_map_put(&passed, hex, (void *)1);
+    }
+    pthread_mutex_unlock(&passed_mu);
+    return known;
+}
+
+/* The build in a child first: hwloc 2.9 crashes on XML no scan before it can foresee all of;
+ * what crashes or stalls the child is refused, and this process never loads it. An input
+ * whose trial finished before is not tried again. */
+static int trial(const struct ls_host_input *in,
+                 const struct ls_host_topo_opts *o,
+                 bool *tried,
+                 struct ls_err *err)
+{
+    size_t len;
+    char *bytes = trial_pack(in, o, &len);
+    char hex[2 * SHA256_DIGEST_SIZE + 1];
+    trial_digest(bytes, len, hex);
+    if (trial_passed(hex, false)) {
+        free(bytes);
+        return LS_OK;
+    }
+    *tried = true;
+    ls_host_topology_global_init(); /* a child forked from here finds the plugins loaded */
+    struct ls_isolated_outcome end;
+    int rc = ls_isolated_run(trial_build, bytes, len, LS_HOST_TRIAL_TIMEOUT_MS, &end, err);
+    free(bytes);
+    if (rc != LS_OK)
+        return ls_err_wrap(err, "hwloc xml: a trial load");
+    if (end.end == LS_ISOLATED_CRASHED)
+        return ls_err_set(err, LS_EINVAL, "invalid_topology",
+                          "hwloc xml: hwloc crashed on this topology (signal %d, %s) in a trial "
+                          "load; refused",
+                          end.signo, strsignal(end.signo));
+    if (end.end == LS_ISOLATED_TIMEOUT)
+        return ls_err_set(err, LS_EINVAL, "invalid_topology",
+                          "hwloc xml: a trial load took longer than %d ms; refused",
+                          LS_HOST_TRIAL_TIMEOUT_MS);
+    /* finished, or exited early (a sanitizer's report): the build in this process gives the
+     * answer, the same as the child's, or shows the defect */
+    if (end.end == LS_ISOLATED_FINISHED)
+        trial_passed(hex, true);
+    return LS_OK;
+}
+
+int ls_host_topology_build(struct ls_change_set *cs,
+                           const struct ls_host_input *in,
+                           const struct ls_host_topo_opts *o,
+                           struct ls_host_topo_stats *stats,
+                           struct ls_err *err)
+{
+    struct ls_host_topo_opts defaults;
+    if (o == NULL) {
+        ls_host_topo_opts_init(&defaults);
+        o = &defaults;
+    }
+    if (stats != NULL)
+        memset(stats, 0, sizeof(*stats));
+    bool tried = false;
+    int rc = check_input(in, err);
+    if (rc == LS_OK && o->trial)
+        rc = trial(in, o, &tried, err);
+    if (rc == LS_OK)
+        rc = build(cs, in, o, stats, err);
+    if (stats != NULL)
+        stats->tried = tried;
     return rc;
 }

@@ -2,7 +2,9 @@
  * xml`), optional per-interface facts from sysfs and optional LLDP neighbours become machine,
  * socket, numa_node, core, nic, accelerator and disk nodes with `contains` edges, plus switch
  * and switch_port nodes with `connected_to` edges. Pure: no I/O, no store; thread-safe (each
- * call loads its own hwloc topology). The only file besides agent.c that includes hwloc.h. */
+ * call loads its own hwloc topology). hwloc 2.9 crashes on some malformed XML, so by default
+ * the build runs first in a forked child (a trial) and only what the child survived is built
+ * in this process. The only file besides agent.c that includes hwloc.h. */
 #ifndef LS_IMPORTERS_HOST_TOPOLOGY_H
 #define LS_IMPORTERS_HOST_TOPOLOGY_H
 
@@ -25,6 +27,9 @@
 #define LS_HOST_MAX_OBJECTS 16384
 /** Highest CPU or NUMA index a cpuset / nodeset may name (bounds every bitmap operation). */
 #define LS_HOST_MAX_CPU_INDEX 16383
+/** Longest a trial build (ls_host_topo_opts.trial) may take before it is killed and the XML
+ *  refused (the largest accepted topology builds in ~1 s under ASan). */
+#define LS_HOST_TRIAL_TIMEOUT_MS 10000
 /** Largest byte figure accepted (memory, cache and disk sizes): 64 PiB. */
 #define LS_HOST_MAX_BYTES (1ull << 56)
 /** Most extra names for a machine, and the longest. */
@@ -36,6 +41,11 @@ struct ls_host_topo_opts {
     bool pus;         /* emit one "pu" node per processing unit instead of counting them on
                          the core (needs type "pu" in the registry) */
     size_t max_nodes; /* bound on nodes per host; 0 = LS_HOST_MAX_NODES */
+    bool trial;       /* build in a child process first (common/isolate.h) and refuse an XML
+                         that crashes hwloc there or takes over LS_HOST_TRIAL_TIMEOUT_MS;
+                         the same input (host, facts, options and XML, by SHA-256) is tried
+                         once per process. Default true: only a caller that trusts its XML (a
+                         benchmark of the build alone) turns it off */
 };
 
 /** What a host reports. Every pointer is borrowed for the duration of the call. */
@@ -57,7 +67,16 @@ struct ls_host_topo_stats {
     size_t edges;          /* edge puts */
     size_t lldp_neighbors; /* neighbours turned into connected_to edges */
     size_t lldp_unmatched; /* neighbours whose interface is no NIC of the topology */
+    bool tried;            /* a trial build ran in a child (not when the option is off or the
+                              same input passed a trial before in this process) */
 };
+
+/**
+ * Loads hwloc's plugins for the process (each build would otherwise load and unload them:
+ * ~1.5 ms). Idempotent, thread-safe; builds call it. A program that starts the isolate helper
+ * (common/isolate.h) calls it first, so that the helper's children find them loaded.
+ */
+void ls_host_topology_global_init(void);
 
 /** Sets every option to its default (summarise caches and PUs; LS_HOST_MAX_NODES). */
 void ls_host_topo_opts_init(struct ls_host_topo_opts *o);
@@ -89,11 +108,13 @@ struct ls_change_set *ls_host_change_set_new(const char *hostname);
  * positive number, a cpuset naming a CPU past LS_HOST_MAX_CPU_INDEX, a NIC fact of the wrong
  * type or out of range (integers 0..2^31-1, strings of at most 255 bytes).
  * @return LS_OK; LS_EINVAL (code "invalid_topology": XML hwloc rejects or that breaks a rule
- *         above, naming the object; "invalid_lldp" / "invalid_nics" / "invalid_aliases"
+ *         above, naming the object, or XML that crashed hwloc or ran out of time in the
+ *         trial build; "invalid_lldp" / "invalid_nics" / "invalid_aliases"
  *         naming the item at fault); LS_ELIMIT (more than max_nodes nodes, more than
  *         LS_HOST_MAX_OBJECTS hwloc objects, more than LS_HOST_MAX_ALIASES aliases or
- *         LS_LLDP_MAX_NEIGHBORS neighbours, XML over LS_HOST_MAX_XML). On error cs may hold
- *         part of the topology: free it.
+ *         LS_LLDP_MAX_NEIGHBORS neighbours, XML over LS_HOST_MAX_XML); LS_ERR (no child
+ *         process could be started for the trial). On error cs may hold part of the
+ *         topology: free it.
  */
 LS_MUST_CHECK int ls_host_topology_build(struct ls_change_set *cs,
                                          const struct ls_host_input *in,

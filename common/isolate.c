@@ -1,0 +1,327 @@
+/* fork(), reset the deadly signals, run, exit_group(0); from the helper when there is one, the
+ * request and the outcome over a socket pair (see isolate.h). */
+#include "common/isolate.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/time.h"
+
+/* Leaves the process at once: exit_group itself, not _exit, which sanitizers intercept to
+ * check for leaks. */
+_Noreturn static void leave(int code)
+{
+    syscall(SYS_exit_group, code);
+    _exit(code); /* not reached */
+}
+
+_Noreturn static void child(ls_isolated_fn fn, const void *bytes, size_t len)
+{
+    static const int deadly[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGSYS};
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof(dfl));
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    for (size_t i = 0; i < sizeof(deadly) / sizeof(deadly[0]); i++)
+        sigaction(deadly[i], &dfl, NULL);
+    sigset_t none;
+    sigemptyset(&none);
+    pthread_sigmask(SIG_SETMASK, &none, NULL);
+    struct rlimit no_core = {0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+    fn(bytes, len);
+    leave(0);
+}
+
+/* waitpid(pid) for at most timeout_ms; 0 when it ended (*status set), 1 on timeout, -1 on
+ * error (errno). Sleeps in poll() on a pidfd, which wakes when the child ends; without
+ * pidfds (Linux < 5.3), polls waitpid with a back-off from 20 us to 2 ms. */
+static int wait_bounded(pid_t pid, int timeout_ms, int *status)
+{
+    long long deadline = ls_time_mono_ns() + (long long)timeout_ms * 1000000;
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    long nap_ns = 20 * 1000;
+    int rc;
+    for (;;) {
+        pid_t r = waitpid(pid, status, WNOHANG);
+        if (r == pid) {
+            rc = 0;
+            break;
+        }
+        if (r < 0 && errno != EINTR) {
+            rc = -1;
+            break;
+        }
+        long long left_ns = deadline - ls_time_mono_ns();
+        if (left_ns <= 0) {
+            rc = 1;
+            break;
+        }
+        if (pidfd >= 0) {
+            struct pollfd p = {.fd = pidfd, .events = POLLIN};
+            poll(&p, 1, (int)((left_ns + 999999) / 1000000));
+        } else {
+            struct timespec ts = {0, nap_ns};
+            nanosleep(&ts, NULL);
+            if (nap_ns < 2 * 1000 * 1000)
+                nap_ns *= 2;
+        }
+    }
+    if (pidfd >= 0)
+        close(pidfd);
+    return rc;
+}
+
+/* The run itself, forked from this process. */
+static int run_forked(ls_isolated_fn fn,
+                      const void *bytes,
+                      size_t len,
+                      int timeout_ms,
+                      struct ls_isolated_outcome *out,
+                      struct ls_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    pid_t pid = fork();
+    if (pid < 0)
+        return ls_err_set(err, LS_ERR, NULL, "cannot start a child process: %s", strerror(errno));
+    if (pid == 0)
+        child(fn, bytes, len);
+    int status = 0;
+    int w = wait_bounded(pid, timeout_ms, &status);
+    if (w == 1) {
+        kill(pid, SIGKILL);
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+            ;
+        out->end = LS_ISOLATED_TIMEOUT;
+        return LS_OK;
+    }
+    if (w < 0)
+        return ls_err_set(err, LS_ERR, NULL, "cannot wait for child %d: %s", (int)pid,
+                          strerror(errno));
+    if (WIFSIGNALED(status)) {
+        out->end = LS_ISOLATED_CRASHED;
+        out->signo = WTERMSIG(status);
+    } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+        out->end = LS_ISOLATED_EXITED;
+        out->code = WEXITSTATUS(status);
+    } else {
+        out->end = LS_ISOLATED_FINISHED;
+    }
+    return LS_OK;
+}
+
+/* ---- the helper ---- */
+
+struct request {
+    unsigned char fn[sizeof(ls_isolated_fn)]; /* the function's address, copied as bytes */
+    uint64_t len;
+    int32_t timeout_ms;
+};
+
+struct reply {
+    int32_t status; /* LS_OK or LS_ERR */
+    int32_t end, signo, code;
+    char msg[sizeof(((struct ls_err *)0)->msg)];
+};
+
+static pthread_mutex_t helper_mu = PTHREAD_MUTEX_INITIALIZER;
+static int helper_fd = -1;
+static pid_t helper_pid = -1;
+
+static int send_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n > 0) {
+        ssize_t w = send(fd, c, n, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Reads exactly n bytes; timeout_ms < 0 waits for ever. -1 on EOF, error or timeout. */
+static int recv_all(int fd, void *p, size_t n, int timeout_ms)
+{
+    char *c = p;
+    long long deadline = ls_time_mono_ns() + (long long)timeout_ms * 1000000;
+    while (n > 0) {
+        if (timeout_ms >= 0) {
+            long long left_ms = (deadline - ls_time_mono_ns()) / 1000000;
+            struct pollfd pfd = {.fd = fd, .events = POLLIN};
+            int pr = poll(&pfd, 1, left_ms > 0 ? (int)left_ms : 0);
+            if (pr < 0 && errno == EINTR)
+                continue;
+            if (pr <= 0)
+                return -1;
+        }
+        ssize_t r = recv(fd, c, n, 0);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        c += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+_Noreturn static void helper_loop(int fd)
+{
+    for (;;) {
+        struct request rq;
+        if (recv_all(fd, &rq, sizeof(rq), -1) != 0)
+            leave(0); /* the program closed its end */
+        void *bytes = malloc(rq.len ? (size_t)rq.len : 1);
+        if (bytes == NULL || recv_all(fd, bytes, (size_t)rq.len, -1) != 0)
+            leave(1);
+        ls_isolated_fn fn;
+        memcpy(&fn, rq.fn, sizeof(fn));
+        struct ls_isolated_outcome out;
+        struct ls_err err;
+        ls_err_clear(&err);
+        struct reply rp;
+        memset(&rp, 0, sizeof(rp));
+        rp.status = run_forked(fn, bytes, (size_t)rq.len, rq.timeout_ms, &out, &err);
+        rp.end = (int32_t)out.end;
+        rp.signo = out.signo;
+        rp.code = out.code;
+        memcpy(rp.msg, err.msg, sizeof(rp.msg));
+        free(bytes);
+        if (send_all(fd, &rp, sizeof(rp)) != 0)
+            leave(0);
+    }
+}
+
+int ls_isolate_helper_start(struct ls_err *err)
+{
+    pthread_mutex_lock(&helper_mu);
+    int rc = LS_OK;
+    if (helper_fd >= 0)
+        goto out;
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+        rc = ls_err_set(err, LS_ERR, NULL, "isolate helper: socketpair: %s", strerror(errno));
+        goto out;
+    }
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        rc = ls_err_set(err, LS_ERR, NULL, "isolate helper: fork: %s", strerror(errno));
+        close(sv[0]);
+        close(sv[1]);
+        goto out;
+    }
+    if (pid == 0) {
+        close(sv[0]);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) /* the program died before the line above */
+            leave(0);
+        signal(SIGINT, SIG_IGN);
+        signal(SIGTERM, SIG_IGN);
+        helper_loop(sv[1]);
+    }
+    close(sv[1]);
+    helper_fd = sv[0];
+    helper_pid = pid;
+out:
+    pthread_mutex_unlock(&helper_mu);
+    return rc;
+}
+
+/* With helper_mu held. */
+static void helper_close(void)
+{
+    if (helper_fd < 0)
+        return;
+    close(helper_fd);
+    helper_fd = -1;
+    int status;
+    if (wait_bounded(helper_pid, 2000, &status) != 0) {
+        kill(helper_pid, SIGKILL);
+        while (waitpid(helper_pid, &status, 0) < 0 && errno == EINTR)
+            ;
+    }
+    helper_pid = -1;
+}
+
+void ls_isolate_helper_stop(void)
+{
+    pthread_mutex_lock(&helper_mu);
+    helper_close();
+    pthread_mutex_unlock(&helper_mu);
+}
+
+int ls_isolate_helper_pid(void)
+{
+    pthread_mutex_lock(&helper_mu);
+    int pid = helper_fd >= 0 ? (int)helper_pid : -1;
+    pthread_mutex_unlock(&helper_mu);
+    return pid;
+}
+
+/* One run through the helper, with helper_mu held. 0 when the helper answered (*rc, out, err
+ * set), -1 when it is gone or stuck (then closed). */
+static int via_helper(ls_isolated_fn fn,
+                      const void *bytes,
+                      size_t len,
+                      int timeout_ms,
+                      struct ls_isolated_outcome *out,
+                      int *rc,
+                      struct ls_err *err)
+{
+    struct request rq;
+    memset(&rq, 0, sizeof(rq));
+    memcpy(rq.fn, &fn, sizeof(fn));
+    rq.len = len;
+    rq.timeout_ms = timeout_ms;
+    struct reply rp;
+    /* the helper answers within the timeout and its kill; 10 s more is a helper in trouble */
+    if (send_all(helper_fd, &rq, sizeof(rq)) != 0 || send_all(helper_fd, bytes, len) != 0 ||
+        recv_all(helper_fd, &rp, sizeof(rp), timeout_ms + 10000) != 0) {
+        ls_log(LS_LOG_WARN, "isolate",
+               "the isolate helper is gone; isolated runs fork this process from now on", "pid=%d",
+               (int)helper_pid);
+        helper_close();
+        return -1;
+    }
+    memset(out, 0, sizeof(*out));
+    out->end = (enum ls_isolated_end)rp.end;
+    out->signo = rp.signo;
+    out->code = rp.code;
+    *rc = rp.status == LS_OK ? LS_OK : ls_err_set(err, LS_ERR, NULL, "%s", rp.msg);
+    return 0;
+}
+
+int ls_isolated_run(ls_isolated_fn fn,
+                    const void *bytes,
+                    size_t len,
+                    int timeout_ms,
+                    struct ls_isolated_outcome *out,
+                    struct ls_err *err)
+{
+    pthread_mutex_lock(&helper_mu);
+    int rc = LS_OK;
+    int done = helper_fd >= 0 ? via_helper(fn, bytes, len, timeout_ms, out, &rc, err) : -1;
+    pthread_mutex_unlock(&helper_mu);
+    if (done == 0)
+        return rc;
+    return run_forked(fn, bytes, len, timeout_ms, out, err);
+}
