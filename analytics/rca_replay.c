@@ -81,7 +81,6 @@ static int64_t *times_of(const struct gathered *x)
 }
 
 struct gather {
-    const struct ls_map *only; /* the nodes asked for, or NULL: every node */
     const struct ls_rca_params *p;
     double *scratch; /* for summarising a baseline */
     size_t cap_scratch;
@@ -102,8 +101,6 @@ static void take(const char *node,
                  void *arg)
 {
     struct gather *a = arg;
-    if (a->only && !ls_map_get(a->only, node))
-        return;
     if (n[WIN] && t[WIN][n[WIN] - 1] > a->newest)
         a->newest = t[WIN][n[WIN] - 1];
     if (n[BASE] == 0)
@@ -142,13 +139,15 @@ struct sweep {
     struct gather part[LS_PAR_MAX];
     size_t n_parts;
     struct ls_samples *raw;
+    const struct ls_map *only; /* the nodes asked for, or NULL */
     const int64_t (*spans)[2];
 };
 
 static void sweep_part(size_t k, void *arg)
 {
     struct sweep *sw = arg;
-    ls_samples_range_spans_part(sw->raw, NULL, sw->spans, 2, k, sw->n_parts, take, &sw->part[k]);
+    ls_samples_range_spans_part(sw->raw, sw->only, sw->spans, 2, k, sw->n_parts, take,
+                                &sw->part[k]);
 }
 
 int ls_rca_replay_rank(struct ls_samples *raw,
@@ -158,8 +157,9 @@ int ls_rca_replay_rank(struct ls_samples *raw,
                        struct ls_rca_result *out,
                        struct ls_err *err)
 {
-    /* the nodes asked for are a set checked per series: one sweep of the store per window,
-     * not one per node (read by every sweeping thread, written by none) */
+    /* the nodes asked for are a set the store checks per series before it reads its points:
+     * one sweep of the store, not one per node (read by every sweeping thread, written by
+     * none) */
     struct ls_map only;
     ls_map_init_borrowing(&only); /* w->nodes outlive the call */
     for (size_t i = 0; w->nodes && i < w->n_nodes; i++)
@@ -176,10 +176,11 @@ int ls_rca_replay_rank(struct ls_samples *raw,
     struct sweep sw = {.n_parts =
                            ls_par_parts(p->threads, st.series, REPLAY_PARALLEL_MIN, REPLAY_THREADS),
                        .raw = raw,
+                       .only = w->nodes ? &only : NULL,
                        .spans = spans};
     for (size_t k = 0; k < sw.n_parts; k++) {
         struct gather *a = &sw.part[k];
-        *a = (struct gather){.only = w->nodes ? &only : NULL, .p = p, .newest = INT64_MIN};
+        *a = (struct gather){.p = p, .newest = INT64_MIN};
         /* about one record per series held, spread over the parts */
         a->cap = st.series / sw.n_parts + st.series / (4 * sw.n_parts) + 64;
         a->g = ls_big_alloc(a->cap * sizeof *a->g);

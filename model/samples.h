@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 struct ls_samples;
+struct ls_map;
 
 /** retention_us > 0; max_points > 0. Caller frees with ls_samples_free. */
 struct ls_samples *ls_samples_new(int64_t retention_us, size_t max_points);
@@ -85,12 +86,14 @@ size_t ls_samples_range_spans(struct ls_samples *s,
  * ls_samples_range_spans over part `part` (0 <= part < n_parts, n_parts 1..LS_SAMPLES_MAX_PARTS)
  * of the store: the parts visit every series once between them, and taken in part order the
  * same series in the same order as one sweep. Distinct parts may be swept at the same time
- * from different threads (each with its own fn arg). Returns series visited; 0 for a bad
- * part, n_parts or n_spans.
+ * from different threads (each with its own fn arg). nodes: the node ids whose series are
+ * visited (a set: its values are not read; only read, so parts may share it), or NULL for
+ * every node; a series of another node costs one lookup, its points are not read. Returns
+ * series visited; 0 for a bad part, n_parts or n_spans.
  */
 #define LS_SAMPLES_MAX_PARTS 16
 size_t ls_samples_range_spans_part(struct ls_samples *s,
-                                   const char *node_id,
+                                   const struct ls_map *nodes,
                                    const int64_t (*spans)[2],
                                    size_t n_spans,
                                    size_t part,

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "common/map.h"
 #include "model/samples.h"
 #include "model/telemetry.h"
 
@@ -220,6 +221,26 @@ static void test_parts_sweep_what_one_sweep_does(void **state)
         for (size_t i = 0; i < one.n; i++)
             assert_string_equal(parts.lines[i], one.lines[i]);
     }
+    /* a set of nodes: their series only, the same lines as the full sweep's, across parts */
+    struct ls_map only;
+    ls_map_init(&only);
+    for (int i = 0; i < 200; i += 7) {
+        snprintf(node, sizeof node, "node-%d", i);
+        ls_map_put(&only, node, &only);
+    }
+    ls_map_put(&only, "no-such-node", &only);
+    parts.n = 0;
+    size_t visited = 0;
+    for (size_t k = 0; k < 3; k++)
+        visited += ls_samples_range_spans_part(s, &only, span, 1, k, 3, seen_collect, &parts);
+    assert_int_equal(visited, 29); /* node-0, node-7, ..., node-196 */
+    for (size_t i = 0, j = 0; i < one.n; i++) {
+        int id;
+        assert_int_equal(sscanf(one.lines[i], "node-%d", &id), 1);
+        if (id % 7 == 0)
+            assert_string_equal(parts.lines[j++], one.lines[i]);
+    }
+    ls_map_cleanup(&only);
     assert_int_equal(ls_samples_range_spans_part(s, NULL, span, 1, 3, 3, seen_collect, &parts), 0);
     assert_int_equal(ls_samples_range_spans_part(s, NULL, span, 1, 0, 0, seen_collect, &parts), 0);
     assert_int_equal(ls_samples_range_spans_part(s, NULL, span, 1, 0, LS_SAMPLES_MAX_PARTS + 1,
