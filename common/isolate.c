@@ -86,6 +86,19 @@ static int wait_bounded(pid_t pid, int timeout_ms, int *status)
     return rc;
 }
 
+/* wait_bounded, then SIGKILL and reap a child still running: 0 when it ended by itself, 1
+ * when it was killed, -1 on error (errno). */
+static int reap(pid_t pid, int timeout_ms, int *status)
+{
+    int w = wait_bounded(pid, timeout_ms, status);
+    if (w == 1) {
+        kill(pid, SIGKILL);
+        while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+            ;
+    }
+    return w;
+}
+
 /* The run itself, forked from this process. */
 static int run_forked(ls_isolated_fn fn,
                       const void *bytes,
@@ -101,11 +114,8 @@ static int run_forked(ls_isolated_fn fn,
     if (pid == 0)
         child(fn, bytes, len);
     int status = 0;
-    int w = wait_bounded(pid, timeout_ms, &status);
+    int w = reap(pid, timeout_ms, &status);
     if (w == 1) {
-        kill(pid, SIGKILL);
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-            ;
         out->end = LS_ISOLATED_TIMEOUT;
         return LS_OK;
     }
@@ -254,11 +264,7 @@ static void helper_close(void)
     close(helper_fd);
     helper_fd = -1;
     int status;
-    if (wait_bounded(helper_pid, 2000, &status) != 0) {
-        kill(helper_pid, SIGKILL);
-        while (waitpid(helper_pid, &status, 0) < 0 && errno == EINTR)
-            ;
-    }
+    (void)reap(helper_pid, 2000, &status); /* it leaves on EOF; a stuck one is killed */
     helper_pid = -1;
 }
 

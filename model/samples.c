@@ -200,8 +200,7 @@ enum ls_samples_added ls_samples_add(struct ls_samples *s,
 }
 
 struct range_arg {
-    const char *node;          /* or NULL */
-    const struct ls_map *only; /* or NULL */
+    const struct ls_map *only; /* the nodes visited, or NULL: all */
     const int64_t (*spans)[2];
     size_t n_spans;
     ls_samples_visit_spans fn;
@@ -256,8 +255,7 @@ static void range_one(const char *k, void *value, void *argp)
     (void)k;
     struct range_arg *a = argp;
     struct rseries *r = value;
-    if ((a->node && strcmp(a->node, node_of(r)) != 0) ||
-        (a->only && !ls_map_get(a->only, node_of(r))))
+    if (a->only && !ls_map_get(a->only, node_of(r)))
         return;
     size_t n[LS_SAMPLES_MAX_SPANS], any = 0;
     for (size_t i = 0; i < a->n_spans; i++)
@@ -269,28 +267,21 @@ static void range_one(const char *k, void *value, void *argp)
     a->visited++;
 }
 
-/* One part's sweep, of one node's series (node) or of a set's (only) or of all. */
-static size_t sweep_part(struct ls_samples *s,
-                         const char *node,
-                         const struct ls_map *only,
-                         const int64_t (*spans)[2],
-                         size_t n_spans,
-                         size_t part,
-                         size_t n_parts,
-                         ls_samples_visit_spans fn,
-                         void *arg)
+size_t ls_samples_range_spans_part(struct ls_samples *s,
+                                   const struct ls_map *nodes,
+                                   const int64_t (*spans)[2],
+                                   size_t n_spans,
+                                   size_t part,
+                                   size_t n_parts,
+                                   ls_samples_visit_spans fn,
+                                   void *arg)
 {
     _Static_assert(LS_SAMPLES_MAX_PARTS <= STRIPES, "a part is one stripe or more");
     if (n_spans < 1 || n_spans > LS_SAMPLES_MAX_SPANS || n_parts < 1 ||
         n_parts > LS_SAMPLES_MAX_PARTS || part >= n_parts)
         return 0;
-    struct range_arg a = {.node = node,
-                          .only = only,
-                          .spans = spans,
-                          .n_spans = n_spans,
-                          .fn = fn,
-                          .arg = arg,
-                          .h = horizon(s)};
+    struct range_arg a = {
+        .only = nodes, .spans = spans, .n_spans = n_spans, .fn = fn, .arg = arg, .h = horizon(s)};
     /* a part is a run of stripes, so the parts in order are the stripes in order */
     for (size_t i = part * STRIPES / n_parts; i < (part + 1) * STRIPES / n_parts; i++) {
         pthread_mutex_lock(&s->s[i].lock);
@@ -304,18 +295,6 @@ static size_t sweep_part(struct ls_samples *s,
     return a.visited;
 }
 
-size_t ls_samples_range_spans_part(struct ls_samples *s,
-                                   const struct ls_map *nodes,
-                                   const int64_t (*spans)[2],
-                                   size_t n_spans,
-                                   size_t part,
-                                   size_t n_parts,
-                                   ls_samples_visit_spans fn,
-                                   void *arg)
-{
-    return sweep_part(s, NULL, nodes, spans, n_spans, part, n_parts, fn, arg);
-}
-
 size_t ls_samples_range_spans(struct ls_samples *s,
                               const char *node_id,
                               const int64_t (*spans)[2],
@@ -323,7 +302,13 @@ size_t ls_samples_range_spans(struct ls_samples *s,
                               ls_samples_visit_spans fn,
                               void *arg)
 {
-    return sweep_part(s, node_id, NULL, spans, n_spans, 0, 1, fn, arg);
+    struct ls_map one; /* node_id as a set of one */
+    ls_map_init_borrowing(&one);
+    if (node_id)
+        ls_map_put(&one, node_id, &one);
+    size_t n = ls_samples_range_spans_part(s, node_id ? &one : NULL, spans, n_spans, 0, 1, fn, arg);
+    ls_map_cleanup(&one);
+    return n;
 }
 
 /* ls_samples_range's visitor, called through the spans' (one span) */
