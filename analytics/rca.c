@@ -6,8 +6,6 @@
 #include "analytics/rca.h"
 
 #include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "common/bigmem.h"
@@ -256,14 +254,15 @@ struct base_stats {
 
 /* What one series says. */
 struct evidence {
-    double z;      /* deviation in the bad direction, in spreads (robust or plain) */
-    double score;  /* in [0, 1] */
-    double value;  /* the window value that deviated most */
-    double center; /* baseline centre */
-    double spread; /* baseline spread */
-    bool load_up;  /* a load metric that rose (more work asked of the node) */
-    bool errors;   /* an error metric (failed requests, availability) */
-    bool slow;     /* another symptom (latency, waits, drops: how slowly or badly it serves) */
+    double z;       /* deviation in the bad direction, in spreads (robust or plain) */
+    double score;   /* in [0, 1] */
+    double value;   /* the window value that deviated most */
+    double center;  /* baseline centre */
+    double spread;  /* baseline spread */
+    bool load_up;   /* a load metric that rose (more work asked of the node) */
+    bool load_down; /* a two-way load metric that fell (less work asked of it) */
+    bool errors;    /* an error metric (failed requests, availability) */
+    bool slow;      /* another symptom (latency, waits, drops: how slowly or badly it serves) */
     struct base_stats base; /* with values (center finite): the baseline each point is read
                                against, in the bad direction `dir` (0: either) */
     int dir;
@@ -423,6 +422,7 @@ static struct evidence score_evidence(const struct ls_rca_series *s,
     e.center = e.spread = NAN;
     /* as for values: a load metric's bad way, or a two-way one that did not fall */
     e.load_up = rule->kind == KIND_LOAD && !good_way && (rule->dir != 0 || s->went >= 0);
+    e.load_down = rule->kind == KIND_LOAD && rule->dir == 0 && !e.load_up;
     e.usable = true;
     return e;
 }
@@ -466,6 +466,7 @@ static struct evidence value_evidence(const struct ls_rca_series *s,
     e.score = z_to_score(e.z, p);
     /* load that rose: the bad direction of a load metric, or a two-way one above its centre */
     e.load_up = rule->kind == KIND_LOAD && (dir != 0 || e.value >= b.center);
+    e.load_down = rule->kind == KIND_LOAD && dir == 0 && !e.load_up;
     e.usable = true;
     return e;
 }
@@ -533,7 +534,8 @@ struct rnode {
     double mag;         /* magnitude for ranking: z / (z + MAG_HALF x threshold), unsaturated
                            where the score is already near 1 */
     double z_load;      /* the largest deviation among its load metrics that rose */
-    double z_other;     /* ... among the rest (symptoms, load that fell, silence) */
+    double z_drop;      /* ... among its load metrics that fell */
+    double z_other;     /* ... among the rest (symptoms, silence) */
     double z_errors;    /* ... among its error metrics (part of z_other) */
     double z_rest;      /* ... among its other symptoms (latency, waits; part of z_other) */
     double delay_up;    /* the largest rise of its delay metrics, in their unit */
@@ -794,15 +796,18 @@ static void chronic_shares(struct ctx *c, struct rnode **anom, size_t n_anom)
  * consumers' failures are normal and only their latency or load moved, they absorbed its
  * errors (retries, fallbacks), or they are slow for another reason. Likewise a cause that
  * is only slow makes its consumers wait before they fail (a timeout): one that fails fast,
- * its latency normal, fails for another reason. */
+ * its latency normal, fails for another reason. And a cause that was only asked less work
+ * (its load fell, nothing else) hurts no one. */
 static double kind_match(const struct ctx *c, const struct rnode *cause, const struct rnode *y)
 {
     double t = c->p->z_threshold;
     bool errors_only = cause->z_errors >= t && cause->z_load < t && cause->z_rest < t;
     bool slow_only = cause->z_rest >= t && cause->z_load < t && cause->z_errors < t;
     bool y_fails_fast = y->z_errors >= t && y->z_rest < t;
-    double f =
-        (errors_only && y->z_errors < t) || (slow_only && y_fails_fast) ? KIND_MISMATCH : 1.0;
+    bool asked_less_only = cause->z_drop >= t && cause->z_load < t && cause->z_other < t;
+    double f = (errors_only && y->z_errors < t) || (slow_only && y_fails_fast) || asked_less_only
+                   ? KIND_MISMATCH
+                   : 1.0;
     return pre_existing_at(cause, y->onset, t, c->pre_bins) ? f * PRE_EXISTING : f;
 }
 
@@ -835,6 +840,7 @@ struct explain {
     int via_type;       /* the type of the edge to it */
     size_t budget;      /* edges still to look at (bounds the work on a hub) */
     double load, other; /* how much of self's rise in load, and of the rest, is explained */
+    double drop;        /* ... and of a fall in its load */
 };
 
 /* An anomalous `y` next to self. What self relies on explains self's symptoms as strongly as
@@ -857,7 +863,12 @@ explain_by(struct explain *x, const struct rnode *y, double eff, bool consumes, 
          * own load alone is its consumers' doing, self's included, and explains none of it */
         if (y->z_other >= t)
             x->load = fmax(x->load, LOAD_FROM_PROVIDER * eff * rel);
-    } else if (y->z_load >= t) {
+        return;
+    }
+    /* a consumer: less work reaches self when it is anomalous in any way (slow, failing
+     * before it calls, asked less itself) */
+    x->drop = fmax(x->drop, share);
+    if (y->z_load >= t) {
         x->other = fmax(x->other, eff * rel);
         x->load = 1.0;
     } else if (y->z_errors >= t) {
@@ -916,7 +927,9 @@ static void explain_node(struct ctx *c, struct rnode *self)
     double t = c->p->z_threshold;
     double wl = self->z_load >= t ? self->z_load : 0;
     double wo = self->z_other >= t ? self->z_other : 0;
-    self->explained = wl + wo > 0 ? (wl * x.load + wo * x.other) / (wl + wo) : 0;
+    double wd = self->z_drop >= t ? self->z_drop : 0;
+    double w = wl + wo + wd;
+    self->explained = w > 0 ? (wl * x.load + wo * x.other + wd * x.drop) / w : 0;
 }
 
 static void walk_cause(struct walk *w, struct rnode *cause)
@@ -1181,6 +1194,8 @@ int ls_rca_rank(const struct ls_snap *snap,
             rn->delay_up = fmax(rn->delay_up, e.delay_up);
         if (e.load_up)
             rn->z_load = fmax(rn->z_load, e.z);
+        else if (e.load_down)
+            rn->z_drop = fmax(rn->z_drop, e.z);
         else
             rn->z_other = fmax(rn->z_other, e.z);
         if (e.errors)

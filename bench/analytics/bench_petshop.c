@@ -78,15 +78,24 @@ static struct ls_graph *build_graph(const struct ps_graph *pg, const struct ps_t
     return g;
 }
 
-/* Values of column c in rows [r0, r1), NaNs skipped, into a new array. */
-static double *column(const struct ps_table *t, size_t c, size_t r0, size_t r1, size_t *n)
+/* Values of column c in rows [r0, r1), NaNs skipped, into a new array; with `times`, their
+ * rows' times (µs) into another, as the service passes a series' timestamps (a series with an
+ * empty row keeps its other points in their place). */
+static double *
+column(const struct ps_table *t, size_t c, size_t r0, size_t r1, size_t *n, int64_t **times)
 {
-    double *v = ls_xmalloc((r1 > r0 ? r1 - r0 : 1) * sizeof *v);
+    size_t cap = r1 > r0 ? r1 - r0 : 1;
+    double *v = ls_xmalloc(cap * sizeof *v);
+    if (times)
+        *times = ls_xmalloc(cap * sizeof **times);
     *n = 0;
     for (size_t r = r0; r < r1 && r < t->n_rows; r++) {
         double x = t->v[r * t->n_cols + c];
-        if (isfinite(x))
-            v[(*n)++] = x;
+        if (!isfinite(x))
+            continue;
+        if (times)
+            (*times)[*n] = (int64_t)llround(t->ts[r] * 1e6);
+        v[(*n)++] = x;
     }
     return v;
 }
@@ -114,12 +123,15 @@ static struct case_series make_series(const struct opts *o,
             continue;
         struct ls_rca_series *s = &cs.s[cs.n];
         *s = (struct ls_rca_series){.node = win->node[c], .metric = win->series[c], .score = -1};
-        double *wv = column(win, c, w0, w1, &s->n_win);
-        double *bv = column(base, (size_t)bc, b0, b1, &s->n_base);
+        int64_t *tw;
+        double *wv = column(win, c, w0, w1, &s->n_win, &tw);
+        double *bv = column(base, (size_t)bc, b0, b1, &s->n_base, NULL);
         s->win = wv;
+        s->t_win = tw;
         s->base = bv;
         if (s->n_win == 0 || s->n_base < 3) {
             free(wv);
+            free(tw);
             free(bv);
             continue;
         }
@@ -156,6 +168,7 @@ static void keep_reachable(struct case_series *cs, const struct ps_graph *pg, co
             cs->s[kept++] = cs->s[k];
         else {
             free((void *)cs->s[k].win);
+            free((void *)cs->s[k].t_win);
             free((void *)cs->s[k].base);
         }
     }
@@ -168,6 +181,7 @@ static void free_series(struct case_series *cs)
 {
     for (size_t i = 0; i < cs->n; i++) {
         free((void *)cs->s[i].win);
+        free((void *)cs->s[i].t_win);
         free((void *)cs->s[i].base);
     }
     free(cs->s);

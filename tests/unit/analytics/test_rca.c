@@ -510,6 +510,30 @@ static void test_a_consumers_retries_do_not_make_its_provider_the_cause(void **s
     ls_snap_release(snap);
 }
 
+/* Less work reaching a service is its consumers' doing: web is slow and sends app a tenth of
+ * its usual requests; app, whose fall in load is the larger excursion and which web relies on,
+ * is not the cause. When app also fails requests, that part of it is its own. */
+static void test_a_fall_in_load_is_its_consumers_doing(void **state)
+{
+    struct ls_graph *g = *state;
+    struct ls_snap *snap = ls_graph_snap(g);
+    static const double web_slow[] = {100, 135, 140};
+    static const double app_asked_less[] = {100, 8, 5};
+    static const double app_fast[] = {100, 101, 99};
+    struct ls_rca_series s[] = {
+        series("web", "latency", base_a, web_slow, 3),
+        series("app", "requests", base_a, app_asked_less, 3),
+        series("app", "latency", base_a, app_fast, 3),
+    };
+    size_t n = sizeof s / sizeof s[0];
+    assert_first_cause(snap, s, n, 2, "web");
+
+    static const double app_failed[] = {100, 80, 75};
+    s[2] = series("app", "availability", hundreds(), app_failed, 3);
+    assert_first_cause(snap, s, n, 2, "app");
+    ls_snap_release(snap);
+}
+
 /* The baseline's own incident (a run of points far out, a small share of it) is not what the
  * series looks like normally: a window like it is anomalous. The same points scattered (a
  * heavy tail), or a run too long to be an incident (a regime), stay in the baseline. */
@@ -992,6 +1016,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_consumers_retries_do_not_make_its_provider_the_cause,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_fall_in_load_is_its_consumers_doing, setup,
+                                        teardown),
         cmocka_unit_test(test_a_past_incident_in_the_baseline_is_not_its_normal),
         cmocka_unit_test_setup_teardown(test_no_graph_and_seeded_random, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_verdict_with_its_value_ranks_by_how_far_it_went,
