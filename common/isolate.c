@@ -1,11 +1,12 @@
-/* fork(), reset the deadly signals, run, exit_group(0); from the helper when there is one, the
- * request and the outcome over a socket pair (see isolate.h). */
+/* fork(), reset the deadly signals, run, exit_group(0); from an idle helper when there is one,
+ * the request and the outcome over its socket pair (see isolate.h). */
 #include "common/isolate.h"
 
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,9 +149,19 @@ struct reply {
     char msg[sizeof(((struct ls_err *)0)->msg)];
 };
 
-static pthread_mutex_t helper_mu = PTHREAD_MUTEX_INITIALIZER;
-static int helper_fd = -1;
-static pid_t helper_pid = -1;
+/* The helpers: each runs one child at a time, so LS_ISOLATE_HELPERS runs go at once and one
+ * that stalls until its time is up holds up no other. A live slot is taken (busy) by one run,
+ * which then uses its socket without the lock. */
+struct helper {
+    bool live; /* started and not gone */
+    bool busy;
+    int fd;
+    pid_t pid;
+};
+
+static pthread_mutex_t helpers_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t helper_freed = PTHREAD_COND_INITIALIZER;
+static struct helper helpers[LS_ISOLATE_HELPERS];
 
 static int send_all(int fd, const void *p, size_t n)
 {
@@ -220,27 +231,25 @@ _Noreturn static void helper_loop(int fd)
     }
 }
 
-int ls_isolate_helper_start(struct ls_err *err)
+/* Forks helper k (helpers_mu held). The new process closes its siblings' sockets, so each
+ * helper sees its own end close when the program closes it. */
+static int helper_fork(size_t k, struct ls_err *err)
 {
-    pthread_mutex_lock(&helper_mu);
-    int rc = LS_OK;
-    if (helper_fd >= 0)
-        goto out;
     int sv[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-        rc = ls_err_set(err, LS_ERR, NULL, "isolate helper: socketpair: %s", strerror(errno));
-        goto out;
-    }
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+        return ls_err_set(err, LS_ERR, NULL, "isolate helper: socketpair: %s", strerror(errno));
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
-        rc = ls_err_set(err, LS_ERR, NULL, "isolate helper: fork: %s", strerror(errno));
         close(sv[0]);
         close(sv[1]);
-        goto out;
+        return ls_err_set(err, LS_ERR, NULL, "isolate helper: fork: %s", strerror(errno));
     }
     if (pid == 0) {
         close(sv[0]);
+        for (size_t j = 0; j < LS_ISOLATE_HELPERS; j++)
+            if (helpers[j].live)
+                close(helpers[j].fd);
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent) /* the program died before the line above */
             leave(0);
@@ -249,43 +258,61 @@ int ls_isolate_helper_start(struct ls_err *err)
         helper_loop(sv[1]);
     }
     close(sv[1]);
-    helper_fd = sv[0];
-    helper_pid = pid;
-out:
-    pthread_mutex_unlock(&helper_mu);
+    helpers[k] = (struct helper){.live = true, .fd = sv[0], .pid = pid};
+    return LS_OK;
+}
+
+int ls_isolate_helper_start(struct ls_err *err)
+{
+    pthread_mutex_lock(&helpers_mu);
+    int rc = LS_OK;
+    for (size_t k = 0; k < LS_ISOLATE_HELPERS && rc == LS_OK; k++)
+        if (!helpers[k].live)
+            rc = helper_fork(k, err);
+    pthread_mutex_unlock(&helpers_mu);
     return rc;
 }
 
-/* With helper_mu held. */
-static void helper_close(void)
+/* Closes a helper's socket and reaps it; the slot is the caller's (busy, or helpers_mu held
+ * while it is idle). */
+static void helper_close(struct helper *h)
 {
-    if (helper_fd < 0)
-        return;
-    close(helper_fd);
-    helper_fd = -1;
+    close(h->fd);
     int status;
-    (void)reap(helper_pid, 2000, &status); /* it leaves on EOF; a stuck one is killed */
-    helper_pid = -1;
+    (void)reap(h->pid, 2000, &status); /* it leaves on EOF; a stuck one is killed */
 }
 
 void ls_isolate_helper_stop(void)
 {
-    pthread_mutex_lock(&helper_mu);
-    helper_close();
-    pthread_mutex_unlock(&helper_mu);
+    pthread_mutex_lock(&helpers_mu);
+    for (size_t k = 0; k < LS_ISOLATE_HELPERS; k++) {
+        while (helpers[k].busy) /* a run in progress ends within its time */
+            pthread_cond_wait(&helper_freed, &helpers_mu);
+        if (helpers[k].live)
+            helper_close(&helpers[k]);
+        helpers[k].live = false;
+    }
+    pthread_mutex_unlock(&helpers_mu);
 }
 
-int ls_isolate_helper_pid(void)
+size_t ls_isolate_helper_pids(int *pids, size_t cap)
 {
-    pthread_mutex_lock(&helper_mu);
-    int pid = helper_fd >= 0 ? (int)helper_pid : -1;
-    pthread_mutex_unlock(&helper_mu);
-    return pid;
+    pthread_mutex_lock(&helpers_mu);
+    size_t n = 0;
+    for (size_t k = 0; k < LS_ISOLATE_HELPERS; k++)
+        if (helpers[k].live) {
+            if (n < cap)
+                pids[n] = (int)helpers[k].pid;
+            n++;
+        }
+    pthread_mutex_unlock(&helpers_mu);
+    return n;
 }
 
-/* One run through the helper, with helper_mu held. 0 when the helper answered (*rc, out, err
- * set), -1 when it is gone or stuck (then closed). */
-static int via_helper(ls_isolated_fn fn,
+/* One run through helper h, taken by this caller. 0 when it answered (*rc, out, err set), -1
+ * when it is gone or stuck (then closed: the caller marks the slot). */
+static int via_helper(struct helper *h,
+                      ls_isolated_fn fn,
                       const void *bytes,
                       size_t len,
                       int timeout_ms,
@@ -300,12 +327,12 @@ static int via_helper(ls_isolated_fn fn,
     rq.timeout_ms = timeout_ms;
     struct reply rp;
     /* the helper answers within the timeout and its kill; 10 s more is a helper in trouble */
-    if (send_all(helper_fd, &rq, sizeof(rq)) != 0 || send_all(helper_fd, bytes, len) != 0 ||
-        recv_all(helper_fd, &rp, sizeof(rp), timeout_ms + 10000) != 0) {
+    if (send_all(h->fd, &rq, sizeof(rq)) != 0 || send_all(h->fd, bytes, len) != 0 ||
+        recv_all(h->fd, &rp, sizeof(rp), timeout_ms + 10000) != 0) {
         ls_log(LS_LOG_WARN, "isolate",
-               "the isolate helper is gone; isolated runs fork this process from now on", "pid=%d",
-               (int)helper_pid);
-        helper_close();
+               "an isolate helper is gone; its runs go to the others, or fork this process",
+               "pid=%d", (int)h->pid);
+        helper_close(h);
         return -1;
     }
     memset(out, 0, sizeof(*out));
@@ -316,6 +343,38 @@ static int via_helper(ls_isolated_fn fn,
     return 0;
 }
 
+/* Takes an idle live helper, waiting while every live one is busy; NULL when none is live. */
+static struct helper *helper_take(void)
+{
+    pthread_mutex_lock(&helpers_mu);
+    struct helper *got = NULL;
+    for (;;) {
+        bool any = false;
+        for (size_t k = 0; k < LS_ISOLATE_HELPERS && !got; k++) {
+            any |= helpers[k].live;
+            if (helpers[k].live && !helpers[k].busy)
+                got = &helpers[k];
+        }
+        if (got || !any)
+            break;
+        pthread_cond_wait(&helper_freed, &helpers_mu);
+    }
+    if (got)
+        got->busy = true;
+    pthread_mutex_unlock(&helpers_mu);
+    return got;
+}
+
+static void helper_give_back(struct helper *h, bool gone)
+{
+    pthread_mutex_lock(&helpers_mu);
+    h->busy = false;
+    if (gone)
+        h->live = false;
+    pthread_cond_broadcast(&helper_freed);
+    pthread_mutex_unlock(&helpers_mu);
+}
+
 int ls_isolated_run(ls_isolated_fn fn,
                     const void *bytes,
                     size_t len,
@@ -323,11 +382,13 @@ int ls_isolated_run(ls_isolated_fn fn,
                     struct ls_isolated_outcome *out,
                     struct ls_err *err)
 {
-    pthread_mutex_lock(&helper_mu);
-    int rc = LS_OK;
-    int done = helper_fd >= 0 ? via_helper(fn, bytes, len, timeout_ms, out, &rc, err) : -1;
-    pthread_mutex_unlock(&helper_mu);
-    if (done == 0)
-        return rc;
+    struct helper *h;
+    while ((h = helper_take()) != NULL) {
+        int rc = LS_OK;
+        int done = via_helper(h, fn, bytes, len, timeout_ms, out, &rc, err);
+        helper_give_back(h, done != 0);
+        if (done == 0)
+            return rc;
+    }
     return run_forked(fn, bytes, len, timeout_ms, out, err);
 }

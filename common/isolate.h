@@ -11,13 +11,19 @@
  * before the graph is loaded and before any thread, stays small, and forks each run from there
  * (0.2 ms whatever the caller's size). It also keeps fork() out of a process whose other
  * threads may hold locks.
- * Thread-safe: runs through the helper are serialised. */
+ * There are LS_ISOLATE_HELPERS helpers, each running one child at a time: that many runs go
+ * at once, so one that stalls until its time is up (a hostile input) holds up no other while
+ * a helper is idle; more runs wait for one to be free.
+ * Thread-safe. */
 #ifndef LS_COMMON_ISOLATE_H
 #define LS_COMMON_ISOLATE_H
 
 #include <stddef.h>
 
 #include "common/err.h"
+
+/** Helpers started by ls_isolate_helper_start: runs that may go at once. */
+#define LS_ISOLATE_HELPERS 4
 
 /** How an isolated run ended. */
 enum ls_isolated_end {
@@ -39,19 +45,21 @@ struct ls_isolated_outcome {
 typedef void (*ls_isolated_fn)(const void *bytes, size_t len);
 
 /**
- * Forks the helper that later runs fork from. Call once, early in main: before any thread
- * starts and before memory grows. Without it (or once it is gone), runs fork the caller.
- * The helper leaves when the program closes its end (ls_isolate_helper_stop, or exit) or
- * dies (PR_SET_PDEATHSIG); it ignores SIGINT and SIGTERM meant for the program.
- * @return LS_OK; LS_ERR (no socket pair or fork), the program going on without it.
+ * Forks the LS_ISOLATE_HELPERS helpers that later runs fork from. Call once, early in main:
+ * before any thread starts and before memory grows. Without them (or once all are gone), runs
+ * fork the caller. A helper leaves when the program closes its end (ls_isolate_helper_stop,
+ * or exit) or dies (PR_SET_PDEATHSIG); it ignores SIGINT and SIGTERM meant for the program.
+ * @return LS_OK; LS_ERR (no socket pair or fork: the helpers started so far stay), the
+ *         program going on without the rest.
  */
 LS_MUST_CHECK int ls_isolate_helper_start(struct ls_err *err);
 
-/** Closes the helper's socket and reaps it. Idempotent. */
+/** Waits for the runs in progress, closes the helpers' sockets and reaps them. Idempotent. */
 void ls_isolate_helper_stop(void);
 
-/** The helper's process id; -1 when there is none (never started, stopped or gone). */
-int ls_isolate_helper_pid(void);
+/** The live helpers' process ids, up to cap of them into pids, in slot order (the first idle
+ *  one takes a run); returns how many are live (0: never started, stopped or all gone). */
+size_t ls_isolate_helper_pids(int *pids, size_t cap);
 
 /**
  * Runs fn(bytes, len) in a child and waits at most timeout_ms for it. In the child, the deadly

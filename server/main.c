@@ -97,11 +97,12 @@ int main(int argc, char **argv)
     sigaddset(&stop_signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     signal(SIGPIPE, SIG_IGN);
-    /* the process that untrusted parsers run in (common/isolate.h): forked while this one is
+    /* the processes that untrusted parsers run in (common/isolate.h): forked while this one is
      * small and has no thread, with hwloc's plugins loaded for the hwloc XML trials */
     ls_host_topology_global_init();
     if (ls_isolate_helper_start(&err) != LS_OK)
-        ls_log(LS_LOG_WARN, "main", "no isolate helper; isolated runs fork the service", "error=%s",
+        ls_log(LS_LOG_WARN, "main",
+               "isolate helpers missing; without any, isolated runs fork the service", "error=%s",
                err.msg);
     ls_client_global_init(); /* webhooks (server/notify.c): before any thread starts */
 

@@ -1,6 +1,8 @@
 /* common/isolate: a child that returns, crashes (whatever handler the caller installed),
- * overruns its time or exits on its own is told apart, and the caller goes on; each case
- * forked from the caller and from the helper, and the helper's loss survived. */
+ * overruns its time or exits on its own is told apart, and the caller goes on; a stalled run
+ * holds up no other; each case forked from the caller and from the helpers, and the helpers'
+ * loss survived. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -21,7 +23,7 @@ static int setup_helper(void **state)
     (void)state;
     struct ls_err err;
     assert_int_equal(ls_isolate_helper_start(&err), LS_OK);
-    assert_true(ls_isolate_helper_pid() > 0);
+    assert_int_equal(ls_isolate_helper_pids(NULL, 0), LS_ISOLATE_HELPERS);
     return 0;
 }
 
@@ -29,7 +31,7 @@ static int teardown_helper(void **state)
 {
     (void)state;
     ls_isolate_helper_stop();
-    assert_int_equal(ls_isolate_helper_pid(), -1);
+    assert_int_equal(ls_isolate_helper_pids(NULL, 0), 0);
     return 0;
 }
 
@@ -69,11 +71,17 @@ static int parent_of_a_run(void)
     return ppid;
 }
 
+/* The process a run forks from while no other runs: the first helper, or the caller. */
+static int first_helper_or_self(void)
+{
+    int pids[LS_ISOLATE_HELPERS];
+    return ls_isolate_helper_pids(pids, LS_ISOLATE_HELPERS) > 0 ? pids[0] : (int)getpid();
+}
+
 static void test_finished_runs_fn_on_a_copy_of_the_bytes(void **state)
 {
     (void)state;
-    int helper = ls_isolate_helper_pid();
-    assert_int_equal(parent_of_a_run(), helper > 0 ? helper : (int)getpid());
+    assert_int_equal(parent_of_a_run(), first_helper_or_self());
 }
 
 /* A segmentation fault as the kernel sends it (a store through NULL would be caught first by
@@ -156,20 +164,55 @@ static void test_an_early_exit_is_told_apart(void **state)
     assert_int_equal(out.code, 3);
 }
 
-/* The helper killed from outside: the next run notices, forks the caller instead, and still
- * tells a crash from a finish. */
+static void *stall(void *arg)
+{
+    struct ls_isolated_outcome *out = arg;
+    struct ls_err err;
+    assert_int_equal(ls_isolated_run(sleep_long, "", 0, 3000, out, &err), LS_OK);
+    return NULL;
+}
+
+/* A run that stalls until its time is up holds up no other: beside one, another run finishes
+ * at once (one at a time, it waited the 3 s). */
+static void test_a_stalled_run_holds_up_no_other(void **state)
+{
+    (void)state;
+    struct ls_isolated_outcome stalled;
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, stall, &stalled), 0);
+    usleep(200 * 1000); /* the stall has its child */
+    long long t0 = ls_time_mono_ns();
+    struct ls_isolated_outcome out;
+    struct ls_err err;
+    assert_int_equal(ls_isolated_run(segfault, "", 0, 5000, &out, &err), LS_OK);
+    long long took_ms = (ls_time_mono_ns() - t0) / 1000000;
+    assert_int_equal(out.end, LS_ISOLATED_CRASHED);
+    pthread_join(th, NULL);
+    assert_int_equal(stalled.end, LS_ISOLATED_TIMEOUT);
+    print_message("beside a stalled run, another took %lld ms\n", took_ms);
+    assert_true(took_ms < 1500);
+}
+
+/* Helpers killed from outside: the next run notices, goes to another helper, and once none is
+ * left forks the caller instead, still telling a crash from a finish. */
 static void test_a_lost_helper_falls_back_to_forking_the_caller(void **state)
 {
     (void)state;
-    int helper = ls_isolate_helper_pid();
-    assert_true(helper > 0);
-    assert_int_equal(parent_of_a_run(), helper);
-    kill(helper, SIGKILL);
+    int pids[LS_ISOLATE_HELPERS];
+    assert_int_equal(ls_isolate_helper_pids(pids, LS_ISOLATE_HELPERS), LS_ISOLATE_HELPERS);
+    assert_int_equal(parent_of_a_run(), pids[0]);
+    kill(pids[0], SIGKILL);
     struct ls_isolated_outcome out;
     struct ls_err err;
     assert_int_equal(ls_isolated_run(segfault, "", 0, 5000, &out, &err), LS_OK);
     assert_int_equal(out.end, LS_ISOLATED_CRASHED);
-    assert_int_equal(ls_isolate_helper_pid(), -1);
+    assert_int_equal(ls_isolate_helper_pids(NULL, 0), LS_ISOLATE_HELPERS - 1);
+    assert_int_equal(parent_of_a_run(), pids[1]);
+    for (size_t k = 1; k < LS_ISOLATE_HELPERS; k++)
+        kill(pids[k], SIGKILL);
+    assert_int_equal(ls_isolated_run(segfault, "", 0, 5000, &out, &err), LS_OK);
+    assert_int_equal(out.end, LS_ISOLATED_CRASHED);
+    assert_int_equal(ls_isolate_helper_pids(NULL, 0), 0);
     assert_int_equal(parent_of_a_run(), (int)getpid());
 }
 
@@ -180,6 +223,7 @@ int main(void)
         cmocka_unit_test(test_a_crash_kills_only_the_child),
         cmocka_unit_test(test_a_child_past_its_time_is_killed),
         cmocka_unit_test(test_an_early_exit_is_told_apart),
+        cmocka_unit_test(test_a_stalled_run_holds_up_no_other),
     };
     const struct CMUnitTest lost[] = {
         cmocka_unit_test(test_a_lost_helper_falls_back_to_forking_the_caller),
