@@ -59,33 +59,35 @@ static const struct metric_rule {
     bool share;     /* the share of requests served well, in % or as a fraction (spread_floor) */
     bool errors;    /* it counts requests that failed (or the share that did not) */
     bool delay;     /* a time spent serving (latency): a callee's adds to its caller's */
+    bool demand;    /* the work asked of it (requests): a fall is its consumers asking less,
+                       where a fall in traffic (bytes, packets) may as well be a path that died */
 } metric_dirs[] = {
-    {"availability", -1, 1.0, KIND_SYMPTOM, true, true, false},
-    {"success", -1, 1.0, KIND_SYMPTOM, true, true, false},
-    {"uptime", -1, 1.0, KIND_SYMPTOM, false, false, false},
-    {"free", -1, 1.0, KIND_LOAD, false, false, false},
-    {"idle", -1, 1.0, KIND_LOAD, false, false, false},
-    {"latency", +1, 1.0, KIND_SYMPTOM, false, false, true},
-    {"duration", +1, 1.0, KIND_SYMPTOM, false, false, true},
-    {"error", +1, 1.0, KIND_SYMPTOM, false, true, false},
-    {"fail", +1, 1.0, KIND_SYMPTOM, false, true, false},
-    {"drop", +1, 1.0, KIND_SYMPTOM, false, false, false},
-    {"loss", +1, 1.0, KIND_SYMPTOM, false, false, false},
-    {"timeout", +1, 1.0, KIND_SYMPTOM, false, false, false},
-    {"retr", +1, 1.0, KIND_SYMPTOM, false, false, false},
-    {"cpu", +1, 1.0, KIND_LOAD, false, false, false},
-    {"mem", +1, 1.0, KIND_LOAD, false, false, false},
-    {"load", +1, 1.0, KIND_LOAD, false, false, false},
-    {"wait", +1, 1.0, KIND_SYMPTOM, false, false, false},
-    {"queue", +1, 1.0, KIND_SYMPTOM, false, false, false},
-    {"temp", +1, 1.0, KIND_SYMPTOM, false, false, false},
-    {"swap", +1, 1.0, KIND_LOAD, false, false, false},
-    {"request", 0, 0.5, KIND_LOAD, false, false, false},
-    {"rate", 0, 0.5, KIND_LOAD, false, false, false},
-    {"throughput", 0, 0.5, KIND_LOAD, false, false, false},
-    {"bytes", 0, 0.5, KIND_LOAD, false, false, false},
-    {"octets", 0, 0.5, KIND_LOAD, false, false, false}, /* collectd's if_octets */
-    {"packets", 0, 0.5, KIND_LOAD, false, false, false},
+    {"availability", -1, 1.0, KIND_SYMPTOM, true, true, false, false},
+    {"success", -1, 1.0, KIND_SYMPTOM, true, true, false, false},
+    {"uptime", -1, 1.0, KIND_SYMPTOM, false, false, false, false},
+    {"free", -1, 1.0, KIND_LOAD, false, false, false, false},
+    {"idle", -1, 1.0, KIND_LOAD, false, false, false, false},
+    {"latency", +1, 1.0, KIND_SYMPTOM, false, false, true, false},
+    {"duration", +1, 1.0, KIND_SYMPTOM, false, false, true, false},
+    {"error", +1, 1.0, KIND_SYMPTOM, false, true, false, false},
+    {"fail", +1, 1.0, KIND_SYMPTOM, false, true, false, false},
+    {"drop", +1, 1.0, KIND_SYMPTOM, false, false, false, false},
+    {"loss", +1, 1.0, KIND_SYMPTOM, false, false, false, false},
+    {"timeout", +1, 1.0, KIND_SYMPTOM, false, false, false, false},
+    {"retr", +1, 1.0, KIND_SYMPTOM, false, false, false, false},
+    {"cpu", +1, 1.0, KIND_LOAD, false, false, false, false},
+    {"mem", +1, 1.0, KIND_LOAD, false, false, false, false},
+    {"load", +1, 1.0, KIND_LOAD, false, false, false, false},
+    {"wait", +1, 1.0, KIND_SYMPTOM, false, false, false, false},
+    {"queue", +1, 1.0, KIND_SYMPTOM, false, false, false, false},
+    {"temp", +1, 1.0, KIND_SYMPTOM, false, false, false, false},
+    {"swap", +1, 1.0, KIND_LOAD, false, false, false, false},
+    {"request", 0, 0.5, KIND_LOAD, false, false, false, true},
+    {"rate", 0, 0.5, KIND_LOAD, false, false, false, false},
+    {"throughput", 0, 0.5, KIND_LOAD, false, false, false, false},
+    {"bytes", 0, 0.5, KIND_LOAD, false, false, false, false},
+    {"octets", 0, 0.5, KIND_LOAD, false, false, false, false}, /* collectd's if_octets */
+    {"packets", 0, 0.5, KIND_LOAD, false, false, false, false},
 };
 
 static const char *const method_names[LS_RCA_METHOD_COUNT] = {"propagation", "zscore", "random"};
@@ -163,7 +165,7 @@ bool ls_rca_method_parse(const char *s, enum ls_rca_method *out)
  * weight, a symptom. */
 static const struct metric_rule *metric_rule(const char *metric)
 {
-    static const struct metric_rule unknown = {"", 0, 1.0, KIND_SYMPTOM, false, false, false};
+    static const struct metric_rule unknown = {.part = "", .weight = 1.0, .kind = KIND_SYMPTOM};
     for (size_t i = 0; metric && i < sizeof metric_dirs / sizeof metric_dirs[0]; i++)
         if (strstr(metric, metric_dirs[i].part))
             return &metric_dirs[i];
@@ -260,7 +262,7 @@ struct evidence {
     double center;  /* baseline centre */
     double spread;  /* baseline spread */
     bool load_up;   /* a load metric that rose (more work asked of the node) */
-    bool load_down; /* a two-way load metric that fell (less work asked of it) */
+    bool load_down; /* a demand metric that fell (less work asked of it) */
     bool errors;    /* an error metric (failed requests, availability) */
     bool slow;      /* another symptom (latency, waits, drops: how slowly or badly it serves) */
     struct base_stats base; /* with values (center finite): the baseline each point is read
@@ -422,7 +424,7 @@ static struct evidence score_evidence(const struct ls_rca_series *s,
     e.center = e.spread = NAN;
     /* as for values: a load metric's bad way, or a two-way one that did not fall */
     e.load_up = rule->kind == KIND_LOAD && !good_way && (rule->dir != 0 || s->went >= 0);
-    e.load_down = rule->kind == KIND_LOAD && rule->dir == 0 && !e.load_up;
+    e.load_down = rule->demand && !e.load_up;
     e.usable = true;
     return e;
 }
@@ -466,7 +468,7 @@ static struct evidence value_evidence(const struct ls_rca_series *s,
     e.score = z_to_score(e.z, p);
     /* load that rose: the bad direction of a load metric, or a two-way one above its centre */
     e.load_up = rule->kind == KIND_LOAD && (dir != 0 || e.value >= b.center);
-    e.load_down = rule->kind == KIND_LOAD && dir == 0 && !e.load_up;
+    e.load_down = rule->demand && !e.load_up;
     e.usable = true;
     return e;
 }
@@ -534,7 +536,7 @@ struct rnode {
     double mag;         /* magnitude for ranking: z / (z + MAG_HALF x threshold), unsaturated
                            where the score is already near 1 */
     double z_load;      /* the largest deviation among its load metrics that rose */
-    double z_drop;      /* ... among its load metrics that fell */
+    double z_drop;      /* ... among its demand metrics that fell (metric_rule.demand) */
     double z_other;     /* ... among the rest (symptoms, silence) */
     double z_errors;    /* ... among its error metrics (part of z_other) */
     double z_rest;      /* ... among its other symptoms (latency, waits; part of z_other) */

@@ -534,6 +534,23 @@ static void test_a_fall_in_load_is_its_consumers_doing(void **state)
     ls_snap_release(snap);
 }
 
+/* A fall in traffic (bytes) is not only less asked: it is as well a path that died (a dead
+ * switch under a NIC), and it shows at what relies on it. db's traffic collapses and app, which
+ * relies on db, slows: db is the cause. Read as "db was asked less", it would have hurt no one. */
+static void test_a_fall_in_traffic_is_a_fault_that_spreads(void **state)
+{
+    struct ls_graph *g = *state;
+    struct ls_snap *snap = ls_graph_snap(g);
+    static const double db_less_traffic[] = {100, 8, 5};
+    static const double app_slow[] = {100, 160, 170};
+    struct ls_rca_series s[] = {
+        series("db", "bytes", base_a, db_less_traffic, 3),
+        series("app", "latency", base_a, app_slow, 3),
+    };
+    assert_first_cause(snap, s, 2, 2, "db");
+    ls_snap_release(snap);
+}
+
 /* The baseline's own incident (a run of points far out, a small share of it) is not what the
  * series looks like normally: a window like it is anomalous. The same points scattered (a
  * heavy tail), or a run too long to be an incident (a regime), stay in the baseline. */
@@ -1017,6 +1034,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_consumers_retries_do_not_make_its_provider_the_cause,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_fall_in_load_is_its_consumers_doing, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_a_fall_in_traffic_is_a_fault_that_spreads, setup,
                                         teardown),
         cmocka_unit_test(test_a_past_incident_in_the_baseline_is_not_its_normal),
         cmocka_unit_test_setup_teardown(test_no_graph_and_seeded_random, setup, teardown),
