@@ -73,6 +73,7 @@ struct gathered {
     double *win;  /* n_win values, then n_win times (int64_t), in the values pool; or NULL */
     size_t n_win; /* values (and times) of the window */
     struct ls_rca_summary base; /* of its baseline points */
+    int64_t base_span;          /* from its first baseline point to its last (µs) */
 };
 
 static int64_t *times_of(const struct gathered *x)
@@ -112,7 +113,8 @@ static void take(const char *node,
     struct gathered *x = &a->g[a->n++];
     *x = (struct gathered){.node = pool_copy(&a->pool, node, strlen(node)),
                            .key = pool_copy(&a->pool, key, strlen(key)),
-                           .n_win = n[WIN]};
+                           .n_win = n[WIN],
+                           .base_span = t[BASE][n[BASE] - 1] - t[BASE][0]};
     if (n[BASE] > a->cap_scratch) {
         a->cap_scratch = n[BASE];
         a->scratch = ls_xrealloc(a->scratch, n[BASE] * sizeof *a->scratch);
@@ -211,10 +213,14 @@ int ls_rca_replay_rank(struct ls_samples *raw,
             struct gathered *x = &a->g[i];
             /* silent: no point since LS_RCA_SILENT_MIN were due at its baseline's rate (a
              * device that died in the window, or before it), its node still in the graph (not
-             * deleted on purpose) */
+             * deleted on purpose). The rate is over the stretch its baseline points cover: a
+             * series younger than the baseline window reports as often as it did, not as
+             * often as if it had spread those points over the whole window */
             int64_t quiet_from = x->n_win ? times_of(x)[x->n_win - 1] : w->from_us;
-            double due =
-                to > quiet_from ? (double)x->base.n * (double)(to - quiet_from) / base_us : 0;
+            double per_us = x->base.n >= 2 && x->base_span > 0
+                                ? (double)(x->base.n - 1) / (double)x->base_span
+                                : (double)x->base.n / base_us;
+            double due = to > quiet_from ? per_us * (double)(to - quiet_from) : 0;
             bool silent = due >= LS_RCA_SILENT_MIN && snap && ls_snap_node(snap, x->node);
             if (x->n_win == 0 && !silent)
                 continue;

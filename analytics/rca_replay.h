@@ -27,9 +27,10 @@ struct ls_rca_replay {
 
 /**
  * Ranks causes over raw's samples. A series counts when the baseline holds points of it; it
- * is silent when the window owed LS_RCA_SILENT_MIN points or more (at its baseline's rate, up
- * to the newest point the window holds: never from the future, nor while ingestion lags)
- * after its last one, and its node is still in snap. raw is only read (the caller prunes).
+ * is silent when the window owed LS_RCA_SILENT_MIN points or more (at its baseline's rate: its
+ * points over the stretch they cover; up to the newest point the window holds: never from the
+ * future, nor while ingestion lags) after its last one, and its node is still in snap. raw is only
+ * read (the caller prunes).
  * @param[out] out as ls_rca_rank
  * @return as ls_rca_rank.
  */

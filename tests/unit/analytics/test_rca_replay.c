@@ -1,7 +1,7 @@
 /* analytics/rca_replay: the ranking over a raw sample store — a switch that stopped reporting
  * found as the cause of its machines' silence, points owed counted only up to the newest
- * window point of any series (one without a baseline included), a node list, and an incident's
- * causes ranked over the store. */
+ * window point of any series (one without a baseline included) and at a series' own rate, a
+ * node list, and an incident's causes ranked over the store. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -122,6 +122,32 @@ static void test_points_are_owed_up_to_the_newest_window_point(void **state)
     ls_samples_free(s);
 }
 
+/* Points are owed at the rate a series kept over the stretch its baseline covers: devices
+ * that began reporting ten minutes before the window (every 20 s; the baseline window is an
+ * hour) owe six points in two minutes, and the switch that sent none is silent. Spread over
+ * the whole hour, its 30 points would have owed one. */
+static void test_a_series_younger_than_the_baseline_owes_at_its_own_rate(void **state)
+{
+    struct ls_samples *s = ls_samples_new(86400 * S, 100000);
+    static const char *const ids[] = {"sw", "m1", "m2"};
+    for (int k = 0; k < 3; k++) {
+        for (int i = 0; i < 30; i++)
+            assert_int_equal(ls_samples_add(s, ids[k], "net_bytes", false, 100 + i % 7 - 3,
+                                            FROM - 600 * S + i * 20 * S),
+                             LS_SAMPLES_ADDED);
+        for (int i = 0; k > 0 && i < 7; i++)
+            assert_int_equal(
+                ls_samples_add(s, ids[k], "net_bytes", false, 5 + i % 2, FROM + i * 20 * S),
+                LS_SAMPLES_ADDED);
+    }
+    struct ls_rca_result r = replay(*state, s, NULL);
+    assert_true(has(r.anomalous, r.n_anomalous, "sw"));
+    assert_true(r.n_causes >= 1);
+    assert_string_equal(r.causes[0].id, "sw");
+    ls_rca_result_cleanup(&r);
+    ls_samples_free(s);
+}
+
 /* With a node list, only those nodes' series are ranked. */
 static void test_a_node_list_ranks_only_those_nodes(void **state)
 {
@@ -231,6 +257,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_switch_that_stopped_is_the_cause, setup, teardown),
         cmocka_unit_test_setup_teardown(test_points_are_owed_up_to_the_newest_window_point, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_a_series_younger_than_the_baseline_owes_at_its_own_rate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_node_list_ranks_only_those_nodes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_an_incidents_causes_reach_the_switch_that_went_quiet,
                                         setup, teardown),
