@@ -98,8 +98,9 @@ physical(struct gen *g, struct ls_change_set *cs, const struct ls_demo_opts *o, 
 {
     char id[256], id2[256], name[64];
     node(g, cs, "demo:site:dc1", "site", "dc1", "active", json_pack("{s:s}", "city", "Lisbon"));
+    /* a switch's host name is its alias: its pollers' telemetry names it so */
     node(g, cs, "lldp:switch:spine-1", "switch", "spine-1", "up",
-         json_pack("{s:s,s:i}", "role", "spine", "ports", 64));
+         json_pack("{s:s,s:i,s:[s]}", "role", "spine", "ports", 64, "aliases", "spine-1"));
     edge(g, cs, "demo:site:dc1", LS_EDGE_CONTAINS, "lldp:switch:spine-1");
     int h = 0;
     for (int r = 1; r <= o->racks; r++) {
@@ -113,7 +114,8 @@ physical(struct gen *g, struct ls_change_set *cs, const struct ls_demo_opts *o, 
         snprintf(tor, sizeof(tor), "lldp:switch:tor-r%02d", r);
         snprintf(name, sizeof(name), "tor-r%02d", r);
         node(g, cs, tor, "switch", name, "up",
-             json_pack("{s:s,s:i,s:s}", "role", "tor", "ports", 48, "model", "7050SX3"));
+             json_pack("{s:s,s:i,s:s,s:[s]}", "role", "tor", "ports", 48, "model", "7050SX3",
+                       "aliases", name));
         edge(g, cs, rack, LS_EDGE_CONTAINS, tor);
         edge(g, cs, tor, LS_EDGE_CONNECTED_TO, "lldp:switch:spine-1");
         for (int m = 1; m <= o->machines; m++, h++) {

@@ -28,10 +28,12 @@ struct ls_tel_demo {
     pthread_t thread;
     _Atomic int stop;
     int rate;
-    /* the generator's instances and the injected fault, behind lock */
+    /* the generator's instances and devices and the injected fault, behind lock */
     pthread_mutex_t lock;
     struct ls_tel_gen_target *tg;
     size_t n;
+    struct ls_tel_gen_device *dev;
+    size_t n_dev;
     struct ls_fault fault;
     bool has_fault;
     json_t *fault_json; /* what ls_tel_demo_fault answered */
@@ -46,34 +48,50 @@ struct ls_tel_demo {
 #define BACKFILL_S     480
 #define BACKFILL_AHEAD 20000
 
-/* Produces one record; waits while the producer's queue is full. */
-static void
-produce(struct ls_tel_demo *d, const struct ls_tel_gen_target *t, const struct ls_buf *b)
+/* Each device reports every DEVICE_PERIOD_S seconds (as a poller or a host agent would), the
+ * devices spread over the seconds. */
+#define DEVICE_PERIOD_S 4
+
+/* Produces one record keyed by `key`; waits while the producer's queue is full. */
+static void produce(struct ls_tel_demo *d, const char *key, const struct ls_buf *b)
 {
     while (!atomic_load(&d->stop)) {
-        rd_kafka_resp_err_t e = rd_kafka_producev(
-            d->producer, RD_KAFKA_V_TOPIC(DEMO_TOPIC),
-            RD_KAFKA_V_KEY(t->instance, strlen(t->instance)), RD_KAFKA_V_VALUE(b->data, b->len),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        rd_kafka_resp_err_t e =
+            rd_kafka_producev(d->producer, RD_KAFKA_V_TOPIC(DEMO_TOPIC),
+                              RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE(b->data, b->len),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
         rd_kafka_poll(d->producer, e == RD_KAFKA_RESP_ERR__QUEUE_FULL ? 10 : 0);
         if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
             return;
     }
 }
 
-/* One second of the stream at time now: rate records spread over the instances and formats. */
+/* One second of the stream at time now: rate records spread over the instances and formats,
+ * and the devices whose turn it is. */
 static void tick(struct ls_tel_demo *d, int64_t now, uint64_t *seq, struct ls_buf *b)
 {
     size_t n = d->n;
+    const struct ls_fault *f = NULL;
     pthread_mutex_lock(&d->lock); /* the targets' roles and the fault */
+    if (d->has_fault)
+        f = &d->fault;
     for (int i = 0; i < d->rate && !atomic_load(&d->stop); i++, (*seq)++) {
         struct ls_tel_gen_target *t = &d->tg[*seq % n];
         ls_buf_reset(b);
-        if (ls_tel_gen_render_fault(LS_TEL_AUTO, t, now + i, *seq / n,
-                                    d->has_fault ? &d->fault : NULL, b) != LS_OK ||
+        if (ls_tel_gen_render_fault(LS_TEL_AUTO, t, now + i, *seq / n, f, b) != LS_OK ||
             b->len == 0)
             continue;
-        produce(d, t, b);
+        produce(d, t->instance, b);
+    }
+    int64_t second = now / 1000000;
+    for (size_t k = 0; k < d->n_dev && !atomic_load(&d->stop); k++) {
+        if ((uint64_t)(second + (int64_t)k) % DEVICE_PERIOD_S != 0)
+            continue;
+        ls_buf_reset(b);
+        if (ls_tel_gen_render_device(&d->dev[k], now, (uint64_t)second * 31 + k, f, b) != LS_OK ||
+            b->len == 0)
+            continue;
+        produce(d, d->dev[k].node, b);
     }
     pthread_mutex_unlock(&d->lock);
 }
@@ -118,7 +136,8 @@ static void *generate(void *arg)
 
 struct reach {
     struct ls_tel_demo *d;
-    uint8_t *roles; /* per target, or NULL to count only */
+    uint8_t *roles;     /* per target, or NULL to count only */
+    uint8_t *dev_roles; /* per device, or NULL */
     size_t touched;
     json_t *nodes; /* or NULL */
 };
@@ -129,6 +148,9 @@ static bool on_touched(const char *id, enum ls_fault_role role, void *arg)
     if (r->nodes && json_array_size(r->nodes) < 200)
         json_array_append_new(r->nodes, json_pack("{s:s,s:s}", "id", id, "role",
                                                   role == LS_FAULT_CAUSE ? "cause" : "symptom"));
+    for (size_t k = 0; r->dev_roles && k < r->d->n_dev; k++)
+        if (strcmp(r->d->dev[k].of, id) == 0)
+            r->dev_roles[k] = (uint8_t)role;
     if (strncmp(id, "nova:instance:", 14) != 0)
         return true;
     for (size_t i = 0; i < r->d->n; i++)
@@ -173,7 +195,8 @@ int ls_tel_demo_fault(struct ls_tel_demo *d,
 {
     struct ls_fault f = *in;
     uint8_t *roles = ls_xcalloc(d->n ? d->n : 1, 1);
-    struct reach r = {.d = d, .roles = roles, .nodes = json_array()};
+    uint8_t *dev_roles = ls_xcalloc(d->n_dev ? d->n_dev : 1, 1);
+    struct reach r = {.d = d, .roles = roles, .dev_roles = dev_roles, .nodes = json_array()};
     struct ls_snap *s = ls_graph_snap(d->g);
     int rc = LS_OK;
     if (f.root[0] == '\0' && pick_root(d, s, &f) != LS_OK)
@@ -190,6 +213,7 @@ int ls_tel_demo_fault(struct ls_tel_demo *d,
     if (rc != LS_OK) {
         json_decref(r.nodes);
         free(roles);
+        free(dev_roles);
         return rc;
     }
     json_t *o = ls_fault_json(&f);
@@ -198,12 +222,15 @@ int ls_tel_demo_fault(struct ls_tel_demo *d,
     pthread_mutex_lock(&d->lock);
     for (size_t i = 0; i < d->n; i++)
         d->tg[i].role = roles[i];
+    for (size_t k = 0; k < d->n_dev; k++)
+        d->dev[k].role = dev_roles[k];
     d->fault = f;
     d->has_fault = true;
     json_decref(d->fault_json);
     d->fault_json = json_incref(o);
     pthread_mutex_unlock(&d->lock);
     free(roles);
+    free(dev_roles);
     ls_log(LS_LOG_INFO, "telemetry", "demo fault injected", "kind=%s root=%s touched=%zu",
            ls_fault_kind_name(f.kind), f.root, r.touched);
     *out = o;
@@ -217,6 +244,8 @@ bool ls_tel_demo_fault_clear(struct ls_tel_demo *d)
     d->has_fault = false;
     for (size_t i = 0; i < d->n; i++)
         d->tg[i].role = LS_FAULT_NONE;
+    for (size_t k = 0; k < d->n_dev; k++)
+        d->dev[k].role = LS_FAULT_NONE;
     json_decref(d->fault_json);
     d->fault_json = NULL;
     pthread_mutex_unlock(&d->lock);
@@ -247,6 +276,7 @@ int ls_tel_demo_start(struct ls_tel_demo **out,
     d->rate = rate;
     pthread_mutex_init(&d->lock, NULL);
     d->n = ls_tel_gen_targets(g, &d->tg);
+    d->n_dev = ls_tel_gen_devices(g, &d->dev);
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_conf_set(conf, "log_level", "3", e, sizeof(e));
     d->mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof(e));
@@ -255,6 +285,7 @@ int ls_tel_demo_start(struct ls_tel_demo **out,
         if (d->mock_rk)
             rd_kafka_destroy(d->mock_rk);
         free(d->tg);
+        free(d->dev);
         pthread_mutex_destroy(&d->lock);
         free(d);
         return ls_err_set(err, LS_EUNAVAIL, "kafka_error", "cannot start the demo Kafka cluster");
@@ -277,6 +308,7 @@ int ls_tel_demo_start(struct ls_tel_demo **out,
         rd_kafka_mock_cluster_destroy(d->mc);
         rd_kafka_destroy(d->mock_rk);
         free(d->tg);
+        free(d->dev);
         pthread_mutex_destroy(&d->lock);
         free(d);
         return rc;
@@ -299,6 +331,7 @@ void ls_tel_demo_stop(struct ls_tel_demo *d)
     rd_kafka_mock_cluster_destroy(d->mc);
     rd_kafka_destroy(d->mock_rk);
     free(d->tg);
+    free(d->dev);
     json_decref(d->fault_json);
     pthread_mutex_destroy(&d->lock);
     free(d);

@@ -1,6 +1,7 @@
 /* The demo's live telemetry: an in-process Kafka (librdkafka's mock cluster, real protocol on
  * loopback), a generator producing records in every supported format for the landscape's
- * instances, and a regular consumer reading them back. Only for --demo without --kafka. */
+ * instances, Influx lines for its switches and machines' NICs, and a regular consumer
+ * reading them back. Only for --demo without --kafka. */
 #ifndef LS_TEL_DEMO_STREAM_H
 #define LS_TEL_DEMO_STREAM_H
 
@@ -24,7 +25,8 @@ LS_MUST_CHECK int ls_tel_demo_start(struct ls_tel_demo **out,
 void ls_tel_demo_stop(struct ls_tel_demo *d);
 /**
  * Injects fault f into the stream from now on (replacing any other): the generator's records
- * of the instances it touches (ls_fault_roles on the live graph) go through ls_fault_effect.
+ * of the instances and devices it touches (ls_fault_roles on the live graph; a NIC as its
+ * machine) go through ls_fault_effect.
  * f->start_us / end_us are the wall-clock window; an empty f->root picks the first node of the
  * kind's root type whose fault reaches at least one instance of the stream.
  * @param[out] out new reference: the fault (ls_fault_json) plus "touched" (instances of the

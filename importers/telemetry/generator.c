@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/map.h"
 #include "common/time.h"
 
 struct collect {
@@ -74,6 +75,120 @@ size_t ls_tel_gen_targets(struct ls_graph *g, struct ls_tel_gen_target **out)
     ls_snap_release(s);
     *out = v;
     return total;
+}
+
+/* ---- physical devices -------------------------------------------------------------------- */
+
+struct device_list {
+    const struct ls_snap *s;
+    struct ls_tel_gen_device *v;
+    size_t n, cap;
+};
+
+static struct ls_tel_gen_device *device_add(struct device_list *l)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->v = ls_xrealloc(l->v, l->cap * sizeof(*l->v));
+    }
+    struct ls_tel_gen_device *d = &l->v[l->n++];
+    memset(d, 0, sizeof(*d));
+    return d;
+}
+
+/* A NIC of the machine (arg: the list, the machine's node as the last device's `of`). */
+static bool machine_nic(const struct ls_edge *e, void *arg)
+{
+    struct device_list *l = arg;
+    const struct ls_node *nic = ls_snap_node(l->s, e->dst);
+    const char *mac = nic ? json_string_value(json_object_get(nic->attrs, "mac")) : NULL;
+    if (!nic || strcmp(nic->type, "nic") != 0 || !mac)
+        return true;
+    const struct ls_node *m = ls_snap_node(l->s, e->src);
+    struct ls_tel_gen_device *d = device_add(l);
+    d->kind = LS_TEL_DEV_NIC;
+    snprintf(d->node, sizeof(d->node), "%s", nic->id);
+    snprintf(d->of, sizeof(d->of), "%s", e->src);
+    snprintf(d->host, sizeof(d->host), "%s", m && m->name[0] ? m->name : e->src);
+    snprintf(d->mac, sizeof(d->mac), "%s", mac);
+    d->traffic = 2e7 + (double)(ls_hash_str(nic->id) % 1000) * 2e4; /* 20-40 MB/s */
+    return true;
+}
+
+/* Every node of `type`, in id order; each(s, node, list). */
+static void each_node(struct device_list *l,
+                      const char *type,
+                      void (*each)(struct device_list *, const struct ls_node *))
+{
+    struct ls_node_filter f = {.type = type, .layer = -1};
+    const struct ls_node *page[256];
+    size_t n, seen = 0;
+    bool more = true;
+    char last[512] = "";
+    while (more) {
+        if (ls_snap_list_nodes(l->s, &f, seen ? last : NULL, 256, page, &n, &more, NULL) != LS_OK ||
+            n == 0)
+            break;
+        for (size_t i = 0; i < n; i++)
+            each(l, page[i]);
+        seen += n;
+        snprintf(last, sizeof(last), "%s", page[n - 1]->id);
+    }
+}
+
+static void add_switch(struct device_list *l, const struct ls_node *sw)
+{
+    struct ls_tel_gen_device *d = device_add(l);
+    d->kind = LS_TEL_DEV_SWITCH;
+    snprintf(d->node, sizeof(d->node), "%s", sw->id);
+    snprintf(d->of, sizeof(d->of), "%s", sw->id);
+    snprintf(d->host, sizeof(d->host), "%s", sw->name[0] ? sw->name : sw->id);
+    d->traffic = 4e8;
+}
+
+static void add_machine_nics(struct device_list *l, const struct ls_node *m)
+{
+    if (ls_snap_node_edges(l->s, m->id, LS_DIR_OUT, LS_EDGE_CONTAINS, machine_nic, l, NULL) !=
+        LS_OK) {
+        /* gone since it was listed: no NICs */
+    }
+}
+
+size_t ls_tel_gen_devices(struct ls_graph *g, struct ls_tel_gen_device **out)
+{
+    struct ls_snap *s = ls_graph_snap(g);
+    struct device_list l = {.s = s};
+    each_node(&l, "switch", add_switch);
+    each_node(&l, "machine", add_machine_nics);
+    ls_snap_release(s);
+    *out = l.v;
+    return l.n;
+}
+
+int ls_tel_gen_render_device(const struct ls_tel_gen_device *d,
+                             int64_t t_us,
+                             uint64_t seq,
+                             const struct ls_fault *fault,
+                             struct ls_buf *out)
+{
+    /* the daily wave of the instances (see ls_tel_gen_render_fault) with 5 % noise */
+    double phase = (double)(t_us / 1000000 % 86400) / 86400.0 * 6.2831853 +
+                   (double)(ls_hash_str(d->node) % 16);
+    double noise = (double)(seq * 2654435761u % 1000) / 1000.0 - 0.5;
+    enum ls_fault_role role = (enum ls_fault_role)d->role;
+    double traffic = ls_fault_effect(fault, role, LS_FM_NET, t_us,
+                                     d->traffic * (1 + 0.3 * sin(phase) + 0.1 * noise));
+    if (isnan(traffic)) /* silenced: sends nothing */
+        return LS_OK;
+    long long ns = (long long)t_us * 1000;
+    if (d->kind == LS_TEL_DEV_NIC)
+        return ls_buf_printf(out, "net,host=%s,interface=%s bytes=%.0f %lld\n", d->host, d->mac,
+                             traffic, ns);
+    double errors = ls_fault_effect(fault, role, LS_FM_ERRORS, t_us, 0.5 + 0.1 * noise);
+    if (isnan(errors))
+        return LS_OK;
+    return ls_buf_printf(out, "snmp_if,host=%s if_octets=%.0f,if_errors=%.3f %lld\n", d->host,
+                         traffic, errors, ns);
 }
 
 static const enum ls_tel_format rotation[] = {LS_TEL_CEILOMETER, LS_TEL_OSLO,     LS_TEL_MONASCA,

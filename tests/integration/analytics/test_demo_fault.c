@@ -1,9 +1,11 @@
 /* POST /_demo/fault through the real landscaped --demo: the demo is quiet until a fault is
  * injected (no red node, no incident); a fault injected into its own telemetry stream (mock
- * Kafka, the regular consumer) shows on the node it hit, GET reports it, DELETE ends it; bad
- * input gets 4xx; without the demo stream every method is 404 demo_off. */
+ * Kafka, the regular consumer) shows on the node it hit, GET reports it, DELETE ends it; a dead
+ * top-of-rack switch is named first by the incident it opens; bad input gets 4xx; without the
+ * demo stream every method is 404 demo_off. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,6 +172,77 @@ static void test_injected_fault_shows_on_its_node(void **state)
         print_message("landscaped --demo did not stop cleanly (known mock-Kafka shutdown abort)\n");
 }
 
+/* The first cause of each open incident, "" when it has none, into causes (n at most); how
+ * many incidents are open. */
+static size_t first_causes(struct ls_service *svc, char (*causes)[256], size_t n)
+{
+    struct ls_http_result r;
+    assert_int_equal(ls_http(svc, "GET", "/v1/analytics/incidents?state=open", NULL, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    json_t *list = json_object_get(r.json, "incidents");
+    size_t i, open = json_array_size(list);
+    json_t *inc;
+    json_array_foreach(list, i, inc)
+    {
+        if (i >= n)
+            break;
+        const char *id = json_string_value(
+            json_object_get(json_array_get(json_object_get(inc, "causes"), 0), "id"));
+        snprintf(causes[i], sizeof causes[i], "%s", id ? id : "");
+    }
+    ls_http_result_cleanup(&r);
+    return open;
+}
+
+/* A top-of-rack switch that dies: the demo's switches and NICs report as a poller and a host
+ * agent would, the dead switch sends nothing, its rack's NICs lose their traffic, and the
+ * incident they open names the switch first (its silence, found at the rate it reported). */
+static void test_a_dead_top_of_rack_switch_is_named(void **state)
+{
+    (void)state;
+    const char *flags[] = {"--demo", NULL};
+    struct ls_service svc;
+    assert_int_equal(ls_service_start(&svc, ls_harness_new_db(), flags), 0);
+    time_t t0 = time(NULL);
+    int green = 0, red = 0;
+    size_t incidents = 0;
+    while (time(NULL) - t0 < 120) { /* warm, and live for a while (as the quiet demo) */
+        colours_and_incidents(&svc, &green, &red, &incidents);
+        if (green > 0 && time(NULL) - t0 >= 30)
+            break;
+        sleep(1);
+    }
+    if (green == 0)
+        fail_msg("no node of the demo turned green within 120 s");
+    struct ls_http_result r;
+    assert_int_equal(ls_http(&svc, "POST", "/_demo/fault", "{\"kind\":\"tor_failure\"}", NULL, &r),
+                     0);
+    assert_int_equal(r.status, 200);
+    char root[256];
+    snprintf(root, sizeof root, "%s", ls_jstr(r.json, "root"));
+    ls_http_result_cleanup(&r);
+    time_t t1 = time(NULL);
+    char causes[32][256];
+    size_t open = 0;
+    bool named = false;
+    while (!named && time(NULL) - t1 < 120) {
+        open = first_causes(&svc, causes, 32);
+        for (size_t i = 0; i < open && i < 32 && !named; i++)
+            named = strcmp(causes[i], root) == 0;
+        if (!named)
+            sleep(2);
+    }
+    if (!named)
+        fail_msg("%s never came first in an open incident within 120 s (%zu open; the first's "
+                 "first cause: %s)",
+                 root, open, open ? causes[0] : "none");
+    print_message("%s named the first cause of an open incident %lld s after it died (%zu "
+                  "incidents open)\n",
+                  root, (long long)(time(NULL) - t1), open);
+    if (ls_service_stop(&svc) != 0)
+        print_message("landscaped --demo did not stop cleanly (known mock-Kafka shutdown abort)\n");
+}
+
 static void test_without_the_demo_stream_it_is_404(void **state)
 {
     (void)state;
@@ -186,6 +259,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_the_demo_is_quiet_until_a_fault),
         cmocka_unit_test(test_injected_fault_shows_on_its_node),
+        cmocka_unit_test(test_a_dead_top_of_rack_switch_is_named),
         cmocka_unit_test(test_without_the_demo_stream_it_is_404),
     };
     return cmocka_run_group_tests_name("integration/analytics/demo_fault", tests,
