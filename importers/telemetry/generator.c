@@ -96,7 +96,7 @@ static struct ls_tel_gen_device *device_add(struct device_list *l)
     return d;
 }
 
-/* A NIC of the machine (arg: the list, the machine's node as the last device's `of`). */
+/* A NIC the machine (e->src) contains, as a device of the list (arg); other parts are skipped. */
 static bool machine_nic(const struct ls_edge *e, void *arg)
 {
     struct device_list *l = arg;

@@ -72,16 +72,22 @@ static void colours_and_incidents(struct ls_service *svc, int *green, int *red, 
     ls_http_result_cleanup(&r);
 }
 
+/* Starts landscaped --demo on its own database; returns the time it started. */
+static time_t start_demo(struct ls_service *svc)
+{
+    const char *flags[] = {"--demo", NULL};
+    assert_int_equal(ls_service_start(svc, ls_harness_new_db(), flags), 0);
+    return time(NULL);
+}
+
 /* The demo's own stream, history and live, is normal: once its detectors are warm and the
  * live stream has run a while (its start joins the history it was given), no node is red and
  * no incident is open — what turns red is what POST /_demo/fault injects. */
 static void test_the_demo_is_quiet_until_a_fault(void **state)
 {
     (void)state;
-    const char *flags[] = {"--demo", NULL};
     struct ls_service svc;
-    assert_int_equal(ls_service_start(&svc, ls_harness_new_db(), flags), 0);
-    time_t t0 = time(NULL);
+    time_t t0 = start_demo(&svc);
     int green = 0, red = 0, checks = 0;
     size_t incidents = 0;
     while (time(NULL) - t0 < 120 && checks < 15) {
@@ -105,9 +111,8 @@ static void test_the_demo_is_quiet_until_a_fault(void **state)
 static void test_injected_fault_shows_on_its_node(void **state)
 {
     (void)state;
-    const char *flags[] = {"--demo", NULL};
     struct ls_service svc;
-    assert_int_equal(ls_service_start(&svc, ls_harness_new_db(), flags), 0);
+    (void)start_demo(&svc);
     struct ls_http_result r;
     assert_int_equal(ls_http(&svc, "GET", "/_demo/fault", NULL, NULL, &r), 0);
     assert_int_equal(r.status, 200);
@@ -200,10 +205,8 @@ static size_t first_causes(struct ls_service *svc, char (*causes)[256], size_t n
 static void test_a_dead_top_of_rack_switch_is_named(void **state)
 {
     (void)state;
-    const char *flags[] = {"--demo", NULL};
     struct ls_service svc;
-    assert_int_equal(ls_service_start(&svc, ls_harness_new_db(), flags), 0);
-    time_t t0 = time(NULL);
+    time_t t0 = start_demo(&svc);
     int green = 0, red = 0;
     size_t incidents = 0;
     while (time(NULL) - t0 < 120) { /* warm, and live for a while (as the quiet demo) */
