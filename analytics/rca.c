@@ -6,6 +6,8 @@
 #include "analytics/rca.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/bigmem.h"

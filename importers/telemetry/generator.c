@@ -9,6 +9,7 @@
 #include "common/map.h"
 #include "common/time.h"
 
+/* The instances' targets as they are listed. */
 struct collect {
     const struct ls_snap *s;
     struct ls_tel_gen_target *v;
@@ -37,44 +38,56 @@ static bool host_of(const struct ls_edge *e, void *arg)
     return false;
 }
 
+/* Calls each(node, arg) for every node of `type` in s, in id order, a page at a time. */
+static void each_of_type(const struct ls_snap *s,
+                         const char *type,
+                         void (*each)(const struct ls_node *, void *),
+                         void *arg)
+{
+    struct ls_node_filter f = {.type = type, .layer = -1};
+    const struct ls_node *page[512];
+    size_t n;
+    bool more = true;
+    char last[512] = "";
+    while (more) {
+        if (ls_snap_list_nodes(s, &f, last[0] ? last : NULL, 512, page, &n, &more, NULL) != LS_OK ||
+            n == 0)
+            break;
+        for (size_t i = 0; i < n; i++)
+            each(page[i], arg);
+        snprintf(last, sizeof(last), "%s", page[n - 1]->id);
+    }
+}
+
+/* An instance as a target of the list (arg: struct collect). */
+static void add_target(const struct ls_node *inst, void *arg)
+{
+    struct collect *c = arg;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 64;
+        c->v = ls_xrealloc(c->v, c->cap * sizeof(*c->v));
+    }
+    struct ls_tel_gen_target *tg = &c->v[c->n++];
+    memset(tg, 0, sizeof(*tg));
+    const char *id = inst->id, *u = strrchr(id, ':');
+    const char *domain = json_string_value(json_object_get(inst->attrs, "instance_name"));
+    snprintf(tg->instance, sizeof(tg->instance), "%.36s", u ? u + 1 : id);
+    snprintf(tg->domain, sizeof(tg->domain), "%.31s", domain ? domain : "");
+    if (ls_snap_node_edges(c->s, id, LS_DIR_OUT, LS_EDGE_RUNS_ON, host_of, tg, NULL) != LS_OK ||
+        ls_snap_node_edges(c->s, id, LS_DIR_IN, LS_EDGE_ATTACHED_TO, first_tap, tg->tap, NULL) !=
+            LS_OK)
+        return;
+    tg->counter = (uint64_t)(c->n * 7919) << 20;
+}
+
 size_t ls_tel_gen_targets(struct ls_graph *g, struct ls_tel_gen_target **out)
 {
     struct ls_snap *s = ls_graph_snap(g);
-    struct ls_node_filter f = {.type = "instance", .layer = -1};
-    const struct ls_node *page[512];
-    size_t n, total = 0, cap = 0;
-    bool more = true;
-    char last[512] = "";
-    struct ls_tel_gen_target *v = NULL;
-    while (more) {
-        if (ls_snap_list_nodes(s, &f, total ? last : NULL, 512, page, &n, &more, NULL) != LS_OK)
-            break;
-        for (size_t i = 0; i < n; i++) {
-            if (total == cap) {
-                cap = cap ? cap * 2 : 64;
-                v = ls_xrealloc(v, cap * sizeof(*v));
-            }
-            struct ls_tel_gen_target *tg = &v[total++];
-            memset(tg, 0, sizeof(*tg));
-            const char *id = page[i]->id, *u = strrchr(id, ':');
-            snprintf(tg->instance, sizeof(tg->instance), "%.36s", u ? u + 1 : id);
-            snprintf(tg->domain, sizeof(tg->domain), "%.31s",
-                     json_string_value(json_object_get(page[i]->attrs, "instance_name"))
-                         ? json_string_value(json_object_get(page[i]->attrs, "instance_name"))
-                         : "");
-            if (ls_snap_node_edges(s, id, LS_DIR_OUT, LS_EDGE_RUNS_ON, host_of, tg, NULL) !=
-                    LS_OK ||
-                ls_snap_node_edges(s, id, LS_DIR_IN, LS_EDGE_ATTACHED_TO, first_tap, tg->tap,
-                                   NULL) != LS_OK)
-                continue;
-            tg->counter = (uint64_t)(total * 7919) << 20;
-        }
-        if (n)
-            snprintf(last, sizeof(last), "%s", page[n - 1]->id);
-    }
+    struct collect c = {.s = s};
+    each_of_type(s, "instance", add_target, &c);
     ls_snap_release(s);
-    *out = v;
-    return total;
+    *out = c.v;
+    return c.n;
 }
 
 /* ---- physical devices -------------------------------------------------------------------- */
@@ -115,30 +128,9 @@ static bool machine_nic(const struct ls_edge *e, void *arg)
     return true;
 }
 
-/* Every node of `type`, in id order; each(s, node, list). */
-static void each_node(struct device_list *l,
-                      const char *type,
-                      void (*each)(struct device_list *, const struct ls_node *))
+static void add_switch(const struct ls_node *sw, void *arg)
 {
-    struct ls_node_filter f = {.type = type, .layer = -1};
-    const struct ls_node *page[256];
-    size_t n, seen = 0;
-    bool more = true;
-    char last[512] = "";
-    while (more) {
-        if (ls_snap_list_nodes(l->s, &f, seen ? last : NULL, 256, page, &n, &more, NULL) != LS_OK ||
-            n == 0)
-            break;
-        for (size_t i = 0; i < n; i++)
-            each(l, page[i]);
-        seen += n;
-        snprintf(last, sizeof(last), "%s", page[n - 1]->id);
-    }
-}
-
-static void add_switch(struct device_list *l, const struct ls_node *sw)
-{
-    struct ls_tel_gen_device *d = device_add(l);
+    struct ls_tel_gen_device *d = device_add(arg);
     d->kind = LS_TEL_DEV_SWITCH;
     snprintf(d->node, sizeof(d->node), "%s", sw->id);
     snprintf(d->of, sizeof(d->of), "%s", sw->id);
@@ -146,8 +138,9 @@ static void add_switch(struct device_list *l, const struct ls_node *sw)
     d->traffic = 4e8;
 }
 
-static void add_machine_nics(struct device_list *l, const struct ls_node *m)
+static void add_machine_nics(const struct ls_node *m, void *arg)
 {
+    struct device_list *l = arg;
     if (ls_snap_node_edges(l->s, m->id, LS_DIR_OUT, LS_EDGE_CONTAINS, machine_nic, l, NULL) !=
         LS_OK) {
         /* gone since it was listed: no NICs */
@@ -158,8 +151,8 @@ size_t ls_tel_gen_devices(struct ls_graph *g, struct ls_tel_gen_device **out)
 {
     struct ls_snap *s = ls_graph_snap(g);
     struct device_list l = {.s = s};
-    each_node(&l, "switch", add_switch);
-    each_node(&l, "machine", add_machine_nics);
+    each_of_type(s, "switch", add_switch, &l);
+    each_of_type(s, "machine", add_machine_nics, &l);
     ls_snap_release(s);
     *out = l.v;
     return l.n;
