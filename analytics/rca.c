@@ -5,6 +5,7 @@
  * analytics/README.md ("Root-cause ranking") for the method and its measured results. */
 #include "analytics/rca.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,8 +130,8 @@ static const char *const method_names[LS_RCA_METHOD_COUNT] = {"propagation", "zs
 /* a cause that was as anomalous before another anomaly began as after: it coexisted with that
  * node being normal, so it does not explain it (pre_existing) */
 #define PRE_EXISTING 0.3
-#define PRE_WORSEN   1.25 /* ... unless it grew by this factor when the other began */
-#define PRE_POINTS   2    /* ... over this many stretches of the window (not a cause's lead) */
+#define PRE_WORSEN   1.25
+#define PRE_POINTS   2 /* ... over this many stretches of the window (not a cause's lead) */
 /* ... and, points timed, over this long at least: a lead of a minute or two is a fault
  * spreading (a ramp, a queue filling), not a condition the others lived beside */
 #define PRE_MIN_US (120 * INT64_C(1000000))
@@ -172,6 +173,20 @@ static const struct metric_rule *metric_rule(const char *metric)
         if (strstr(metric, metric_dirs[i].part))
             return &metric_dirs[i];
     return &unknown;
+}
+
+/* Whether a delay series reports its distribution's tail: a percentile of 90 or more
+ * ("latency/p99", "latency_p95", "p999") or its maximum; else its middle (a mean, a median). */
+static bool tail_statistic(const char *metric)
+{
+    if (strstr(metric, "max"))
+        return true;
+    for (const char *q = metric; (q = strchr(q, 'p')) != NULL; q++) {
+        bool starts = q == metric || !isalnum((unsigned char)q[-1]);
+        if (starts && q[1] == '9' && isdigit((unsigned char)q[2]))
+            return true;
+    }
+    return false;
 }
 
 /* The least spread the robust method gives a baseline centred on `centre`: a share of |centre|,
@@ -543,6 +558,11 @@ struct rnode {
     double z_errors;    /* ... among its error metrics (part of z_other) */
     double z_rest;      /* ... among its other symptoms (latency, waits; part of z_other) */
     double delay_up;    /* the largest rise of its delay metrics, in their unit */
+    double delay_mid;   /* the largest rise (or 0) of its delays' middle statistics (a mean, a
+                           median), anomalous or not */
+    double delay_tail;  /* ... of their tails (p90 and above, a maximum) */
+    bool has_mid;       /* it reports a delay's middle statistic */
+    bool mid_slow;      /* ... and one is anomalous */
     bool live;          /* some series did not stop (see ls_rca_series.silent) */
     bool quiet;         /* went quiet: its evidence is that silence */
     const char *silent; /* a series that reported in the baseline and not in the window */
@@ -579,6 +599,7 @@ struct ctx {
     size_t n_nodes;
     struct rnode normal; /* what node_of gives for a node with data that is not anomalous */
     int pre_bins;        /* stretches a chronic anomaly precedes another by (pre_existing_at) */
+    bool timed;          /* the window's points have times (span_of) */
     double mass;         /* sum of the anomalous nodes' scores */
 };
 
@@ -749,26 +770,35 @@ static int onset_of(const struct rnode *y, double t)
     return -1;
 }
 
-/* Whether x was already anomalous, at full strength, on at least `pre` stretches before
- * stretch `onset` (where another node, normal until then, became anomalous), and did not grow
- * from there: that node was fine beside it for a while, so x does not account for it (a
- * chronic condition beside a new fault). Less is a cause leading its effects (ctx.pre_bins:
- * PRE_POINTS stretches, and PRE_MIN_US when the points are timed). */
-static bool pre_existing_at(const struct rnode *x, int onset, double t, int pre)
+/* Whether x was already anomalous, at full strength, before stretch `onset` (where another
+ * node, normal until then, became anomalous), and did not grow from there: that node was fine
+ * beside it for a while, so x does not account for it (a chronic condition beside a new
+ * fault). "For a while": on at least ctx.pre_bins stretches before the onset (PRE_POINTS, and
+ * PRE_MIN_US when the points are timed); less is a cause leading its effects. Timed points
+ * also count by the time they span: a run of x's anomalous points up to the onset from at
+ * least pre_bins stretches before it, for one point of a series sampled every 5 minutes
+ * covers them all. */
+static bool pre_existing_at(const struct ctx *c, const struct rnode *x, int onset, double t)
 {
     if (onset <= 0)
         return false;
     double xb = -INFINITY, xa = -INFINITY;
-    int ahead = 0;
+    int ahead = 0, run_from = -1; /* run_from: first stretch of the run just before the onset */
     for (int b = 0; b < WHEN_BINS; b++)
         if (!isnan(x->when[b])) {
             if (b < onset) {
                 xb = fmax(xb, x->when[b]);
                 ahead += x->when[b] >= t;
+                if (x->when[b] < t)
+                    run_from = -1;
+                else if (run_from < 0)
+                    run_from = b;
             } else
                 xa = fmax(xa, x->when[b]);
         }
-    return ahead >= pre && !(xa > PRE_WORSEN * xb);
+    bool long_enough =
+        ahead >= c->pre_bins || (c->timed && run_from >= 0 && onset - run_from >= c->pre_bins);
+    return long_enough && !(xa > PRE_WORSEN * xb);
 }
 
 /* Sets each anomalous node's `chronic`: the share of the other anomalies that began in the
@@ -789,7 +819,7 @@ static void chronic_shares(struct ctx *c, struct rnode **anom, size_t n_anom)
         /* of the anomalies whose start the window shows (not those anomalous throughout) */
         double others = timed - (x->onset > 0 ? x->mag : 0), hit = 0;
         for (int o = 1; o < WHEN_BINS && others > 1e-12; o++)
-            if (mass_at[o] > 0 && pre_existing_at(x, o, t, c->pre_bins))
+            if (mass_at[o] > 0 && pre_existing_at(c, x, o, t))
                 hit += mass_at[o];
         x->chronic = others > 1e-12 ? fmin(1.0, hit / others) : 0;
     }
@@ -812,20 +842,26 @@ static double kind_match(const struct ctx *c, const struct rnode *cause, const s
     double f = (errors_only && y->z_errors < t) || (slow_only && y_fails_fast) || asked_less_only
                    ? KIND_MISMATCH
                    : 1.0;
-    return pre_existing_at(cause, y->onset, t, c->pre_bins) ? f * PRE_EXISTING : f;
+    return pre_existing_at(c, cause, y->onset, t) ? f * PRE_EXISTING : f;
 }
 
 /* ---- how much of a node's anomaly its neighbours explain --------------------------------- */
 
 /* How much of self's delay y's can account for across call dependencies (a callee's delay
  * adds to its callers'): up to its own rise in seconds, when self's anomaly is mainly its
- * delay and both rose; else 1 (not known). */
+ * delay and both rose; else 1 (not known). Like with like: self's middle (most requests
+ * slower) by y's middle, since a callee slow at its p99 alone adds nothing to its caller's
+ * median; self's tail by y's tail or middle. */
 static double delay_share(const struct rnode *y, const struct rnode *self)
 {
-    if (self->delay_up > 0 && y->delay_up > 0 && self->z_rest >= self->z_load &&
-        self->z_rest >= self->z_errors)
-        return fmin(1.0, y->delay_up / self->delay_up);
-    return 1.0;
+    if (!(self->delay_up > 0 && y->delay_up > 0 && self->z_rest >= self->z_load &&
+          self->z_rest >= self->z_errors))
+        return 1.0;
+    if (self->mid_slow && y->has_mid)
+        return fmin(1.0, y->delay_mid / fmax(self->delay_mid, 1e-12));
+    if (!self->mid_slow && self->delay_tail > 0)
+        return fmin(1.0, fmax(y->delay_tail, y->delay_mid) / self->delay_tail);
+    return fmin(1.0, y->delay_up / self->delay_up);
 }
 
 /* How fully anomalous y can account for self, across an edge of `type` (see additive[]). */
@@ -1118,7 +1154,8 @@ int ls_rca_rank(const struct ls_snap *snap,
 
     struct ctx c = {.snap = snap, .p = p, .pre_bins = PRE_POINTS};
     struct span span = span_of(series, n);
-    if (span.timed && span.to > span.from) {
+    c.timed = span.timed && span.to > span.from;
+    if (c.timed) {
         double bin_us = (double)(span.to - span.from) / WHEN_BINS;
         double need = ceil((double)PRE_MIN_US / bin_us);
         if (need > c.pre_bins)
@@ -1196,6 +1233,16 @@ int ls_rca_rank(const struct ls_snap *snap,
             when_add(rn, s, &e, &span);
         if (e.z >= t)
             rn->delay_up = fmax(rn->delay_up, e.delay_up);
+        if (metric_rule(s->metric)->delay && isfinite(e.center)) {
+            double rise = isfinite(e.delay_up) ? fmax(0.0, e.delay_up) : 0.0;
+            if (tail_statistic(s->metric))
+                rn->delay_tail = fmax(rn->delay_tail, rise);
+            else {
+                rn->delay_mid = fmax(rn->delay_mid, rise);
+                rn->has_mid = true;
+                rn->mid_slow |= e.z >= t;
+            }
+        }
         if (e.load_up)
             rn->z_load = fmax(rn->z_load, e.z);
         else if (e.load_down)
@@ -1263,6 +1310,18 @@ int ls_rca_rank(const struct ls_snap *snap,
     out->n_anomalous = n_anom;
 
     qsort(anom, n_anom, sizeof *anom, by_score_then_id);
+    if (getenv("LS_RCA_DEBUG")) /* TEMP DEBUG */
+        for (size_t i = 0; i < n_anom && i < 12; i++) {
+            struct rnode *r = anom[i];
+            fprintf(stderr,
+                    "DBG %-45.45s sc=%.3f mag=%.3f z=%.1f expl=%.2f cov=%.2f chr=%.2f on=%d "
+                    "zl=%.1f zo=%.1f zd=%.1f ze=%.1f zr=%.1f %s when=",
+                    r->id, r->score, r->mag, r->ev.z, r->explained, r->coverage, r->chronic,
+                    r->onset, r->z_load, r->z_other, r->z_drop, r->z_errors, r->z_rest, r->metric);
+            for (int b = 0; b < WHEN_BINS; b++)
+                fprintf(stderr, isnan(r->when[b]) ? "." : "%.0f,", r->when[b]);
+            fprintf(stderr, "\n");
+        }
     size_t limit = p->limit;
     out->causes = ls_xcalloc(n_anom ? n_anom : 1, sizeof *out->causes);
     for (size_t i = 0; i < n_anom; i++) {

@@ -417,6 +417,16 @@ static void test_a_chronic_anomaly_is_not_the_new_fault(void **state)
         s[i].t_win = even_s;
     s[0].t_win = early_s;
     assert_first_cause(snap, s, sizeof s / sizeof s[0], SIZE_MAX, "other");
+
+    /* one point ahead again, but the points are 5 minutes apart (a cloud monitor's usual
+     * period): other failed over the 5 minutes before db's slowdown, while web was fine. Timed,
+     * a point counts by the time it covers, so other is a condition beside the new fault */
+    static const int64_t every5[] = {0, 5 * MIN_US, 10 * MIN_US, 15 * MIN_US, 20 * MIN_US};
+    for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
+        s[i].t_win = every5;
+    s[0] = series("other", "availability", pct, ahead, 5);
+    s[0].t_win = every5;
+    assert_first_cause(snap, s, sizeof s / sizeof s[0], SIZE_MAX, "db");
 #undef MIN_US
     ls_snap_release(snap);
 }
@@ -448,6 +458,42 @@ static void test_a_callee_explains_its_callers_delay_up_to_its_own(void **state)
     static const double db_slow[] = {0.0101, 0.290, 0.300};
     s[0] = series("db", "latency", tight, db_slow, 3);
     assert_first_cause(snap, s, 3, SIZE_MAX, "db");
+    ls_snap_release(snap);
+}
+
+/* app's own code slows: its median and its p99 rise by 300 ms. db, which it calls, has its
+ * p99 up by as much (a few slow queries) and its median unchanged. A callee's tail adds to its
+ * caller's tail, not to its median: db accounts for none of app's median, so app is the cause.
+ * When db's median rises with app's, db is the cause again. */
+static void test_a_callees_tail_does_not_explain_its_callers_median(void **state)
+{
+    struct ls_graph *g = *state;
+    struct ls_snap *snap = ls_graph_snap(g);
+    static double db_mid[NBASE], db_tail[NBASE], app_mid[NBASE], app_tail[NBASE];
+    for (int i = 0; i < NBASE; i++) {
+        double w = (double)((i * 3) % 5 - 2); /* -2..2 */
+        db_mid[i] = 0.010 + 0.0001 * w;
+        db_tail[i] = 0.050 + 0.002 * w;
+        app_mid[i] = base_a[i] / 1000.0; /* 95-105 ms */
+        app_tail[i] = 0.300 + 0.005 * w;
+    }
+    static const double db_mid_win[] = {0.0101, 0.0099, 0.0100};
+    static const double db_tail_win[] = {0.050, 0.350, 0.360};
+    static const double app_mid_win[] = {0.100, 0.400, 0.410};
+    static const double app_tail_win[] = {0.300, 0.600, 0.610};
+    static const double web_win[] = {0.100, 0.420, 0.430};
+    struct ls_rca_series s[] = {
+        series("db", "latency/p50", db_mid, db_mid_win, 3),
+        series("db", "latency/p99", db_tail, db_tail_win, 3),
+        series("app", "latency/p50", app_mid, app_mid_win, 3),
+        series("app", "latency/p99", app_tail, app_tail_win, 3),
+        series("web", "latency/p50", app_mid, web_win, 3),
+    };
+    assert_first_cause(snap, s, 5, 3, "app");
+
+    static const double db_mid_slow[] = {0.0101, 0.300, 0.310};
+    s[0] = series("db", "latency/p50", db_mid, db_mid_slow, 3);
+    assert_first_cause(snap, s, 5, 3, "db");
     ls_snap_release(snap);
 }
 
@@ -1030,6 +1076,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_a_slow_callee_does_not_explain_a_caller_that_fails_fast, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_callee_explains_its_callers_delay_up_to_its_own,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_callees_tail_does_not_explain_its_callers_median,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_consumers_retries_do_not_make_its_provider_the_cause,
                                         setup, teardown),
