@@ -130,8 +130,8 @@ static const char *const method_names[LS_RCA_METHOD_COUNT] = {"propagation", "zs
 /* a cause that was as anomalous before another anomaly began as after: it coexisted with that
  * node being normal, so it does not explain it (pre_existing) */
 #define PRE_EXISTING 0.3
-#define PRE_WORSEN   1.25
-#define PRE_POINTS   2 /* ... over this many stretches of the window (not a cause's lead) */
+#define PRE_WORSEN   1.25 /* ... unless it grew by this factor when the other began */
+#define PRE_POINTS   2    /* ... over this many stretches of the window (not a cause's lead) */
 /* ... and, points timed, over this long at least: a lead of a minute or two is a fault
  * spreading (a ramp, a queue filling), not a condition the others lived beside */
 #define PRE_MIN_US (120 * INT64_C(1000000))
