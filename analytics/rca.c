@@ -287,6 +287,8 @@ struct evidence {
     int dir;
     double weight;   /* the metric's weight (metric_rule) */
     double delay_up; /* a delay metric: how much it rose, in its unit (else 0) */
+    bool delay;      /* a delay metric read from values (delay_up is its rise) */
+    bool tail;       /* ... reporting its distribution's tail (tail_statistic) */
     bool usable;
 };
 
@@ -480,6 +482,8 @@ static struct evidence value_evidence(const struct ls_rca_series *s,
     e.base = b;
     e.dir = dir;
     e.delay_up = rule->delay ? e.value - b.center : 0;
+    e.delay = rule->delay;
+    e.tail = rule->delay && tail_statistic(s->metric);
     e.center = b.center;
     e.spread = e.value >= b.center ? b.up : b.down;
     e.score = z_to_score(e.z, p);
@@ -1233,9 +1237,9 @@ int ls_rca_rank(const struct ls_snap *snap,
             when_add(rn, s, &e, &span);
         if (e.z >= t)
             rn->delay_up = fmax(rn->delay_up, e.delay_up);
-        if (metric_rule(s->metric)->delay && isfinite(e.center)) {
-            double rise = isfinite(e.delay_up) ? fmax(0.0, e.delay_up) : 0.0;
-            if (tail_statistic(s->metric))
+        if (e.delay) {
+            double rise = fmax(0.0, e.delay_up);
+            if (e.tail)
                 rn->delay_tail = fmax(rn->delay_tail, rise);
             else {
                 rn->delay_mid = fmax(rn->delay_mid, rise);

@@ -90,6 +90,21 @@ size_t ls_tel_gen_targets(struct ls_graph *g, struct ls_tel_gen_target **out)
     return c.n;
 }
 
+/* The demo's daily wave at t_us, in [-1, 1], its phase shifted by `offset` radians. Daily, not
+ * hourly: a whole swing every hour ramps a VM's traffic by half in a quarter of an hour, which
+ * a detector that has seen minutes of history rightly calls a shift — the demo opened incidents
+ * of its own before any fault was injected. */
+static double daily_wave(int64_t t_us, double offset)
+{
+    return sin((double)(t_us / 1000000 % 86400) / 86400.0 * 6.2831853 + offset);
+}
+
+/* Deterministic noise in [0, 1) from a record's sequence number. */
+static double noise_of(uint64_t seq)
+{
+    return (double)(seq * 2654435761u % 1000) / 1000.0;
+}
+
 /* ---- physical devices -------------------------------------------------------------------- */
 
 struct device_list {
@@ -164,13 +179,12 @@ int ls_tel_gen_render_device(const struct ls_tel_gen_device *d,
                              const struct ls_fault *fault,
                              struct ls_buf *out)
 {
-    /* the daily wave of the instances (see ls_tel_gen_render_fault) with 5 % noise */
-    double phase = (double)(t_us / 1000000 % 86400) / 86400.0 * 6.2831853 +
-                   (double)(ls_hash_str(d->node) % 16);
-    double noise = (double)(seq * 2654435761u % 1000) / 1000.0 - 0.5;
+    /* the daily wave of the instances with 5 % noise */
+    double wave = daily_wave(t_us, (double)(ls_hash_str(d->node) % 16));
+    double noise = noise_of(seq) - 0.5;
     enum ls_fault_role role = (enum ls_fault_role)d->role;
-    double traffic = ls_fault_effect(fault, role, LS_FM_NET, t_us,
-                                     d->traffic * (1 + 0.3 * sin(phase) + 0.1 * noise));
+    double traffic =
+        ls_fault_effect(fault, role, LS_FM_NET, t_us, d->traffic * (1 + 0.3 * wave + 0.1 * noise));
     if (isnan(traffic)) /* silenced: sends nothing */
         return LS_OK;
     long long ns = (long long)t_us * 1000;
@@ -207,12 +221,8 @@ int ls_tel_gen_render_fault(enum ls_tel_format f,
     if (f == LS_TEL_AUTO)
         f = rotation[seq % (sizeof(rotation) / sizeof(rotation[0]))];
     /* a daily wave per VM (its phase from the VM) plus noise: CPU % and a growing byte
-     * counter. Daily, not hourly: a whole swing every hour ramps a VM's traffic by half in a
-     * quarter of an hour, which a detector that has seen minutes of history rightly calls a
-     * shift — the demo opened incidents of its own before any fault was injected. */
-    double phase =
-        (double)(t_us / 1000000 % 86400) / 86400.0 * 6.2831853 + (double)(tg->instance[0] % 16);
-    double cpu = 35 + 25 * sin(phase) + (double)(seq * 2654435761u % 1000) / 100.0;
+     * counter */
+    double cpu = 35 + 25 * daily_wave(t_us, (double)(tg->instance[0] % 16)) + 10 * noise_of(seq);
     enum ls_fault_role role = (enum ls_fault_role)tg->role;
     double traffic = ls_fault_effect(fault, role, LS_FM_NET, t_us, 50000 + cpu * 1000);
     double memory = ls_fault_effect(fault, role, LS_FM_MEMORY, t_us, (1 << 30) + cpu * 1e6);
