@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -164,11 +165,14 @@ static void test_an_early_exit_is_told_apart(void **state)
     assert_int_equal(out.code, 3);
 }
 
+static atomic_int stall_done; /* set when the stalled run has returned */
+
 static void *stall(void *arg)
 {
     struct ls_isolated_outcome *out = arg;
     struct ls_err err;
     assert_int_equal(ls_isolated_run(sleep_long, "", 0, 3000, out, &err), LS_OK);
+    atomic_store(&stall_done, 1);
     return NULL;
 }
 
@@ -179,6 +183,7 @@ static void test_a_stalled_run_holds_up_no_other(void **state)
     (void)state;
     struct ls_isolated_outcome stalled;
     pthread_t th;
+    atomic_store(&stall_done, 0);
     assert_int_equal(pthread_create(&th, NULL, stall, &stalled), 0);
     usleep(200 * 1000); /* the stall has its child */
     long long t0 = ls_time_mono_ns();
@@ -187,6 +192,8 @@ static void test_a_stalled_run_holds_up_no_other(void **state)
     assert_int_equal(ls_isolated_run(segfault, "", 0, 5000, &out, &err), LS_OK);
     long long took_ms = (ls_time_mono_ns() - t0) / 1000000;
     assert_int_equal(out.end, LS_ISOLATED_CRASHED);
+    /* it finished while the stalled run was still waiting on its child, whatever the load */
+    assert_int_equal(atomic_load(&stall_done), 0);
     pthread_join(th, NULL);
     assert_int_equal(stalled.end, LS_ISOLATED_TIMEOUT);
     print_message("beside a stalled run, another took %lld ms\n", took_ms);
